@@ -1,0 +1,510 @@
+//! DynamoDB's `AttributeValue`: the ten data types, their JSON wire form (numbers as strings, binaries as base64)
+//! with DynamoDB's validation messages, DynamoDB's size rule, and the typed helpers expressions need.
+//!
+//! Sets are kept sorted (strings and binaries bytewise, numbers numerically) so that two equal sets have equal
+//! representations; DynamoDB does not promise an order for sets, so returning them sorted is faithful.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use base64::Engine;
+use serde::de::{self, Deserializer};
+use serde::ser::{SerializeMap, Serializer};
+use serde::{Deserialize, Serialize};
+
+use crate::number::Number;
+
+/// Marks a deserialisation error that DynamoDB reports as `ValidationException` rather than
+/// `SerializationException`; the codec strips it (see [`split_deserialize_error`]).
+pub const VALIDATION_TAG: &str = "\u{1}validation:";
+
+/// A map of attribute names to values: an item, a key, or the `M` type.
+pub type AttributeMap = BTreeMap<String, AttributeValue>;
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub enum AttributeValue {
+    S(String),
+    N(Number),
+    B(Vec<u8>),
+    Ss(Vec<String>),
+    Ns(Vec<Number>),
+    Bs(Vec<Vec<u8>>),
+    M(AttributeMap),
+    L(Vec<AttributeValue>),
+    Null,
+    Bool(bool),
+}
+
+/// The type descriptor of a value, as used by `attribute_type` and in error messages.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum ValueType {
+    S,
+    N,
+    B,
+    Ss,
+    Ns,
+    Bs,
+    M,
+    L,
+    Null,
+    Bool,
+}
+
+impl ValueType {
+    /// The descriptor as written on the wire (`"SS"`, `"BOOL"`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ValueType::S => "S",
+            ValueType::N => "N",
+            ValueType::B => "B",
+            ValueType::Ss => "SS",
+            ValueType::Ns => "NS",
+            ValueType::Bs => "BS",
+            ValueType::M => "M",
+            ValueType::L => "L",
+            ValueType::Null => "NULL",
+            ValueType::Bool => "BOOL",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ValueType> {
+        Some(match s {
+            "S" => ValueType::S,
+            "N" => ValueType::N,
+            "B" => ValueType::B,
+            "SS" => ValueType::Ss,
+            "NS" => ValueType::Ns,
+            "BS" => ValueType::Bs,
+            "M" => ValueType::M,
+            "L" => ValueType::L,
+            "NULL" => ValueType::Null,
+            "BOOL" => ValueType::Bool,
+            _ => return None,
+        })
+    }
+}
+
+impl fmt::Display for ValueType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl AttributeValue {
+    pub fn value_type(&self) -> ValueType {
+        match self {
+            AttributeValue::S(_) => ValueType::S,
+            AttributeValue::N(_) => ValueType::N,
+            AttributeValue::B(_) => ValueType::B,
+            AttributeValue::Ss(_) => ValueType::Ss,
+            AttributeValue::Ns(_) => ValueType::Ns,
+            AttributeValue::Bs(_) => ValueType::Bs,
+            AttributeValue::M(_) => ValueType::M,
+            AttributeValue::L(_) => ValueType::L,
+            AttributeValue::Null => ValueType::Null,
+            AttributeValue::Bool(_) => ValueType::Bool,
+        }
+    }
+
+    /// Builds a string set, sorting it; duplicates must have been rejected by the caller.
+    pub fn string_set(mut values: Vec<String>) -> AttributeValue {
+        values.sort_unstable();
+        values.dedup();
+        AttributeValue::Ss(values)
+    }
+
+    pub fn number_set(mut values: Vec<Number>) -> AttributeValue {
+        values.sort_unstable();
+        values.dedup();
+        AttributeValue::Ns(values)
+    }
+
+    pub fn binary_set(mut values: Vec<Vec<u8>>) -> AttributeValue {
+        values.sort_unstable();
+        values.dedup();
+        AttributeValue::Bs(values)
+    }
+
+    /// Size in bytes as DynamoDB counts it (attribute names are counted by the caller).
+    pub fn dynamo_size(&self) -> usize {
+        match self {
+            AttributeValue::S(s) => s.len(),
+            AttributeValue::N(n) => n.dynamo_size(),
+            AttributeValue::B(b) => b.len(),
+            AttributeValue::Ss(v) => v.iter().map(String::len).sum(),
+            AttributeValue::Ns(v) => v.iter().map(Number::dynamo_size).sum(),
+            AttributeValue::Bs(v) => v.iter().map(Vec::len).sum(),
+            AttributeValue::M(m) => 3 + m.len() + item_size(m),
+            AttributeValue::L(l) => {
+                3 + l.len() + l.iter().map(AttributeValue::dynamo_size).sum::<usize>()
+            }
+            AttributeValue::Null | AttributeValue::Bool(_) => 1,
+        }
+    }
+
+    pub fn as_s(&self) -> Option<&str> {
+        match self {
+            AttributeValue::S(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    pub fn as_n(&self) -> Option<&Number> {
+        match self {
+            AttributeValue::N(n) => Some(n),
+            _ => None,
+        }
+    }
+
+    /// True for the scalar types a key attribute may have.
+    pub fn is_key_type(&self) -> bool {
+        matches!(
+            self,
+            AttributeValue::S(_) | AttributeValue::N(_) | AttributeValue::B(_)
+        )
+    }
+}
+
+/// Size of an item (or map) by DynamoDB's rule: every attribute name's UTF-8 length plus its value's size.
+pub fn item_size(item: &AttributeMap) -> usize {
+    item.iter()
+        .map(|(name, value)| name.len() + value.dynamo_size())
+        .sum()
+}
+
+impl fmt::Debug for AttributeValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match serde_json::to_string(self) {
+            Ok(s) => f.write_str(&s),
+            Err(_) => f.write_str("<attribute value>"),
+        }
+    }
+}
+
+pub fn encode_base64(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+impl Serialize for AttributeValue {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(1))?;
+        match self {
+            AttributeValue::S(s) => map.serialize_entry("S", s)?,
+            AttributeValue::N(n) => map.serialize_entry("N", &n.canonical())?,
+            AttributeValue::B(b) => map.serialize_entry("B", &encode_base64(b))?,
+            AttributeValue::Ss(v) => map.serialize_entry("SS", v)?,
+            AttributeValue::Ns(v) => {
+                let texts: Vec<String> = v.iter().map(Number::canonical).collect();
+                map.serialize_entry("NS", &texts)?
+            }
+            AttributeValue::Bs(v) => {
+                let texts: Vec<String> = v.iter().map(|b| encode_base64(b)).collect();
+                map.serialize_entry("BS", &texts)?
+            }
+            AttributeValue::M(m) => map.serialize_entry("M", m)?,
+            AttributeValue::L(l) => map.serialize_entry("L", l)?,
+            AttributeValue::Null => map.serialize_entry("NULL", &true)?,
+            AttributeValue::Bool(b) => map.serialize_entry("BOOL", b)?,
+        }
+        map.end()
+    }
+}
+
+/// The wire form before validation: every member optional, as the JSON protocol allows.
+#[derive(Deserialize)]
+struct WireAttributeValue {
+    #[serde(rename = "S")]
+    s: Option<String>,
+    #[serde(rename = "N")]
+    n: Option<String>,
+    #[serde(rename = "B")]
+    b: Option<Blob>,
+    #[serde(rename = "SS")]
+    ss: Option<Vec<String>>,
+    #[serde(rename = "NS")]
+    ns: Option<Vec<String>>,
+    #[serde(rename = "BS")]
+    bs: Option<Vec<Blob>>,
+    #[serde(rename = "M")]
+    m: Option<AttributeMap>,
+    #[serde(rename = "L")]
+    l: Option<Vec<AttributeValue>>,
+    #[serde(rename = "NULL")]
+    null: Option<bool>,
+    #[serde(rename = "BOOL")]
+    boolean: Option<bool>,
+}
+
+/// A base64 `Blob` member, decoded with the SerializationException texts DynamoDB uses.
+pub struct Blob(pub Vec<u8>);
+
+impl<'de> Deserialize<'de> for Blob {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Blob, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        decode_blob(&text).map(Blob).map_err(de::Error::custom)
+    }
+}
+
+/// Decodes a base64 blob; the error is DynamoDB's SerializationException message.
+pub fn decode_blob(text: &str) -> Result<Vec<u8>, String> {
+    if text.len() % 4 != 0 {
+        return Err(format!(
+            "'{text}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: {}",
+            text.len()
+        ));
+    }
+    if let Some(bad) = text
+        .chars()
+        .find(|c| !(c.is_ascii_alphanumeric() || *c == '+' || *c == '/' || *c == '='))
+    {
+        return Err(format!(
+            "'{text}' can not be converted to a Blob: Invalid Base64 character: '{bad}'"
+        ));
+    }
+    base64::engine::general_purpose::STANDARD
+        .decode(text)
+        .map_err(|_| format!("'{text}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected"))
+}
+
+/// Why a well-formed JSON attribute value is not a valid DynamoDB value. `Display` gives DynamoDB's message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ValueError {
+    Empty,
+    MoreThanOneType,
+    Number(crate::number::NumberError),
+    EmptySet(ValueType),
+    DuplicateStrings(Vec<String>),
+    DuplicateNumbers,
+    DuplicateBinaries(Vec<String>),
+    NullNotTrue,
+}
+
+impl fmt::Display for ValueError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ValueError::Empty => {
+                f.write_str("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes")
+            }
+            ValueError::MoreThanOneType => f.write_str(
+                "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+            ),
+            ValueError::Number(e) => e.fmt(f),
+            ValueError::EmptySet(t) => {
+                let kind = match t {
+                    ValueType::Ss => "string",
+                    ValueType::Ns => "number",
+                    _ => "binary",
+                };
+                write!(f, "One or more parameter values were invalid: An {kind} set  may not be empty")
+            }
+            ValueError::DuplicateStrings(v) => write!(
+                f,
+                "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
+                v.join(", ")
+            ),
+            ValueError::DuplicateNumbers => f.write_str("Input collection contains duplicates"),
+            ValueError::DuplicateBinaries(v) => write!(
+                f,
+                "One or more parameter values were invalid: Input collection [{}]of type BS contains duplicates.",
+                v.join(", ")
+            ),
+            ValueError::NullNotTrue => f.write_str(
+                "One or more parameter values were invalid: Null attribute value types must have the value of true",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for ValueError {}
+
+impl WireAttributeValue {
+    fn type_count(&self) -> usize {
+        [
+            self.s.is_some(),
+            self.n.is_some(),
+            self.b.is_some(),
+            self.ss.is_some(),
+            self.ns.is_some(),
+            self.bs.is_some(),
+            self.m.is_some(),
+            self.l.is_some(),
+            self.null.is_some(),
+            self.boolean.is_some(),
+        ]
+        .iter()
+        .filter(|&&set| set)
+        .count()
+    }
+
+    /// Checks in DynamoDB's order: emptiness, then each member's content, then the single-type rule.
+    fn validate(self) -> Result<AttributeValue, ValueError> {
+        let count = self.type_count();
+        if count == 0 {
+            return Err(ValueError::Empty);
+        }
+        let number = match &self.n {
+            Some(text) => Some(Number::parse(text).map_err(ValueError::Number)?),
+            None => None,
+        };
+        if let Some(v) = &self.ss {
+            if v.is_empty() {
+                return Err(ValueError::EmptySet(ValueType::Ss));
+            }
+        }
+        let numbers = match &self.ns {
+            Some(v) if v.is_empty() => return Err(ValueError::EmptySet(ValueType::Ns)),
+            Some(v) => Some(
+                v.iter()
+                    .map(|t| Number::parse(t))
+                    .collect::<Result<Vec<_>, _>>()
+                    .map_err(ValueError::Number)?,
+            ),
+            None => None,
+        };
+        if let Some(v) = &self.bs {
+            if v.is_empty() {
+                return Err(ValueError::EmptySet(ValueType::Bs));
+            }
+        }
+        if let Some(v) = &self.ss {
+            if has_duplicates(v.iter()) {
+                return Err(ValueError::DuplicateStrings(v.clone()));
+            }
+        }
+        if let Some(v) = &numbers {
+            if has_duplicates(v.iter()) {
+                return Err(ValueError::DuplicateNumbers);
+            }
+        }
+        if let Some(v) = &self.bs {
+            if has_duplicates(v.iter().map(|b| &b.0)) {
+                return Err(ValueError::DuplicateBinaries(
+                    v.iter().map(|b| encode_base64(&b.0)).collect(),
+                ));
+            }
+        }
+        if count > 1 {
+            return Err(ValueError::MoreThanOneType);
+        }
+        if self.null == Some(false) {
+            return Err(ValueError::NullNotTrue);
+        }
+        Ok(if let Some(s) = self.s {
+            AttributeValue::S(s)
+        } else if let Some(n) = number {
+            AttributeValue::N(n)
+        } else if let Some(b) = self.b {
+            AttributeValue::B(b.0)
+        } else if let Some(v) = self.ss {
+            AttributeValue::string_set(v)
+        } else if let Some(v) = numbers {
+            AttributeValue::number_set(v)
+        } else if let Some(v) = self.bs {
+            AttributeValue::binary_set(v.into_iter().map(|b| b.0).collect())
+        } else if let Some(m) = self.m {
+            AttributeValue::M(m)
+        } else if let Some(l) = self.l {
+            AttributeValue::L(l)
+        } else if self.null.is_some() {
+            AttributeValue::Null
+        } else {
+            AttributeValue::Bool(self.boolean.unwrap_or(false))
+        })
+    }
+}
+
+fn has_duplicates<T: Ord, I: Iterator<Item = T>>(items: I) -> bool {
+    let mut seen = std::collections::BTreeSet::new();
+    for item in items {
+        if !seen.insert(item) {
+            return true;
+        }
+    }
+    false
+}
+
+impl<'de> Deserialize<'de> for AttributeValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AttributeValue, D::Error> {
+        let wire = WireAttributeValue::deserialize(deserializer)?;
+        wire.validate()
+            .map_err(|e| de::Error::custom(format!("{VALIDATION_TAG}{e}")))
+    }
+}
+
+/// Splits a deserialisation error message into (is_validation, message), removing the validation tag.
+pub fn split_deserialize_error(message: &str) -> (bool, &str) {
+    match message.find(VALIDATION_TAG) {
+        Some(pos) => (true, &message[pos + VALIDATION_TAG.len()..]),
+        None => (false, message),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<AttributeValue, String> {
+        serde_json::from_str::<AttributeValue>(json).map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn round_trips_every_type() {
+        for json in [
+            r#"{"S":"hi"}"#,
+            r#"{"N":"1.5"}"#,
+            r#"{"B":"AAE="}"#,
+            r#"{"SS":["a","b"]}"#,
+            r#"{"NS":["1","2"]}"#,
+            r#"{"BS":["AA==","AQ=="]}"#,
+            r#"{"M":{"a":{"S":"x"},"b":{"L":[{"NULL":true},{"BOOL":false}]}}}"#,
+        ] {
+            let v = parse(json).unwrap();
+            assert_eq!(serde_json::to_string(&v).unwrap(), json);
+        }
+    }
+
+    #[test]
+    fn validation_messages() {
+        let err = parse("{}").unwrap_err();
+        assert!(err.contains("Supplied AttributeValue is empty"), "{err}");
+        assert!(err.contains(VALIDATION_TAG));
+        let err = parse(r#"{"S":"a","N":"1"}"#).unwrap_err();
+        assert!(err.contains("more than one datatypes"), "{err}");
+        let err = parse(r#"{"SS":[]}"#).unwrap_err();
+        assert!(err.contains("An string set  may not be empty"), "{err}");
+        let err = parse(r#"{"SS":["a","a"]}"#).unwrap_err();
+        assert!(
+            err.contains("Input collection [a, a] contains duplicates."),
+            "{err}"
+        );
+        let err = parse(r#"{"N":"x"}"#).unwrap_err();
+        assert!(
+            err.contains("The parameter cannot be converted to a numeric value: x"),
+            "{err}"
+        );
+        let err = parse(r#"{"NULL":false}"#).unwrap_err();
+        assert!(
+            err.contains("Null attribute value types must have the value of true"),
+            "{err}"
+        );
+        let err = parse(r#"{"S":5}"#).unwrap_err();
+        assert!(!err.contains(VALIDATION_TAG), "{err}");
+    }
+
+    #[test]
+    fn sets_are_canonical() {
+        assert_eq!(
+            parse(r#"{"NS":["10","2","1.0"]}"#).unwrap(),
+            parse(r#"{"NS":["1","2","10"]}"#).unwrap()
+        );
+    }
+
+    #[test]
+    fn sizes_follow_dynamodb() {
+        let item: AttributeMap =
+            serde_json::from_str(r#"{"id":{"S":"abc"},"n":{"N":"12"},"l":{"L":[{"S":"x"}]}}"#)
+                .unwrap();
+        // id: 2 + 3; n: 1 + (1 + 1, digits not pair-aligned) = 3; l: 1 + (3 + 1 element + 1) = 6
+        assert_eq!(item_size(&item), 5 + 3 + 6);
+    }
+}
