@@ -5,9 +5,11 @@
 
 use std::fmt;
 
+use serde::{Deserialize, Serialize};
+
 use crate::value::{AttributeMap, AttributeValue};
 
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum ScalarType {
     S,
     N,
@@ -48,14 +50,14 @@ impl fmt::Display for ScalarType {
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyAttribute {
     pub name: String,
     pub scalar: ScalarType,
 }
 
 /// A table's or index's key: HASH and optional RANGE attribute.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySchema {
     pub hash: KeyAttribute,
     pub range: Option<KeyAttribute>,

@@ -83,6 +83,24 @@ impl Number {
         Ok(number)
     }
 
+    /// The representation: sign, exponent and significant digits (values 0–9) of `0.d₁d₂… × 10^exponent`.
+    pub fn parts(&self) -> (bool, i32, &[u8]) {
+        (self.negative, self.exponent, &self.digits)
+    }
+
+    /// Rebuilds a number from [`Number::parts`]; `None` if the parts are not in normal form.
+    pub fn from_parts(negative: bool, exponent: i32, digits: &[u8]) -> Option<Number> {
+        let normal = digits.iter().all(|&d| d <= 9)
+            && digits.first().is_none_or(|&d| d != 0)
+            && digits.last().is_none_or(|&d| d != 0)
+            && !(digits.is_empty() && (negative || exponent != 0));
+        normal.then(|| Number {
+            negative,
+            exponent,
+            digits: digits.into(),
+        })
+    }
+
     /// Builds from an integer (used for counters, sizes, TTL).
     pub fn from_i64(value: i64) -> Number {
         Self::parse_unchecked(&value.to_string()).unwrap_or_else(Number::zero)

@@ -1,1 +1,252 @@
-//! placeholder
+//! eddy-store: the engine under every DynamoDB-shaped API of eddy. It owns tables and their items, secondary
+//! indexes, TTL, the stream log and (later) mapping checkpoints, all in one backend so that an item change, its
+//! index entries and its stream record commit as one atomic batch.
+//!
+//! `Store` is the facade: table operations in `tables`, item operations in `items`, reads in `query`,
+//! multi-item operations in `batch` and `transact`, expiry in `ttl`. Every write runs on the group-commit
+//! writer (`writer`); reads go to the backend directly.
+
+pub mod backend;
+mod batch;
+pub mod capacity;
+pub mod catalog;
+mod codec;
+mod items;
+mod layout;
+mod query;
+mod stream;
+mod tables;
+mod transact;
+mod ttl;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use eddy_model::{Clock, DynamoError, Scope};
+use parking_lot::RwLock;
+
+pub use backend::{Backend, BackendError, FjallBackend, MemoryBackend, Space};
+pub use batch::{
+    BatchGetOutput, BatchGetRequest, BatchGetTable, BatchWriteOutput, BatchWriteRequest,
+    WriteRequest,
+};
+pub use capacity::{Capacity, CapacityMode};
+pub use catalog::{
+    BillingMode, IndexDef, IndexKind, ProjectionType, StreamViewType, Table, TableDef, Throughput,
+    TtlSetting,
+};
+pub use items::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
+pub use query::{QueryInput, ReadOutput, ScanInput, Select};
+pub use stream::StreamSpecification;
+pub use tables::{CreateTable, GsiUpdate, IndexSpec, TableUpdate};
+pub use transact::{TransactGetItem, TransactWriteAction, TransactWriteInput};
+
+use backend::Mutation;
+use catalog::{Catalog, TableStats};
+use writer::{GroupHook, WriteCtx, Writer};
+
+/// Settings of the engine.
+#[derive(Clone, Debug)]
+pub struct StoreConfig {
+    /// fsync before acknowledging a write (default). Off trades crash safety on power loss for speed; a killed
+    /// process still loses nothing, since applied batches are in the OS's buffers.
+    pub fsync: bool,
+    /// How often the background TTL sweeper runs.
+    pub ttl_sweep_interval_ms: u64,
+}
+
+impl Default for StoreConfig {
+    fn default() -> StoreConfig {
+        StoreConfig {
+            fsync: true,
+            ttl_sweep_interval_ms: 5_000,
+        }
+    }
+}
+
+pub(crate) struct Inner {
+    pub(crate) backend: Arc<dyn Backend>,
+    pub(crate) catalog: RwLock<Catalog>,
+    pub(crate) clock: Arc<Clock>,
+    pub(crate) next_id: AtomicU64,
+    pub(crate) writer: Writer,
+    pub(crate) config: StoreConfig,
+    pub(crate) dirty_stats: parking_lot::Mutex<Vec<(u64, Arc<TableStats>)>>,
+    pub(crate) data_dir: Option<PathBuf>,
+}
+
+/// The storage engine. Cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pub(crate) inner: Arc<Inner>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error("{0}")]
+    Backend(#[from] BackendError),
+    #[error("cannot create or open the data directory {path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("the data directory {0} holds a catalog entry eddy cannot read: {1}")]
+    Corrupt(String, String),
+}
+
+/// Persists touched tables' counters once per commit group rather than once per write.
+struct StatsHook(std::sync::Weak<Inner>);
+
+impl GroupHook for StatsHook {
+    fn end_of_group(&self, ctx: &mut WriteCtx) {
+        let Some(inner) = self.0.upgrade() else {
+            return;
+        };
+        let dirty = std::mem::take(&mut *inner.dirty_stats.lock());
+        for (id, stats) in dirty {
+            let (count, bytes) = stats.snapshot();
+            let mut value = count.to_be_bytes().to_vec();
+            value.extend_from_slice(&bytes.to_be_bytes());
+            ctx.stage(Mutation::Put(
+                Space::Meta,
+                layout::meta_stats_key(id),
+                value,
+            ));
+        }
+    }
+}
+
+impl Store {
+    /// Opens (or creates) a durable store in `dir`.
+    pub fn open(dir: &Path, clock: Arc<Clock>, config: StoreConfig) -> Result<Store, OpenError> {
+        std::fs::create_dir_all(dir).map_err(|source| OpenError::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+        let backend = FjallBackend::open(dir)?;
+        Store::with_backend(Arc::new(backend), clock, config, Some(dir.to_path_buf()))
+    }
+
+    /// A store that keeps nothing after the process ends.
+    pub fn in_memory(clock: Arc<Clock>, config: StoreConfig) -> Store {
+        match Store::with_backend(Arc::new(MemoryBackend::new()), clock, config, None) {
+            Ok(store) => store,
+            // An empty in-memory backend has no catalog to misread.
+            Err(e) => unreachable!("in-memory store cannot fail to open: {e}"),
+        }
+    }
+
+    fn with_backend(
+        backend: Arc<dyn Backend>,
+        clock: Arc<Clock>,
+        config: StoreConfig,
+        data_dir: Option<PathBuf>,
+    ) -> Result<Store, OpenError> {
+        let corrupt = |e: String| {
+            OpenError::Corrupt(
+                data_dir
+                    .as_ref()
+                    .map(|d| d.display().to_string())
+                    .unwrap_or_default(),
+                e,
+            )
+        };
+        let next_id = match backend.get(Space::Meta, layout::META_NEXT_ID)? {
+            Some(bytes) => u64::from_be_bytes(
+                bytes
+                    .as_slice()
+                    .try_into()
+                    .map_err(|_| corrupt("next-id".into()))?,
+            ),
+            None => 1,
+        };
+        let mut catalog = Catalog::default();
+        for (_, value) in backend.range(
+            Space::Meta,
+            std::ops::Bound::Included(b"table/"),
+            std::ops::Bound::Excluded(b"table0"),
+            false,
+            usize::MAX,
+        )? {
+            let def: TableDef =
+                serde_json::from_slice(&value).map_err(|e| corrupt(e.to_string()))?;
+            let stats = Arc::new(TableStats::default());
+            if let Some(bytes) = backend.get(Space::Meta, &layout::meta_stats_key(def.id))? {
+                if bytes.len() == 16 {
+                    let count = i64::from_be_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
+                    let size = i64::from_be_bytes(bytes[8..].try_into().unwrap_or([0; 8]));
+                    stats.add(count, size);
+                }
+            }
+            catalog.insert(Arc::new(Table { def, stats }));
+        }
+        let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
+            let hook = Arc::new(StatsHook(weak.clone()));
+            Inner {
+                writer: Writer::start(backend.clone(), config.fsync, hook),
+                backend,
+                catalog: RwLock::new(catalog),
+                clock,
+                next_id: AtomicU64::new(next_id),
+                config,
+                dirty_stats: parking_lot::Mutex::new(Vec::new()),
+                data_dir,
+            }
+        });
+        Ok(Store { inner })
+    }
+
+    /// Makes everything applied so far durable (used at shutdown).
+    pub fn flush(&self) -> Result<(), BackendError> {
+        self.inner.backend.sync()
+    }
+
+    pub fn clock(&self) -> &Arc<Clock> {
+        &self.inner.clock
+    }
+
+    pub fn data_dir(&self) -> Option<&Path> {
+        self.inner.data_dir.as_deref()
+    }
+
+    /// Starts the background work of the engine (TTL sweeping, purging deleted tables). Needs a tokio runtime.
+    pub fn start_background(&self) {
+        ttl::spawn_sweeper(self.clone());
+        tables::spawn_purger(self.clone());
+    }
+
+    pub(crate) fn table(&self, scope: &Scope, name: &str) -> Result<Arc<Table>, DynamoError> {
+        self.inner
+            .catalog
+            .read()
+            .get(scope, name)
+            .ok_or_else(|| DynamoError::ResourceNotFound("Requested resource not found".into()))
+    }
+
+    /// The definition of a live table, if any.
+    pub fn table_def(&self, scope: &Scope, name: &str) -> Option<Arc<Table>> {
+        self.inner.catalog.read().get(scope, name)
+    }
+}
+
+impl Inner {
+    /// Allocates a never-reused id; only called on the writer thread, which also stages the new counter.
+    pub(crate) fn allocate_id(&self, ctx: &mut WriteCtx) -> u64 {
+        let id = self.next_id.fetch_add(1, Ordering::SeqCst);
+        ctx.stage(Mutation::Put(
+            Space::Meta,
+            layout::META_NEXT_ID.to_vec(),
+            (id + 1).to_be_bytes().to_vec(),
+        ));
+        id
+    }
+
+    pub(crate) fn mark_stats_dirty(&self, table: &Table) {
+        let mut dirty = self.dirty_stats.lock();
+        if !dirty.iter().any(|(id, _)| *id == table.def.id) {
+            dirty.push((table.def.id, table.stats.clone()));
+        }
+    }
+}

@@ -1,1 +1,145 @@
-fn main() {}
+//! The `eddy` binary: command line, configuration and wiring. `eddy` (or `eddy serve`) runs the server on
+//! `127.0.0.1:4566` with durable storage in `./.eddy`; every flag can also come from an `EDDY_*` variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Args, Parser, Subcommand};
+use eddy_model::Clock;
+use eddy_server::AppState;
+use eddy_store::{OpenError, Store, StoreConfig};
+use tokio::net::TcpListener;
+
+#[derive(Parser)]
+#[command(
+    name = "eddy",
+    version,
+    about = "DynamoDB, Streams, Lambda and event source mappings on one machine"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the server (the default).
+    Serve(ServeArgs),
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on (port 0 picks a free port; the ready line names it).
+    #[arg(long, env = "EDDY_LISTEN", default_value = "127.0.0.1:4566")]
+    listen: SocketAddr,
+    /// Where data lives.
+    #[arg(long, env = "EDDY_DATA_DIR", default_value = "./.eddy")]
+    data_dir: PathBuf,
+    /// Keep everything in memory; nothing is written to disk.
+    #[arg(long, env = "EDDY_IN_MEMORY")]
+    in_memory: bool,
+    /// Log filter (error, warn, info, debug, trace, or a tracing filter).
+    #[arg(long, env = "EDDY_LOG_LEVEL", default_value = "warn")]
+    log_level: String,
+    /// Acknowledge writes before fsync. A killed eddy still loses nothing; an OS crash or power loss may
+    /// lose the last acknowledged writes.
+    #[arg(long, env = "EDDY_NO_FSYNC")]
+    no_fsync: bool,
+    /// How often expired TTL items are deleted, in milliseconds.
+    #[arg(long, env = "EDDY_TTL_SWEEP_INTERVAL_MS", default_value_t = 5000)]
+    ttl_sweep_interval_ms: u64,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let args = match cli.command {
+        Some(Command::Serve(args)) => args,
+        None => cli.serve,
+    };
+    init_logging(&args.log_level);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("eddy: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(serve(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("eddy: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_new(level)
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}
+
+async fn serve(args: ServeArgs) -> Result<(), String> {
+    let clock = Arc::new(Clock::new());
+    let config = StoreConfig {
+        fsync: !args.no_fsync,
+        ttl_sweep_interval_ms: args.ttl_sweep_interval_ms,
+    };
+    let store = if args.in_memory {
+        Store::in_memory(clock, config)
+    } else {
+        Store::open(&args.data_dir, clock, config).map_err(|e| match e {
+            OpenError::Backend(eddy_store::BackendError::Locked(_)) => format!(
+                "the data directory {} is in use by another eddy process; stop it or use another --data-dir",
+                args.data_dir.display()
+            ),
+            other => other.to_string(),
+        })?
+    };
+    store.start_background();
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
+    let local = listener.local_addr().map_err(|e| e.to_string())?;
+    let app = eddy_server::router(AppState {
+        store: store.clone(),
+    });
+    println!("eddy ready on http://{local}");
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .map_err(|e| e.to_string())?;
+    store.flush().map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

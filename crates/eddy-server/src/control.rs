@@ -1,0 +1,65 @@
+//! The `/_eddy/*` control API: health, the server clock (pause, advance), TTL sweeps on demand. JSON in and
+//! out; documented in `docs/control-api.md`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::AppState;
+
+pub async fn health() -> Response {
+    Json(json!({"status": "ok"})).into_response()
+}
+
+pub async fn get_clock(State(state): State<AppState>) -> Response {
+    let clock = state.store.clock();
+    Json(json!({"now": clock.now_ms(), "paused": clock.is_paused()})).into_response()
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct ClockChange {
+    paused: Option<bool>,
+    advance_seconds: Option<f64>,
+    advance_ms: Option<i64>,
+}
+
+pub async fn post_clock(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+    let change: ClockChange =
+        match serde_json::from_slice(if body.is_empty() { b"{}" } else { &body }) {
+            Ok(c) => c,
+            Err(e) => return bad_request(&e.to_string()),
+        };
+    let clock = state.store.clock();
+    if let Some(paused) = change.paused {
+        clock.set_paused(paused);
+    }
+    let advance = change.advance_ms.unwrap_or(0)
+        + change
+            .advance_seconds
+            .map(|s| (s * 1000.0) as i64)
+            .unwrap_or(0);
+    if advance < 0 {
+        return bad_request("the clock never goes backwards: advance must not be negative");
+    }
+    clock.advance_ms(advance);
+    Json(json!({"now": clock.now_ms(), "paused": clock.is_paused()})).into_response()
+}
+
+pub async fn ttl_sweep(State(state): State<AppState>) -> Response {
+    match state.store.sweep_ttl().await {
+        Ok(n) => Json(json!({"deleted": n})).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}
+
+pub fn bad_request(message: &str) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
+}

@@ -1,0 +1,101 @@
+//! BatchGetItem.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::{AttributeMap, DynamoError};
+use eddy_store::{BatchGetRequest, BatchGetTable, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use super::wire::{ConsumedCapacity, ExpressionMembers, capacity_mode, consumed_list, table_name};
+use crate::protocol::awsjson;
+use crate::protocol::context::RequestContext;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct KeysAndAttributes {
+    keys: Vec<AttributeMap>,
+    consistent_read: Option<bool>,
+    #[serde(flatten)]
+    expressions: ExpressionMembers,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    request_items: BTreeMap<String, KeysAndAttributes>,
+    return_consumed_capacity: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Reply {
+    responses: BTreeMap<String, Vec<AttributeMap>>,
+    unprocessed_keys: BTreeMap<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<Vec<ConsumedCapacity>>,
+}
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    let req: Request = awsjson::decode(body)?;
+    let mode = capacity_mode(req.return_consumed_capacity.as_deref());
+    let mut tables = Vec::with_capacity(req.request_items.len());
+    let mut echo = BTreeMap::new();
+    for (name, request) in req.request_items {
+        let name = table_name(&ctx.scope, &name, "requestItems")?;
+        let parsed = request.expressions.parse()?;
+        echo.insert(
+            name.clone(),
+            (
+                request.expressions.projection_expression.clone(),
+                request.expressions.expression_attribute_names.clone(),
+                request.consistent_read,
+            ),
+        );
+        tables.push((
+            name,
+            BatchGetTable {
+                keys: request.keys,
+                projection: parsed.projection,
+                consistent: request.consistent_read.unwrap_or(false),
+            },
+        ));
+    }
+    let out = store.batch_get_item(
+        &ctx.scope,
+        BatchGetRequest {
+            tables,
+            capacity: mode,
+        },
+    )?;
+    let mut unprocessed = BTreeMap::new();
+    for (name, keys) in out.unprocessed {
+        let mut entry = json!({"Keys": keys});
+        if let Some((projection, names, consistent)) = echo.remove(&name) {
+            if let Some(p) = projection {
+                entry["ProjectionExpression"] = json!(p);
+            }
+            if let Some(n) = names {
+                entry["ExpressionAttributeNames"] = json!(n);
+            }
+            if let Some(c) = consistent {
+                entry["ConsistentRead"] = json!(c);
+            }
+        }
+        unprocessed.insert(name, entry);
+    }
+    Ok(awsjson::ok(
+        &ctx.request_id,
+        &Reply {
+            responses: out.responses,
+            unprocessed_keys: unprocessed,
+            consumed_capacity: consumed_list(&out.consumed, mode),
+        },
+    ))
+}

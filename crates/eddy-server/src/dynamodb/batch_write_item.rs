@@ -1,0 +1,94 @@
+//! BatchWriteItem.
+
+use std::collections::BTreeMap;
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::{AttributeMap, DynamoError};
+use eddy_store::{BatchWriteRequest, Store, WriteRequest};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::wire::{ConsumedCapacity, capacity_mode, consumed_list, table_name};
+use crate::protocol::awsjson;
+use crate::protocol::context::RequestContext;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct PutRequest {
+    item: AttributeMap,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteRequest {
+    key: AttributeMap,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct WireWriteRequest {
+    put_request: Option<PutRequest>,
+    delete_request: Option<DeleteRequest>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    request_items: BTreeMap<String, Vec<WireWriteRequest>>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Reply {
+    unprocessed_items: BTreeMap<String, Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<Vec<ConsumedCapacity>>,
+}
+
+fn write_request(w: WireWriteRequest) -> Result<WriteRequest, DynamoError> {
+    match (w.put_request, w.delete_request) {
+        (Some(p), None) => Ok(WriteRequest::Put(p.item)),
+        (None, Some(d)) => Ok(WriteRequest::Delete(d.key)),
+        _ => Err(DynamoError::validation(
+            "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
+        )),
+    }
+}
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    let req: Request = awsjson::decode(body)?;
+    let _ = req.return_item_collection_metrics;
+    let mode = capacity_mode(req.return_consumed_capacity.as_deref());
+    let mut tables = Vec::with_capacity(req.request_items.len());
+    for (name, requests) in req.request_items {
+        let name = table_name(&ctx.scope, &name, "requestItems")?;
+        let requests = requests
+            .into_iter()
+            .map(write_request)
+            .collect::<Result<Vec<_>, _>>()?;
+        tables.push((name, requests));
+    }
+    let out = store
+        .batch_write_item(
+            &ctx.scope,
+            BatchWriteRequest {
+                tables,
+                capacity: mode,
+            },
+        )
+        .await?;
+    Ok(awsjson::ok(
+        &ctx.request_id,
+        &Reply {
+            unprocessed_items: BTreeMap::new(),
+            consumed_capacity: consumed_list(&out.consumed, mode),
+        },
+    ))
+}

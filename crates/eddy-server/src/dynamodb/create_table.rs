@@ -1,0 +1,199 @@
+//! CreateTable: parse → `Store::create_table` → `{"TableDescription": …}`.
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::{DynamoError, ScalarType};
+use eddy_store::{BillingMode, CreateTable, IndexSpec, Store, StreamSpecification, Throughput};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::wire::{table_description, table_name};
+use crate::protocol::awsjson;
+use crate::protocol::context::RequestContext;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct AttributeDefinition {
+    pub attribute_name: String,
+    pub attribute_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct KeySchemaElement {
+    pub attribute_name: String,
+    pub key_type: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ProvisionedThroughput {
+    pub read_capacity_units: i64,
+    pub write_capacity_units: i64,
+}
+
+impl From<&ProvisionedThroughput> for Throughput {
+    fn from(p: &ProvisionedThroughput) -> Throughput {
+        Throughput {
+            read: p.read_capacity_units,
+            write: p.write_capacity_units,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Projection {
+    pub projection_type: Option<String>,
+    pub non_key_attributes: Option<Vec<String>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct SecondaryIndex {
+    pub index_name: String,
+    pub key_schema: Vec<KeySchemaElement>,
+    pub projection: Projection,
+    pub provisioned_throughput: Option<ProvisionedThroughput>,
+}
+
+impl From<&SecondaryIndex> for IndexSpec {
+    fn from(i: &SecondaryIndex) -> IndexSpec {
+        IndexSpec {
+            name: i.index_name.clone(),
+            key_schema: key_pairs(&i.key_schema),
+            projection_type: i.projection.projection_type.clone(),
+            non_key_attributes: i.projection.non_key_attributes.clone(),
+            throughput: i.provisioned_throughput.as_ref().map(Throughput::from),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WireStreamSpecification {
+    pub stream_enabled: bool,
+    pub stream_view_type: Option<String>,
+}
+
+impl From<&WireStreamSpecification> for StreamSpecification {
+    fn from(s: &WireStreamSpecification) -> StreamSpecification {
+        StreamSpecification {
+            enabled: s.stream_enabled,
+            view_type: s.stream_view_type.clone(),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct Tag {
+    pub key: String,
+    pub value: String,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    table_name: String,
+    #[serde(default)]
+    attribute_definitions: Vec<AttributeDefinition>,
+    #[serde(default)]
+    key_schema: Vec<KeySchemaElement>,
+    billing_mode: Option<String>,
+    provisioned_throughput: Option<ProvisionedThroughput>,
+    global_secondary_indexes: Option<Vec<SecondaryIndex>>,
+    local_secondary_indexes: Option<Vec<SecondaryIndex>>,
+    stream_specification: Option<WireStreamSpecification>,
+    #[serde(default)]
+    tags: Vec<Tag>,
+    deletion_protection_enabled: Option<bool>,
+    table_class: Option<String>,
+    #[serde(rename = "SSESpecification")]
+    sse_specification: Option<Value>,
+    on_demand_throughput: Option<Value>,
+    warm_throughput: Option<Value>,
+    resource_policy: Option<String>,
+}
+
+pub fn key_pairs(elements: &[KeySchemaElement]) -> Vec<(String, String)> {
+    elements
+        .iter()
+        .map(|e| (e.attribute_name.clone(), e.key_type.clone()))
+        .collect()
+}
+
+pub fn definitions(defs: &[AttributeDefinition]) -> Vec<(String, ScalarType)> {
+    defs.iter()
+        .map(|d| {
+            (
+                d.attribute_name.clone(),
+                ScalarType::parse(&d.attribute_type).unwrap_or(ScalarType::S),
+            )
+        })
+        .collect()
+}
+
+pub fn billing_mode(raw: Option<&str>) -> Option<BillingMode> {
+    raw.map(|b| {
+        if b == "PAY_PER_REQUEST" {
+            BillingMode::PayPerRequest
+        } else {
+            BillingMode::Provisioned
+        }
+    })
+}
+
+/// Parameters eddy does not implement are refused rather than ignored.
+pub fn refuse_unsupported(name: &str, present: bool) -> Result<(), DynamoError> {
+    if present {
+        return Err(DynamoError::validation(format!(
+            "eddy does not support the {name} parameter"
+        )));
+    }
+    Ok(())
+}
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    let req: Request = awsjson::decode(body)?;
+    let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
+    refuse_unsupported("OnDemandThroughput", req.on_demand_throughput.is_some())?;
+    refuse_unsupported("WarmThroughput", req.warm_throughput.is_some())?;
+    refuse_unsupported("ResourcePolicy", req.resource_policy.is_some())?;
+    if let Some(sse) = &req.sse_specification {
+        if sse.get("Enabled").and_then(Value::as_bool) == Some(true) {
+            refuse_unsupported("SSESpecification", true)?;
+        }
+    }
+    let create = CreateTable {
+        name,
+        attribute_definitions: definitions(&req.attribute_definitions),
+        key_schema: key_pairs(&req.key_schema),
+        billing_mode: billing_mode(req.billing_mode.as_deref()),
+        throughput: req.provisioned_throughput.as_ref().map(Throughput::from),
+        gsis: req
+            .global_secondary_indexes
+            .as_ref()
+            .map(|v| v.iter().map(IndexSpec::from).collect()),
+        lsis: req
+            .local_secondary_indexes
+            .as_ref()
+            .map(|v| v.iter().map(IndexSpec::from).collect()),
+        tags: req.tags.into_iter().map(|t| (t.key, t.value)).collect(),
+        deletion_protection: req.deletion_protection_enabled,
+        table_class: req.table_class,
+        stream: req
+            .stream_specification
+            .as_ref()
+            .map(StreamSpecification::from),
+    };
+    let table = store.create_table(&ctx.scope, create).await?;
+    Ok(awsjson::ok(
+        &ctx.request_id,
+        &json!({"TableDescription": table_description(&table, "ACTIVE")}),
+    ))
+}

@@ -1,0 +1,80 @@
+//! DeleteItem.
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::{AttributeMap, DynamoError};
+use eddy_store::{DeleteItem, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::item_collection::{ItemCollectionMetrics, metrics_for};
+use super::wire::{
+    ConsumedCapacity, ExpressionMembers, capacity_mode, consumed, return_old_on_failure,
+    return_values, table_name,
+};
+use crate::protocol::awsjson;
+use crate::protocol::context::RequestContext;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    table_name: String,
+    key: AttributeMap,
+    return_values: Option<String>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+    return_values_on_condition_check_failure: Option<String>,
+    #[serde(flatten)]
+    expressions: ExpressionMembers,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Reply {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    attributes: Option<AttributeMap>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<ConsumedCapacity>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_collection_metrics: Option<ItemCollectionMetrics>,
+}
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    let req: Request = awsjson::decode(body)?;
+    let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
+    let parsed = req.expressions.parse()?;
+    let metrics = metrics_for(
+        store,
+        ctx,
+        &table,
+        &req.key,
+        req.return_item_collection_metrics.as_deref(),
+    );
+    let out = store
+        .delete_item(
+            &ctx.scope,
+            DeleteItem {
+                table,
+                key: req.key,
+                condition: parsed.condition,
+                return_values: return_values(req.return_values.as_deref()),
+                return_old_on_condition_failure: return_old_on_failure(
+                    req.return_values_on_condition_check_failure.as_deref(),
+                ),
+                capacity: capacity_mode(req.return_consumed_capacity.as_deref()),
+            },
+        )
+        .await?;
+    Ok(awsjson::ok(
+        &ctx.request_id,
+        &Reply {
+            attributes: out.attributes,
+            consumed_capacity: consumed(out.consumed.as_ref()),
+            item_collection_metrics: metrics,
+        },
+    ))
+}

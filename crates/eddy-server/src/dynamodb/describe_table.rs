@@ -1,0 +1,32 @@
+//! DescribeTable.
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::DynamoError;
+use eddy_store::Store;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::wire::{table_description, table_name};
+use crate::protocol::awsjson;
+use crate::protocol::context::RequestContext;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    table_name: String,
+}
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    let req: Request = awsjson::decode(body)?;
+    let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
+    let table = store.describe_table(&ctx.scope, &name)?;
+    Ok(awsjson::ok(
+        &ctx.request_id,
+        &json!({"Table": table_description(&table, "ACTIVE")}),
+    ))
+}

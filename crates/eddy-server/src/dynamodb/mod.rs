@@ -1,0 +1,99 @@
+//! The DynamoDB API (`X-Amz-Target: DynamoDB_20120810.<Operation>`): one module per operation, each parsing
+//! its request, calling the store and encoding the reply. Requests are first checked against AWS's model.
+//! Operations DynamoDB has but eddy does not implement (PartiQL, backups, exports, global tables, …) get
+//! DynamoDB's answer for an unknown operation.
+
+mod account;
+mod batch_get_item;
+mod batch_write_item;
+mod create_table;
+mod delete_item;
+mod delete_table;
+mod describe_table;
+mod get_item;
+mod item_collection;
+mod list_tables;
+mod put_item;
+mod query;
+mod scan;
+mod tags;
+mod time_to_live;
+mod transact_get_items;
+mod transact_write_items;
+mod update_item;
+mod update_table;
+pub mod wire;
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::DynamoError;
+use eddy_store::Store;
+use serde_json::Value;
+
+use crate::protocol::context::RequestContext;
+use crate::protocol::model;
+
+pub const TARGET_PREFIX: &str = "DynamoDB_20120810.";
+
+/// The operations eddy implements.
+pub const OPERATIONS: &[&str] = &[
+    "BatchGetItem",
+    "BatchWriteItem",
+    "CreateTable",
+    "DeleteItem",
+    "DeleteTable",
+    "DescribeEndpoints",
+    "DescribeLimits",
+    "DescribeTable",
+    "DescribeTimeToLive",
+    "GetItem",
+    "ListTables",
+    "ListTagsOfResource",
+    "PutItem",
+    "Query",
+    "Scan",
+    "TagResource",
+    "TransactGetItems",
+    "TransactWriteItems",
+    "UntagResource",
+    "UpdateItem",
+    "UpdateTable",
+    "UpdateTimeToLive",
+];
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    op: &str,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    if !OPERATIONS.contains(&op) {
+        return Err(DynamoError::UnknownOperation);
+    }
+    model::dynamodb().validate(op, &body)?;
+    match op {
+        "BatchGetItem" => batch_get_item::handle(store, ctx, body).await,
+        "BatchWriteItem" => batch_write_item::handle(store, ctx, body).await,
+        "CreateTable" => create_table::handle(store, ctx, body).await,
+        "DeleteItem" => delete_item::handle(store, ctx, body).await,
+        "DeleteTable" => delete_table::handle(store, ctx, body).await,
+        "DescribeEndpoints" => account::describe_endpoints(ctx),
+        "DescribeLimits" => account::describe_limits(ctx),
+        "DescribeTable" => describe_table::handle(store, ctx, body).await,
+        "DescribeTimeToLive" => time_to_live::describe(store, ctx, body).await,
+        "GetItem" => get_item::handle(store, ctx, body).await,
+        "ListTables" => list_tables::handle(store, ctx, body).await,
+        "ListTagsOfResource" => tags::list(store, ctx, body).await,
+        "PutItem" => put_item::handle(store, ctx, body).await,
+        "Query" => query::handle(store, ctx, body).await,
+        "Scan" => scan::handle(store, ctx, body).await,
+        "TagResource" => tags::tag(store, ctx, body).await,
+        "TransactGetItems" => transact_get_items::handle(store, ctx, body).await,
+        "TransactWriteItems" => transact_write_items::handle(store, ctx, body).await,
+        "UntagResource" => tags::untag(store, ctx, body).await,
+        "UpdateItem" => update_item::handle(store, ctx, body).await,
+        "UpdateTable" => update_table::handle(store, ctx, body).await,
+        "UpdateTimeToLive" => time_to_live::update(store, ctx, body).await,
+        _ => Err(DynamoError::UnknownOperation),
+    }
+}

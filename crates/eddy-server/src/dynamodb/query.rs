@@ -1,0 +1,85 @@
+//! Query.
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::{AttributeMap, DynamoError};
+use eddy_store::{QueryInput, Select, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::wire::{ConsumedCapacity, ExpressionMembers, capacity_mode, consumed, table_name};
+use crate::protocol::awsjson;
+use crate::protocol::context::RequestContext;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    table_name: String,
+    index_name: Option<String>,
+    select: Option<String>,
+    limit: Option<usize>,
+    consistent_read: Option<bool>,
+    scan_index_forward: Option<bool>,
+    exclusive_start_key: Option<AttributeMap>,
+    return_consumed_capacity: Option<String>,
+    #[serde(flatten)]
+    expressions: ExpressionMembers,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ReadReply {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub items: Option<Vec<AttributeMap>>,
+    pub count: usize,
+    pub scanned_count: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_evaluated_key: Option<AttributeMap>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub consumed_capacity: Option<ConsumedCapacity>,
+}
+
+impl From<eddy_store::ReadOutput> for ReadReply {
+    fn from(out: eddy_store::ReadOutput) -> ReadReply {
+        ReadReply {
+            items: out.items,
+            count: out.count,
+            scanned_count: out.scanned_count,
+            last_evaluated_key: out.last_evaluated_key,
+            consumed_capacity: consumed(out.consumed.as_ref()),
+        }
+    }
+}
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    let req: Request = awsjson::decode(body)?;
+    let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
+    let parsed = req.expressions.parse()?;
+    let Some(key_condition) = parsed.key_condition else {
+        return Err(DynamoError::validation(
+            "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
+        ));
+    };
+    let out = store.query(
+        &ctx.scope,
+        QueryInput {
+            table,
+            index: req.index_name,
+            key_condition,
+            filter: parsed.filter,
+            projection: parsed.projection,
+            projection_is_legacy: req.expressions.attributes_to_get.is_some(),
+            select: req.select.as_deref().and_then(Select::parse),
+            limit: req.limit,
+            forward: req.scan_index_forward.unwrap_or(true),
+            exclusive_start_key: req.exclusive_start_key,
+            consistent: req.consistent_read.unwrap_or(false),
+            capacity: capacity_mode(req.return_consumed_capacity.as_deref()),
+        },
+    )?;
+    Ok(awsjson::ok(&ctx.request_id, &ReadReply::from(out)))
+}

@@ -1,0 +1,73 @@
+//! Scan, including parallel scans (`Segment` / `TotalSegments`).
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::{AttributeMap, DynamoError};
+use eddy_store::{ScanInput, Select, Store};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::query::ReadReply;
+use super::wire::{ExpressionMembers, capacity_mode, table_name};
+use crate::protocol::awsjson;
+use crate::protocol::context::RequestContext;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    table_name: String,
+    index_name: Option<String>,
+    select: Option<String>,
+    limit: Option<usize>,
+    consistent_read: Option<bool>,
+    exclusive_start_key: Option<AttributeMap>,
+    return_consumed_capacity: Option<String>,
+    segment: Option<u32>,
+    total_segments: Option<u32>,
+    #[serde(flatten)]
+    expressions: ExpressionMembers,
+}
+
+fn segment(req: &Request) -> Result<Option<(u32, u32)>, DynamoError> {
+    match (req.segment, req.total_segments) {
+        (None, None) => Ok(None),
+        (Some(_), None) => Err(DynamoError::validation(
+            "The TotalSegments parameter is required but was not present in the request when Segment parameter is present",
+        )),
+        (None, Some(_)) => Err(DynamoError::validation(
+            "The Segment parameter is required but was not present in the request when parameter TotalSegments is present",
+        )),
+        (Some(s), Some(t)) if s >= t => Err(DynamoError::validation(format!(
+            "The Segment parameter is zero-based and must be less than parameter TotalSegments: Segment: {s} is not less than TotalSegments: {t}"
+        ))),
+        (Some(s), Some(t)) => Ok(Some((s, t))),
+    }
+}
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    let req: Request = awsjson::decode(body)?;
+    let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
+    let segment = segment(&req)?;
+    let parsed = req.expressions.parse()?;
+    let out = store.scan(
+        &ctx.scope,
+        ScanInput {
+            table,
+            index: req.index_name,
+            filter: parsed.filter,
+            projection: parsed.projection,
+            projection_is_legacy: req.expressions.attributes_to_get.is_some(),
+            select: req.select.as_deref().and_then(Select::parse),
+            limit: req.limit,
+            exclusive_start_key: req.exclusive_start_key,
+            consistent: req.consistent_read.unwrap_or(false),
+            segment,
+            capacity: capacity_mode(req.return_consumed_capacity.as_deref()),
+        },
+    )?;
+    Ok(awsjson::ok(&ctx.request_id, &ReadReply::from(out)))
+}

@@ -1,0 +1,158 @@
+//! TransactWriteItems (with `ClientRequestToken` idempotency).
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_model::{AttributeMap, DynamoError};
+use eddy_store::{Store, TransactWriteAction, TransactWriteInput};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::wire::{
+    ConsumedCapacity, ExpressionMembers, capacity_mode, consumed_list, return_old_on_failure,
+    table_name,
+};
+use crate::protocol::awsjson;
+use crate::protocol::context::RequestContext;
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Action {
+    table_name: String,
+    key: Option<AttributeMap>,
+    item: Option<AttributeMap>,
+    return_values_on_condition_check_failure: Option<String>,
+    #[serde(flatten)]
+    expressions: ExpressionMembers,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct TransactItem {
+    condition_check: Option<Action>,
+    put: Option<Action>,
+    delete: Option<Action>,
+    update: Option<Action>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct Request {
+    transact_items: Vec<TransactItem>,
+    return_consumed_capacity: Option<String>,
+    return_item_collection_metrics: Option<String>,
+    client_request_token: Option<String>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Reply {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    consumed_capacity: Option<Vec<ConsumedCapacity>>,
+}
+
+/// FNV-1a of the request's items: stable across restarts, so a retried request is recognised.
+pub fn fingerprint(value: &Value) -> u64 {
+    let text = value.to_string();
+    text.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x0000_0100_0000_01b3)
+    })
+}
+
+fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteAction, DynamoError> {
+    let kinds = [
+        item.condition_check.is_some(),
+        item.put.is_some(),
+        item.delete.is_some(),
+        item.update.is_some(),
+    ];
+    if kinds.iter().filter(|&&k| k).count() != 1 {
+        return Err(DynamoError::validation(
+            "TransactItems can only contain one of Check, Put, Update or Delete",
+        ));
+    }
+    let missing = |what: &str| {
+        DynamoError::validation(format!(
+            "1 validation error detected: Value null at 'transactItems.member.{what}' failed to satisfy constraint: Member must not be null"
+        ))
+    };
+    if let Some(a) = item.condition_check {
+        let parsed = a.expressions.parse()?;
+        let condition = parsed
+            .condition
+            .ok_or_else(|| missing("conditionCheck.conditionExpression"))?;
+        return Ok(TransactWriteAction::ConditionCheck {
+            table: table_name(&ctx.scope, &a.table_name, "tableName")?,
+            key: a.key.ok_or_else(|| missing("conditionCheck.key"))?,
+            condition,
+            return_old_on_failure: return_old_on_failure(
+                a.return_values_on_condition_check_failure.as_deref(),
+            ),
+        });
+    }
+    if let Some(a) = item.put {
+        let parsed = a.expressions.parse()?;
+        return Ok(TransactWriteAction::Put {
+            table: table_name(&ctx.scope, &a.table_name, "tableName")?,
+            item: a.item.ok_or_else(|| missing("put.item"))?,
+            condition: parsed.condition,
+            return_old_on_failure: return_old_on_failure(
+                a.return_values_on_condition_check_failure.as_deref(),
+            ),
+        });
+    }
+    if let Some(a) = item.delete {
+        let parsed = a.expressions.parse()?;
+        return Ok(TransactWriteAction::Delete {
+            table: table_name(&ctx.scope, &a.table_name, "tableName")?,
+            key: a.key.ok_or_else(|| missing("delete.key"))?,
+            condition: parsed.condition,
+            return_old_on_failure: return_old_on_failure(
+                a.return_values_on_condition_check_failure.as_deref(),
+            ),
+        });
+    }
+    let a = item.update.ok_or_else(|| missing("update"))?;
+    let parsed = a.expressions.parse()?;
+    Ok(TransactWriteAction::Update {
+        table: table_name(&ctx.scope, &a.table_name, "tableName")?,
+        key: a.key.ok_or_else(|| missing("update.key"))?,
+        update: parsed.update,
+        condition: parsed.condition,
+        return_old_on_failure: return_old_on_failure(
+            a.return_values_on_condition_check_failure.as_deref(),
+        ),
+    })
+}
+
+pub async fn handle(
+    store: &Store,
+    ctx: &RequestContext,
+    body: Value,
+) -> Result<Response<Body>, DynamoError> {
+    let fingerprint = fingerprint(body.get("TransactItems").unwrap_or(&Value::Null));
+    let req: Request = awsjson::decode(body)?;
+    let _ = req.return_item_collection_metrics;
+    let mode = capacity_mode(req.return_consumed_capacity.as_deref());
+    let actions = req
+        .transact_items
+        .into_iter()
+        .map(|i| action(ctx, i))
+        .collect::<Result<Vec<_>, _>>()?;
+    let consumed = store
+        .transact_write_items(
+            &ctx.scope,
+            TransactWriteInput {
+                actions,
+                client_token: req.client_request_token,
+                fingerprint,
+                capacity: mode,
+            },
+        )
+        .await?;
+    Ok(awsjson::ok(
+        &ctx.request_id,
+        &Reply {
+            consumed_capacity: consumed_list(&consumed, mode),
+        },
+    ))
+}

@@ -1,0 +1,302 @@
+//! Wire shapes shared by several DynamoDB operations: table names (or ARNs), `TableDescription`,
+//! `ConsumedCapacity`, the enum parameters, and the bridge from request members to the expression crate.
+
+use std::collections::BTreeMap;
+
+use eddy_expr::{
+    AttributeValueUpdate, ExpectedAttributeValue, ExpressionInputs, LegacyCondition,
+    ParsedExpressions,
+};
+use eddy_model::{AttributeMap, DynamoError, Scope};
+use eddy_store::{
+    BillingMode, Capacity, CapacityMode, IndexDef, ProjectionType, ReturnValues, Table,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value, json};
+
+/// Accepts a table name or a table ARN (`arn:aws:dynamodb:<region>:<account>:table/<name>`), as DynamoDB does.
+/// Names are checked against the `TableName` constraints (the model allows ARNs, so it cannot).
+pub fn table_name(scope: &Scope, raw: &str, member: &str) -> Result<String, DynamoError> {
+    if let Some(rest) = raw.strip_prefix("arn:") {
+        let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        if let [_partition, "dynamodb", region, account, resource] = parts.as_slice() {
+            if let Some(name) = resource.strip_prefix("table/") {
+                if *region != &*scope.region || *account != &*scope.account {
+                    return Err(DynamoError::ResourceNotFound(
+                        "Requested resource not found".into(),
+                    ));
+                }
+                return Ok(name.split('/').next().unwrap_or(name).to_string());
+            }
+        }
+        return Err(DynamoError::validation(format!("Invalid TableArn: {raw}")));
+    }
+    let mut errors = Vec::new();
+    if raw.len() < 3 {
+        errors.push(format!(
+            "Value '{raw}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 3"
+        ));
+    }
+    if raw.len() > 255 {
+        errors.push(format!(
+            "Value '{raw}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to 255"
+        ));
+    }
+    if !raw
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    {
+        errors.push(format!(
+            "Value '{raw}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+        ));
+    }
+    if errors.is_empty() {
+        return Ok(raw.to_string());
+    }
+    let n = errors.len();
+    Err(DynamoError::validation(format!(
+        "{n} validation error{} detected: {}",
+        if n > 1 { "s" } else { "" },
+        errors.join("; ")
+    )))
+}
+
+pub fn return_values(raw: Option<&str>) -> ReturnValues {
+    raw.and_then(ReturnValues::parse).unwrap_or_default()
+}
+
+pub fn capacity_mode(raw: Option<&str>) -> CapacityMode {
+    raw.and_then(CapacityMode::parse).unwrap_or_default()
+}
+
+pub fn return_old_on_failure(raw: Option<&str>) -> bool {
+    raw == Some("ALL_OLD")
+}
+
+/// The expression-related members of a request, as they arrive.
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "PascalCase")]
+pub struct ExpressionMembers {
+    pub condition_expression: Option<String>,
+    pub filter_expression: Option<String>,
+    pub key_condition_expression: Option<String>,
+    pub projection_expression: Option<String>,
+    pub update_expression: Option<String>,
+    pub expression_attribute_names: Option<BTreeMap<String, String>>,
+    pub expression_attribute_values: Option<AttributeMap>,
+    pub expected: Option<BTreeMap<String, ExpectedAttributeValue>>,
+    pub conditional_operator: Option<String>,
+    pub attributes_to_get: Option<Vec<String>>,
+    pub key_conditions: Option<BTreeMap<String, LegacyCondition>>,
+    pub query_filter: Option<BTreeMap<String, LegacyCondition>>,
+    pub scan_filter: Option<BTreeMap<String, LegacyCondition>>,
+    pub attribute_updates: Option<BTreeMap<String, AttributeValueUpdate>>,
+}
+
+impl ExpressionMembers {
+    pub fn parse(&self) -> Result<ParsedExpressions, DynamoError> {
+        eddy_expr::parse_request(&ExpressionInputs {
+            condition_expression: self.condition_expression.as_deref(),
+            filter_expression: self.filter_expression.as_deref(),
+            key_condition_expression: self.key_condition_expression.as_deref(),
+            projection_expression: self.projection_expression.as_deref(),
+            update_expression: self.update_expression.as_deref(),
+            names: self.expression_attribute_names.as_ref(),
+            values: self.expression_attribute_values.as_ref(),
+            expected: self.expected.as_ref(),
+            conditional_operator: self.conditional_operator.as_deref(),
+            attributes_to_get: self.attributes_to_get.as_deref(),
+            key_conditions: self.key_conditions.as_ref(),
+            query_filter: self.query_filter.as_ref(),
+            scan_filter: self.scan_filter.as_ref(),
+            attribute_updates: self.attribute_updates.as_ref(),
+        })
+    }
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct CapacityUnits {
+    pub capacity_units: f64,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct ConsumedCapacity {
+    pub table_name: String,
+    pub capacity_units: f64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub table: Option<CapacityUnits>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub local_secondary_indexes: Option<BTreeMap<String, CapacityUnits>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub global_secondary_indexes: Option<BTreeMap<String, CapacityUnits>>,
+}
+
+impl From<&Capacity> for ConsumedCapacity {
+    fn from(c: &Capacity) -> ConsumedCapacity {
+        let indexes = |m: &BTreeMap<String, f64>| {
+            (!m.is_empty()).then(|| {
+                m.iter()
+                    .map(|(k, v)| (k.clone(), CapacityUnits { capacity_units: *v }))
+                    .collect()
+            })
+        };
+        ConsumedCapacity {
+            table_name: c.table_name.clone(),
+            capacity_units: c.total,
+            table: c.table.map(|t| CapacityUnits { capacity_units: t }),
+            local_secondary_indexes: indexes(&c.lsis),
+            global_secondary_indexes: indexes(&c.gsis),
+        }
+    }
+}
+
+pub fn consumed(c: Option<&Capacity>) -> Option<ConsumedCapacity> {
+    c.map(ConsumedCapacity::from)
+}
+
+pub fn consumed_list(list: &[Capacity], mode: CapacityMode) -> Option<Vec<ConsumedCapacity>> {
+    (mode != CapacityMode::None).then(|| list.iter().map(ConsumedCapacity::from).collect())
+}
+
+fn seconds(ms: i64) -> f64 {
+    ms as f64 / 1000.0
+}
+
+fn key_schema_json(key: &eddy_model::KeySchema) -> Value {
+    let mut out = vec![json!({"AttributeName": key.hash.name, "KeyType": "HASH"})];
+    if let Some(r) = &key.range {
+        out.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
+    }
+    Value::Array(out)
+}
+
+fn projection_json(p: &ProjectionType) -> Value {
+    match p {
+        ProjectionType::Include(names) => {
+            json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": names})
+        }
+        other => json!({"ProjectionType": other.wire_name()}),
+    }
+}
+
+fn throughput_json(t: Option<&eddy_store::Throughput>) -> Value {
+    let (r, w) = t.map(|t| (t.read, t.write)).unwrap_or((0, 0));
+    json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w})
+}
+
+fn index_json(table: &Table, index: &IndexDef, global: bool) -> Value {
+    let scope = table.def.scope();
+    let mut o = Map::new();
+    o.insert("IndexName".into(), json!(index.name));
+    o.insert("KeySchema".into(), key_schema_json(&index.key));
+    o.insert("Projection".into(), projection_json(&index.projection));
+    if global {
+        o.insert("IndexStatus".into(), json!("ACTIVE"));
+        o.insert(
+            "ProvisionedThroughput".into(),
+            throughput_json(index.throughput.as_ref()),
+        );
+    }
+    o.insert("IndexSizeBytes".into(), json!(0));
+    o.insert("ItemCount".into(), json!(0));
+    o.insert(
+        "IndexArn".into(),
+        json!(scope.index_arn(&table.def.name, &index.name)),
+    );
+    Value::Object(o)
+}
+
+/// A stable UUID-shaped id for a table, derived from its internal id.
+fn table_uuid(table: &Table) -> String {
+    let h = (table.def.id as u128).wrapping_mul(0x9E37_79B9_7F4A_7C15_F39C_C060_5CED_C835)
+        ^ (table.def.created_ms as u128);
+    let hex = format!("{h:032x}");
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[13..16],
+        &hex[17..20],
+        &hex[20..32]
+    )
+}
+
+/// `TableDescription` as DynamoDB returns it. `status` is `ACTIVE`, or `DELETING` in a DeleteTable reply.
+pub fn table_description(table: &Table, status: &str) -> Value {
+    let def = &table.def;
+    let (items, bytes) = table.stats.snapshot();
+    let mut o = Map::new();
+    let defs: Vec<Value> = def
+        .attribute_definitions
+        .iter()
+        .map(|(n, t)| json!({"AttributeName": n, "AttributeType": t.as_str()}))
+        .collect();
+    o.insert("AttributeDefinitions".into(), Value::Array(defs));
+    o.insert("TableName".into(), json!(def.name));
+    o.insert("KeySchema".into(), key_schema_json(&def.key));
+    o.insert("TableStatus".into(), json!(status));
+    o.insert("CreationDateTime".into(), json!(seconds(def.created_ms)));
+    o.insert(
+        "ProvisionedThroughput".into(),
+        throughput_json(def.throughput.as_ref()),
+    );
+    o.insert("TableSizeBytes".into(), json!(bytes));
+    o.insert("ItemCount".into(), json!(items));
+    o.insert("TableArn".into(), json!(def.arn()));
+    o.insert("TableId".into(), json!(table_uuid(table)));
+    if def.billing == BillingMode::PayPerRequest || def.billing_changed_ms.is_some() {
+        let mut summary = Map::new();
+        summary.insert("BillingMode".into(), json!(def.billing.wire_name()));
+        if let (BillingMode::PayPerRequest, Some(at)) = (def.billing, def.billing_changed_ms) {
+            summary.insert(
+                "LastUpdateToPayPerRequestDateTime".into(),
+                json!(seconds(at)),
+            );
+        }
+        o.insert("BillingModeSummary".into(), Value::Object(summary));
+    }
+    if !def.lsis.is_empty() {
+        o.insert(
+            "LocalSecondaryIndexes".into(),
+            def.lsis
+                .iter()
+                .map(|i| index_json(table, i, false))
+                .collect(),
+        );
+    }
+    if !def.gsis.is_empty() {
+        o.insert(
+            "GlobalSecondaryIndexes".into(),
+            def.gsis
+                .iter()
+                .map(|i| index_json(table, i, true))
+                .collect(),
+        );
+    }
+    if let Some(stream) = &def.stream {
+        if stream.enabled {
+            o.insert(
+                "StreamSpecification".into(),
+                json!({"StreamEnabled": true, "StreamViewType": stream.view_type.wire_name()}),
+            );
+        }
+        o.insert("LatestStreamLabel".into(), json!(stream.label));
+        o.insert(
+            "LatestStreamArn".into(),
+            json!(def.scope().stream_arn(&def.name, &stream.label)),
+        );
+    }
+    if let Some(class) = &def.table_class {
+        o.insert("TableClassSummary".into(), json!({"TableClass": class}));
+    }
+    o.insert(
+        "DeletionProtectionEnabled".into(),
+        json!(def.deletion_protection),
+    );
+    Value::Object(o)
+}
+
+/// A map of items as `{"name": AttributeValue}` JSON, ready for a response.
+pub type Item = AttributeMap;

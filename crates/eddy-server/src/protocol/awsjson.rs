@@ -1,0 +1,177 @@
+//! The AWS JSON 1.0 protocol (DynamoDB, DynamoDB Streams): bodies in and out, `x-amzn-RequestId` and
+//! `x-amz-crc32` on every response (botocore verifies the checksum), and error bodies with `__type` and message
+//! spelled as DynamoDB spells them.
+
+use axum::body::Body;
+use axum::http::{HeaderValue, Response, StatusCode};
+use eddy_model::value::split_deserialize_error;
+use eddy_model::{AttributeMap, DynamoError};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value};
+
+pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+
+/// Parses a request body; an empty body means "no members".
+pub fn parse_body(bytes: &[u8]) -> Result<Value, DynamoError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        DynamoError::Serialization(format!(
+            "Malformed JSON: {}",
+            strip_position(&e.to_string())
+        ))
+    })
+}
+
+/// Converts a validated body into an operation's typed request.
+pub fn decode<T: DeserializeOwned>(value: Value) -> Result<T, DynamoError> {
+    serde_json::from_value(value).map_err(|e| map_serde_error(&e.to_string()))
+}
+
+/// Maps a serde error to DynamoDB's error: tagged validation messages, or the coral text of a type error.
+pub fn map_serde_error(message: &str) -> DynamoError {
+    let (is_validation, text) = split_deserialize_error(message);
+    if is_validation {
+        return DynamoError::Validation(strip_position(text).to_string());
+    }
+    let found = |what: &str| text.contains(&format!("invalid type: {what}"));
+    let target = if text.contains("expected a string") {
+        "String"
+    } else if text.contains("expected a boolean") {
+        "Boolean"
+    } else if text.contains("expected a sequence") {
+        return DynamoError::Serialization("Expected list or null".into());
+    } else if text.contains("expected a map") || text.contains("expected struct") {
+        return DynamoError::Serialization("Unexpected value type in payload".into());
+    } else {
+        "Integer"
+    };
+    let message = if found("integer") || found("floating point") {
+        format!("NUMBER_VALUE cannot be converted to {target}")
+    } else if found("string") {
+        format!("STRING_VALUE cannot be converted to {target}")
+    } else if found("boolean") {
+        format!("BOOLEAN_VALUE cannot be converted to {target}")
+    } else if found("map") {
+        "Start of structure or map found where not expected".to_string()
+    } else if found("sequence") {
+        "Start of list found where not expected".to_string()
+    } else {
+        strip_position(text).to_string()
+    };
+    DynamoError::Serialization(message)
+}
+
+fn strip_position(text: &str) -> &str {
+    match text.rfind(" at line ") {
+        Some(pos) => &text[..pos],
+        None => text,
+    }
+}
+
+fn with_headers(status: StatusCode, request_id: &str, body: Vec<u8>) -> Response<Body> {
+    let crc = crc32fast::hash(&body);
+    let mut response = Response::new(Body::from(body));
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
+    if let Ok(v) = HeaderValue::from_str(request_id) {
+        headers.insert("x-amzn-requestid", v);
+    }
+    if let Ok(v) = HeaderValue::from_str(&crc.to_string()) {
+        headers.insert("x-amz-crc32", v);
+    }
+    response
+}
+
+pub fn ok<T: Serialize>(request_id: &str, body: &T) -> Response<Body> {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => with_headers(StatusCode::OK, request_id, bytes),
+        Err(e) => error(request_id, &DynamoError::Internal(e.to_string())),
+    }
+}
+
+pub fn ok_bytes(request_id: &str, bytes: Vec<u8>) -> Response<Body> {
+    with_headers(StatusCode::OK, request_id, bytes)
+}
+
+/// The JSON body of an error, with the extra members some errors carry.
+pub fn error_body(err: &DynamoError) -> Value {
+    let mut body = Map::new();
+    body.insert("__type".into(), Value::String(err.wire_type()));
+    if let Some(message) = err.message() {
+        let key = if err.capitalised_message() {
+            "Message"
+        } else {
+            "message"
+        };
+        body.insert(key.into(), Value::String(message));
+    }
+    match err {
+        DynamoError::ConditionalCheckFailed { item: Some(item) } => {
+            body.insert("Item".into(), item_json(item));
+        }
+        DynamoError::TransactionCanceled { reasons } => {
+            let reasons: Vec<Value> = reasons
+                .iter()
+                .map(|r| {
+                    let mut o = Map::new();
+                    if let Some(item) = &r.item {
+                        o.insert("Item".into(), item_json(item));
+                    }
+                    o.insert("Code".into(), Value::String(r.code.clone()));
+                    if let Some(m) = &r.message {
+                        o.insert("Message".into(), Value::String(m.clone()));
+                    }
+                    Value::Object(o)
+                })
+                .collect();
+            body.insert("CancellationReasons".into(), Value::Array(reasons));
+        }
+        _ => {}
+    }
+    Value::Object(body)
+}
+
+fn item_json(item: &AttributeMap) -> Value {
+    serde_json::to_value(item).unwrap_or(Value::Null)
+}
+
+pub fn error(request_id: &str, err: &DynamoError) -> Response<Body> {
+    let status = StatusCode::from_u16(err.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+    let bytes = serde_json::to_vec(&error_body(err)).unwrap_or_default();
+    with_headers(status, request_id, bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serde_type_errors_become_coral_messages() {
+        let err = serde_json::from_str::<AttributeMap>(r#"{"a":{"S":5}}"#).unwrap_err();
+        assert_eq!(
+            map_serde_error(&err.to_string()),
+            DynamoError::Serialization("NUMBER_VALUE cannot be converted to String".into())
+        );
+        let err = serde_json::from_str::<AttributeMap>(r#"{"a":{}}"#).unwrap_err();
+        assert_eq!(
+            map_serde_error(&err.to_string()),
+            DynamoError::Validation("Supplied AttributeValue is empty, must contain exactly one of the supported datatypes".into())
+        );
+    }
+
+    #[test]
+    fn error_bodies_carry_type_and_message() {
+        let body = error_body(&DynamoError::ResourceNotFound(
+            "Requested resource not found".into(),
+        ));
+        assert_eq!(
+            body["__type"],
+            "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
+        );
+        assert_eq!(body["message"], "Requested resource not found");
+    }
+}

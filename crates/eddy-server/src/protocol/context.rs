@@ -1,0 +1,154 @@
+//! Who is calling and where: the (account, region) scope of a request, taken from its SigV4 credential scope
+//! (`Credential=<key>/<date>/<region>/<service>/aws4_request`, header or query-string form), and a request id.
+//! Until signatures are verified (IAM issue), any key is accepted; a 12-digit access key names the account
+//! (as LocalStack does), any other key maps to the default account.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::http::HeaderMap;
+use eddy_model::Scope;
+use eddy_model::scope::{DEFAULT_ACCOUNT, DEFAULT_REGION};
+
+#[derive(Clone, Debug)]
+pub struct RequestContext {
+    pub scope: Scope,
+    pub request_id: String,
+    pub access_key: Option<String>,
+    /// The `Host` the client used (DescribeEndpoints answers with it).
+    pub host: Option<String>,
+}
+
+/// Parts of a SigV4 credential scope.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Credential<'a> {
+    pub access_key: &'a str,
+    pub date: &'a str,
+    pub region: &'a str,
+    pub service: &'a str,
+}
+
+/// Parses `<key>/<date>/<region>/<service>/aws4_request`.
+pub fn parse_credential(s: &str) -> Option<Credential<'_>> {
+    let mut parts = s.split('/');
+    let credential = Credential {
+        access_key: parts.next()?,
+        date: parts.next()?,
+        region: parts.next()?,
+        service: parts.next()?,
+    };
+    (parts.next()? == "aws4_request").then_some(credential)
+}
+
+/// The credential of an `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` header.
+pub fn credential_from_authorization(header: &str) -> Option<Credential<'_>> {
+    let rest = header.strip_prefix("AWS4-HMAC-SHA256")?;
+    rest.split(',')
+        .map(str::trim)
+        .find_map(|part| part.strip_prefix("Credential="))
+        .and_then(parse_credential)
+}
+
+fn account_for_key(key: &str) -> &str {
+    if key.len() == 12 && key.bytes().all(|b| b.is_ascii_digit()) {
+        key
+    } else {
+        DEFAULT_ACCOUNT
+    }
+}
+
+static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
+
+/// A 52-character request id in DynamoDB's alphabet, unique per process run.
+pub fn new_request_id() -> String {
+    const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    let seed = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
+        ^ std::process::id() as u64
+        ^ 0xD1B5_4A32_D192_ED03;
+    let mut out = String::with_capacity(52);
+    for i in 0..52 {
+        if i % 12 == 0 {
+            x ^= seed.rotate_left(i as u32);
+        }
+        // xorshift64*
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        let r = x.wrapping_mul(0x2545_F491_4F6C_DD1D);
+        out.push(ALPHABET[(r >> 58) as usize % ALPHABET.len()] as char);
+    }
+    out
+}
+
+impl RequestContext {
+    pub fn from_headers(headers: &HeaderMap, query: Option<&str>) -> RequestContext {
+        let header = headers.get("authorization").and_then(|v| v.to_str().ok());
+        let from_query = query.and_then(|q| {
+            q.split('&')
+                .find_map(|pair| pair.strip_prefix("X-Amz-Credential="))
+                .map(|v| v.replace("%2F", "/"))
+        });
+        let (account, region, key) = match header.and_then(credential_from_authorization) {
+            Some(c) => (
+                account_for_key(c.access_key).to_string(),
+                c.region.to_string(),
+                Some(c.access_key.to_string()),
+            ),
+            None => match from_query.as_deref().and_then(parse_credential) {
+                Some(c) => (
+                    account_for_key(c.access_key).to_string(),
+                    c.region.to_string(),
+                    Some(c.access_key.to_string()),
+                ),
+                None => (
+                    DEFAULT_ACCOUNT.to_string(),
+                    DEFAULT_REGION.to_string(),
+                    None,
+                ),
+            },
+        };
+        RequestContext {
+            scope: Scope::new(&account, &region),
+            request_id: new_request_id(),
+            access_key: key,
+            host: headers
+                .get("host")
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn region_comes_from_the_credential_scope() {
+        let h = "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc";
+        let c = credential_from_authorization(h).unwrap();
+        assert_eq!(
+            (c.access_key, c.region, c.service),
+            ("AKID", "eu-west-1", "dynamodb")
+        );
+        assert!(credential_from_authorization("Bearer x").is_none());
+    }
+
+    #[test]
+    fn twelve_digit_keys_name_the_account() {
+        assert_eq!(account_for_key("123456789012"), "123456789012");
+        assert_eq!(account_for_key("test"), DEFAULT_ACCOUNT);
+    }
+
+    #[test]
+    fn request_ids_look_like_dynamodb_ids() {
+        let a = new_request_id();
+        let b = new_request_id();
+        assert_eq!(a.len(), 52);
+        assert_ne!(a, b);
+        assert!(
+            a.bytes()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        );
+    }
+}

@@ -1,0 +1,186 @@
+//! BatchWriteItem and BatchGetItem. Every request of a batch is validated before anything runs; the writes
+//! then run as one writer job, so a batch is never half-applied (DynamoDB promises less: it may return
+//! `UnprocessedItems`, which eddy never needs to). BatchGetItem honours the 16 MB response limit by returning
+//! the rest as `UnprocessedKeys`.
+
+use std::collections::{BTreeMap, HashSet};
+
+use eddy_expr::Projection;
+use eddy_model::{AttributeMap, DynamoError, Scope, item_size};
+
+use crate::Store;
+use crate::capacity::{Capacity, CapacityMode, read_units};
+use crate::items::{Origin, live_table, read_item, stage_change, validate_item, validate_key};
+use crate::layout;
+
+pub enum WriteRequest {
+    Put(AttributeMap),
+    Delete(AttributeMap),
+}
+
+pub struct BatchWriteRequest {
+    /// Table name → its requests, in request order.
+    pub tables: Vec<(String, Vec<WriteRequest>)>,
+    pub capacity: CapacityMode,
+}
+
+#[derive(Debug, Default)]
+pub struct BatchWriteOutput {
+    pub consumed: Vec<Capacity>,
+}
+
+pub struct BatchGetTable {
+    pub keys: Vec<AttributeMap>,
+    pub projection: Option<Projection>,
+    pub consistent: bool,
+}
+
+pub struct BatchGetRequest {
+    pub tables: Vec<(String, BatchGetTable)>,
+    pub capacity: CapacityMode,
+}
+
+#[derive(Debug, Default)]
+pub struct BatchGetOutput {
+    pub responses: BTreeMap<String, Vec<AttributeMap>>,
+    /// Keys not read because the response reached 16 MB, per table.
+    pub unprocessed: BTreeMap<String, Vec<AttributeMap>>,
+    pub consumed: Vec<Capacity>,
+}
+
+const MAX_BATCH_WRITE: usize = 25;
+const MAX_BATCH_GET: usize = 100;
+const MAX_RESPONSE_BYTES: usize = 16 * 1024 * 1024;
+
+fn duplicates() -> DynamoError {
+    DynamoError::validation("Provided list of item keys contains duplicates")
+}
+
+impl Store {
+    pub async fn batch_write_item(
+        &self,
+        scope: &Scope,
+        req: BatchWriteRequest,
+    ) -> Result<BatchWriteOutput, DynamoError> {
+        let total: usize = req.tables.iter().map(|(_, r)| r.len()).sum();
+        if total > MAX_BATCH_WRITE {
+            return Err(DynamoError::validation(
+                "Too many items requested for the BatchWriteItem call",
+            ));
+        }
+        // Validate everything first; nothing runs if any request is bad.
+        let mut planned = Vec::with_capacity(req.tables.len());
+        for (name, requests) in req.tables {
+            let table = self.table(scope, &name)?;
+            let mut seen = HashSet::new();
+            let mut writes = Vec::with_capacity(requests.len());
+            for request in requests {
+                let (key_item, new) = match request {
+                    WriteRequest::Put(item) => {
+                        validate_item(&table, &item)?;
+                        (table.def.key.extract_key(&item), Some(item))
+                    }
+                    WriteRequest::Delete(key) => {
+                        validate_key(&table, &key)?;
+                        (key, None)
+                    }
+                };
+                let key = layout::item_key(table.def.id, &table.def.key, &key_item);
+                if !seen.insert(key.clone()) {
+                    return Err(duplicates());
+                }
+                writes.push((key, new));
+            }
+            planned.push((name, table.def.id, writes));
+        }
+        let (store, scope, mode) = (self.clone(), scope.clone(), req.capacity);
+        self.inner
+            .writer
+            .run(move |ctx| {
+                let mut out = BatchWriteOutput::default();
+                let mut tables = Vec::with_capacity(planned.len());
+                for (name, id, _) in &planned {
+                    tables.push(live_table(&store, &scope, name, *id)?);
+                }
+                for ((name, _, writes), table) in planned.into_iter().zip(tables) {
+                    let mut consumed: Option<Capacity> = None;
+                    for (key, new) in writes {
+                        let old = read_item(ctx.backend.as_ref(), &key)?;
+                        let units = stage_change(
+                            &store,
+                            ctx,
+                            &table,
+                            &key,
+                            old.as_ref(),
+                            new.as_ref(),
+                            Origin::User,
+                        );
+                        if let Some(c) = units.into_capacity(&name, mode) {
+                            match consumed.as_mut() {
+                                Some(total) => total.merge(&c),
+                                None => consumed = Some(c),
+                            }
+                        }
+                    }
+                    out.consumed.extend(consumed);
+                }
+                Ok(out)
+            })
+            .await?
+    }
+
+    pub fn batch_get_item(
+        &self,
+        scope: &Scope,
+        req: BatchGetRequest,
+    ) -> Result<BatchGetOutput, DynamoError> {
+        let total: usize = req.tables.iter().map(|(_, t)| t.keys.len()).sum();
+        if total > MAX_BATCH_GET {
+            return Err(DynamoError::validation(
+                "Too many items requested for the BatchGetItem call",
+            ));
+        }
+        let mut planned = Vec::with_capacity(req.tables.len());
+        for (name, request) in &req.tables {
+            let table = self.table(scope, name)?;
+            let mut seen = HashSet::new();
+            for key in &request.keys {
+                validate_key(&table, key)?;
+                if !seen.insert(layout::item_key(table.def.id, &table.def.key, key)) {
+                    return Err(duplicates());
+                }
+            }
+            planned.push(table);
+        }
+        let mut out = BatchGetOutput::default();
+        let mut response_bytes = 0usize;
+        for ((name, request), table) in req.tables.into_iter().zip(planned) {
+            let mut items = Vec::new();
+            let mut units = 0.0;
+            for key in request.keys {
+                if response_bytes >= MAX_RESPONSE_BYTES {
+                    out.unprocessed.entry(name.clone()).or_default().push(key);
+                    continue;
+                }
+                let stored = layout::item_key(table.def.id, &table.def.key, &key);
+                let item = read_item(self.inner.backend.as_ref(), &stored)?;
+                units += read_units(
+                    item.as_ref().map(item_size).unwrap_or(0),
+                    request.consistent,
+                );
+                if let Some(item) = item {
+                    let item = match &request.projection {
+                        Some(p) => p.apply(&item),
+                        None => item,
+                    };
+                    response_bytes += item_size(&item);
+                    items.push(item);
+                }
+            }
+            out.consumed
+                .extend(Capacity::for_table(&name, units, req.capacity));
+            out.responses.insert(name, items);
+        }
+        Ok(out)
+    }
+}

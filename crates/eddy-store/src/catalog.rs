@@ -1,0 +1,287 @@
+//! The catalog: table definitions (key schema, attribute definitions, indexes, billing, TTL, tags, stream
+//! settings) and the in-memory lookup from (scope, table name) to definition. Definitions are persisted as JSON
+//! under the `Meta` keyspace and loaded whole at start-up (there are few tables); only the writer thread changes
+//! them, so a definition change and the item writes around it are ordered by the same commit log.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicI64, Ordering};
+
+use eddy_model::{AttributeMap, KeySchema, ScalarType, Scope};
+use serde::{Deserialize, Serialize};
+
+/// Which attributes an index copies from the table.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProjectionType {
+    All,
+    KeysOnly,
+    Include(Vec<String>),
+}
+
+impl ProjectionType {
+    pub fn wire_name(&self) -> &'static str {
+        match self {
+            ProjectionType::All => "ALL",
+            ProjectionType::KeysOnly => "KEYS_ONLY",
+            ProjectionType::Include(_) => "INCLUDE",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Throughput {
+    pub read: i64,
+    pub write: i64,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum BillingMode {
+    Provisioned,
+    PayPerRequest,
+}
+
+impl BillingMode {
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            BillingMode::Provisioned => "PROVISIONED",
+            BillingMode::PayPerRequest => "PAY_PER_REQUEST",
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum IndexKind {
+    Global,
+    Local,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct IndexDef {
+    /// Never reused; prefixes the index's entries in the `Indexes` keyspace.
+    pub id: u64,
+    pub name: String,
+    pub kind: IndexKind,
+    pub key: KeySchema,
+    pub projection: ProjectionType,
+    pub throughput: Option<Throughput>,
+}
+
+impl IndexDef {
+    /// The attributes an entry of this index carries for `item` (the index's and table's keys plus the
+    /// projection), or `None` if the item lacks one of the index key attributes (sparse index).
+    pub fn project(&self, table_key: &KeySchema, item: &AttributeMap) -> Option<AttributeMap> {
+        for attr in self.key.attributes() {
+            match item.get(&attr.name) {
+                Some(v) if attr.scalar.matches(v) => {}
+                _ => return None,
+            }
+        }
+        Some(match &self.projection {
+            ProjectionType::All => item.clone(),
+            ProjectionType::KeysOnly | ProjectionType::Include(_) => {
+                let extra: &[String] = match &self.projection {
+                    ProjectionType::Include(names) => names,
+                    _ => &[],
+                };
+                item.iter()
+                    .filter(|(name, _)| {
+                        self.key.is_key_attribute(name)
+                            || table_key.is_key_attribute(name)
+                            || extra.contains(name)
+                    })
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect()
+            }
+        })
+    }
+
+    /// Whether the index carries attribute `name` (for Select/projection checks).
+    pub fn covers(&self, table_key: &KeySchema, name: &str) -> bool {
+        match &self.projection {
+            ProjectionType::All => true,
+            ProjectionType::KeysOnly => {
+                self.key.is_key_attribute(name) || table_key.is_key_attribute(name)
+            }
+            ProjectionType::Include(names) => {
+                self.key.is_key_attribute(name)
+                    || table_key.is_key_attribute(name)
+                    || names.iter().any(|n| n == name)
+            }
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TtlSetting {
+    pub attribute: String,
+    pub enabled: bool,
+}
+
+/// The stream view type of a table's stream.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum StreamViewType {
+    KeysOnly,
+    NewImage,
+    OldImage,
+    NewAndOldImages,
+}
+
+impl StreamViewType {
+    pub fn wire_name(self) -> &'static str {
+        match self {
+            StreamViewType::KeysOnly => "KEYS_ONLY",
+            StreamViewType::NewImage => "NEW_IMAGE",
+            StreamViewType::OldImage => "OLD_IMAGE",
+            StreamViewType::NewAndOldImages => "NEW_AND_OLD_IMAGES",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<StreamViewType> {
+        Some(match s {
+            "KEYS_ONLY" => StreamViewType::KeysOnly,
+            "NEW_IMAGE" => StreamViewType::NewImage,
+            "OLD_IMAGE" => StreamViewType::OldImage,
+            "NEW_AND_OLD_IMAGES" => StreamViewType::NewAndOldImages,
+            _ => return None,
+        })
+    }
+}
+
+/// The table's current (latest) stream. A disabled stream keeps its identity so DescribeTable can still
+/// report `LatestStreamArn`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TableStream {
+    pub stream_id: u64,
+    pub label: String,
+    pub view_type: StreamViewType,
+    pub enabled: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TableDef {
+    /// Never reused, not even after the table is deleted; prefixes the table's items.
+    pub id: u64,
+    pub account: String,
+    pub region: String,
+    pub name: String,
+    pub key: KeySchema,
+    pub attribute_definitions: Vec<(String, ScalarType)>,
+    pub created_ms: i64,
+    pub billing: BillingMode,
+    pub throughput: Option<Throughput>,
+    pub gsis: Vec<IndexDef>,
+    pub lsis: Vec<IndexDef>,
+    pub ttl: Option<TtlSetting>,
+    pub tags: BTreeMap<String, String>,
+    pub stream: Option<TableStream>,
+    pub deletion_protection: bool,
+    pub table_class: Option<String>,
+    /// When billing mode last changed (for `BillingModeSummary`).
+    pub billing_changed_ms: Option<i64>,
+}
+
+impl TableDef {
+    pub fn scope(&self) -> Scope {
+        Scope::new(&self.account, &self.region)
+    }
+
+    pub fn arn(&self) -> String {
+        self.scope().table_arn(&self.name)
+    }
+
+    pub fn index(&self, name: &str) -> Option<&IndexDef> {
+        self.gsis
+            .iter()
+            .chain(self.lsis.iter())
+            .find(|i| i.name == name)
+    }
+
+    pub fn indexes(&self) -> impl Iterator<Item = &IndexDef> {
+        self.gsis.iter().chain(self.lsis.iter())
+    }
+
+    pub fn attribute_type(&self, name: &str) -> Option<ScalarType> {
+        self.attribute_definitions
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| *t)
+    }
+
+    /// The TTL attribute, if TTL is enabled.
+    pub fn ttl_attribute(&self) -> Option<&str> {
+        self.ttl
+            .as_ref()
+            .filter(|t| t.enabled)
+            .map(|t| t.attribute.as_str())
+    }
+
+    /// The stream records go to, if the stream is enabled.
+    pub fn active_stream(&self) -> Option<&TableStream> {
+        self.stream.as_ref().filter(|s| s.enabled)
+    }
+}
+
+/// Live counters DescribeTable reports (AWS refreshes them every few hours; eddy keeps them exact).
+#[derive(Debug, Default)]
+pub struct TableStats {
+    pub item_count: AtomicI64,
+    pub size_bytes: AtomicI64,
+}
+
+impl TableStats {
+    pub fn add(&self, items: i64, bytes: i64) {
+        self.item_count.fetch_add(items, Ordering::Relaxed);
+        self.size_bytes.fetch_add(bytes, Ordering::Relaxed);
+    }
+
+    pub fn snapshot(&self) -> (i64, i64) {
+        (
+            self.item_count.load(Ordering::Relaxed).max(0),
+            self.size_bytes.load(Ordering::Relaxed).max(0),
+        )
+    }
+}
+
+/// A table as the engine sees it: its definition and its counters.
+#[derive(Debug)]
+pub struct Table {
+    pub def: TableDef,
+    pub stats: Arc<TableStats>,
+}
+
+/// All live tables, by scope and name. Cheap to read: values are `Arc`s swapped whole on change.
+#[derive(Debug, Default)]
+pub struct Catalog {
+    tables: HashMap<(Scope, String), Arc<Table>>,
+}
+
+impl Catalog {
+    pub fn get(&self, scope: &Scope, name: &str) -> Option<Arc<Table>> {
+        self.tables.get(&(scope.clone(), name.to_string())).cloned()
+    }
+
+    pub fn insert(&mut self, table: Arc<Table>) {
+        self.tables
+            .insert((table.def.scope(), table.def.name.clone()), table);
+    }
+
+    pub fn remove(&mut self, scope: &Scope, name: &str) -> Option<Arc<Table>> {
+        self.tables.remove(&(scope.clone(), name.to_string()))
+    }
+
+    /// Table names of one scope, sorted.
+    pub fn names(&self, scope: &Scope) -> Vec<String> {
+        let mut names: Vec<String> = self
+            .tables
+            .keys()
+            .filter(|(s, _)| s == scope)
+            .map(|(_, n)| n.clone())
+            .collect();
+        names.sort();
+        names
+    }
+
+    pub fn all(&self) -> impl Iterator<Item = &Arc<Table>> {
+        self.tables.values()
+    }
+}

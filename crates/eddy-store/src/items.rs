@@ -1,0 +1,574 @@
+//! Single-item operations (PutItem, GetItem, UpdateItem, DeleteItem) and the one function every write path
+//! shares, [`stage_change`]: given an item's old and new state it stages the item, its index entries, its TTL
+//! entry and its stream record into the writer's batch, so they commit together. Validation of keys and items
+//! with DynamoDB's messages lives here too, and runs before a request reaches the writer thread.
+
+use std::sync::Arc;
+
+use eddy_expr::{Condition, Update};
+use eddy_model::{AttributeMap, AttributeValue, DynamoError, KeySchema, Scope, item_size};
+
+use crate::Store;
+use crate::backend::{Backend, Mutation, Space};
+use crate::capacity::{Capacity, CapacityMode, IndexUnits, read_units, write_units};
+use crate::catalog::{IndexKind, Table};
+use crate::codec::{decode_item, encode_item};
+use crate::layout;
+use crate::writer::WriteCtx;
+
+/// DynamoDB's item size limit, 400 KB.
+pub const MAX_ITEM_SIZE: usize = 400 * 1024;
+const MAX_HASH_KEY_SIZE: usize = 2048;
+const MAX_RANGE_KEY_SIZE: usize = 1024;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ReturnValues {
+    #[default]
+    None,
+    AllOld,
+    UpdatedOld,
+    AllNew,
+    UpdatedNew,
+}
+
+impl ReturnValues {
+    pub fn parse(s: &str) -> Option<ReturnValues> {
+        Some(match s {
+            "NONE" => ReturnValues::None,
+            "ALL_OLD" => ReturnValues::AllOld,
+            "UPDATED_OLD" => ReturnValues::UpdatedOld,
+            "ALL_NEW" => ReturnValues::AllNew,
+            "UPDATED_NEW" => ReturnValues::UpdatedNew,
+            _ => return None,
+        })
+    }
+}
+
+pub struct PutItem {
+    pub table: String,
+    pub item: AttributeMap,
+    pub condition: Option<Condition>,
+    pub return_values: ReturnValues,
+    pub return_old_on_condition_failure: bool,
+    pub capacity: CapacityMode,
+}
+
+pub struct DeleteItem {
+    pub table: String,
+    pub key: AttributeMap,
+    pub condition: Option<Condition>,
+    pub return_values: ReturnValues,
+    pub return_old_on_condition_failure: bool,
+    pub capacity: CapacityMode,
+}
+
+pub struct UpdateItem {
+    pub table: String,
+    pub key: AttributeMap,
+    pub update: Option<Update>,
+    pub condition: Option<Condition>,
+    pub return_values: ReturnValues,
+    pub return_old_on_condition_failure: bool,
+    pub capacity: CapacityMode,
+}
+
+pub struct GetItem {
+    pub table: String,
+    pub key: AttributeMap,
+    pub projection: Option<eddy_expr::Projection>,
+    pub consistent: bool,
+    pub capacity: CapacityMode,
+}
+
+#[derive(Debug, Default)]
+pub struct WriteOutput {
+    pub attributes: Option<AttributeMap>,
+    pub consumed: Option<Capacity>,
+}
+
+/// Why an item changed, for the stream record (TTL deletes are service deletes).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Origin {
+    User,
+    TimeToLive,
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Validation
+
+fn empty_key_value(v: &AttributeValue) -> bool {
+    match v {
+        AttributeValue::S(s) => s.is_empty(),
+        AttributeValue::B(b) => b.is_empty(),
+        _ => false,
+    }
+}
+
+fn key_value_size(v: &AttributeValue) -> usize {
+    v.dynamo_size()
+}
+
+fn check_key_sizes(schema: &KeySchema, item: &AttributeMap) -> Result<(), DynamoError> {
+    if let Some(v) = item.get(&schema.hash.name) {
+        if key_value_size(v) > MAX_HASH_KEY_SIZE {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
+            ));
+        }
+    }
+    if let Some(range) = &schema.range {
+        if let Some(v) = item.get(&range.name) {
+            if key_value_size(v) > MAX_RANGE_KEY_SIZE {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// A `Key` parameter (GetItem, DeleteItem, UpdateItem, …) must name exactly the table's key attributes.
+pub(crate) fn validate_key(table: &Table, key: &AttributeMap) -> Result<(), DynamoError> {
+    let schema = &table.def.key;
+    let expected = 1 + usize::from(schema.range.is_some());
+    let matches = key.len() == expected
+        && schema
+            .attributes()
+            .all(|a| key.get(&a.name).is_some_and(|v| a.scalar.matches(v)));
+    if !matches {
+        return Err(DynamoError::validation(
+            "The provided key element does not match the schema",
+        ));
+    }
+    for attr in schema.attributes() {
+        if key.get(&attr.name).is_some_and(empty_key_value) {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
+                if attr.scalar == eddy_model::ScalarType::B {
+                    "binary"
+                } else {
+                    "string"
+                },
+                attr.name
+            )));
+        }
+    }
+    check_key_sizes(schema, key)
+}
+
+/// A whole item (PutItem): key attributes present and typed, index keys typed, size within limits.
+pub(crate) fn validate_item(table: &Table, item: &AttributeMap) -> Result<(), DynamoError> {
+    for attr in table.def.key.attributes() {
+        match item.get(&attr.name) {
+            None => {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Missing the key {} in the item",
+                    attr.name
+                )));
+            }
+            Some(v) if !attr.scalar.matches(v) => {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Type mismatch for key {} expected: {} actual: {}",
+                    attr.name,
+                    attr.scalar,
+                    v.value_type()
+                )));
+            }
+            Some(v) if empty_key_value(v) => {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: An AttributeValue may not contain an empty {}. Key: {}",
+                    if attr.scalar == eddy_model::ScalarType::B {
+                        "binary value"
+                    } else {
+                        "string"
+                    },
+                    attr.name
+                )));
+            }
+            Some(_) => {}
+        }
+    }
+    check_key_sizes(&table.def.key, item)?;
+    validate_index_keys(table, item)?;
+    if item_size(item) > MAX_ITEM_SIZE {
+        return Err(DynamoError::validation(
+            "Item size has exceeded the maximum allowed size",
+        ));
+    }
+    Ok(())
+}
+
+/// Attributes that are keys of an index must have the index's type and must not be empty.
+pub(crate) fn validate_index_keys(table: &Table, item: &AttributeMap) -> Result<(), DynamoError> {
+    for index in table.def.indexes() {
+        for attr in index.key.attributes() {
+            if table.def.key.is_key_attribute(&attr.name) {
+                continue;
+            }
+            if let Some(v) = item.get(&attr.name) {
+                if !attr.scalar.matches(v) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+                        attr.name,
+                        attr.scalar,
+                        v.value_type(),
+                        index.name
+                    )));
+                }
+                if empty_key_value(v) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}, IndexKey: {}",
+                        index.name, attr.name
+                    )));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn check_return_values_put_delete(rv: ReturnValues) -> Result<(), DynamoError> {
+    match rv {
+        ReturnValues::None | ReturnValues::AllOld => Ok(()),
+        _ => Err(DynamoError::validation(
+            "ReturnValues can only be ALL_OLD or NONE",
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Reading
+
+pub(crate) fn read_item(
+    backend: &dyn Backend,
+    key: &[u8],
+) -> Result<Option<AttributeMap>, DynamoError> {
+    match backend.get(Space::Items, key) {
+        Ok(Some(bytes)) => decode_item(&bytes)
+            .map(Some)
+            .map_err(|e| DynamoError::Internal(e.to_string())),
+        Ok(None) => Ok(None),
+        Err(e) => Err(DynamoError::Internal(e.to_string())),
+    }
+}
+
+/// Re-fetches the table on the writer thread: the table may have been deleted (or deleted and created again)
+/// between validation and execution.
+pub(crate) fn live_table(
+    store: &Store,
+    scope: &Scope,
+    name: &str,
+    id: u64,
+) -> Result<Arc<Table>, DynamoError> {
+    match store.inner.catalog.read().get(scope, name) {
+        Some(t) if t.def.id == id => Ok(t),
+        _ => Err(DynamoError::ResourceNotFound(
+            "Requested resource not found".into(),
+        )),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// The shared write path
+
+/// Stages the change of one item from `old` to `new` (either may be absent) with everything that must commit
+/// with it. Returns the write units consumed. A change that changes nothing stages nothing.
+pub(crate) fn stage_change(
+    store: &Store,
+    ctx: &mut WriteCtx,
+    table: &Table,
+    key_bytes: &[u8],
+    old: Option<&AttributeMap>,
+    new: Option<&AttributeMap>,
+    origin: Origin,
+) -> IndexUnits {
+    let mut units = IndexUnits::default();
+    units.table = write_units(old.map(item_size).max(new.map(item_size)).unwrap_or(0));
+    if old == new {
+        return units;
+    }
+    match new {
+        Some(item) => ctx.stage(Mutation::Put(
+            Space::Items,
+            key_bytes.to_vec(),
+            encode_item(item),
+        )),
+        None => ctx.stage(Mutation::Delete(Space::Items, key_bytes.to_vec())),
+    }
+    stage_index_entries(ctx, table, old, new, &mut units);
+    stage_ttl_entry(ctx, table, old, new);
+    let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
+    let size_delta =
+        new.map(item_size).unwrap_or(0) as i64 - old.map(item_size).unwrap_or(0) as i64;
+    table.stats.add(count_delta, size_delta);
+    store.inner.mark_stats_dirty(table);
+    let _ = origin;
+    units
+}
+
+fn stage_index_entries(
+    ctx: &mut WriteCtx,
+    table: &Table,
+    old: Option<&AttributeMap>,
+    new: Option<&AttributeMap>,
+    units: &mut IndexUnits,
+) {
+    let table_key = &table.def.key;
+    for index in table.def.indexes() {
+        let old_entry = old.and_then(|o| index.project(table_key, o));
+        let new_entry = new.and_then(|n| index.project(table_key, n));
+        if old_entry == new_entry {
+            continue;
+        }
+        let old_key = old_entry
+            .as_ref()
+            .map(|e| layout::index_entry_key(index.id, &index.key, table_key, e));
+        let new_key = new_entry
+            .as_ref()
+            .map(|e| layout::index_entry_key(index.id, &index.key, table_key, e));
+        let mut index_units = 0.0;
+        if let Some(ok) = &old_key {
+            if Some(ok) != new_key.as_ref() {
+                ctx.stage(Mutation::Delete(Space::Indexes, ok.clone()));
+                index_units += write_units(old_entry.as_ref().map(item_size).unwrap_or(0));
+            }
+        }
+        if let (Some(nk), Some(entry)) = (new_key, &new_entry) {
+            ctx.stage(Mutation::Put(Space::Indexes, nk, encode_item(entry)));
+            index_units += write_units(item_size(entry));
+        }
+        match index.kind {
+            IndexKind::Global => units.gsis.push((index.name.clone(), index_units)),
+            IndexKind::Local => units.lsis.push((index.name.clone(), index_units)),
+        }
+    }
+}
+
+/// The expiry (epoch seconds) TTL reads from an item: the TTL attribute, if it is a number.
+pub(crate) fn ttl_expiry(table: &Table, item: &AttributeMap) -> Option<i64> {
+    let attr = table.def.ttl_attribute()?;
+    match item.get(attr)? {
+        AttributeValue::N(n) => Some(n.to_f64().floor() as i64),
+        _ => None,
+    }
+}
+
+fn stage_ttl_entry(
+    ctx: &mut WriteCtx,
+    table: &Table,
+    old: Option<&AttributeMap>,
+    new: Option<&AttributeMap>,
+) {
+    let old_expiry = old.and_then(|o| ttl_expiry(table, o));
+    let new_expiry = new.and_then(|n| ttl_expiry(table, n));
+    if old_expiry == new_expiry {
+        return;
+    }
+    if let (Some(exp), Some(item)) = (old_expiry, old) {
+        ctx.stage(Mutation::Delete(
+            Space::Indexes,
+            layout::ttl_entry_key(table.def.id, exp, &table.def.key, item),
+        ));
+    }
+    if let (Some(exp), Some(item)) = (new_expiry, new) {
+        ctx.stage(Mutation::Put(
+            Space::Indexes,
+            layout::ttl_entry_key(table.def.id, exp, &table.def.key, item),
+            Vec::new(),
+        ));
+    }
+}
+
+fn condition_holds(condition: Option<&Condition>, item: Option<&AttributeMap>) -> bool {
+    condition.is_none_or(|c| c.evaluate(item))
+}
+
+fn condition_failed(old: Option<AttributeMap>, return_old: bool) -> DynamoError {
+    DynamoError::ConditionalCheckFailed {
+        item: if return_old { old } else { None },
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------
+// Operations
+
+impl Store {
+    pub async fn put_item(&self, scope: &Scope, req: PutItem) -> Result<WriteOutput, DynamoError> {
+        let table = self.table(scope, &req.table)?;
+        check_return_values_put_delete(req.return_values)?;
+        validate_item(&table, &req.item)?;
+        let key = layout::item_key(table.def.id, &table.def.key, &req.item);
+        let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
+        self.inner
+            .writer
+            .run(move |ctx| {
+                let table = live_table(&store, &scope, &req.table, id)?;
+                let old = read_item(ctx.backend.as_ref(), &key)?;
+                if !condition_holds(req.condition.as_ref(), old.as_ref()) {
+                    return Err(condition_failed(old, req.return_old_on_condition_failure));
+                }
+                let units = stage_change(
+                    &store,
+                    ctx,
+                    &table,
+                    &key,
+                    old.as_ref(),
+                    Some(&req.item),
+                    Origin::User,
+                );
+                Ok(WriteOutput {
+                    attributes: if req.return_values == ReturnValues::AllOld {
+                        old
+                    } else {
+                        None
+                    },
+                    consumed: units.into_capacity(&table.def.name, req.capacity),
+                })
+            })
+            .await?
+    }
+
+    pub async fn delete_item(
+        &self,
+        scope: &Scope,
+        req: DeleteItem,
+    ) -> Result<WriteOutput, DynamoError> {
+        let table = self.table(scope, &req.table)?;
+        check_return_values_put_delete(req.return_values)?;
+        validate_key(&table, &req.key)?;
+        let key = layout::item_key(table.def.id, &table.def.key, &req.key);
+        let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
+        self.inner
+            .writer
+            .run(move |ctx| {
+                let table = live_table(&store, &scope, &req.table, id)?;
+                let old = read_item(ctx.backend.as_ref(), &key)?;
+                if !condition_holds(req.condition.as_ref(), old.as_ref()) {
+                    return Err(condition_failed(old, req.return_old_on_condition_failure));
+                }
+                let units =
+                    stage_change(&store, ctx, &table, &key, old.as_ref(), None, Origin::User);
+                Ok(WriteOutput {
+                    attributes: if req.return_values == ReturnValues::AllOld {
+                        old
+                    } else {
+                        None
+                    },
+                    consumed: units.into_capacity(&table.def.name, req.capacity),
+                })
+            })
+            .await?
+    }
+
+    pub async fn update_item(
+        &self,
+        scope: &Scope,
+        req: UpdateItem,
+    ) -> Result<WriteOutput, DynamoError> {
+        let table = self.table(scope, &req.table)?;
+        validate_key(&table, &req.key)?;
+        if let Some(update) = &req.update {
+            for name in update.touched_top_level_names() {
+                if table.def.key.is_key_attribute(&name) {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key"
+                    )));
+                }
+            }
+        }
+        let key = layout::item_key(table.def.id, &table.def.key, &req.key);
+        let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
+        self.inner
+            .writer
+            .run(move |ctx| {
+                let table = live_table(&store, &scope, &req.table, id)?;
+                let old = read_item(ctx.backend.as_ref(), &key)?;
+                if !condition_holds(req.condition.as_ref(), old.as_ref()) {
+                    return Err(condition_failed(old, req.return_old_on_condition_failure));
+                }
+                let new = apply_update(&table, old.as_ref(), &req.key, req.update.as_ref())?;
+                let units = stage_change(
+                    &store,
+                    ctx,
+                    &table,
+                    &key,
+                    old.as_ref(),
+                    Some(&new),
+                    Origin::User,
+                );
+                let touched = req
+                    .update
+                    .as_ref()
+                    .map(|u| u.touched_top_level_names())
+                    .unwrap_or_default();
+                Ok(WriteOutput {
+                    attributes: update_return_values(req.return_values, old, new, &touched),
+                    consumed: units.into_capacity(&table.def.name, req.capacity),
+                })
+            })
+            .await?
+    }
+
+    pub fn get_item(
+        &self,
+        scope: &Scope,
+        req: GetItem,
+    ) -> Result<(Option<AttributeMap>, Option<Capacity>), DynamoError> {
+        let table = self.table(scope, &req.table)?;
+        validate_key(&table, &req.key)?;
+        let key = layout::item_key(table.def.id, &table.def.key, &req.key);
+        let item = read_item(self.inner.backend.as_ref(), &key)?;
+        let units = read_units(item.as_ref().map(item_size).unwrap_or(0), req.consistent);
+        let consumed = Capacity::for_table(&table.def.name, units, req.capacity);
+        let item = item.map(|i| match &req.projection {
+            Some(p) => p.apply(&i),
+            None => i,
+        });
+        Ok((item, consumed))
+    }
+}
+
+/// The item an update produces: the update applied to the old item, or to a new item holding just the key.
+pub(crate) fn apply_update(
+    table: &Table,
+    old: Option<&AttributeMap>,
+    key: &AttributeMap,
+    update: Option<&Update>,
+) -> Result<AttributeMap, DynamoError> {
+    let base = old.cloned().unwrap_or_else(|| key.clone());
+    let new = match update {
+        Some(u) => u.apply(&base)?,
+        None => base,
+    };
+    validate_index_keys(table, &new)?;
+    if item_size(&new) > MAX_ITEM_SIZE {
+        return Err(DynamoError::validation(
+            "Item size to update has exceeded the maximum allowed size",
+        ));
+    }
+    Ok(new)
+}
+
+fn project_names(item: &AttributeMap, names: &[String]) -> Option<AttributeMap> {
+    let out: AttributeMap = names
+        .iter()
+        .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
+        .collect();
+    (!out.is_empty()).then_some(out)
+}
+
+fn update_return_values(
+    rv: ReturnValues,
+    old: Option<AttributeMap>,
+    new: AttributeMap,
+    touched: &[String],
+) -> Option<AttributeMap> {
+    match rv {
+        ReturnValues::None => None,
+        ReturnValues::AllOld => old,
+        ReturnValues::AllNew => Some(new),
+        ReturnValues::UpdatedOld => old.as_ref().and_then(|o| project_names(o, touched)),
+        ReturnValues::UpdatedNew => project_names(&new, touched),
+    }
+}

@@ -1,0 +1,127 @@
+//! Key layout of every keyspace. All ids (tables, indexes, streams) come from one counter and are never
+//! reused, so an id prefix is unique across keyspaces and a deleted table's leftovers can never be confused
+//! with a new table's data.
+//!
+//! - `Items`:   table id | partition hash | enc(partition key) | enc(sort key)
+//! - `Indexes`: index id | partition hash of index key | enc(index pk) | enc(index sk) | enc(table pk) | enc(table sk)
+//!              and TTL entries: table id | expiry (biased i64) | partition hash | enc(pk) | enc(sk)
+//! - `Meta`:    `table/<id>`, `stats/<id>`, `next-id`, `purge/<id>`, `token/<…>`
+//!
+//! Items are ordered by partition hash first, so a Scan walks them in hash order as DynamoDB does and a parallel
+//! scan segment is one contiguous hash range.
+
+use eddy_model::key::{encode_key_value, partition_hash};
+use eddy_model::{AttributeMap, KeySchema};
+
+pub const META_NEXT_ID: &[u8] = b"next-id";
+
+pub fn meta_table_key(id: u64) -> Vec<u8> {
+    let mut k = b"table/".to_vec();
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+pub fn meta_stats_key(id: u64) -> Vec<u8> {
+    let mut k = b"stats/".to_vec();
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+pub fn meta_purge_key(id: u64) -> Vec<u8> {
+    let mut k = b"purge/".to_vec();
+    k.extend_from_slice(&id.to_be_bytes());
+    k
+}
+
+pub fn meta_token_key(account: &str, region: &str, token: &str) -> Vec<u8> {
+    format!("token/{account}/{region}/{token}").into_bytes()
+}
+
+/// The encoded key of an item under `schema` (partition hash, partition key, sort key), without a prefix.
+/// The caller has validated that the key attributes are present and typed.
+pub fn key_suffix(schema: &KeySchema, item: &AttributeMap) -> Vec<u8> {
+    let mut pk = Vec::with_capacity(32);
+    if let Some(v) = item.get(&schema.hash.name) {
+        encode_key_value(v, &mut pk);
+    }
+    let mut out = Vec::with_capacity(pk.len() + 24);
+    out.extend_from_slice(&partition_hash(&pk).to_be_bytes());
+    out.extend_from_slice(&pk);
+    if let Some(range) = &schema.range {
+        if let Some(v) = item.get(&range.name) {
+            encode_key_value(v, &mut out);
+        }
+    }
+    out
+}
+
+/// The prefix of all items of one partition: id | hash | enc(pk).
+pub fn partition_prefix(id: u64, partition_value: &eddy_model::AttributeValue) -> Vec<u8> {
+    let mut pk = Vec::with_capacity(32);
+    encode_key_value(partition_value, &mut pk);
+    let mut out = Vec::with_capacity(pk.len() + 12);
+    out.extend_from_slice(&id.to_be_bytes());
+    out.extend_from_slice(&partition_hash(&pk).to_be_bytes());
+    out.extend_from_slice(&pk);
+    out
+}
+
+pub fn item_key(table_id: u64, schema: &KeySchema, item: &AttributeMap) -> Vec<u8> {
+    let suffix = key_suffix(schema, item);
+    let mut out = Vec::with_capacity(8 + suffix.len());
+    out.extend_from_slice(&table_id.to_be_bytes());
+    out.extend_from_slice(&suffix);
+    out
+}
+
+/// Index entry key: the index key (hash-ordered like a table) followed by the table key, which makes entries
+/// with equal index keys unique and ordered by table key.
+pub fn index_entry_key(
+    index_id: u64,
+    index_key: &KeySchema,
+    table_key: &KeySchema,
+    item: &AttributeMap,
+) -> Vec<u8> {
+    let mut out = item_key(index_id, index_key, item);
+    for attr in table_key.attributes() {
+        if let Some(v) = item.get(&attr.name) {
+            encode_key_value(v, &mut out);
+        }
+    }
+    out
+}
+
+/// TTL entry key: table id | expiry seconds (order-preserving) | item key suffix.
+pub fn ttl_entry_key(
+    table_id: u64,
+    expiry_secs: i64,
+    table_key: &KeySchema,
+    item: &AttributeMap,
+) -> Vec<u8> {
+    let mut out = ttl_prefix(table_id, expiry_secs);
+    out.extend_from_slice(&key_suffix(table_key, item));
+    out
+}
+
+pub fn ttl_prefix(table_id: u64, expiry_secs: i64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(40);
+    out.extend_from_slice(&table_id.to_be_bytes());
+    out.extend_from_slice(&((expiry_secs as u64) ^ (1 << 63)).to_be_bytes());
+    out
+}
+
+/// The smallest key strictly greater than every key starting with `prefix`, if there is one.
+pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
+    let mut end = prefix.to_vec();
+    while let Some(last) = end.pop() {
+        if last < 0xFF {
+            end.push(last + 1);
+            return Some(end);
+        }
+    }
+    None
+}
+
+pub fn id_prefix(id: u64) -> [u8; 8] {
+    id.to_be_bytes()
+}

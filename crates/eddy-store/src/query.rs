@@ -1,0 +1,568 @@
+//! Query and Scan. Both walk one contiguous key range of a table or index (a partition, or a slice of the
+//! partition-hash space for a parallel-scan segment), page by page, and stop as DynamoDB stops: after `Limit`
+//! evaluated items or once 1 MB has been read, returning a `LastEvaluatedKey`. Filters apply after the limit,
+//! projections last; read capacity is charged for everything read.
+
+use std::ops::Bound;
+
+use eddy_expr::{Condition, KeyCondition, Projection, RangeCondition};
+use eddy_model::key::encode_key_value;
+use eddy_model::{AttributeMap, AttributeValue, DynamoError, KeySchema, Scope, item_size};
+
+use crate::Store;
+use crate::backend::Space;
+use crate::capacity::{Capacity, CapacityMode, read_units};
+use crate::catalog::{IndexDef, IndexKind, ProjectionType, Table};
+use crate::codec::decode_item;
+use crate::items::read_item;
+use crate::layout;
+
+/// DynamoDB stops a Query or Scan page after reading this much.
+const PAGE_BYTES: usize = 1024 * 1024;
+/// Entries fetched from the backend per step.
+const CHUNK: usize = 256;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Select {
+    AllAttributes,
+    AllProjectedAttributes,
+    SpecificAttributes,
+    Count,
+}
+
+impl Select {
+    pub fn parse(s: &str) -> Option<Select> {
+        Some(match s {
+            "ALL_ATTRIBUTES" => Select::AllAttributes,
+            "ALL_PROJECTED_ATTRIBUTES" => Select::AllProjectedAttributes,
+            "SPECIFIC_ATTRIBUTES" => Select::SpecificAttributes,
+            "COUNT" => Select::Count,
+            _ => return None,
+        })
+    }
+
+    fn wire_name(self) -> &'static str {
+        match self {
+            Select::AllAttributes => "ALL_ATTRIBUTES",
+            Select::AllProjectedAttributes => "ALL_PROJECTED_ATTRIBUTES",
+            Select::SpecificAttributes => "SPECIFIC_ATTRIBUTES",
+            Select::Count => "COUNT",
+        }
+    }
+}
+
+pub struct QueryInput {
+    pub table: String,
+    pub index: Option<String>,
+    pub key_condition: KeyCondition,
+    pub filter: Option<Condition>,
+    pub projection: Option<Projection>,
+    /// Whether the projection came from `AttributesToGet` (for error texts).
+    pub projection_is_legacy: bool,
+    pub select: Option<Select>,
+    pub limit: Option<usize>,
+    pub forward: bool,
+    pub exclusive_start_key: Option<AttributeMap>,
+    pub consistent: bool,
+    pub capacity: CapacityMode,
+}
+
+pub struct ScanInput {
+    pub table: String,
+    pub index: Option<String>,
+    pub filter: Option<Condition>,
+    pub projection: Option<Projection>,
+    pub projection_is_legacy: bool,
+    pub select: Option<Select>,
+    pub limit: Option<usize>,
+    pub exclusive_start_key: Option<AttributeMap>,
+    pub consistent: bool,
+    /// (Segment, TotalSegments)
+    pub segment: Option<(u32, u32)>,
+    pub capacity: CapacityMode,
+}
+
+#[derive(Debug, Default)]
+pub struct ReadOutput {
+    /// `None` with `Select: COUNT`.
+    pub items: Option<Vec<AttributeMap>>,
+    pub count: usize,
+    pub scanned_count: usize,
+    pub last_evaluated_key: Option<AttributeMap>,
+    pub consumed: Option<Capacity>,
+}
+
+/// What a read walks: the table itself or one of its indexes.
+struct AccessPath<'a> {
+    table: &'a Table,
+    index: Option<&'a IndexDef>,
+}
+
+impl<'a> AccessPath<'a> {
+    fn resolve(table: &'a Table, index: Option<&str>) -> Result<AccessPath<'a>, DynamoError> {
+        let index = match index {
+            Some(name) => Some(table.def.index(name).ok_or_else(|| {
+                DynamoError::validation(format!(
+                    "The table does not have the specified index: {name}"
+                ))
+            })?),
+            None => None,
+        };
+        Ok(AccessPath { table, index })
+    }
+
+    fn key(&self) -> &KeySchema {
+        self.index.map(|i| &i.key).unwrap_or(&self.table.def.key)
+    }
+
+    fn id(&self) -> u64 {
+        self.index.map(|i| i.id).unwrap_or(self.table.def.id)
+    }
+
+    fn space(&self) -> Space {
+        if self.index.is_some() {
+            Space::Indexes
+        } else {
+            Space::Items
+        }
+    }
+
+    fn is_gsi(&self) -> bool {
+        self.index.is_some_and(|i| i.kind == IndexKind::Global)
+    }
+
+    /// The stored key of an item (or start key) on this path.
+    fn entry_key(&self, item: &AttributeMap) -> Vec<u8> {
+        match self.index {
+            Some(index) => layout::index_entry_key(index.id, &index.key, &self.table.def.key, item),
+            None => layout::item_key(self.table.def.id, &self.table.def.key, item),
+        }
+    }
+
+    /// The key attributes a `LastEvaluatedKey` carries: the table's key plus the index's.
+    fn last_key_of(&self, item: &AttributeMap) -> AttributeMap {
+        let mut key = self.table.def.key.extract_key(item);
+        if let Some(index) = self.index {
+            key.extend(index.key.extract_key(item));
+        }
+        key
+    }
+
+    fn check_consistent(&self, consistent: bool) -> Result<(), DynamoError> {
+        if consistent && self.is_gsi() {
+            return Err(DynamoError::validation(
+                "Consistent reads are not supported on global secondary indexes",
+            ));
+        }
+        Ok(())
+    }
+
+    /// Checks `Select` against the path and the projection; returns the effective select.
+    fn effective_select(
+        &self,
+        select: Option<Select>,
+        projection: Option<&Projection>,
+        legacy: bool,
+    ) -> Result<Select, DynamoError> {
+        let param = if legacy {
+            "AttributesToGet"
+        } else {
+            "ProjectionExpression"
+        };
+        let select = match (select, projection) {
+            (None, Some(_)) => Select::SpecificAttributes,
+            (None, None) => {
+                if self.index.is_some() {
+                    Select::AllProjectedAttributes
+                } else {
+                    Select::AllAttributes
+                }
+            }
+            (Some(Select::SpecificAttributes), _) => Select::SpecificAttributes,
+            (Some(s), Some(_)) => {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Cannot specify the {param} when choosing to get {}",
+                    s.wire_name()
+                )));
+            }
+            (Some(s), None) => s,
+        };
+        if select == Select::SpecificAttributes && projection.is_none() {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            ));
+        }
+        if let Some(index) = self.index {
+            if select == Select::AllProjectedAttributes || select == Select::AllAttributes {
+                if index.kind == IndexKind::Global
+                    && select == Select::AllAttributes
+                    && index.projection != ProjectionType::All
+                {
+                    return Err(DynamoError::validation(format!(
+                        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                        index.name
+                    )));
+                }
+            }
+        } else if select == Select::AllProjectedAttributes {
+            return Err(DynamoError::validation(
+                "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is not supported for a table",
+            ));
+        }
+        Ok(select)
+    }
+
+    /// Whether an entry of this path must be completed from the table (LSI reads of unprojected attributes).
+    fn needs_table_fetch(&self, select: Select, projection: Option<&Projection>) -> bool {
+        let Some(index) = self.index else {
+            return false;
+        };
+        if index.kind != IndexKind::Local || index.projection == ProjectionType::All {
+            return false;
+        }
+        match select {
+            Select::AllAttributes => true,
+            Select::SpecificAttributes => projection.is_some_and(|p| {
+                p.top_level_names()
+                    .iter()
+                    .any(|n| !index.covers(&self.table.def.key, n))
+            }),
+            _ => false,
+        }
+    }
+
+    /// Start keys must name exactly the key attributes of the path (table key + index key).
+    fn validate_start_key(&self, key: &AttributeMap) -> Result<(), DynamoError> {
+        let mut expected: Vec<&eddy_model::KeyAttribute> =
+            self.table.def.key.attributes().collect();
+        if let Some(index) = self.index {
+            for attr in index.key.attributes() {
+                if !expected.iter().any(|a| a.name == attr.name) {
+                    expected.push(attr);
+                }
+            }
+        }
+        let valid = key.len() == expected.len()
+            && expected
+                .iter()
+                .all(|a| key.get(&a.name).is_some_and(|v| a.scalar.matches(v)));
+        if !valid {
+            return Err(DynamoError::validation(
+                "The provided starting key is invalid: The provided key element does not match the schema",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Owned bounds of a key range.
+struct KeyRange {
+    lower: Bound<Vec<u8>>,
+    upper: Bound<Vec<u8>>,
+}
+
+fn bound_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
+    match b {
+        Bound::Included(k) => Bound::Included(k.as_slice()),
+        Bound::Excluded(k) => Bound::Excluded(k.as_slice()),
+        Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+fn after_prefix(prefix: &[u8]) -> Bound<Vec<u8>> {
+    match layout::prefix_end(prefix) {
+        Some(end) => Bound::Excluded(end),
+        None => Bound::Unbounded,
+    }
+}
+
+fn with_value(prefix: &[u8], value: &AttributeValue) -> Vec<u8> {
+    let mut k = prefix.to_vec();
+    encode_key_value(value, &mut k);
+    k
+}
+
+/// The key range of a partition narrowed by a sort-key condition.
+fn query_range(prefix: &[u8], range: Option<&RangeCondition>) -> KeyRange {
+    let whole = || KeyRange {
+        lower: Bound::Included(prefix.to_vec()),
+        upper: after_prefix(prefix),
+    };
+    let Some(range) = range else { return whole() };
+    match range {
+        RangeCondition::Eq(v) => {
+            let k = with_value(prefix, v);
+            KeyRange {
+                upper: after_prefix(&k),
+                lower: Bound::Included(k),
+            }
+        }
+        RangeCondition::Lt(v) => KeyRange {
+            lower: Bound::Included(prefix.to_vec()),
+            upper: Bound::Excluded(with_value(prefix, v)),
+        },
+        RangeCondition::Le(v) => KeyRange {
+            lower: Bound::Included(prefix.to_vec()),
+            upper: after_prefix(&with_value(prefix, v)),
+        },
+        RangeCondition::Gt(v) => KeyRange {
+            lower: match layout::prefix_end(&with_value(prefix, v)) {
+                Some(k) => Bound::Included(k),
+                None => Bound::Excluded(with_value(prefix, v)),
+            },
+            upper: after_prefix(prefix),
+        },
+        RangeCondition::Ge(v) => KeyRange {
+            lower: Bound::Included(with_value(prefix, v)),
+            upper: after_prefix(prefix),
+        },
+        RangeCondition::Between(a, b) => KeyRange {
+            lower: Bound::Included(with_value(prefix, a)),
+            upper: after_prefix(&with_value(prefix, b)),
+        },
+        RangeCondition::BeginsWith(v) => {
+            // A value starts with `v` exactly when its escaped bytes start with v's escaped bytes (the encoding
+            // without its two-byte terminator).
+            let mut k = with_value(prefix, v);
+            k.truncate(k.len().saturating_sub(2));
+            KeyRange {
+                upper: after_prefix(&k),
+                lower: Bound::Included(k),
+            }
+        }
+    }
+}
+
+/// The key range of a parallel-scan segment: a contiguous slice of the 32-bit partition-hash space.
+fn segment_range(id: u64, segment: Option<(u32, u32)>) -> KeyRange {
+    let prefix = layout::id_prefix(id);
+    let Some((segment, total)) = segment else {
+        return KeyRange {
+            lower: Bound::Included(prefix.to_vec()),
+            upper: after_prefix(&prefix),
+        };
+    };
+    let span = 1u64 << 32;
+    let start = span * segment as u64 / total as u64;
+    let end = span * (segment as u64 + 1) / total as u64;
+    let key_at = |hash: u64| {
+        let mut k = prefix.to_vec();
+        k.extend_from_slice(&(hash as u32).to_be_bytes());
+        k
+    };
+    KeyRange {
+        lower: Bound::Included(key_at(start)),
+        upper: if end >= span {
+            after_prefix(&prefix)
+        } else {
+            Bound::Excluded(key_at(end))
+        },
+    }
+}
+
+fn inside(range: &KeyRange, key: &[u8]) -> bool {
+    let above = match &range.lower {
+        Bound::Included(l) => key >= l.as_slice(),
+        Bound::Excluded(l) => key > l.as_slice(),
+        Bound::Unbounded => true,
+    };
+    let below = match &range.upper {
+        Bound::Included(u) => key <= u.as_slice(),
+        Bound::Excluded(u) => key < u.as_slice(),
+        Bound::Unbounded => true,
+    };
+    above && below
+}
+
+/// Everything a walk needs besides its range.
+struct Walk<'a> {
+    store: &'a Store,
+    path: AccessPath<'a>,
+    filter: Option<&'a Condition>,
+    projection: Option<&'a Projection>,
+    select: Select,
+    limit: Option<usize>,
+    forward: bool,
+    consistent: bool,
+    capacity: CapacityMode,
+}
+
+impl Walk<'_> {
+    fn run(&self, mut range: KeyRange) -> Result<ReadOutput, DynamoError> {
+        let backend = self.store.inner.backend.as_ref();
+        let fetch_table = self.path.needs_table_fetch(self.select, self.projection);
+        let mut out = ReadOutput {
+            items: (self.select != Select::Count).then(Vec::new),
+            ..Default::default()
+        };
+        let (mut read_bytes, mut table_bytes) = (0usize, 0usize);
+        let mut last_item: Option<AttributeMap> = None;
+        let mut stopped_early = false;
+        'pages: loop {
+            let page = backend
+                .range(
+                    self.path.space(),
+                    bound_ref(&range.lower),
+                    bound_ref(&range.upper),
+                    !self.forward,
+                    CHUNK,
+                )
+                .map_err(|e| DynamoError::Internal(e.to_string()))?;
+            let exhausted = page.len() < CHUNK;
+            for (key, value) in page {
+                if self.forward {
+                    range.lower = Bound::Excluded(key.clone());
+                } else {
+                    range.upper = Bound::Excluded(key.clone());
+                }
+                let mut item =
+                    decode_item(&value).map_err(|e| DynamoError::Internal(e.to_string()))?;
+                read_bytes += item_size(&item);
+                if fetch_table {
+                    let table_key =
+                        layout::item_key(self.path.table.def.id, &self.path.table.def.key, &item);
+                    if let Some(full) = read_item(backend, &table_key)? {
+                        table_bytes += item_size(&full);
+                        item = full;
+                    }
+                }
+                out.scanned_count += 1;
+                if self.filter.is_none_or(|f| f.evaluate(Some(&item))) {
+                    out.count += 1;
+                    if let Some(items) = out.items.as_mut() {
+                        items.push(match self.projection {
+                            Some(p) => p.apply(&item),
+                            None => item.clone(),
+                        });
+                    }
+                }
+                let limit_hit = self.limit.is_some_and(|l| out.scanned_count >= l);
+                last_item = Some(item);
+                if limit_hit || read_bytes >= PAGE_BYTES {
+                    stopped_early = true;
+                    break 'pages;
+                }
+            }
+            if exhausted {
+                break;
+            }
+        }
+        if stopped_early {
+            out.last_evaluated_key = last_item.as_ref().map(|i| self.path.last_key_of(i));
+        }
+        out.consumed = self.consumed(read_bytes, table_bytes);
+        Ok(out)
+    }
+
+    fn consumed(&self, read_bytes: usize, table_bytes: usize) -> Option<Capacity> {
+        let name = &self.path.table.def.name;
+        let units = read_units(read_bytes, self.consistent);
+        let extra = if table_bytes > 0 {
+            read_units(table_bytes, self.consistent)
+        } else {
+            0.0
+        };
+        let mut capacity = Capacity::for_table(name, units + extra, self.capacity)?;
+        if self.capacity == CapacityMode::Indexes {
+            match self.path.index {
+                Some(index) => {
+                    capacity.table = Some(extra);
+                    let entry = (index.name.clone(), units);
+                    match index.kind {
+                        IndexKind::Global => capacity.gsis.extend([entry]),
+                        IndexKind::Local => capacity.lsis.extend([entry]),
+                    }
+                }
+                None => capacity.table = Some(units),
+            }
+        }
+        Some(capacity)
+    }
+}
+
+fn check_limit(limit: Option<usize>) -> Result<(), DynamoError> {
+    if limit == Some(0) {
+        return Err(DynamoError::validation(
+            "1 validation error detected: Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1",
+        ));
+    }
+    Ok(())
+}
+
+impl Store {
+    pub fn query(&self, scope: &Scope, req: QueryInput) -> Result<ReadOutput, DynamoError> {
+        let table = self.table(scope, &req.table)?;
+        check_limit(req.limit)?;
+        let path = AccessPath::resolve(&table, req.index.as_deref())?;
+        path.check_consistent(req.consistent)?;
+        let select = path.effective_select(
+            req.select,
+            req.projection.as_ref(),
+            req.projection_is_legacy,
+        )?;
+        let resolved = req.key_condition.resolve(path.key())?;
+        let prefix = layout::partition_prefix(path.id(), &resolved.hash);
+        let mut range = query_range(&prefix, resolved.range.as_ref());
+        if let Some(start) = &req.exclusive_start_key {
+            path.validate_start_key(start)?;
+            let start_key = path.entry_key(start);
+            if !inside(
+                &KeyRange {
+                    lower: Bound::Included(prefix.clone()),
+                    upper: after_prefix(&prefix),
+                },
+                &start_key,
+            ) {
+                return Err(DynamoError::validation(
+                    "The provided starting key is outside query boundaries based on provided conditions",
+                ));
+            }
+            if req.forward {
+                range.lower = Bound::Excluded(start_key);
+            } else {
+                range.upper = Bound::Excluded(start_key);
+            }
+        }
+        Walk {
+            store: self,
+            path,
+            filter: req.filter.as_ref(),
+            projection: req.projection.as_ref(),
+            select,
+            limit: req.limit,
+            forward: req.forward,
+            consistent: req.consistent,
+            capacity: req.capacity,
+        }
+        .run(range)
+    }
+
+    pub fn scan(&self, scope: &Scope, req: ScanInput) -> Result<ReadOutput, DynamoError> {
+        let table = self.table(scope, &req.table)?;
+        check_limit(req.limit)?;
+        let path = AccessPath::resolve(&table, req.index.as_deref())?;
+        path.check_consistent(req.consistent)?;
+        let select = path.effective_select(
+            req.select,
+            req.projection.as_ref(),
+            req.projection_is_legacy,
+        )?;
+        let mut range = segment_range(path.id(), req.segment);
+        if let Some(start) = &req.exclusive_start_key {
+            path.validate_start_key(start)?;
+            range.lower = Bound::Excluded(path.entry_key(start));
+        }
+        Walk {
+            store: self,
+            path,
+            filter: req.filter.as_ref(),
+            projection: req.projection.as_ref(),
+            select,
+            limit: req.limit,
+            forward: true,
+            consistent: req.consistent,
+            capacity: req.capacity,
+        }
+        .run(range)
+    }
+}

@@ -1,0 +1,884 @@
+//! Table lifecycle: CreateTable, UpdateTable (billing, throughput, GSIs added/removed, deletion protection),
+//! DeleteTable, ListTables, TTL settings and tags, with DynamoDB's validation rules and messages. Tables are
+//! ACTIVE at once; an index added later is backfilled in the same writer job. Deleted tables leave their data
+//! behind under an id nobody will use again; the purger removes it in small steps in the background.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use eddy_model::{DynamoError, KeyAttribute, KeySchema, ScalarType, Scope};
+
+use crate::Store;
+use crate::backend::{Mutation, Space};
+use crate::catalog::{
+    BillingMode, IndexDef, IndexKind, ProjectionType, Table, TableDef, TableStats, Throughput,
+    TtlSetting,
+};
+use crate::codec::{decode_item, encode_item};
+use crate::layout;
+use crate::writer::WriteCtx;
+
+/// An index as requested in CreateTable / UpdateTable.
+#[derive(Clone, Debug)]
+pub struct IndexSpec {
+    pub name: String,
+    /// (attribute name, `HASH` | `RANGE`)
+    pub key_schema: Vec<(String, String)>,
+    pub projection_type: Option<String>,
+    pub non_key_attributes: Option<Vec<String>>,
+    pub throughput: Option<Throughput>,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct CreateTable {
+    pub name: String,
+    pub attribute_definitions: Vec<(String, ScalarType)>,
+    pub key_schema: Vec<(String, String)>,
+    pub billing_mode: Option<BillingMode>,
+    pub throughput: Option<Throughput>,
+    pub gsis: Option<Vec<IndexSpec>>,
+    pub lsis: Option<Vec<IndexSpec>>,
+    pub tags: Vec<(String, String)>,
+    pub deletion_protection: Option<bool>,
+    pub table_class: Option<String>,
+    pub stream: Option<crate::StreamSpecification>,
+}
+
+#[derive(Clone, Debug)]
+pub enum GsiUpdate {
+    Create(IndexSpec),
+    Update {
+        name: String,
+        throughput: Option<Throughput>,
+    },
+    Delete {
+        name: String,
+    },
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct TableUpdate {
+    pub name: String,
+    pub attribute_definitions: Vec<(String, ScalarType)>,
+    pub billing_mode: Option<BillingMode>,
+    pub throughput: Option<Throughput>,
+    pub gsi_updates: Option<Vec<GsiUpdate>>,
+    pub deletion_protection: Option<bool>,
+    pub table_class: Option<String>,
+    pub stream: Option<crate::StreamSpecification>,
+}
+
+fn invalid(msg: impl AsRef<str>) -> DynamoError {
+    DynamoError::validation(format!(
+        "One or more parameter values were invalid: {}",
+        msg.as_ref()
+    ))
+}
+
+fn table_not_found(name: &str) -> DynamoError {
+    DynamoError::ResourceNotFound(format!(
+        "Requested resource not found: Table: {name} not found"
+    ))
+}
+
+/// Builds a key schema from (name, key type) pairs, checking DynamoDB's rules.
+fn build_key_schema(
+    elements: &[(String, String)],
+    defs: &[(String, ScalarType)],
+) -> Result<KeySchema, DynamoError> {
+    let lookup = |name: &str| defs.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
+    let names: Vec<&str> = elements.iter().map(|(n, _)| n.as_str()).collect();
+    if names.iter().any(|n| lookup(n).is_none()) {
+        let defined: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(invalid(format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            names.join(", "),
+            defined.join(", ")
+        )));
+    }
+    if elements.len() == 2 && elements[0].0 == elements[1].0 {
+        return Err(DynamoError::validation(
+            "Both the Hash Key and the Range Key element in the KeySchema have the same name",
+        ));
+    }
+    let Some((hash_name, hash_type)) = elements.first() else {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    };
+    if hash_type != "HASH" {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    if let Some((_, range_type)) = elements.get(1) {
+        if range_type != "RANGE" {
+            return Err(DynamoError::validation(
+                "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+            ));
+        }
+    }
+    let attr = |name: &str| -> KeyAttribute {
+        KeyAttribute {
+            name: name.to_string(),
+            scalar: lookup(name).unwrap_or(ScalarType::S),
+        }
+    };
+    Ok(KeySchema {
+        hash: attr(hash_name),
+        range: elements.get(1).map(|(n, _)| attr(n)),
+    })
+}
+
+fn build_projection(spec: &IndexSpec) -> Result<ProjectionType, DynamoError> {
+    let Some(ty) = spec.projection_type.as_deref() else {
+        return Err(invalid("Unknown ProjectionType: null"));
+    };
+    if spec.non_key_attributes.is_some() && ty != "INCLUDE" {
+        return Err(invalid(format!(
+            "ProjectionType is {ty}, but NonKeyAttributes is specified"
+        )));
+    }
+    Ok(match ty {
+        "ALL" => ProjectionType::All,
+        "KEYS_ONLY" => ProjectionType::KeysOnly,
+        _ => ProjectionType::Include(spec.non_key_attributes.clone().unwrap_or_default()),
+    })
+}
+
+fn check_throughput(t: &Throughput) -> Result<(), DynamoError> {
+    if t.read > 1_000_000_000_000 {
+        return Err(DynamoError::validation(format!(
+            "Given value {} for ReadCapacityUnits is out of bounds",
+            t.read
+        )));
+    }
+    if t.write > 1_000_000_000_000 {
+        return Err(DynamoError::validation(format!(
+            "Given value {} for WriteCapacityUnits is out of bounds",
+            t.write
+        )));
+    }
+    Ok(())
+}
+
+/// Checks a whole CreateTable request and returns the definition it describes (ids not yet assigned).
+fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef, DynamoError> {
+    let billing = req.billing_mode.unwrap_or(BillingMode::Provisioned);
+    match billing {
+        BillingMode::PayPerRequest if req.throughput.is_some() => {
+            return Err(invalid(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+            ));
+        }
+        BillingMode::Provisioned if req.throughput.is_none() => {
+            return Err(invalid(
+                "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+            ));
+        }
+        _ => {}
+    }
+    if let Some(t) = &req.throughput {
+        check_throughput(t)?;
+    }
+    let defs = &req.attribute_definitions;
+    if req.key_schema.len() > defs.len() {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: Some index key attribute have no definition",
+        ));
+    }
+    let key = build_key_schema(&req.key_schema, defs)?;
+    let has_indexes = req.gsis.is_some() || req.lsis.is_some();
+    if !has_indexes && req.key_schema.len() != defs.len() {
+        return Err(invalid(
+            "Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions",
+        ));
+    }
+    let mut index_names: Vec<String> = Vec::new();
+    let mut lsis = Vec::new();
+    if let Some(specs) = &req.lsis {
+        if specs.is_empty() {
+            return Err(invalid("List of LocalSecondaryIndexes is empty"));
+        }
+        if key.range.is_none() {
+            return Err(invalid(
+                "Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex",
+            ));
+        }
+        for spec in specs {
+            let index_key = build_key_schema(&spec.key_schema, defs)?;
+            if index_key.range.is_none() {
+                return Err(invalid(format!(
+                    "Index KeySchema does not have a range key for index: {}",
+                    spec.name
+                )));
+            }
+            if index_key.hash.name != key.hash.name {
+                return Err(invalid(format!(
+                    "Index KeySchema does not have the same leading hash key as table KeySchema for index: {}. index hash key: {}, table hash key: {}",
+                    spec.name, index_key.hash.name, key.hash.name
+                )));
+            }
+            let projection = build_projection(spec)?;
+            if index_names.contains(&spec.name) {
+                return Err(invalid(format!("Duplicate index name: {}", spec.name)));
+            }
+            index_names.push(spec.name.clone());
+            lsis.push(IndexDef {
+                id: 0,
+                name: spec.name.clone(),
+                kind: IndexKind::Local,
+                key: index_key,
+                projection,
+                throughput: None,
+            });
+        }
+        if specs.len() > 5 {
+            return Err(invalid(
+                "Number of LocalSecondaryIndexes exceeds per-table limit of 5",
+            ));
+        }
+    }
+    let mut gsis = Vec::new();
+    if let Some(specs) = &req.gsis {
+        if specs.is_empty() {
+            return Err(invalid("List of GlobalSecondaryIndexes is empty"));
+        }
+        for spec in specs {
+            gsis.push(plan_gsi(spec, defs, billing)?);
+            if index_names.contains(&spec.name) {
+                return Err(invalid(format!("Duplicate index name: {}", spec.name)));
+            }
+            index_names.push(spec.name.clone());
+        }
+        if specs.len() > 20 {
+            return Err(invalid(
+                "GlobalSecondaryIndex count exceeds the per-table limit of 20",
+            ));
+        }
+    }
+    if has_indexes {
+        check_all_definitions_used(defs, &key, lsis.iter().chain(gsis.iter()))?;
+    }
+    Ok(TableDef {
+        id: 0,
+        account: scope.account.to_string(),
+        region: scope.region.to_string(),
+        name: req.name.clone(),
+        key,
+        attribute_definitions: defs.clone(),
+        created_ms: now_ms,
+        billing,
+        throughput: req.throughput,
+        gsis,
+        lsis,
+        ttl: None,
+        tags: req.tags.iter().cloned().collect(),
+        stream: None,
+        deletion_protection: req.deletion_protection.unwrap_or(false),
+        table_class: req.table_class.clone(),
+        billing_changed_ms: (billing == BillingMode::PayPerRequest).then_some(now_ms),
+    })
+}
+
+fn plan_gsi(
+    spec: &IndexSpec,
+    defs: &[(String, ScalarType)],
+    billing: BillingMode,
+) -> Result<IndexDef, DynamoError> {
+    let index_key = build_key_schema(&spec.key_schema, defs)?;
+    let projection = build_projection(spec)?;
+    if billing == BillingMode::PayPerRequest && spec.throughput.is_some() {
+        return Err(invalid(format!(
+            "ProvisionedThroughput should not be specified for index: {} when BillingMode is PAY_PER_REQUEST",
+            spec.name
+        )));
+    }
+    if billing == BillingMode::Provisioned && spec.throughput.is_none() {
+        return Err(invalid(format!(
+            "ProvisionedThroughput must be specified for index: {}",
+            spec.name
+        )));
+    }
+    if let Some(t) = &spec.throughput {
+        check_throughput(t)?;
+    }
+    Ok(IndexDef {
+        id: 0,
+        name: spec.name.clone(),
+        kind: IndexKind::Global,
+        key: index_key,
+        projection,
+        throughput: spec.throughput,
+    })
+}
+
+fn check_all_definitions_used<'a>(
+    defs: &[(String, ScalarType)],
+    key: &KeySchema,
+    indexes: impl Iterator<Item = &'a IndexDef>,
+) -> Result<(), DynamoError> {
+    let mut used: Vec<String> = key.attributes().map(|a| a.name.clone()).collect();
+    for index in indexes {
+        used.extend(index.key.attributes().map(|a| a.name.clone()));
+    }
+    used.sort();
+    used.dedup();
+    let mut defined: Vec<String> = defs.iter().map(|(n, _)| n.clone()).collect();
+    defined.sort();
+    if defined.len() > used.len() {
+        return Err(invalid(format!(
+            "Some AttributeDefinitions are not used. AttributeDefinitions: [{}], keys used: [{}]",
+            defined.join(", "),
+            used.join(", ")
+        )));
+    }
+    Ok(())
+}
+
+impl Store {
+    pub async fn create_table(
+        &self,
+        scope: &Scope,
+        req: CreateTable,
+    ) -> Result<Arc<Table>, DynamoError> {
+        let mut def = plan_table(scope, &req, self.inner.clock.now_ms())?;
+        let stream = req.stream.clone();
+        if let Some(spec) = &stream {
+            crate::stream::check_create_spec(spec)?;
+        }
+        let (store, scope) = (self.clone(), scope.clone());
+        self.inner
+            .writer
+            .run(move |ctx| {
+                if store.inner.catalog.read().get(&scope, &def.name).is_some() {
+                    return Err(DynamoError::ResourceInUse(format!(
+                        "Table already exists: {}",
+                        def.name
+                    )));
+                }
+                def.id = store.inner.allocate_id(ctx);
+                for index in def.gsis.iter_mut().chain(def.lsis.iter_mut()) {
+                    index.id = store.inner.allocate_id(ctx);
+                }
+                if let Some(spec) = stream.filter(|s| s.enabled) {
+                    crate::stream::enable(&store, ctx, &mut def, &spec)?;
+                }
+                let table = Arc::new(Table {
+                    def,
+                    stats: Arc::new(TableStats::default()),
+                });
+                stage_def(ctx, &table.def)?;
+                store.inner.catalog.write().insert(table.clone());
+                Ok(table)
+            })
+            .await?
+    }
+
+    pub fn describe_table(&self, scope: &Scope, name: &str) -> Result<Arc<Table>, DynamoError> {
+        self.inner
+            .catalog
+            .read()
+            .get(scope, name)
+            .ok_or_else(|| table_not_found(name))
+    }
+
+    /// ListTables: names after `exclusive_start`, at most `limit`, and the last name if there are more.
+    pub fn list_tables(
+        &self,
+        scope: &Scope,
+        exclusive_start: Option<&str>,
+        limit: usize,
+    ) -> (Vec<String>, Option<String>) {
+        let names = self.inner.catalog.read().names(scope);
+        let start = match exclusive_start {
+            Some(s) => names.partition_point(|n| n.as_str() <= s),
+            None => 0,
+        };
+        let page: Vec<String> = names[start..].iter().take(limit).cloned().collect();
+        let more = start + page.len() < names.len();
+        let last = if more { page.last().cloned() } else { None };
+        (page, last)
+    }
+
+    pub async fn delete_table(&self, scope: &Scope, name: &str) -> Result<Arc<Table>, DynamoError> {
+        let (store, scope, name) = (self.clone(), scope.clone(), name.to_string());
+        self.inner
+            .writer
+            .run(move |ctx| {
+                let table = store.inner.catalog.read().get(&scope, &name).ok_or_else(|| table_not_found(&name))?;
+                if table.def.deletion_protection {
+                    return Err(DynamoError::validation(format!(
+                        "1 validation error detected: Table '{name}' can't be deleted while DeletionProtectionEnabled is set to True"
+                    )));
+                }
+                crate::stream::on_table_deleted(&store, ctx, &table.def)?;
+                ctx.stage(Mutation::Delete(Space::Meta, layout::meta_table_key(table.def.id)));
+                ctx.stage(Mutation::Delete(Space::Meta, layout::meta_stats_key(table.def.id)));
+                for id in std::iter::once(table.def.id).chain(table.def.indexes().map(|i| i.id)) {
+                    ctx.stage(Mutation::Put(Space::Meta, layout::meta_purge_key(id), Vec::new()));
+                }
+                store.inner.catalog.write().remove(&scope, &name);
+                store.inner.dirty_stats.lock().retain(|(id, _)| *id != table.def.id);
+                Ok(table)
+            })
+            .await?
+    }
+
+    pub async fn update_table(
+        &self,
+        scope: &Scope,
+        req: TableUpdate,
+    ) -> Result<Arc<Table>, DynamoError> {
+        if req.billing_mode.is_none()
+            && req.throughput.is_none()
+            && req.gsi_updates.is_none()
+            && req.deletion_protection.is_none()
+            && req.table_class.is_none()
+            && req.stream.is_none()
+        {
+            return Err(DynamoError::validation(
+                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
+            ));
+        }
+        let (store, scope) = (self.clone(), scope.clone());
+        let now = self.inner.clock.now_ms();
+        self.inner
+            .writer
+            .run(move |ctx| {
+                let table = store
+                    .inner
+                    .catalog
+                    .read()
+                    .get(&scope, &req.name)
+                    .ok_or_else(|| table_not_found(&req.name))?;
+                let mut def = table.def.clone();
+                apply_billing_update(&mut def, &req, now)?;
+                let mut backfill = Vec::new();
+                if let Some(updates) = &req.gsi_updates {
+                    for update in updates {
+                        if let Some(new_index) =
+                            apply_gsi_update(&store, ctx, &mut def, &req, update)?
+                        {
+                            backfill.push(new_index);
+                        }
+                    }
+                }
+                if let Some(flag) = req.deletion_protection {
+                    def.deletion_protection = flag;
+                }
+                if let Some(class) = &req.table_class {
+                    def.table_class = Some(class.clone());
+                }
+                if let Some(spec) = &req.stream {
+                    crate::stream::update(&store, ctx, &mut def, spec)?;
+                }
+                for index in &backfill {
+                    backfill_index(ctx, &def, index)?;
+                }
+                stage_def(ctx, &def)?;
+                let updated = Arc::new(Table {
+                    def,
+                    stats: table.stats.clone(),
+                });
+                store.inner.catalog.write().insert(updated.clone());
+                Ok(updated)
+            })
+            .await?
+    }
+
+    /// Applies a change to a table's definition on the writer thread (TTL, tags, …).
+    pub(crate) async fn modify_table<T: Send + 'static>(
+        &self,
+        scope: &Scope,
+        name: &str,
+        change: impl FnOnce(&mut TableDef, &mut WriteCtx) -> Result<T, DynamoError> + Send + 'static,
+    ) -> Result<T, DynamoError> {
+        let (store, scope, name) = (self.clone(), scope.clone(), name.to_string());
+        self.inner
+            .writer
+            .run(move |ctx| {
+                let table = store
+                    .inner
+                    .catalog
+                    .read()
+                    .get(&scope, &name)
+                    .ok_or_else(|| table_not_found(&name))?;
+                let mut def = table.def.clone();
+                let out = change(&mut def, ctx)?;
+                stage_def(ctx, &def)?;
+                store.inner.catalog.write().insert(Arc::new(Table {
+                    def,
+                    stats: table.stats.clone(),
+                }));
+                Ok(out)
+            })
+            .await?
+    }
+
+    /// UpdateTimeToLive. Returns the new setting.
+    pub async fn update_ttl(
+        &self,
+        scope: &Scope,
+        name: &str,
+        attribute: String,
+        enabled: bool,
+    ) -> Result<TtlSetting, DynamoError> {
+        self.modify_table(scope, name, move |def, ctx| {
+            let currently = def.ttl.as_ref().is_some_and(|t| t.enabled);
+            if enabled && currently {
+                return Err(DynamoError::validation("TimeToLive is already enabled"));
+            }
+            if !enabled && !currently {
+                return Err(DynamoError::validation("TimeToLive is already disabled"));
+            }
+            if !enabled && def.ttl.as_ref().is_some_and(|t| t.attribute != attribute) {
+                return Err(DynamoError::validation(
+                    "TimeToLive AttributeName does not match the currently configured AttributeName",
+                ));
+            }
+            let old = def.clone();
+            def.ttl = Some(TtlSetting { attribute, enabled });
+            rebuild_ttl_entries(ctx, &old, def)?;
+            Ok(def.ttl.clone().unwrap_or(TtlSetting { attribute: String::new(), enabled }))
+        })
+        .await
+    }
+
+    pub fn describe_ttl(
+        &self,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<Option<TtlSetting>, DynamoError> {
+        Ok(self.describe_table(scope, name)?.def.ttl.clone())
+    }
+
+    pub async fn tag_table(
+        &self,
+        scope: &Scope,
+        name: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<(), DynamoError> {
+        self.modify_table(scope, name, move |def, _| {
+            for (k, v) in tags {
+                def.tags.insert(k, v);
+            }
+            if def.tags.len() > 50 {
+                return Err(DynamoError::validation(
+                    "One or more parameter values were invalid: Too many tags",
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub async fn untag_table(
+        &self,
+        scope: &Scope,
+        name: &str,
+        keys: Vec<String>,
+    ) -> Result<(), DynamoError> {
+        self.modify_table(scope, name, move |def, _| {
+            for k in keys {
+                def.tags.remove(&k);
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    pub fn table_tags(
+        &self,
+        scope: &Scope,
+        name: &str,
+    ) -> Result<BTreeMap<String, String>, DynamoError> {
+        Ok(self.describe_table(scope, name)?.def.tags.clone())
+    }
+}
+
+pub(crate) fn stage_def(ctx: &mut WriteCtx, def: &TableDef) -> Result<(), DynamoError> {
+    let json = serde_json::to_vec(def).map_err(|e| DynamoError::Internal(e.to_string()))?;
+    ctx.stage(Mutation::Put(
+        Space::Meta,
+        layout::meta_table_key(def.id),
+        json,
+    ));
+    Ok(())
+}
+
+fn apply_billing_update(
+    def: &mut TableDef,
+    req: &TableUpdate,
+    now: i64,
+) -> Result<(), DynamoError> {
+    let billing = req.billing_mode.unwrap_or(def.billing);
+    if billing == BillingMode::PayPerRequest && req.throughput.is_some() {
+        return Err(invalid(
+            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
+        ));
+    }
+    if billing == BillingMode::Provisioned
+        && def.billing == BillingMode::PayPerRequest
+        && req.throughput.is_none()
+    {
+        return Err(invalid(
+            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+        ));
+    }
+    if let Some(t) = &req.throughput {
+        check_throughput(t)?;
+        if def.throughput.as_ref() == Some(t) && req.billing_mode.is_none() {
+            return Err(DynamoError::validation(format!(
+                "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                t.read, t.read, t.write, t.write
+            )));
+        }
+    }
+    if billing != def.billing {
+        def.billing_changed_ms = Some(now);
+    }
+    def.billing = billing;
+    def.throughput = match billing {
+        BillingMode::PayPerRequest => None,
+        BillingMode::Provisioned => req.throughput.or(def.throughput),
+    };
+    if billing == BillingMode::PayPerRequest {
+        for gsi in &mut def.gsis {
+            gsi.throughput = None;
+        }
+    }
+    Ok(())
+}
+
+/// Applies one GSI update to `def`; returns a new index that needs backfilling.
+fn apply_gsi_update(
+    store: &Store,
+    ctx: &mut WriteCtx,
+    def: &mut TableDef,
+    req: &TableUpdate,
+    update: &GsiUpdate,
+) -> Result<Option<IndexDef>, DynamoError> {
+    match update {
+        GsiUpdate::Create(spec) => {
+            if def.index(&spec.name).is_some() {
+                return Err(invalid(format!(
+                    "Index with name: {} already exists",
+                    spec.name
+                )));
+            }
+            // New key attributes must be defined in this request's AttributeDefinitions (or already known).
+            let mut defs = def.attribute_definitions.clone();
+            for (name, ty) in &req.attribute_definitions {
+                match defs.iter().find(|(n, _)| n == name) {
+                    Some((_, existing)) if existing != ty => {
+                        return Err(invalid(format!(
+                            "Cannot change the type of an existing attribute definition: {name}"
+                        )));
+                    }
+                    Some(_) => {}
+                    None => defs.push((name.clone(), *ty)),
+                }
+            }
+            let mut index = plan_gsi(spec, &defs, def.billing)?;
+            if def.gsis.len() >= 20 {
+                return Err(invalid(
+                    "GlobalSecondaryIndex count exceeds the per-table limit of 20",
+                ));
+            }
+            index.id = store.inner.allocate_id(ctx);
+            def.attribute_definitions = defs;
+            def.gsis.push(index.clone());
+            Ok(Some(index))
+        }
+        GsiUpdate::Update { name, throughput } => {
+            let Some(index) = def.gsis.iter_mut().find(|i| &i.name == name) else {
+                return Err(DynamoError::ResourceNotFound(
+                    "Requested resource not found".into(),
+                ));
+            };
+            if let Some(t) = throughput {
+                if def.billing == BillingMode::PayPerRequest {
+                    return Err(invalid(format!(
+                        "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+                    )));
+                }
+                check_throughput(t)?;
+                index.throughput = Some(*t);
+            }
+            Ok(None)
+        }
+        GsiUpdate::Delete { name } => {
+            let Some(pos) = def.gsis.iter().position(|i| &i.name == name) else {
+                return Err(DynamoError::ResourceNotFound(
+                    "Requested resource not found".into(),
+                ));
+            };
+            let index = def.gsis.remove(pos);
+            ctx.stage(Mutation::Put(
+                Space::Meta,
+                layout::meta_purge_key(index.id),
+                Vec::new(),
+            ));
+            // Attribute definitions no index or key uses any more are dropped, as DynamoDB does.
+            let used = |n: &str| {
+                def.key.is_key_attribute(n) || def.indexes().any(|i| i.key.is_key_attribute(n))
+            };
+            let keep: Vec<(String, ScalarType)> = def
+                .attribute_definitions
+                .iter()
+                .filter(|(n, _)| used(n))
+                .cloned()
+                .collect();
+            def.attribute_definitions = keep;
+            Ok(None)
+        }
+    }
+}
+
+/// Writes the entries of a new index for every existing item of the table.
+fn backfill_index(ctx: &mut WriteCtx, def: &TableDef, index: &IndexDef) -> Result<(), DynamoError> {
+    for_each_item(ctx, def.id, |ctx, _, item| {
+        if let Some(entry) = index.project(&def.key, &item) {
+            let key = layout::index_entry_key(index.id, &index.key, &def.key, &entry);
+            ctx.stage(Mutation::Put(Space::Indexes, key, encode_item(&entry)));
+        }
+    })
+}
+
+/// Replaces the TTL entries of a table after its TTL setting changed.
+fn rebuild_ttl_entries(
+    ctx: &mut WriteCtx,
+    old: &TableDef,
+    new: &TableDef,
+) -> Result<(), DynamoError> {
+    let old_table = Table {
+        def: old.clone(),
+        stats: Arc::default(),
+    };
+    let new_table = Table {
+        def: new.clone(),
+        stats: Arc::default(),
+    };
+    for_each_item(ctx, new.id, |ctx, _, item| {
+        if let Some(exp) = crate::items::ttl_expiry(&old_table, &item) {
+            ctx.stage(Mutation::Delete(
+                Space::Indexes,
+                layout::ttl_entry_key(old.id, exp, &old.key, &item),
+            ));
+        }
+        if let Some(exp) = crate::items::ttl_expiry(&new_table, &item) {
+            ctx.stage(Mutation::Put(
+                Space::Indexes,
+                layout::ttl_entry_key(new.id, exp, &new.key, &item),
+                Vec::new(),
+            ));
+        }
+    })
+}
+
+/// Visits every item of a table in pages (on the writer thread).
+fn for_each_item(
+    ctx: &mut WriteCtx,
+    table_id: u64,
+    mut visit: impl FnMut(&mut WriteCtx, Vec<u8>, eddy_model::AttributeMap),
+) -> Result<(), DynamoError> {
+    let prefix = layout::id_prefix(table_id);
+    let end = layout::prefix_end(&prefix);
+    let mut cursor: Vec<u8> = prefix.to_vec();
+    let mut inclusive = true;
+    loop {
+        let lower = if inclusive {
+            std::ops::Bound::Included(cursor.as_slice())
+        } else {
+            std::ops::Bound::Excluded(cursor.as_slice())
+        };
+        let upper = match &end {
+            Some(e) => std::ops::Bound::Excluded(e.as_slice()),
+            None => std::ops::Bound::Unbounded,
+        };
+        let page = ctx
+            .backend
+            .range(Space::Items, lower, upper, false, 512)
+            .map_err(|e| DynamoError::Internal(e.to_string()))?;
+        let Some((last, _)) = page.last() else {
+            return Ok(());
+        };
+        let next = last.clone();
+        for (k, v) in page {
+            let item = decode_item(&v).map_err(|e| DynamoError::Internal(e.to_string()))?;
+            visit(ctx, k, item);
+        }
+        cursor = next;
+        inclusive = false;
+    }
+}
+
+/// Removes the data of deleted tables and indexes, a page at a time, in the background.
+pub(crate) fn spawn_purger(store: Store) {
+    tokio::spawn(async move {
+        loop {
+            match purge_step(&store).await {
+                Ok(true) => continue,
+                Ok(false) => tokio::time::sleep(std::time::Duration::from_secs(2)).await,
+                Err(e) => {
+                    tracing::warn!("purging deleted table data failed: {e}");
+                    tokio::time::sleep(std::time::Duration::from_secs(10)).await;
+                }
+            }
+        }
+    });
+}
+
+/// Deletes up to one page of a deleted table's or index's data; `Ok(true)` if there may be more to do.
+async fn purge_step(store: &Store) -> Result<bool, DynamoError> {
+    let backend = store.inner.backend.clone();
+    let marks = backend
+        .range(
+            Space::Meta,
+            std::ops::Bound::Included(b"purge/"),
+            std::ops::Bound::Excluded(b"purge0"),
+            false,
+            1,
+        )
+        .map_err(|e| DynamoError::Internal(e.to_string()))?;
+    let Some((mark, _)) = marks.into_iter().next() else {
+        return Ok(false);
+    };
+    let Ok(id_bytes) = <[u8; 8]>::try_from(&mark[6..]) else {
+        return Ok(false);
+    };
+    let prefix = id_bytes.to_vec();
+    let end = layout::prefix_end(&prefix);
+    store
+        .inner
+        .writer
+        .run(move |ctx| {
+            let mut removed = 0;
+            for space in [Space::Items, Space::Indexes] {
+                let upper = match &end {
+                    Some(e) => std::ops::Bound::Excluded(e.as_slice()),
+                    None => std::ops::Bound::Unbounded,
+                };
+                let page = ctx
+                    .backend
+                    .range(
+                        space,
+                        std::ops::Bound::Included(prefix.as_slice()),
+                        upper,
+                        false,
+                        1000,
+                    )
+                    .map_err(|e| DynamoError::Internal(e.to_string()))?;
+                removed += page.len();
+                for (k, _) in page {
+                    ctx.stage(Mutation::Delete(space, k));
+                }
+            }
+            if removed == 0 {
+                ctx.stage(Mutation::Delete(Space::Meta, mark));
+            }
+            Ok(true)
+        })
+        .await?
+}
