@@ -7,6 +7,7 @@ pub mod error;
 pub mod key;
 pub mod number;
 pub mod scope;
+pub mod time;
 pub mod value;
 
 pub use clock::Clock;

@@ -63,3 +63,40 @@ pub async fn ttl_sweep(State(state): State<AppState>) -> Response {
 pub fn bad_request(message: &str) -> Response {
     (StatusCode::BAD_REQUEST, Json(json!({"error": message}))).into_response()
 }
+
+#[derive(Deserialize)]
+pub struct RolloverRequest {
+    #[serde(rename = "StreamArn")]
+    stream_arn: String,
+    children: Option<u32>,
+}
+
+/// Closes every open shard of a stream and opens `children` (default 1) children for each.
+pub async fn rollover(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
+    let req: RolloverRequest = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => return bad_request(&e.to_string()),
+    };
+    match state
+        .store
+        .rollover_stream(&req.stream_arn, req.children.unwrap_or(1))
+        .await
+    {
+        Ok((closed, opened)) => {
+            Json(json!({"closedShards": closed, "openedShards": opened})).into_response()
+        }
+        Err(e) => bad_request(&e.to_string()),
+    }
+}
+
+/// Trims every record older than the retention period now; answers how many were deleted.
+pub async fn trim(State(state): State<AppState>) -> Response {
+    match state.store.trim_streams().await {
+        Ok(n) => Json(json!({"trimmed": n})).into_response(),
+        Err(e) => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            Json(json!({"error": e.to_string()})),
+        )
+            .into_response(),
+    }
+}

@@ -6,6 +6,7 @@
 pub mod control;
 pub mod dynamodb;
 pub mod protocol;
+pub mod streams;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -35,6 +36,8 @@ pub fn router(state: AppState) -> Router {
             get(control::get_clock).post(control::post_clock),
         )
         .route("/_eddy/ttl/sweep", post(control::ttl_sweep))
+        .route("/_eddy/streams/rollover", post(control::rollover))
+        .route("/_eddy/streams/trim", post(control::trim))
         .fallback(aws_entry)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -56,6 +59,12 @@ async fn aws_entry(
     if let Some(op) = target.strip_prefix(dynamodb::TARGET_PREFIX) {
         return json_call(&ctx, &body, |value| {
             dynamodb::handle(&state.store, &ctx, op, value)
+        })
+        .await;
+    }
+    if let Some(op) = target.strip_prefix(streams::TARGET_PREFIX) {
+        return json_call(&ctx, &body, |value| {
+            streams::handle(&state.store, &ctx, op, value)
         })
         .await;
     }

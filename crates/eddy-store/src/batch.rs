@@ -126,7 +126,7 @@ impl Store {
                 }
                 Ok(out)
             })
-            .await?
+            .await
     }
 
     pub fn batch_get_item(

@@ -298,12 +298,12 @@ pub(crate) fn stage_change(
     }
     stage_index_entries(ctx, table, old, new, &mut units);
     stage_ttl_entry(ctx, table, old, new);
+    crate::stream::capture(store, ctx, table, old, new, origin);
     let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
     let size_delta =
         new.map(item_size).unwrap_or(0) as i64 - old.map(item_size).unwrap_or(0) as i64;
     table.stats.add(count_delta, size_delta);
     store.inner.mark_stats_dirty(table);
-    let _ = origin;
     units
 }
 
@@ -426,7 +426,7 @@ impl Store {
                     consumed: units.into_capacity(&table.def.name, req.capacity),
                 })
             })
-            .await?
+            .await
     }
 
     pub async fn delete_item(
@@ -458,7 +458,7 @@ impl Store {
                     consumed: units.into_capacity(&table.def.name, req.capacity),
                 })
             })
-            .await?
+            .await
     }
 
     pub async fn update_item(
@@ -507,7 +507,7 @@ impl Store {
                     consumed: units.into_capacity(&table.def.name, req.capacity),
                 })
             })
-            .await?
+            .await
     }
 
     pub fn get_item(

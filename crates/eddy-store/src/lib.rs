@@ -39,7 +39,10 @@ pub use catalog::{
 };
 pub use items::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
 pub use query::{QueryInput, ReadOutput, ScanInput, Select};
-pub use stream::StreamSpecification;
+pub use stream::{
+    EventName, IteratorType, ShardDef, ShardRead, StreamConfig, StreamDef, StreamRecord,
+    StreamSpecification, StreamSummary, parse_sequence_number, sequence_number,
+};
 pub use tables::{CreateTable, GsiUpdate, IndexSpec, TableUpdate};
 pub use transact::{TransactGetItem, TransactWriteAction, TransactWriteInput};
 
@@ -55,6 +58,7 @@ pub struct StoreConfig {
     pub fsync: bool,
     /// How often the background TTL sweeper runs.
     pub ttl_sweep_interval_ms: u64,
+    pub streams: StreamConfig,
 }
 
 impl Default for StoreConfig {
@@ -62,6 +66,7 @@ impl Default for StoreConfig {
         StoreConfig {
             fsync: true,
             ttl_sweep_interval_ms: 5_000,
+            streams: StreamConfig::default(),
         }
     }
 }
@@ -75,6 +80,7 @@ pub(crate) struct Inner {
     pub(crate) config: StoreConfig,
     pub(crate) dirty_stats: parking_lot::Mutex<Vec<(u64, Arc<TableStats>)>>,
     pub(crate) data_dir: Option<PathBuf>,
+    pub(crate) streams: Arc<stream::Streams>,
 }
 
 /// The storage engine. Cheap to clone.
@@ -182,6 +188,9 @@ impl Store {
             }
             catalog.insert(Arc::new(Table { def, stats }));
         }
+        let streams = Arc::new(
+            stream::Streams::load(backend.as_ref(), config.streams.clone()).map_err(corrupt)?,
+        );
         let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
             let hook = Arc::new(StatsHook(weak.clone()));
             Inner {
@@ -193,6 +202,7 @@ impl Store {
                 config,
                 dirty_stats: parking_lot::Mutex::new(Vec::new()),
                 data_dir,
+                streams,
             }
         });
         Ok(Store { inner })
@@ -215,6 +225,7 @@ impl Store {
     pub fn start_background(&self) {
         ttl::spawn_sweeper(self.clone());
         tables::spawn_purger(self.clone());
+        stream::spawn_maintenance(self.clone());
     }
 
     pub(crate) fn table(&self, scope: &Scope, name: &str) -> Result<Arc<Table>, DynamoError> {

@@ -372,7 +372,7 @@ impl Store {
                 store.inner.catalog.write().insert(table.clone());
                 Ok(table)
             })
-            .await?
+            .await
     }
 
     pub fn describe_table(&self, scope: &Scope, name: &str) -> Result<Arc<Table>, DynamoError> {
@@ -422,7 +422,7 @@ impl Store {
                 store.inner.dirty_stats.lock().retain(|(id, _)| *id != table.def.id);
                 Ok(table)
             })
-            .await?
+            .await
     }
 
     pub async fn update_table(
@@ -484,7 +484,7 @@ impl Store {
                 store.inner.catalog.write().insert(updated.clone());
                 Ok(updated)
             })
-            .await?
+            .await
     }
 
     /// Applies a change to a table's definition on the writer thread (TTL, tags, …).
@@ -513,7 +513,7 @@ impl Store {
                 }));
                 Ok(out)
             })
-            .await?
+            .await
     }
 
     /// UpdateTimeToLive. Returns the new setting.
@@ -880,5 +880,5 @@ async fn purge_step(store: &Store) -> Result<bool, DynamoError> {
             }
             Ok(true)
         })
-        .await?
+        .await
 }

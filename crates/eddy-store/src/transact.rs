@@ -255,7 +255,7 @@ impl Store {
                 }
                 Ok(consumed)
             })
-            .await?
+            .await
     }
 
     pub fn transact_get_items(

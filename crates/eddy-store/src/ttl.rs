@@ -110,7 +110,7 @@ impl Store {
                 }
                 Ok(deleted)
             })
-            .await??;
+            .await?;
         Ok(SweepCount { scanned, deleted })
     }
 }

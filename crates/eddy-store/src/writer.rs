@@ -80,44 +80,24 @@ impl Writer {
         Writer { jobs }
     }
 
-    /// Runs `f` on the writer thread and returns its result once its changes are durable.
+    /// Runs `f` on the writer thread and returns its result once its changes are durable. If `f` fails,
+    /// whatever it staged is dropped: a failed request changes nothing.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
-        f: impl FnOnce(&mut WriteCtx) -> T + Send + 'static,
+        f: impl FnOnce(&mut WriteCtx) -> Result<T, DynamoError> + Send + 'static,
     ) -> Result<T, DynamoError> {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |ctx| {
             let out = f(ctx);
+            if out.is_err() {
+                ctx.discard();
+            }
             Box::new(move |durable| {
-                let _ = tx.send(if durable {
-                    Ok(out)
-                } else {
-                    Err(storage_failure())
-                });
+                let _ = tx.send(if durable { out } else { Err(storage_failure()) });
             })
         });
         self.jobs.send(job).map_err(|_| storage_failure())?;
         rx.await.map_err(|_| storage_failure())?
-    }
-
-    /// Like [`Writer::run`] but blocking, for callers outside the async runtime (start-up, tests).
-    pub(crate) fn run_blocking<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&mut WriteCtx) -> T + Send + 'static,
-    ) -> Result<T, DynamoError> {
-        let (tx, rx) = std::sync::mpsc::channel();
-        let job: Job = Box::new(move |ctx| {
-            let out = f(ctx);
-            Box::new(move |durable| {
-                let _ = tx.send(if durable {
-                    Ok(out)
-                } else {
-                    Err(storage_failure())
-                });
-            })
-        });
-        self.jobs.send(job).map_err(|_| storage_failure())?;
-        rx.recv().map_err(|_| storage_failure())?
     }
 }
 

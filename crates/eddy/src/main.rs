@@ -5,11 +5,12 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use eddy_model::Clock;
 use eddy_server::AppState;
-use eddy_store::{OpenError, Store, StoreConfig};
+use eddy_store::{OpenError, Store, StoreConfig, StreamConfig};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -52,6 +53,37 @@ struct ServeArgs {
     /// How often expired TTL items are deleted, in milliseconds.
     #[arg(long, env = "EDDY_TTL_SWEEP_INTERVAL_MS", default_value_t = 5000)]
     ttl_sweep_interval_ms: u64,
+    /// Open shards of each new stream (records are spread over them by partition key).
+    #[arg(long, env = "EDDY_STREAM_SHARDS", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=64))]
+    stream_shards: u32,
+    /// How long a shard stays open before it is closed and replaced by a child, by the server clock
+    /// (e.g. `4h`, `30m`, `90s`; `0` never rolls over).
+    #[arg(long, env = "EDDY_SHARD_ROLLOVER", default_value = "4h", value_parser = parse_duration)]
+    shard_rollover: Duration,
+    /// How long stream records are kept, by the server clock.
+    #[arg(long, env = "EDDY_STREAM_RETENTION", default_value = "24h", value_parser = parse_duration)]
+    stream_retention: Duration,
+}
+
+/// Parses `250ms`, `90s`, `30m`, `4h`, `1d`, or a bare number of seconds.
+fn parse_duration(text: &str) -> Result<Duration, String> {
+    let text = text.trim();
+    let split = text
+        .find(|c: char| !c.is_ascii_digit() && c != '.')
+        .unwrap_or(text.len());
+    let (number, unit) = text.split_at(split);
+    let value: f64 = number
+        .parse()
+        .map_err(|_| format!("not a duration: {text:?} (try 90s, 30m, 4h)"))?;
+    let seconds = match unit {
+        "ms" => value / 1000.0,
+        "" | "s" => value,
+        "m" => value * 60.0,
+        "h" => value * 3600.0,
+        "d" => value * 86400.0,
+        _ => return Err(format!("unknown unit in {text:?} (use ms, s, m, h or d)")),
+    };
+    Ok(Duration::from_secs_f64(seconds))
 }
 
 fn main() -> ExitCode {
@@ -94,6 +126,11 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     let config = StoreConfig {
         fsync: !args.no_fsync,
         ttl_sweep_interval_ms: args.ttl_sweep_interval_ms,
+        streams: StreamConfig {
+            shards: args.stream_shards,
+            rollover_ms: args.shard_rollover.as_millis() as i64,
+            retention_ms: args.stream_retention.as_millis() as i64,
+        },
     };
     let store = if args.in_memory {
         Store::in_memory(clock, config)

@@ -1,0 +1,119 @@
+"""The server shell: readiness, health, protocol details botocore relies on, unknown operations, the clock."""
+import binascii
+import json
+import os
+import subprocess
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import EDDY_BIN, Eddy, error_of
+
+
+def test_health_answers_ok(eddy):
+    r = requests.get(eddy.endpoint + "/_eddy/health")
+    assert r.status_code == 200
+    assert r.json() == {"status": "ok"}
+
+
+def test_every_response_has_request_id_and_correct_crc32(eddy):
+    r = requests.post(eddy.endpoint + "/", data="{}", headers={
+        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"})
+    assert r.status_code == 200
+    assert len(r.headers["x-amzn-RequestId"]) == 52
+    assert int(r.headers["x-amz-crc32"]) == binascii.crc32(r.content)
+    err = requests.post(eddy.endpoint + "/", data="{}", headers={
+        "X-Amz-Target": "DynamoDB_20120810.DescribeTable", "Content-Type": "application/x-amz-json-1.0"})
+    assert err.status_code == 400
+    assert int(err.headers["x-amz-crc32"]) == binascii.crc32(err.content)
+    assert err.json()["__type"] == "com.amazon.coral.validate#ValidationException"
+
+
+@pytest.mark.parametrize("op", ["ExecuteStatement", "CreateBackup", "ExportTableToPointInTime", "NoSuchThing"])
+def test_unimplemented_operations_get_unknown_operation(eddy, op):
+    r = requests.post(eddy.endpoint + "/", data="{}", headers={
+        "X-Amz-Target": f"DynamoDB_20120810.{op}", "Content-Type": "application/x-amz-json-1.0"})
+    assert r.status_code == 400
+    assert r.json() == {"__type": "com.amazon.coral.service#UnknownOperationException"}
+
+
+def test_partiql_through_boto3_is_refused(ddb):
+    with pytest.raises(ClientError) as e:
+        ddb.execute_statement(Statement="SELECT * FROM x")
+    assert error_of(e)[0] == "UnknownOperationException"
+
+
+def test_serialization_errors_for_wrong_json_types(eddy):
+    r = requests.post(eddy.endpoint + "/", data=json.dumps({"TableName": 5}), headers={
+        "X-Amz-Target": "DynamoDB_20120810.DescribeTable", "Content-Type": "application/x-amz-json-1.0"})
+    assert r.status_code == 400
+    body = r.json()
+    assert body["__type"] == "com.amazon.coral.service#SerializationException"
+    assert body["Message"] == "NUMBER_VALUE cannot be converted to String"
+
+
+def test_region_comes_from_the_credential_scope(eddy, table_name):
+    east = eddy.client(region="us-east-1")
+    west = eddy.client(region="eu-west-1")
+    from conftest import create_table
+    create_table(west, table_name)
+    assert table_name in west.list_tables()["TableNames"]
+    assert table_name not in east.list_tables()["TableNames"]
+    desc = west.describe_table(TableName=table_name)["Table"]
+    assert desc["TableArn"] == f"arn:aws:dynamodb:eu-west-1:000000000000:table/{table_name}"
+
+
+def test_twelve_digit_access_key_selects_the_account(eddy, table_name):
+    from conftest import create_table
+    other = eddy.client(key="111122223333")
+    create_table(other, table_name)
+    assert other.describe_table(TableName=table_name)["Table"]["TableArn"].startswith(
+        "arn:aws:dynamodb:us-east-1:111122223333:table/")
+    assert table_name not in eddy.client().list_tables()["TableNames"]
+
+
+def test_clock_can_be_paused_and_advanced(fresh_eddy):
+    before = fresh_eddy.control("GET", "/_eddy/clock")
+    assert before["paused"] is False
+    paused = fresh_eddy.control("POST", "/_eddy/clock", {"paused": True})
+    assert paused["paused"] is True
+    advanced = fresh_eddy.control("POST", "/_eddy/clock", {"advanceSeconds": 86400})
+    assert advanced["now"] == paused["now"] + 86_400_000
+    assert fresh_eddy.control("GET", "/_eddy/clock")["now"] == advanced["now"]
+    r = requests.post(fresh_eddy.endpoint + "/_eddy/clock", json={"advanceSeconds": -5})
+    assert r.status_code == 400
+
+
+def test_second_process_on_same_data_dir_is_refused(fresh_eddy):
+    proc = subprocess.run([EDDY_BIN, "serve", "--listen", "127.0.0.1:0", "--data-dir", fresh_eddy.data_dir],
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode != 0
+    assert "in use by another eddy process" in proc.stderr
+
+
+def test_flags_can_come_from_environment(tmp_path):
+    env = dict(os.environ, EDDY_IN_MEMORY="true", EDDY_LISTEN="127.0.0.1:0")
+    proc = subprocess.Popen([EDDY_BIN], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+                            cwd=tmp_path)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("eddy ready on http://127.0.0.1:")
+        assert not (tmp_path / ".eddy").exists(), "in-memory mode must not create a data dir"
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+def test_sigterm_shuts_down_cleanly_and_keeps_data(fresh_eddy, table_name):
+    from conftest import create_table
+    ddb = fresh_eddy.client()
+    create_table(ddb, table_name)
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "kept"}})
+    fresh_eddy.stop()
+    assert fresh_eddy.proc.returncode == 0
+    again = Eddy(data_dir=fresh_eddy.data_dir).start()
+    try:
+        assert again.client().get_item(TableName=table_name, Key={"pk": {"S": "kept"}})["Item"] == {"pk": {"S": "kept"}}
+    finally:
+        again.kill()
