@@ -65,14 +65,17 @@ class Eddy:
     def stop(self):
         self.kill(signal.SIGTERM)
 
-    def client(self, service="dynamodb", region="us-east-1", **kwargs):
+    def client(self, service="dynamodb", region="us-east-1", validate=True, **kwargs):
+        """A boto3 client for this eddy. `validate=False` turns off botocore's client-side parameter checks, so
+        tests can send what only a hand-written client would send."""
         return boto3.client(
             service,
             endpoint_url=self.endpoint,
             region_name=region,
             aws_access_key_id=kwargs.pop("key", "test"),
             aws_secret_access_key="test",
-            config=botocore.config.Config(retries={"max_attempts": 0}, read_timeout=30),
+            config=botocore.config.Config(retries={"max_attempts": 0}, read_timeout=30,
+                                          parameter_validation=validate),
             **kwargs,
         )
 

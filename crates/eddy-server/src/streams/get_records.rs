@@ -57,6 +57,11 @@ pub fn handle(
     body: Value,
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = awsjson::decode(body)?;
+    if let Some(limit) = req.limit.filter(|l| *l > 1000) {
+        return Err(DynamoError::validation(format!(
+            "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000"
+        )));
+    }
     let (records, stream, next) =
         store.get_records(&req.shard_iterator, req.limit.unwrap_or(1000))?;
     if stream.account != *ctx.scope.account || stream.region != *ctx.scope.region {

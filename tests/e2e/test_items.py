@@ -1,0 +1,262 @@
+"""Item operations and DynamoDB's data rules: keys, types, numbers, sets, sizes, return values, capacity,
+batches and transactions, with the exact error types and messages."""
+import base64
+import decimal
+
+import boto3.dynamodb.types
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import create_table, error_of
+
+
+@pytest.fixture
+def table(ddb, table_name):
+    create_table(ddb, table_name)
+    return table_name
+
+
+@pytest.fixture
+def ranged(ddb, table_name):
+    create_table(ddb, table_name, range_key=("sk", "N"))
+    return table_name
+
+
+def put_error(ddb, table, item):
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=table, Item=item)
+    return error_of(e)
+
+
+def test_put_get_delete(ddb, table):
+    item = {"pk": {"S": "a"}, "s": {"S": "text"}, "n": {"N": "42"}, "b": {"B": b"\x00\x01"},
+            "ss": {"SS": ["x", "y"]}, "ns": {"NS": ["1", "2.5"]}, "bs": {"BS": [b"\x01", b"\x02"]},
+            "m": {"M": {"inner": {"L": [{"NULL": True}, {"BOOL": False}]}}}, "empty": {"S": ""}}
+    ddb.put_item(TableName=table, Item=item)
+    got = ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]
+    assert got["b"] == {"B": b"\x00\x01"}
+    assert set(got["ss"]["SS"]) == {"x", "y"}
+    assert set(got["ns"]["NS"]) == {"1", "2.5"}
+    assert got["m"] == item["m"]
+    assert got["empty"] == {"S": ""}
+    old = ddb.delete_item(TableName=table, Key={"pk": {"S": "a"}}, ReturnValues="ALL_OLD")["Attributes"]
+    assert old["s"] == {"S": "text"}
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+
+
+def test_numbers_are_returned_in_canonical_form(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "n"}, "a": {"N": "1.50"}, "b": {"N": "1E+2"}, "c": {"N": "-0.000"},
+                                        "d": {"N": "0.00012300"}, "e": {"N": "12345678901234567890123456789012345678"}})
+    got = ddb.get_item(TableName=table, Key={"pk": {"S": "n"}})["Item"]
+    assert [got[k]["N"] for k in "abcde"] == ["1.5", "100", "0", "0.000123", "12345678901234567890123456789012345678"]
+
+
+@pytest.mark.parametrize("number,message", [
+    ("abc", "The parameter cannot be converted to a numeric value: abc"),
+    ("1e126", "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ("1e-131", "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
+    ("123456789012345678901234567890123456789", "Attempting to store more than 38 significant digits in a Number"),
+])
+def test_invalid_numbers(ddb, table, number, message):
+    assert put_error(ddb, table, {"pk": {"S": "x"}, "n": {"N": number}}) == ("ValidationException", message)
+
+
+def test_number_ordering_in_sort_keys(ddb, ranged):
+    values = ["-1e10", "-5", "-0.5", "0", "0.25", "1", "2", "10", "1e20"]
+    for v in reversed(values):
+        ddb.put_item(TableName=ranged, Item={"pk": {"S": "p"}, "sk": {"N": v}})
+    items = ddb.scan(TableName=ranged)["Items"]
+    got = [decimal.Decimal(i["sk"]["N"]) for i in items]
+    assert got == sorted(decimal.Decimal(v) for v in values)
+
+
+@pytest.mark.parametrize("value,message", [
+    ({}, "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes"),
+    ({"S": "a", "N": "1"}, "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the "
+                           "supported datatypes"),
+    ({"SS": []}, "One or more parameter values were invalid: An string set  may not be empty"),
+    ({"NS": []}, "One or more parameter values were invalid: An number set  may not be empty"),
+    ({"SS": ["a", "a"]}, "One or more parameter values were invalid: Input collection [a, a] contains duplicates."),
+    ({"NULL": False}, "One or more parameter values were invalid: Null attribute value types must have the value of true"),
+])
+def test_invalid_attribute_values(ddb, table, value, message):
+    assert put_error(ddb, table, {"pk": {"S": "x"}, "v": value}) == ("ValidationException", message)
+
+
+def test_key_rules(ddb, table):
+    assert put_error(ddb, table, {"other": {"S": "x"}}) == (
+        "ValidationException", "One or more parameter values were invalid: Missing the key pk in the item")
+    assert put_error(ddb, table, {"pk": {"N": "1"}}) == (
+        "ValidationException", "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N")
+    code, message = put_error(ddb, table, {"pk": {"S": ""}})
+    assert code == "ValidationException" and "empty string" in message
+    for key in ({"pk": {"N": "1"}}, {"pk": {"S": "a"}, "extra": {"S": "b"}}, {"nope": {"S": "a"}}):
+        with pytest.raises(ClientError) as e:
+            ddb.get_item(TableName=table, Key=key)
+        assert error_of(e) == ("ValidationException", "The provided key element does not match the schema")
+    with pytest.raises(ClientError) as e:
+        ddb.get_item(TableName=table, Key={"pk": {"S": ""}})
+    assert error_of(e) == ("ValidationException", "One or more parameter values are not valid. The AttributeValue for "
+                                                  "a key attribute cannot contain an empty string value. Key: pk")
+
+
+def test_key_size_limits(ddb, table):
+    assert put_error(ddb, table, {"pk": {"S": "x" * 2049}}) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+    ddb.put_item(TableName=table, Item={"pk": {"S": "x" * 2048}})
+
+
+def test_item_size_limit(ddb, table):
+    # 400 KB counts attribute names and values.
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "d": {"S": "x" * (400 * 1024 - 4)}})
+    assert put_error(ddb, table, {"pk": {"S": "a"}, "d": {"S": "x" * (400 * 1024 - 3)}}) == (
+        "ValidationException", "Item size has exceeded the maximum allowed size")
+
+
+def test_missing_table(ddb):
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName="no-such-table", Item={"pk": {"S": "a"}})
+    assert error_of(e) == ("ResourceNotFoundException", "Requested resource not found")
+
+
+def test_return_values_rules(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "r"}, "v": {"N": "1"}})
+    out = ddb.put_item(TableName=table, Item={"pk": {"S": "r"}, "v": {"N": "2"}}, ReturnValues="ALL_OLD")
+    assert out["Attributes"] == {"pk": {"S": "r"}, "v": {"N": "1"}}
+    assert "Attributes" not in ddb.put_item(TableName=table, Item={"pk": {"S": "new"}}, ReturnValues="ALL_OLD")
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=table, Item={"pk": {"S": "r"}}, ReturnValues="ALL_NEW")
+    assert error_of(e) == ("ValidationException", "ReturnValues can only be ALL_OLD or NONE")
+
+
+def test_consumed_capacity(ddb, table):
+    out = ddb.put_item(TableName=table, Item={"pk": {"S": "c"}, "d": {"S": "x" * 1500}}, ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == {"TableName": table, "CapacityUnits": 2.0}
+    out = ddb.get_item(TableName=table, Key={"pk": {"S": "c"}}, ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == {"TableName": table, "CapacityUnits": 0.5}
+    out = ddb.get_item(TableName=table, Key={"pk": {"S": "c"}}, ConsistentRead=True, ReturnConsumedCapacity="INDEXES")
+    assert out["ConsumedCapacity"] == {"TableName": table, "CapacityUnits": 1.0, "Table": {"CapacityUnits": 1.0}}
+
+
+def test_item_count_is_reported(ddb, table):
+    for i in range(3):
+        ddb.put_item(TableName=table, Item={"pk": {"S": str(i)}})
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "0"}})
+    assert ddb.describe_table(TableName=table)["Table"]["ItemCount"] == 2
+
+
+def test_batch_write_and_get(ddb, table):
+    ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": f"b{i}"}}}} for i in range(25)]})
+    out = ddb.batch_get_item(RequestItems={table: {"Keys": [{"pk": {"S": f"b{i}"}} for i in range(30)]}})
+    assert len(out["Responses"][table]) == 25
+    assert out["UnprocessedKeys"] == {}
+    out = ddb.batch_write_item(RequestItems={table: [{"DeleteRequest": {"Key": {"pk": {"S": f"b{i}"}}}} for i in range(5)]},
+                               ReturnConsumedCapacity="TOTAL")
+    assert out["UnprocessedItems"] == {}
+    assert out["ConsumedCapacity"] == [{"TableName": table, "CapacityUnits": 5.0}]
+    assert ddb.scan(TableName=table, Select="COUNT")["Count"] == 20
+
+
+def test_batch_validation(ddb, table):
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "d"}}}}] * 2})
+    assert error_of(e) == ("ValidationException", "Provided list of item keys contains duplicates")
+    with pytest.raises(ClientError) as e:
+        ddb.batch_get_item(RequestItems={table: {"Keys": [{"pk": {"S": str(i)}} for i in range(101)]}})
+    assert error_of(e)[0] == "ValidationException"
+    # A bad request anywhere in a batch means nothing is written.
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "ok"}}}},
+                                                   {"PutRequest": {"Item": {"pk": {"N": "1"}}}}]})
+    assert error_of(e)[0] == "ValidationException"
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "ok"}})
+
+
+def test_transact_write_is_atomic_and_idempotent(ddb, table):
+    items = [{"Put": {"TableName": table, "Item": {"pk": {"S": f"t{i}"}}}} for i in range(3)]
+    ddb.transact_write_items(TransactItems=items, ClientRequestToken="token-1")
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "t0"}})
+    # Same token, same request: not executed again.
+    ddb.transact_write_items(TransactItems=items, ClientRequestToken="token-1")
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "t0"}})
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=items[:1], ClientRequestToken="token-1")
+    assert error_of(e)[0] == "IdempotentParameterMismatchException"
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[items[0], items[0]])
+    assert error_of(e) == ("ValidationException", "Transaction request cannot include multiple operations on one item")
+
+
+def test_transact_get(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "g1"}, "v": {"S": "one"}})
+    out = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": {"pk": {"S": "g1"}}}},
+                                                {"Get": {"TableName": table, "Key": {"pk": {"S": "missing"}}}}])
+    assert out["Responses"] == [{"Item": {"pk": {"S": "g1"}, "v": {"S": "one"}}}, {}]
+
+
+def test_parallel_scan_segments_partition_the_table(ddb, table):
+    keys = {f"k{i}" for i in range(200)}
+    for batch in range(0, 200, 25):
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": f"k{i}"}}}}
+                                                   for i in range(batch, batch + 25)]})
+    seen = []
+    for segment in range(4):
+        seen += [i["pk"]["S"] for i in ddb.scan(TableName=table, Segment=segment, TotalSegments=4)["Items"]]
+    assert sorted(seen) == sorted(keys)
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=table, Segment=4, TotalSegments=4)
+    assert error_of(e) == ("ValidationException", "The Segment parameter is zero-based and must be less than parameter "
+                                                  "TotalSegments: Segment: 4 is not less than TotalSegments: 4")
+
+
+def test_scan_pages_with_limit_and_start_key(ddb, table):
+    for i in range(10):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"p{i}"}})
+    seen, start = [], None
+    while True:
+        kwargs = {"TableName": table, "Limit": 3}
+        if start:
+            kwargs["ExclusiveStartKey"] = start
+        page = ddb.scan(**kwargs)
+        seen += [i["pk"]["S"] for i in page["Items"]]
+        start = page.get("LastEvaluatedKey")
+        if not start:
+            break
+    assert sorted(seen) == sorted(f"p{i}" for i in range(10))
+    assert len(seen) == 10
+
+
+def test_scan_stops_at_one_megabyte(ddb, table):
+    blob = "x" * 100_000
+    for i in range(15):
+        ddb.put_item(TableName=table, Item={"pk": {"S": f"big{i}"}, "d": {"S": blob}})
+    page = ddb.scan(TableName=table)
+    assert page["Count"] < 15
+    assert "LastEvaluatedKey" in page
+    rest = ddb.scan(TableName=table, ExclusiveStartKey=page["LastEvaluatedKey"])
+    assert page["Count"] + rest["Count"] == 15
+
+
+def test_cli_put_and_get(eddy, table_name):
+    eddy.aws("dynamodb", "create-table", "--table-name", table_name,
+             "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+             "--key-schema", "AttributeName=pk,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST")
+    eddy.aws("dynamodb", "put-item", "--table-name", table_name, "--item", '{"pk":{"S":"cli"},"n":{"N":"7"}}')
+    out = eddy.aws("dynamodb", "get-item", "--table-name", table_name, "--key", '{"pk":{"S":"cli"}}')
+    assert out["Item"] == {"pk": {"S": "cli"}, "n": {"N": "7"}}
+    proc = eddy.aws("dynamodb", "put-item", "--table-name", table_name, "--item", '{"pk":{"N":"1"}}', check=False)
+    assert proc.returncode != 0
+    assert "Type mismatch for key pk expected: S actual: N" in proc.stderr
+
+
+def test_high_level_resource_api_round_trips_python_types(eddy, table_name):
+    resource = __import__("boto3").resource("dynamodb", endpoint_url=eddy.endpoint, region_name="us-east-1",
+                                            aws_access_key_id="test", aws_secret_access_key="test")
+    create_table(eddy.client(), table_name)
+    t = resource.Table(table_name)
+    t.put_item(Item={"pk": "r", "price": decimal.Decimal("19.99"), "tags": {"a", "b"}, "nested": {"l": [1, "two"]}})
+    got = t.get_item(Key={"pk": "r"})["Item"]
+    assert got["price"] == decimal.Decimal("19.99")
+    assert got["tags"] == {"a", "b"}
+    assert got["nested"] == {"l": [decimal.Decimal(1), "two"]}

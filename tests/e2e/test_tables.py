@@ -1,0 +1,248 @@
+"""Table lifecycle through boto3 and the AWS CLI: create, describe, list, update, delete, indexes, TTL, tags,
+and the validation errors DynamoDB gives for each."""
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import create_table, error_of
+
+
+def test_create_describe_delete_round_trip(ddb, table_name):
+    out = create_table(ddb, table_name, range_key=("sk", "N"))["TableDescription"]
+    assert out["TableStatus"] == "ACTIVE"
+    assert out["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
+    assert out["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    assert out["TableArn"].endswith(f":table/{table_name}")
+    desc = ddb.describe_table(TableName=table_name)["Table"]
+    assert desc["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"},
+                                            {"AttributeName": "sk", "AttributeType": "N"}]
+    assert desc["ItemCount"] == 0
+    ddb.get_waiter("table_exists").wait(TableName=table_name, WaiterConfig={"Delay": 0, "MaxAttempts": 1})
+    deleted = ddb.delete_table(TableName=table_name)["TableDescription"]
+    assert deleted["TableStatus"] == "DELETING"
+    with pytest.raises(ClientError) as e:
+        ddb.describe_table(TableName=table_name)
+    assert error_of(e) == ("ResourceNotFoundException", f"Requested resource not found: Table: {table_name} not found")
+
+
+def test_table_arn_is_accepted_as_table_name(ddb, table_name):
+    arn = create_table(ddb, table_name)["TableDescription"]["TableArn"]
+    assert ddb.describe_table(TableName=arn)["Table"]["TableName"] == table_name
+    ddb.put_item(TableName=arn, Item={"pk": {"S": "x"}})
+    assert ddb.get_item(TableName=table_name, Key={"pk": {"S": "x"}})["Item"]["pk"] == {"S": "x"}
+
+
+def test_creating_an_existing_table_is_resource_in_use(ddb, table_name):
+    create_table(ddb, table_name)
+    with pytest.raises(ClientError) as e:
+        create_table(ddb, table_name)
+    assert error_of(e) == ("ResourceInUseException", f"Table already exists: {table_name}")
+
+
+@pytest.mark.parametrize("name,message", [
+    ("ab", "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: "
+           "Member must have length greater than or equal to 3"),
+    ("bad name!", "1 validation error detected: Value 'bad name!' at 'tableName' failed to satisfy constraint: "
+                  "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"),
+])
+def test_table_name_constraints(ddb, name, message):
+    with pytest.raises(ClientError) as e:
+        ddb.describe_table(TableName=name)
+    assert error_of(e) == ("ValidationException", message)
+
+
+def test_key_schema_validation_messages(ddb, table_name):
+    def attempt(**kwargs):
+        with pytest.raises(ClientError) as e:
+            ddb.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **kwargs)
+        return error_of(e)
+
+    assert attempt(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "b", "KeyType": "HASH"}]) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Some index key attributes are not defined in "
+        "AttributeDefinitions. Keys: [b], AttributeDefinitions: [a]")
+    assert attempt(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"},
+                                         {"AttributeName": "b", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}]) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Number of attributes in KeySchema does not exactly match "
+        "number of attributes defined in AttributeDefinitions")
+    assert attempt(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"},
+                                         {"AttributeName": "b", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "a", "KeyType": "RANGE"}, {"AttributeName": "b", "KeyType": "HASH"}]) == (
+        "ValidationException", "Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+    assert attempt(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "a", "KeyType": "RANGE"}]) == (
+        "ValidationException", "Invalid KeySchema: Some index key attribute have no definition")
+    assert attempt(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"},
+                                         {"AttributeName": "b", "AttributeType": "S"}],
+                   KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}, {"AttributeName": "a", "KeyType": "RANGE"}]) == (
+        "ValidationException", "Both the Hash Key and the Range Key element in the KeySchema have the same name")
+    code, message = attempt(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "X"}],
+                            KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}])
+    assert code == "ValidationException"
+    assert message == ("1 validation error detected: Value 'X' at 'attributeDefinitions.1.member.attributeType' "
+                       "failed to satisfy constraint: Member must satisfy enum value set: [S, N, B]")
+
+
+def test_billing_mode_rules(ddb, table_name):
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName=table_name, AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}])
+    assert error_of(e) == ("ValidationException",
+                           "One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must "
+                           "both be specified when BillingMode is PROVISIONED")
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName=table_name, AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}], BillingMode="PAY_PER_REQUEST",
+                         ProvisionedThroughput={"ReadCapacityUnits": 1, "WriteCapacityUnits": 1})
+    assert "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified" in error_of(e)[1]
+    out = ddb.create_table(TableName=table_name, AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
+                           KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}],
+                           ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 7})["TableDescription"]
+    assert out["ProvisionedThroughput"]["ReadCapacityUnits"] == 5
+    assert out["ProvisionedThroughput"]["WriteCapacityUnits"] == 7
+    assert "BillingModeSummary" not in out
+    updated = ddb.update_table(TableName=table_name, BillingMode="PAY_PER_REQUEST")["TableDescription"]
+    assert updated["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+
+
+def test_list_tables_pages(ddb):
+    prefix = "lt-" + __import__("uuid").uuid4().hex[:6]
+    names = [f"{prefix}-{i}" for i in range(5)]
+    for n in names:
+        create_table(ddb, n)
+    seen = []
+    start = None
+    while True:
+        kwargs = {"Limit": 2}
+        if start:
+            kwargs["ExclusiveStartTableName"] = start
+        page = ddb.list_tables(**kwargs)
+        seen += page["TableNames"]
+        start = page.get("LastEvaluatedTableName")
+        if not start:
+            break
+    assert [n for n in seen if n.startswith(prefix)] == sorted(names)
+    paginated = [n for p in ddb.get_paginator("list_tables").paginate(PaginationConfig={"PageSize": 3})
+                 for n in p["TableNames"]]
+    assert [n for n in paginated if n.startswith(prefix)] == sorted(names)
+
+
+def test_secondary_indexes_are_described(ddb, table_name):
+    out = create_table(
+        ddb, table_name, range_key=("sk", "S"), extra_attributes=[("gpk", "S"), ("lsk", "N")],
+        GlobalSecondaryIndexes=[{"IndexName": "by-gpk", "KeySchema": [{"AttributeName": "gpk", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x"]}}],
+        LocalSecondaryIndexes=[{"IndexName": "by-lsk", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                       {"AttributeName": "lsk", "KeyType": "RANGE"}],
+                                "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+    )["TableDescription"]
+    gsi = out["GlobalSecondaryIndexes"][0]
+    assert gsi["IndexName"] == "by-gpk"
+    assert gsi["IndexStatus"] == "ACTIVE"
+    assert gsi["Projection"] == {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["x"]}
+    assert gsi["IndexArn"].endswith(f"table/{table_name}/index/by-gpk")
+    lsi = out["LocalSecondaryIndexes"][0]
+    assert lsi["Projection"] == {"ProjectionType": "KEYS_ONLY"}
+
+
+def test_lsi_needs_table_range_key(ddb, table_name):
+    with pytest.raises(ClientError) as e:
+        create_table(ddb, table_name, extra_attributes=[("lsk", "N")],
+                     LocalSecondaryIndexes=[{"IndexName": "idx", "KeySchema": [
+                         {"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "lsk", "KeyType": "RANGE"}],
+                         "Projection": {"ProjectionType": "ALL"}}])
+    assert error_of(e) == ("ValidationException",
+                           "One or more parameter values were invalid: Table KeySchema does not have a range key, "
+                           "which is required when specifying a LocalSecondaryIndex")
+
+
+def test_gsi_added_later_is_backfilled_and_removable(ddb, table_name):
+    create_table(ddb, table_name)
+    for i in range(5):
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": f"k{i}"}, "color": {"S": "red" if i % 2 else "blue"}})
+    out = ddb.update_table(
+        TableName=table_name, AttributeDefinitions=[{"AttributeName": "color", "AttributeType": "S"}],
+        GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": "by-color",
+                                                 "KeySchema": [{"AttributeName": "color", "KeyType": "HASH"}],
+                                                 "Projection": {"ProjectionType": "ALL"}}}])["TableDescription"]
+    assert [g["IndexName"] for g in out["GlobalSecondaryIndexes"]] == ["by-color"]
+    scanned = ddb.scan(TableName=table_name, IndexName="by-color")["Items"]
+    assert sorted(i["pk"]["S"] for i in scanned) == [f"k{i}" for i in range(5)]
+    out = ddb.update_table(TableName=table_name,
+                           GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-color"}}])["TableDescription"]
+    assert "GlobalSecondaryIndexes" not in out
+    assert out["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"}]
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=table_name, IndexName="by-color")
+    assert error_of(e) == ("ValidationException", "The table does not have the specified index: by-color")
+
+
+def test_update_table_needs_a_change(ddb, table_name):
+    create_table(ddb, table_name)
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=table_name)
+    assert error_of(e)[0] == "ValidationException"
+    assert error_of(e)[1].startswith("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled")
+
+
+def test_deletion_protection_blocks_delete(ddb, table_name):
+    create_table(ddb, table_name, DeletionProtectionEnabled=True)
+    with pytest.raises(ClientError) as e:
+        ddb.delete_table(TableName=table_name)
+    assert error_of(e) == ("ValidationException", f"1 validation error detected: Table '{table_name}' can't be deleted "
+                                                  "while DeletionProtectionEnabled is set to True")
+    ddb.update_table(TableName=table_name, DeletionProtectionEnabled=False)
+    ddb.delete_table(TableName=table_name)
+
+
+def test_recreated_table_does_not_see_old_items(ddb, table_name):
+    create_table(ddb, table_name)
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "old"}})
+    ddb.delete_table(TableName=table_name)
+    create_table(ddb, table_name)
+    assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": {"S": "old"}})
+    assert ddb.scan(TableName=table_name)["Count"] == 0
+
+
+def test_time_to_live_settings(ddb, table_name):
+    create_table(ddb, table_name)
+    assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+    out = ddb.update_time_to_live(TableName=table_name,
+                                  TimeToLiveSpecification={"Enabled": True, "AttributeName": "expires"})
+    assert out["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "expires"}
+    assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] == {
+        "TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
+    with pytest.raises(ClientError) as e:
+        ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "x"})
+    assert error_of(e) == ("ValidationException", "TimeToLive is already enabled")
+
+
+def test_tags(ddb, table_name):
+    arn = create_table(ddb, table_name, Tags=[{"Key": "team", "Value": "search"}])["TableDescription"]["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "env", "Value": "dev"}])
+    tags = ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]
+    assert sorted((t["Key"], t["Value"]) for t in tags) == [("env", "dev"), ("team", "search")]
+    ddb.untag_resource(ResourceArn=arn, TagKeys=["team"])
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "env", "Value": "dev"}]
+
+
+def test_describe_limits_and_endpoints(ddb):
+    limits = ddb.describe_limits()
+    assert limits["TableMaxWriteCapacityUnits"] == 40000
+    endpoints = ddb.describe_endpoints()["Endpoints"]
+    assert endpoints[0]["CachePeriodInMinutes"] == 1440
+
+
+def test_cli_table_lifecycle(eddy, table_name):
+    out = eddy.aws("dynamodb", "create-table", "--table-name", table_name,
+                   "--attribute-definitions", "AttributeName=id,AttributeType=S",
+                   "--key-schema", "AttributeName=id,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST")
+    assert out["TableDescription"]["TableName"] == table_name
+    eddy.aws("dynamodb", "wait", "table-exists", "--table-name", table_name)
+    assert table_name in eddy.aws("dynamodb", "list-tables")["TableNames"]
+    eddy.aws("dynamodb", "delete-table", "--table-name", table_name)
+    proc = eddy.aws("dynamodb", "describe-table", "--table-name", table_name, check=False)
+    assert proc.returncode != 0
+    assert "ResourceNotFoundException" in proc.stderr
