@@ -47,7 +47,12 @@ pub(crate) struct Cursor<'t, 'a> {
 impl<'t, 'a> Cursor<'t, 'a> {
     /// A cursor at the first token; `keywords` are the words of this grammar that are never identifiers.
     pub fn new(tokens: &'t Tokens<'a>, keywords: &'static [&'static str]) -> Cursor<'t, 'a> {
-        Cursor { tokens, pos: 0, depth: 0, keywords }
+        Cursor {
+            tokens,
+            pos: 0,
+            depth: 0,
+            keywords,
+        }
     }
 
     pub fn pos(&self) -> usize {
@@ -77,7 +82,9 @@ impl<'t, 'a> Cursor<'t, 'a> {
 
     /// Whether the token after the one under the cursor is `punct`.
     pub fn next_is_punct(&self, punct: Punct) -> bool {
-        self.tokens.get(self.pos + 1).is_some_and(|t| t.kind == Kind::Punct(punct))
+        self.tokens
+            .get(self.pos + 1)
+            .is_some_and(|t| t.kind == Kind::Punct(punct))
     }
 
     pub fn at_punct(&self, punct: Punct) -> bool {
@@ -93,7 +100,11 @@ impl<'t, 'a> Cursor<'t, 'a> {
     }
 
     pub fn expect_punct(&mut self, punct: Punct) -> Result<(), ExprError> {
-        if self.eat_punct(punct) { Ok(()) } else { Err(self.error()) }
+        if self.eat_punct(punct) {
+            Ok(())
+        } else {
+            Err(self.error())
+        }
     }
 
     /// Whether the token under the cursor is the keyword `word` (any case).
@@ -113,14 +124,21 @@ impl<'t, 'a> Cursor<'t, 'a> {
     /// The identifier under the cursor, if it is one and not a keyword of this grammar.
     pub fn peek_ident(&self) -> Option<&'a str> {
         let token = self.peek()?;
-        let is_keyword = self.keywords.iter().any(|k| token.text.eq_ignore_ascii_case(k));
+        let is_keyword = self
+            .keywords
+            .iter()
+            .any(|k| token.text.eq_ignore_ascii_case(k));
         (token.kind == Kind::Ident && !is_keyword).then_some(token.text)
     }
 
     /// Enters one level of nesting, failing when the expression is nested too deeply.
     pub fn enter(&mut self) -> Result<(), ExprError> {
         self.depth += 1;
-        if self.depth > MAX_NESTING_DEPTH { Err(ExprError::TooDeep) } else { Ok(()) }
+        if self.depth > MAX_NESTING_DEPTH {
+            Err(ExprError::TooDeep)
+        } else {
+            Ok(())
+        }
     }
 
     pub fn leave(&mut self) {
@@ -184,7 +202,11 @@ mod tests {
         let tokens = Tokens::lex(text);
         let mut cursor = Cursor::new(&tokens, &["AND"]);
         let path = cursor.path()?;
-        if cursor.at_end() { Ok(path) } else { Err(cursor.error()) }
+        if cursor.at_end() {
+            Ok(path)
+        } else {
+            Err(cursor.error())
+        }
     }
 
     #[test]
@@ -214,7 +236,10 @@ mod tests {
         assert_eq!(syntax("a."), "<EOF>");
         assert_eq!(syntax("a.:v"), ":v");
         assert_eq!(syntax("AND"), "AND");
-        assert_eq!(syntax("a[99999999999999999999999]"), "99999999999999999999999");
+        assert_eq!(
+            syntax("a[99999999999999999999999]"),
+            "99999999999999999999999"
+        );
     }
 
     #[test]

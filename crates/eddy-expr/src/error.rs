@@ -10,7 +10,7 @@ pub const MAX_EXPRESSION_BYTES: usize = 4096;
 
 /// Deepest nesting (parentheses and function calls) eddy parses. DynamoDB documents no such limit; eddy has
 /// one so that hostile input cannot exhaust the stack.
-pub const MAX_NESTING_DEPTH: usize = 256;
+pub const MAX_NESTING_DEPTH: usize = 128;
 
 /// Which request parameter an expression came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -39,27 +39,56 @@ impl ExpressionKind {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExprError {
     Empty,
-    TooLarge { size: usize },
+    TooLarge {
+        size: usize,
+    },
     TooDeep,
-    Syntax { token: String, near: String },
+    Syntax {
+        token: String,
+        near: String,
+    },
     RedundantParentheses,
     InvalidFunction(String),
     MisusedFunction(String),
     ReservedKeyword(String),
     UndefinedName(String),
     UndefinedValue(String),
-    OperandCount { function: String, count: usize },
-    NotDistinct { operator: String, path: String },
-    OperandType { function: String, operand_type: String },
+    OperandCount {
+        function: String,
+        count: usize,
+    },
+    NotDistinct {
+        operator: String,
+        path: String,
+    },
+    OperandType {
+        function: String,
+        operand_type: String,
+    },
     RequiresPath(String),
     InvalidTypeName(String),
-    BetweenTypes { lower: String, upper: String },
-    BetweenOrder { lower: String, upper: String },
+    BetweenTypes {
+        lower: String,
+        upper: String,
+    },
+    BetweenOrder {
+        lower: String,
+        upper: String,
+    },
     TooManyInOperands(usize),
     SectionTwice(&'static str),
-    PathOverlap { one: String, two: String },
-    PathConflict { one: String, two: String },
-    UpdateOperandType { operator: &'static str, operand_type: &'static str },
+    PathOverlap {
+        one: String,
+        two: String,
+    },
+    PathConflict {
+        one: String,
+        two: String,
+    },
+    UpdateOperandType {
+        operator: &'static str,
+        operand_type: &'static str,
+    },
 }
 
 impl fmt::Display for ExprError {
@@ -77,14 +106,21 @@ impl fmt::Display for ExprError {
             ExprError::Syntax { token, near } => {
                 write!(f, "Syntax error; token: \"{token}\", near: \"{near}\"")
             }
-            ExprError::RedundantParentheses => f.write_str("The expression has redundant parentheses;"),
-            ExprError::InvalidFunction(name) => write!(f, "Invalid function name; function: {name}"),
+            ExprError::RedundantParentheses => {
+                f.write_str("The expression has redundant parentheses;")
+            }
+            ExprError::InvalidFunction(name) => {
+                write!(f, "Invalid function name; function: {name}")
+            }
             ExprError::MisusedFunction(name) => write!(
                 f,
                 "The function is not allowed to be used this way in an expression; function: {name}"
             ),
             ExprError::ReservedKeyword(name) => {
-                write!(f, "Attribute name is a reserved keyword; reserved keyword: {name}")
+                write!(
+                    f,
+                    "Attribute name is a reserved keyword; reserved keyword: {name}"
+                )
             }
             ExprError::UndefinedName(name) => write!(
                 f,
@@ -102,7 +138,10 @@ impl fmt::Display for ExprError {
                 f,
                 "The first operand must be distinct from the remaining operands for this operator or function; operator: {operator}, first operand: {path}"
             ),
-            ExprError::OperandType { function, operand_type } => write!(
+            ExprError::OperandType {
+                function,
+                operand_type,
+            } => write!(
                 f,
                 "Incorrect operand type for operator or function; operator or function: {function}, operand type: {operand_type}"
             ),
@@ -138,7 +177,10 @@ impl fmt::Display for ExprError {
                 f,
                 "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {one}, path two: {two}"
             ),
-            ExprError::UpdateOperandType { operator, operand_type } => write!(
+            ExprError::UpdateOperandType {
+                operator,
+                operand_type,
+            } => write!(
                 f,
                 "Incorrect operand type for operator or function; operator: {operator}, operand type: {operand_type}"
             ),
@@ -182,7 +224,10 @@ mod tests {
 
     #[test]
     fn syntax_errors_quote_token_and_context() {
-        let err = ExprError::Syntax { token: "<EOF>".into(), near: "= ".into() };
+        let err = ExprError::Syntax {
+            token: "<EOF>".into(),
+            near: "= ".into(),
+        };
         assert_eq!(
             message(err.into_dynamo(ExpressionKind::KeyCondition)),
             "Invalid KeyConditionExpression: Syntax error; token: \"<EOF>\", near: \"= \""

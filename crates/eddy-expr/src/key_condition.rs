@@ -12,7 +12,7 @@ use eddy_model::{AttributeValue, DynamoError, KeySchema};
 
 use crate::condition::{CompareOp, Condition, Node, Operand};
 use crate::error::validation;
-use crate::legacy::{check_condition_values, LegacyOp};
+use crate::legacy::{LegacyOp, check_condition_values};
 use crate::values;
 
 /// One condition per key attribute, in the order they were written.
@@ -145,12 +145,17 @@ impl KeyCondition {
             }
             let Some(term) = self.term(&key.name) else {
                 if is_hash || count > 1 {
-                    return Err(validation(format!("Query condition missed key schema element: {}", key.name)));
+                    return Err(validation(format!(
+                        "Query condition missed key schema element: {}",
+                        key.name
+                    )));
                 }
                 continue;
             };
             if !term.op.is_indexable() {
-                return Err(validation("Attempted conditional constraint is not an indexable operation"));
+                return Err(validation(
+                    "Attempted conditional constraint is not an indexable operation",
+                ));
             }
             if term.values.iter().any(|v| !key.scalar.matches(v)) {
                 return Err(validation(
@@ -164,7 +169,12 @@ impl KeyCondition {
         let hash = self
             .term(&schema.hash.name)
             .and_then(|t| t.values.first().cloned())
-            .ok_or_else(|| validation(format!("Query condition missed key schema element: {}", schema.hash.name)))?;
+            .ok_or_else(|| {
+                validation(format!(
+                    "Query condition missed key schema element: {}",
+                    schema.hash.name
+                ))
+            })?;
         let range = match schema.range.as_ref().and_then(|r| self.term(&r.name)) {
             Some(term) => Some(range_condition(term)?),
             None => None,
@@ -188,7 +198,11 @@ fn range_condition(term: &KeyTerm) -> Result<RangeCondition, DynamoError> {
         LegacyOp::Ge => RangeCondition::Ge(v(0)?),
         LegacyOp::Between => RangeCondition::Between(v(0)?, v(1)?),
         LegacyOp::BeginsWith => RangeCondition::BeginsWith(v(0)?),
-        _ => return Err(validation("Attempted conditional constraint is not an indexable operation")),
+        _ => {
+            return Err(validation(
+                "Attempted conditional constraint is not an indexable operation",
+            ));
+        }
     })
 }
 
@@ -197,7 +211,9 @@ fn reduce(node: &Node, terms: &mut Vec<(String, KeyTerm)>) -> Result<(), ShapeEr
         Node::Or(_) => return Err(ShapeError::InvalidOperator("OR")),
         Node::Not { .. } => return Err(ShapeError::InvalidOperator("NOT")),
         Node::In { .. } => return Err(ShapeError::InvalidOperator("IN")),
-        Node::Compare { op: CompareOp::Ne, .. } => return Err(ShapeError::InvalidOperator("<>")),
+        Node::Compare {
+            op: CompareOp::Ne, ..
+        } => return Err(ShapeError::InvalidOperator("<>")),
         Node::Exists(_) => return Err(ShapeError::InvalidOperator("attribute_exists")),
         Node::NotExists(_) => return Err(ShapeError::InvalidOperator("attribute_not_exists")),
         Node::AttributeType { .. } => return Err(ShapeError::InvalidOperator("attribute_type")),

@@ -115,7 +115,12 @@ impl LegacyOp {
     pub(crate) fn is_indexable(self) -> bool {
         !matches!(
             self,
-            LegacyOp::Null | LegacyOp::NotNull | LegacyOp::Ne | LegacyOp::Contains | LegacyOp::NotContains | LegacyOp::In
+            LegacyOp::Null
+                | LegacyOp::NotNull
+                | LegacyOp::Ne
+                | LegacyOp::Contains
+                | LegacyOp::NotContains
+                | LegacyOp::In
         )
     }
 
@@ -153,8 +158,13 @@ impl LegacyOp {
     /// The condition on `path` with these values (counts already checked).
     fn node(self, path: DocPath, values: &[AttributeValue]) -> Node {
         let subject = Operand::Path(path.clone());
-        let value = |i: usize| Operand::Value(values.get(i).cloned().unwrap_or(AttributeValue::Null));
-        let compare = |op| Node::Compare { op, left: subject.clone(), right: value(0) };
+        let value =
+            |i: usize| Operand::Value(values.get(i).cloned().unwrap_or(AttributeValue::Null));
+        let compare = |op| Node::Compare {
+            op,
+            left: subject.clone(),
+            right: value(0),
+        };
         match self {
             LegacyOp::Eq => compare(CompareOp::Eq),
             LegacyOp::Ne => compare(CompareOp::Ne),
@@ -164,17 +174,30 @@ impl LegacyOp {
             LegacyOp::Gt => compare(CompareOp::Gt),
             LegacyOp::NotNull => Node::Exists(path),
             LegacyOp::Null => Node::NotExists(path),
-            LegacyOp::Contains => Node::Contains { subject, needle: value(0) },
+            LegacyOp::Contains => Node::Contains {
+                subject,
+                needle: value(0),
+            },
             LegacyOp::NotContains => Node::Not {
-                inner: Box::new(Node::Contains { subject, needle: value(0) }),
+                inner: Box::new(Node::Contains {
+                    subject,
+                    needle: value(0),
+                }),
                 negate: true,
             },
-            LegacyOp::BeginsWith => Node::BeginsWith { subject, prefix: value(0) },
+            LegacyOp::BeginsWith => Node::BeginsWith {
+                subject,
+                prefix: value(0),
+            },
             LegacyOp::In => Node::In {
                 subject,
                 list: values.iter().cloned().map(Operand::Value).collect(),
             },
-            LegacyOp::Between => Node::Between { subject, low: value(0), high: value(1) },
+            LegacyOp::Between => Node::Between {
+                subject,
+                low: value(0),
+                high: value(1),
+            },
         }
     }
 }
@@ -183,12 +206,21 @@ const INVALID: &str = "One or more parameter values were invalid: ";
 
 /// The checks on a condition's operator and values that do not depend on the request shape: count, one type,
 /// a type the operator accepts, BETWEEN bounds in order.
-pub(crate) fn check_condition_values(op: LegacyOp, values: &[AttributeValue]) -> Result<(), String> {
+pub(crate) fn check_condition_values(
+    op: LegacyOp,
+    values: &[AttributeValue],
+) -> Result<(), String> {
     if !op.accepts_count(values.len()) {
-        return Err(format!("{INVALID}Invalid number of argument(s) for the {} ComparisonOperator", op.name()));
+        return Err(format!(
+            "{INVALID}Invalid number of argument(s) for the {} ComparisonOperator",
+            op.name()
+        ));
     }
     check_same_type(values)?;
-    if let Some(bad) = values.iter().find(|v| !op.accepted_types().contains(&v.value_type())) {
+    if let Some(bad) = values
+        .iter()
+        .find(|v| !op.accepted_types().contains(&v.value_type()))
+    {
         return Err(format!(
             "{INVALID}ComparisonOperator {} is not valid for {} AttributeValue type",
             op.name(),
@@ -200,9 +232,9 @@ pub(crate) fn check_condition_values(op: LegacyOp, values: &[AttributeValue]) ->
 
 fn check_same_type(values: &[AttributeValue]) -> Result<(), String> {
     match values.first() {
-        Some(first) if values.iter().any(|v| v.value_type() != first.value_type()) => {
-            Err(format!("{INVALID}AttributeValues inside AttributeValueList must be of same type"))
-        }
+        Some(first) if values.iter().any(|v| v.value_type() != first.value_type()) => Err(format!(
+            "{INVALID}AttributeValues inside AttributeValueList must be of same type"
+        )),
         _ => Ok(()),
     }
 }
@@ -248,13 +280,23 @@ pub(crate) fn constraint_violations(
 ) -> Vec<String> {
     let mut out = Vec::new();
     let enum_error = |value: &str, at: String, set: &str| {
-        format!("Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: {set}")
+        format!(
+            "Value '{value}' at '{at}' failed to satisfy constraint: Member must satisfy enum value set: {set}"
+        )
     };
     if let Some(op) = conditional_operator.filter(|o| *o != "AND" && *o != "OR") {
-        out.push(enum_error(op, "conditionalOperator".into(), CONDITIONAL_OPERATOR_ENUM));
+        out.push(enum_error(
+            op,
+            "conditionalOperator".into(),
+            CONDITIONAL_OPERATOR_ENUM,
+        ));
     }
     for (key, entry) in expected.into_iter().flatten() {
-        if let Some(op) = entry.comparison_operator.as_deref().filter(|o| LegacyOp::parse(o).is_none()) {
+        if let Some(op) = entry
+            .comparison_operator
+            .as_deref()
+            .filter(|o| LegacyOp::parse(o).is_none())
+        {
             let at = format!("expected.{key}.member.comparisonOperator");
             out.push(enum_error(op, at, COMPARISON_OPERATOR_ENUM));
         }
@@ -266,14 +308,24 @@ pub(crate) fn constraint_violations(
                 None => out.push(format!(
                     "Value null at '{at}' failed to satisfy constraint: Member must not be null"
                 )),
-                Some(op) if LegacyOp::parse(op).is_none() => out.push(enum_error(op, at, COMPARISON_OPERATOR_ENUM)),
+                Some(op) if LegacyOp::parse(op).is_none() => {
+                    out.push(enum_error(op, at, COMPARISON_OPERATOR_ENUM))
+                }
                 Some(_) => {}
             }
         }
     }
     for (key, update) in attribute_updates.into_iter().flatten() {
-        if let Some(action) = update.action.as_deref().filter(|a| !matches!(*a, "ADD" | "PUT" | "DELETE")) {
-            out.push(enum_error(action, format!("attributeUpdates.{key}.member.action"), ACTION_ENUM));
+        if let Some(action) = update
+            .action
+            .as_deref()
+            .filter(|a| !matches!(*a, "ADD" | "PUT" | "DELETE"))
+        {
+            out.push(enum_error(
+                action,
+                format!("attributeUpdates.{key}.member.action"),
+                ACTION_ENUM,
+            ));
         }
     }
     if attributes_to_get.is_some_and(|a| a.is_empty()) {
@@ -286,10 +338,14 @@ pub(crate) fn constraint_violations(
 }
 
 /// DynamoDB's checks of `Expected`, entry by entry.
-pub(crate) fn check_expected(expected: &BTreeMap<String, ExpectedAttributeValue>) -> Result<(), String> {
+pub(crate) fn check_expected(
+    expected: &BTreeMap<String, ExpectedAttributeValue>,
+) -> Result<(), String> {
     for (key, entry) in expected {
         if entry.attribute_value_list.is_some() && entry.value.is_some() {
-            return Err(format!("{INVALID}Value and AttributeValueList cannot be used together for Attribute: {key}"));
+            return Err(format!(
+                "{INVALID}Value and AttributeValueList cannot be used together for Attribute: {key}"
+            ));
         }
         match entry.comparison_operator.as_deref() {
             Some(op_name) => check_expected_operator(key, entry, op_name)?,
@@ -304,11 +360,19 @@ pub(crate) fn check_expected(expected: &BTreeMap<String, ExpectedAttributeValue>
     Ok(())
 }
 
-fn check_expected_operator(key: &str, entry: &ExpectedAttributeValue, op_name: &str) -> Result<(), String> {
+fn check_expected_operator(
+    key: &str,
+    entry: &ExpectedAttributeValue,
+    op_name: &str,
+) -> Result<(), String> {
     if entry.exists.is_some() {
-        return Err(format!("{INVALID}Exists and ComparisonOperator cannot be used together for Attribute: {key}"));
+        return Err(format!(
+            "{INVALID}Exists and ComparisonOperator cannot be used together for Attribute: {key}"
+        ));
     }
-    let Some(op) = LegacyOp::parse(op_name) else { return Ok(()) };
+    let Some(op) = LegacyOp::parse(op_name) else {
+        return Ok(());
+    };
     if !matches!(op, LegacyOp::Null | LegacyOp::NotNull)
         && entry.attribute_value_list.is_none()
         && entry.value.is_none()
@@ -319,7 +383,9 @@ fn check_expected_operator(key: &str, entry: &ExpectedAttributeValue, op_name: &
     }
     let values = expected_values(entry);
     if !op.accepts_count(values.len()) {
-        return Err(format!("{INVALID}Invalid number of argument(s) for the {op_name} ComparisonOperator"));
+        return Err(format!(
+            "{INVALID}Invalid number of argument(s) for the {op_name} ComparisonOperator"
+        ));
     }
     if entry.attribute_value_list.is_some() {
         check_same_type(&values)?;
@@ -332,10 +398,14 @@ fn check_expected_exists(key: &str, entry: &ExpectedAttributeValue) -> Result<()
     let exists = entry.exists.unwrap_or(true);
     if exists && entry.value.is_none() {
         let shown = entry.exists.map_or("null".to_string(), |e| e.to_string());
-        return Err(format!("{INVALID}Value must be provided when Exists is {shown} for Attribute: {key}"));
+        return Err(format!(
+            "{INVALID}Value must be provided when Exists is {shown} for Attribute: {key}"
+        ));
     }
     if !exists && entry.value.is_some() {
-        return Err(format!("{INVALID}Value cannot be used when Exists is false for Attribute: {key}"));
+        return Err(format!(
+            "{INVALID}Value cannot be used when Exists is false for Attribute: {key}"
+        ));
     }
     Ok(())
 }
@@ -349,25 +419,38 @@ fn expected_values(entry: &ExpectedAttributeValue) -> Vec<AttributeValue> {
 }
 
 /// DynamoDB's checks of `KeyConditions`, `QueryFilter` and `ScanFilter` entries.
-pub(crate) fn check_conditions(conditions: &BTreeMap<String, LegacyCondition>) -> Result<(), String> {
+pub(crate) fn check_conditions(
+    conditions: &BTreeMap<String, LegacyCondition>,
+) -> Result<(), String> {
     for condition in conditions.values() {
-        let Some(op) = condition.comparison_operator.as_deref().and_then(LegacyOp::parse) else {
+        let Some(op) = condition
+            .comparison_operator
+            .as_deref()
+            .and_then(LegacyOp::parse)
+        else {
             continue;
         };
-        let values = condition.attribute_value_list.as_deref().unwrap_or_default();
+        let values = condition
+            .attribute_value_list
+            .as_deref()
+            .unwrap_or_default();
         check_condition_values(op, values)?;
     }
     Ok(())
 }
 
 /// DynamoDB's checks of `AttributeUpdates` entries.
-pub(crate) fn check_attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>) -> Result<(), String> {
+pub(crate) fn check_attribute_updates(
+    updates: &BTreeMap<String, AttributeValueUpdate>,
+) -> Result<(), String> {
     for update in updates.values() {
         let action = update.action.as_deref().unwrap_or("PUT");
         match (&update.value, action) {
             (None, "DELETE") => {}
             (None, _) => {
-                return Err(format!("{INVALID}Only DELETE action is allowed when no attribute value is specified"));
+                return Err(format!(
+                    "{INVALID}Only DELETE action is allowed when no attribute value is specified"
+                ));
             }
             (Some(value), "DELETE") if !values::is_set(value) => {
                 return Err(format!(
@@ -375,8 +458,14 @@ pub(crate) fn check_attribute_updates(updates: &BTreeMap<String, AttributeValueU
                     value.value_type()
                 ));
             }
-            (Some(value), "ADD") if !(values::is_set(value) || matches!(value, AttributeValue::N(_) | AttributeValue::L(_))) => {
-                return Err(format!("{INVALID}ADD action is not supported for the type {}", value.value_type()));
+            (Some(value), "ADD")
+                if !(values::is_set(value)
+                    || matches!(value, AttributeValue::N(_) | AttributeValue::L(_))) =>
+            {
+                return Err(format!(
+                    "{INVALID}ADD action is not supported for the type {}",
+                    value.value_type()
+                ));
             }
             _ => {}
         }
@@ -388,7 +477,9 @@ pub(crate) fn check_attribute_updates(updates: &BTreeMap<String, AttributeValueU
 pub(crate) fn check_attributes_to_get(names: &[String]) -> Result<(), String> {
     let mut seen = BTreeSet::new();
     match names.iter().find(|n| !seen.insert(n.as_str())) {
-        Some(duplicate) => Err(format!("{INVALID}Duplicate value in attribute name: {duplicate}")),
+        Some(duplicate) => Err(format!(
+            "{INVALID}Duplicate value in attribute name: {duplicate}"
+        )),
         None => Ok(()),
     }
 }
@@ -411,7 +502,13 @@ pub(crate) fn expected_condition(
         .iter()
         .map(|(key, entry)| {
             let path = DocPath::attribute(key.clone());
-            match (entry.comparison_operator.as_deref().and_then(LegacyOp::parse), entry.exists) {
+            match (
+                entry
+                    .comparison_operator
+                    .as_deref()
+                    .and_then(LegacyOp::parse),
+                entry.exists,
+            ) {
                 (Some(op), _) => op.node(path, &expected_values(entry)),
                 (None, Some(false)) => Node::NotExists(path),
                 (None, _) => LegacyOp::Eq.node(path, &expected_values(entry)),
@@ -429,8 +526,14 @@ pub(crate) fn filter_condition(
     let nodes = conditions
         .iter()
         .filter_map(|(key, condition)| {
-            let op = condition.comparison_operator.as_deref().and_then(LegacyOp::parse)?;
-            let values = condition.attribute_value_list.as_deref().unwrap_or_default();
+            let op = condition
+                .comparison_operator
+                .as_deref()
+                .and_then(LegacyOp::parse)?;
+            let values = condition
+                .attribute_value_list
+                .as_deref()
+                .unwrap_or_default();
             Some(op.node(DocPath::attribute(key.clone()), values))
         })
         .collect();
@@ -442,7 +545,10 @@ pub(crate) fn key_condition(conditions: &BTreeMap<String, LegacyCondition>) -> K
     let terms = conditions
         .iter()
         .filter_map(|(key, condition)| {
-            let op = condition.comparison_operator.as_deref().and_then(LegacyOp::parse)?;
+            let op = condition
+                .comparison_operator
+                .as_deref()
+                .and_then(LegacyOp::parse)?;
             let values = condition.attribute_value_list.clone().unwrap_or_default();
             Some((key.clone(), KeyTerm { op, values }))
         })
@@ -456,15 +562,24 @@ pub(crate) fn attribute_updates(updates: &BTreeMap<String, AttributeValueUpdate>
         .iter()
         .map(|(key, update)| {
             let path = DocPath::attribute(key.clone());
-            match (update.action.as_deref().unwrap_or("PUT"), update.value.clone()) {
+            match (
+                update.action.as_deref().unwrap_or("PUT"),
+                update.value.clone(),
+            ) {
                 ("ADD", Some(value)) => Action::Add { path, value },
                 ("DELETE", Some(value)) => Action::Delete { path, value },
                 ("DELETE", None) | (_, None) => Action::Remove { path },
-                (_, Some(value)) => Action::Set { path, value: SetValue::Value(value) },
+                (_, Some(value)) => Action::Set {
+                    path,
+                    value: SetValue::Value(value),
+                },
             }
         })
         .collect();
-    Update { actions, legacy: true }
+    Update {
+        actions,
+        legacy: true,
+    }
 }
 
 /// `AttributesToGet` (checked) as a projection.

@@ -189,7 +189,11 @@ mod tests {
     use super::*;
 
     fn kinds(text: &str) -> Vec<(Kind, &str)> {
-        Tokens::lex(text).all.iter().map(|t| (t.kind, t.text)).collect()
+        Tokens::lex(text)
+            .all
+            .iter()
+            .map(|t| (t.kind, t.text))
+            .collect()
     }
 
     fn near(text: &str, pos: usize) -> String {
@@ -265,8 +269,14 @@ mod tests {
 
     #[test]
     fn near_at_end_of_input_quotes_the_tail() {
-        assert_eq!(near("SET a = ", 3), "Syntax error; token: \"<EOF>\", near: \"= \"");
-        assert_eq!(near("SET", 1), "Syntax error; token: \"<EOF>\", near: \"SET\"");
+        assert_eq!(
+            near("SET a = ", 3),
+            "Syntax error; token: \"<EOF>\", near: \"= \""
+        );
+        assert_eq!(
+            near("SET", 1),
+            "Syntax error; token: \"<EOF>\", near: \"SET\""
+        );
         assert_eq!(near("", 0), "Syntax error; token: \"<EOF>\", near: \"\"");
     }
 
@@ -279,7 +289,10 @@ mod tests {
     #[test]
     fn expressions_over_4_kb_are_too_large() {
         let long = format!("a = :v{}", " ".repeat(4091));
-        assert_eq!(expression_tokens(&long).err(), Some(ExprError::TooLarge { size: 4096 + 1 }));
+        assert_eq!(
+            expression_tokens(&long).err(),
+            Some(ExprError::TooLarge { size: 4096 + 1 })
+        );
         assert!(expression_tokens(&long[..4096]).is_ok());
     }
 

@@ -23,5 +23,5 @@ pub use key_condition::{KeyCondition, RangeCondition, ResolvedKeyCondition};
 pub use legacy::{AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition};
 pub use path::{DocPath, PathElement};
 pub use projection::Projection;
-pub use request::{parse_request, ExpressionInputs, Operation, ParsedExpressions};
+pub use request::{ExpressionInputs, Operation, ParsedExpressions, parse_request};
 pub use update::Update;

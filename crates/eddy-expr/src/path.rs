@@ -24,7 +24,10 @@ pub struct DocPath {
 impl DocPath {
     /// A path naming one top-level attribute.
     pub fn attribute(name: impl Into<String>) -> DocPath {
-        DocPath { head: name.into(), rest: Vec::new() }
+        DocPath {
+            head: name.into(),
+            rest: Vec::new(),
+        }
     }
 
     pub(crate) fn new(head: String, rest: Vec<PathElement>) -> DocPath {
@@ -96,7 +99,10 @@ impl PathElementRef<'_> {
 }
 
 /// One step down from `value`; `None` when the step does not exist or does not apply to the value's type.
-pub(crate) fn step<'a>(value: &'a AttributeValue, element: &PathElement) -> Option<&'a AttributeValue> {
+pub(crate) fn step<'a>(
+    value: &'a AttributeValue,
+    element: &PathElement,
+) -> Option<&'a AttributeValue> {
     match (value, element) {
         (AttributeValue::M(map), PathElement::Name(name)) => map.get(name),
         (AttributeValue::L(list), PathElement::Index(i)) => list.get(*i),
@@ -191,13 +197,18 @@ mod tests {
 
     #[test]
     fn resolves_nested_maps_and_lists() {
-        let item: AttributeMap = serde_json::from_str(
-            r#"{"a":{"M":{"b":{"L":[{"S":"x"},{"M":{"c":{"N":"1"}}}]}}}}"#,
-        )
-        .unwrap();
+        let item: AttributeMap =
+            serde_json::from_str(r#"{"a":{"M":{"b":{"L":[{"S":"x"},{"M":{"c":{"N":"1"}}}]}}}}"#)
+                .unwrap();
         let p = path("a", &[name("b"), PathElement::Index(1), name("c")]);
-        assert_eq!(p.resolve(&item), Some(&AttributeValue::N("1".parse().unwrap())));
-        assert_eq!(path("a", &[name("b"), PathElement::Index(5)]).resolve(&item), None);
+        assert_eq!(
+            p.resolve(&item),
+            Some(&AttributeValue::N("1".parse().unwrap()))
+        );
+        assert_eq!(
+            path("a", &[name("b"), PathElement::Index(5)]).resolve(&item),
+            None
+        );
         assert_eq!(path("a", &[PathElement::Index(0)]).resolve(&item), None);
         assert_eq!(path("zz", &[]).resolve(&item), None);
     }
@@ -222,7 +233,10 @@ mod tests {
         let ab = path("a", &[name("b")]);
         let ac = path("a", &[name("c")]);
         assert_eq!(relation(&ab, &ac), Relation::Independent);
-        assert_eq!(relation(&DocPath::attribute("a"), &DocPath::attribute("b")), Relation::Independent);
+        assert_eq!(
+            relation(&DocPath::attribute("a"), &DocPath::attribute("b")),
+            Relation::Independent
+        );
     }
 
     #[test]

@@ -9,7 +9,7 @@ use eddy_model::{AttributeMap, AttributeValue};
 use crate::cursor::{Cursor, RawPath};
 use crate::error::ExprError;
 use crate::lexer::{Punct, Tokens};
-use crate::path::{check_independent, DocPath, PathElement};
+use crate::path::{DocPath, PathElement, check_independent};
 use crate::subst::Substitutions;
 
 /// The paths a read returns.
@@ -20,7 +20,10 @@ pub struct Projection {
 
 /// Parses and checks a projection expression: reserved words, then undefined names, then overlapping and
 /// conflicting paths.
-pub(crate) fn parse_projection(tokens: &Tokens<'_>, subst: &mut Substitutions<'_>) -> Result<Projection, ExprError> {
+pub(crate) fn parse_projection(
+    tokens: &Tokens<'_>,
+    subst: &mut Substitutions<'_>,
+) -> Result<Projection, ExprError> {
     let mut cursor = Cursor::new(tokens, &[]);
     let mut raw: Vec<RawPath> = vec![cursor.path()?];
     while cursor.eat_punct(Punct::Comma) {
@@ -32,7 +35,10 @@ pub(crate) fn parse_projection(tokens: &Tokens<'_>, subst: &mut Substitutions<'_
     if let Some(word) = raw.iter().find_map(RawPath::reserved_word) {
         return Err(ExprError::ReservedKeyword(word.to_string()));
     }
-    let paths = raw.iter().map(|p| subst.path(p)).collect::<Result<Vec<_>, _>>()?;
+    let paths = raw
+        .iter()
+        .map(|p| subst.path(p))
+        .collect::<Result<Vec<_>, _>>()?;
     check_independent(&paths)?;
     Ok(Projection { paths })
 }
@@ -40,7 +46,9 @@ pub(crate) fn parse_projection(tokens: &Tokens<'_>, subst: &mut Substitutions<'_
 impl Projection {
     /// A projection of the given top-level attributes (`AttributesToGet`); duplicates are the caller's to reject.
     pub fn attributes<I: IntoIterator<Item = S>, S: Into<String>>(names: I) -> Projection {
-        Projection { paths: names.into_iter().map(DocPath::attribute).collect() }
+        Projection {
+            paths: names.into_iter().map(DocPath::attribute).collect(),
+        }
     }
 
     /// A projection of arbitrary paths (e.g. those an update touched, for `UPDATED_OLD`/`UPDATED_NEW`).
@@ -115,7 +123,10 @@ impl Tree {
 
     fn list_entry(&mut self, index: usize) -> Option<&mut Tree> {
         match self {
-            Tree::List(list) => Some(list.entry(index).or_insert(Tree::Leaf(AttributeValue::Null))),
+            Tree::List(list) => Some(
+                list.entry(index)
+                    .or_insert(Tree::Leaf(AttributeValue::Null)),
+            ),
             _ => None,
         }
     }
@@ -123,8 +134,12 @@ impl Tree {
     fn into_value(self) -> AttributeValue {
         match self {
             Tree::Leaf(value) => value,
-            Tree::Map(map) => AttributeValue::M(map.into_iter().map(|(k, t)| (k, t.into_value())).collect()),
-            Tree::List(list) => AttributeValue::L(list.into_values().map(Tree::into_value).collect()),
+            Tree::Map(map) => {
+                AttributeValue::M(map.into_iter().map(|(k, t)| (k, t.into_value())).collect())
+            }
+            Tree::List(list) => {
+                AttributeValue::L(list.into_values().map(Tree::into_value).collect())
+            }
         }
     }
 }
@@ -135,7 +150,10 @@ mod tests {
     use crate::lexer::expression_tokens;
 
     fn names(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     fn parse(text: &str, names: &BTreeMap<String, String>) -> Result<Projection, String> {
@@ -155,18 +173,27 @@ mod tests {
 
     #[test]
     fn projects_top_level_attributes() {
-        assert_eq!(project("a, c", r#"{"a":{"S":"x"},"b":{"N":"1"},"c":{"BOOL":true}}"#), r#"{"a":{"S":"x"},"c":{"BOOL":true}}"#);
+        assert_eq!(
+            project("a, c", r#"{"a":{"S":"x"},"b":{"N":"1"},"c":{"BOOL":true}}"#),
+            r#"{"a":{"S":"x"},"c":{"BOOL":true}}"#
+        );
     }
 
     #[test]
     fn missing_paths_are_omitted() {
-        assert_eq!(project("a, zz, a2.b", r#"{"a":{"S":"x"},"a2":{"S":"y"}}"#), r#"{"a":{"S":"x"}}"#);
+        assert_eq!(
+            project("a, zz, a2.b", r#"{"a":{"S":"x"},"a2":{"S":"y"}}"#),
+            r#"{"a":{"S":"x"}}"#
+        );
     }
 
     #[test]
     fn nested_map_paths_rebuild_the_nesting() {
         assert_eq!(
-            project("m.x, m.y.z", r#"{"m":{"M":{"x":{"N":"1"},"y":{"M":{"z":{"S":"q"},"w":{"S":"r"}}},"v":{"S":"s"}}}}"#),
+            project(
+                "m.x, m.y.z",
+                r#"{"m":{"M":{"x":{"N":"1"},"y":{"M":{"z":{"S":"q"},"w":{"S":"r"}}},"v":{"S":"s"}}}}"#
+            ),
             r#"{"m":{"M":{"x":{"N":"1"},"y":{"M":{"z":{"S":"q"}}}}}}"#
         );
     }
@@ -174,7 +201,10 @@ mod tests {
     #[test]
     fn list_elements_are_compacted_in_index_order() {
         assert_eq!(
-            project("l[3], l[1], l[7]", r#"{"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"}]}}"#),
+            project(
+                "l[3], l[1], l[7]",
+                r#"{"l":{"L":[{"S":"a"},{"S":"b"},{"S":"c"},{"S":"d"}]}}"#
+            ),
             r#"{"l":{"L":[{"S":"b"},{"S":"d"}]}}"#
         );
     }
@@ -182,20 +212,32 @@ mod tests {
     #[test]
     fn elements_of_the_same_list_element_merge() {
         assert_eq!(
-            project("l[0].x, l[0].y", r#"{"l":{"L":[{"M":{"x":{"N":"1"},"y":{"N":"2"},"z":{"N":"3"}}}]}}"#),
+            project(
+                "l[0].x, l[0].y",
+                r#"{"l":{"L":[{"M":{"x":{"N":"1"},"y":{"N":"2"},"z":{"N":"3"}}}]}}"#
+            ),
             r#"{"l":{"L":[{"M":{"x":{"N":"1"},"y":{"N":"2"}}}]}}"#
         );
     }
 
     #[test]
     fn expression_attribute_names_substitute_whole_steps() {
-        assert_eq!(project("#n, #d", r#"{"name":{"S":"x"},"a.b":{"S":"y"},"a":{"M":{"b":{"S":"z"}}}}"#), r#"{"a.b":{"S":"y"},"name":{"S":"x"}}"#);
+        assert_eq!(
+            project(
+                "#n, #d",
+                r#"{"name":{"S":"x"},"a.b":{"S":"y"},"a":{"M":{"b":{"S":"z"}}}}"#
+            ),
+            r#"{"a.b":{"S":"y"},"name":{"S":"x"}}"#
+        );
     }
 
     #[test]
     fn top_level_names_lists_heads() {
         let p = parse("a.b, c[1], a.d", &names(&[])).unwrap();
-        assert_eq!(p.top_level_names().into_iter().collect::<Vec<_>>(), vec!["a", "c"]);
+        assert_eq!(
+            p.top_level_names().into_iter().collect::<Vec<_>>(),
+            vec!["a", "c"]
+        );
     }
 
     #[test]
@@ -232,9 +274,21 @@ mod tests {
 
     #[test]
     fn syntax_errors_name_the_token() {
-        assert_eq!(parse("a b", &names(&[])).unwrap_err(), "Syntax error; token: \"b\", near: \"a b\"");
-        assert_eq!(parse("a,", &names(&[])).unwrap_err(), "Syntax error; token: \"<EOF>\", near: \",\"");
-        assert_eq!(parse("l[a]", &names(&[])).unwrap_err(), "Syntax error; token: \"a\", near: \"[a]\"");
-        assert_eq!(parse("a = :v", &names(&[])).unwrap_err(), "Syntax error; token: \"=\", near: \"a = :v\"");
+        assert_eq!(
+            parse("a b", &names(&[])).unwrap_err(),
+            "Syntax error; token: \"b\", near: \"a b\""
+        );
+        assert_eq!(
+            parse("a,", &names(&[])).unwrap_err(),
+            "Syntax error; token: \"<EOF>\", near: \",\""
+        );
+        assert_eq!(
+            parse("l[a]", &names(&[])).unwrap_err(),
+            "Syntax error; token: \"a\", near: \"[a]\""
+        );
+        assert_eq!(
+            parse("a = :v", &names(&[])).unwrap_err(),
+            "Syntax error; token: \"=\", near: \"a = :v\""
+        );
     }
 }

@@ -10,14 +10,16 @@ use std::collections::BTreeMap;
 
 use eddy_model::{AttributeMap, DynamoError};
 
-use crate::condition::{parse_condition, Condition};
-use crate::error::{validation, ExprError, ExpressionKind};
+use crate::condition::{Condition, parse_condition};
+use crate::error::{ExprError, ExpressionKind, validation};
 use crate::key_condition::KeyCondition;
-use crate::legacy::{self, AttributeValueUpdate, ConditionMap, ExpectedAttributeValue, LegacyCondition};
+use crate::legacy::{
+    self, AttributeValueUpdate, ConditionMap, ExpectedAttributeValue, LegacyCondition,
+};
 use crate::lexer::expression_tokens;
-use crate::projection::{parse_projection, Projection};
+use crate::projection::{Projection, parse_projection};
 use crate::subst::Substitutions;
-use crate::update::{parse_update, Update};
+use crate::update::{Update, parse_update};
 
 /// The operation (or transaction / batch element) the expressions belong to: it decides which parameters exist
 /// and how DynamoDB words some messages.
@@ -76,11 +78,13 @@ impl Operation {
     /// The expression parameters, in the order DynamoDB lists them in messages.
     fn expression_params(self) -> &'static [Param] {
         match self {
-            Operation::GetItem | Operation::BatchGetItem | Operation::TransactGet => &[Param::Projection],
-            Operation::PutItem | Operation::DeleteItem => &[Param::Condition],
-            Operation::TransactConditionCheck | Operation::TransactPut | Operation::TransactDelete => {
-                &[Param::Condition]
+            Operation::GetItem | Operation::BatchGetItem | Operation::TransactGet => {
+                &[Param::Projection]
             }
+            Operation::PutItem | Operation::DeleteItem => &[Param::Condition],
+            Operation::TransactConditionCheck
+            | Operation::TransactPut
+            | Operation::TransactDelete => &[Param::Condition],
             Operation::UpdateItem | Operation::TransactUpdate => &[Param::Update, Param::Condition],
             Operation::Query => &[Param::Projection, Param::Filter, Param::KeyCondition],
             Operation::Scan => &[Param::Projection, Param::Filter],
@@ -91,15 +95,25 @@ impl Operation {
     fn legacy_params(self) -> &'static [Param] {
         match self {
             Operation::GetItem | Operation::BatchGetItem => &[Param::AttributesToGet],
-            Operation::PutItem | Operation::DeleteItem => &[Param::Expected, Param::ConditionalOperator],
-            Operation::UpdateItem => &[Param::AttributeUpdates, Param::Expected, Param::ConditionalOperator],
+            Operation::PutItem | Operation::DeleteItem => {
+                &[Param::Expected, Param::ConditionalOperator]
+            }
+            Operation::UpdateItem => &[
+                Param::AttributeUpdates,
+                Param::Expected,
+                Param::ConditionalOperator,
+            ],
             Operation::Query => &[
                 Param::AttributesToGet,
                 Param::QueryFilter,
                 Param::ConditionalOperator,
                 Param::KeyConditions,
             ],
-            Operation::Scan => &[Param::AttributesToGet, Param::ScanFilter, Param::ConditionalOperator],
+            Operation::Scan => &[
+                Param::AttributesToGet,
+                Param::ScanFilter,
+                Param::ConditionalOperator,
+            ],
             Operation::TransactGet
             | Operation::TransactConditionCheck
             | Operation::TransactPut
@@ -208,7 +222,10 @@ pub fn check_parameter_mix(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoEr
     let key_conditions = (inputs.operation == Operation::Query).then_some(inputs.key_conditions);
     let maps = [
         (ConditionMap::KeyConditions, key_conditions.flatten()),
-        (filter.map_or(ConditionMap::ScanFilter, |f| f.0), filter.map(|f| f.1)),
+        (
+            filter.map_or(ConditionMap::ScanFilter, |f| f.0),
+            filter.map(|f| f.1),
+        ),
     ];
     let violations = legacy::constraint_violations(
         inputs.expected,
@@ -220,19 +237,32 @@ pub fn check_parameter_mix(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoEr
     if !violations.is_empty() {
         let count = violations.len().min(10);
         let plural = if count == 1 { "" } else { "s" };
-        let list = violations.into_iter().take(10).collect::<Vec<_>>().join("; ");
-        return Err(validation(format!("{count} validation error{plural} detected: {list}")));
+        let list = violations
+            .into_iter()
+            .take(10)
+            .collect::<Vec<_>>()
+            .join("; ");
+        return Err(validation(format!(
+            "{count} validation error{plural} detected: {list}"
+        )));
     }
     let op = inputs.operation;
-    let expressions: Vec<Param> =
-        op.expression_params().iter().copied().filter(|p| inputs.is_present(*p)).collect();
+    let expressions: Vec<Param> = op
+        .expression_params()
+        .iter()
+        .copied()
+        .filter(|p| inputs.is_present(*p))
+        .collect();
     if !expressions.is_empty() {
-        let key_conditions_alone = inputs.key_conditions.is_some() && inputs.key_condition_expression.is_none();
+        let key_conditions_alone =
+            inputs.key_conditions.is_some() && inputs.key_condition_expression.is_none();
         let legacy: Vec<Param> = op
             .legacy_params()
             .iter()
             .copied()
-            .filter(|p| inputs.is_present(*p) && !(key_conditions_alone && *p == Param::KeyConditions))
+            .filter(|p| {
+                inputs.is_present(*p) && !(key_conditions_alone && *p == Param::KeyConditions)
+            })
             .collect();
         if !legacy.is_empty() {
             return Err(validation(format!(
@@ -243,15 +273,25 @@ pub fn check_parameter_mix(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoEr
         }
     }
     if inputs.names.is_some() && expressions.is_empty() {
-        return Err(validation("ExpressionAttributeNames can only be specified when using expressions"));
+        return Err(validation(
+            "ExpressionAttributeNames can only be specified when using expressions",
+        ));
     }
-    let value_expressions: Vec<Param> =
-        op.expression_params().iter().copied().filter(|p| *p != Param::Projection).collect();
+    let value_expressions: Vec<Param> = op
+        .expression_params()
+        .iter()
+        .copied()
+        .filter(|p| *p != Param::Projection)
+        .collect();
     if inputs.values.is_some()
         && !value_expressions.is_empty()
         && value_expressions.iter().all(|p| !inputs.is_present(*p))
     {
-        let verb = if value_expressions.len() > 1 { "are" } else { "is" };
+        let verb = if value_expressions.len() > 1 {
+            "are"
+        } else {
+            "is"
+        };
         let list: Vec<&str> = value_expressions.iter().map(|p| p.name()).collect();
         return Err(validation(format!(
             "ExpressionAttributeValues can only be specified when using expressions: {} {verb} null",
@@ -262,7 +302,11 @@ pub fn check_parameter_mix(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoEr
 }
 
 fn names(params: &[Param]) -> String {
-    params.iter().map(|p| p.name()).collect::<Vec<_>>().join(", ")
+    params
+        .iter()
+        .map(|p| p.name())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Phase 2: DynamoDB's checks of the legacy parameters the operation has, in its order.
@@ -294,7 +338,10 @@ pub fn check_legacy(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
             legacy::check_conditions(filter).map_err(validation)?;
         }
     }
-    if op == Operation::Query && inputs.key_conditions.is_none() && inputs.key_condition_expression.is_none() {
+    if op == Operation::Query
+        && inputs.key_conditions.is_none()
+        && inputs.key_condition_expression.is_none()
+    {
         return Err(validation(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         ));
@@ -304,27 +351,48 @@ pub fn check_legacy(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
 
 /// Phase 3: the placeholder maps, each expression (update, condition, key condition, filter, projection), the
 /// unused placeholders, then the key condition's own rules; legacy parameters are converted.
-pub fn parse_expressions<'a>(inputs: &ExpressionInputs<'a>) -> Result<ParsedExpressions, DynamoError> {
+pub fn parse_expressions<'a>(
+    inputs: &ExpressionInputs<'a>,
+) -> Result<ParsedExpressions, DynamoError> {
     check_placeholder_maps(inputs)?;
     let mut subst = Substitutions::new(inputs.names, inputs.values);
     let mut parsed = ParsedExpressions::default();
     let op = inputs.operation;
     let parse = |text: Option<&'a str>, kind: ExpressionKind, param: Param| {
-        text.filter(|_| op.expression_params().contains(&param)).map(|t| (t, kind))
+        text.filter(|_| op.expression_params().contains(&param))
+            .map(|t| (t, kind))
     };
 
-    if let Some((text, kind)) = parse(inputs.update_expression, ExpressionKind::Update, Param::Update) {
+    if let Some((text, kind)) = parse(
+        inputs.update_expression,
+        ExpressionKind::Update,
+        Param::Update,
+    ) {
         let tokens = expression_tokens(text).map_err(|e| e.into_dynamo(kind))?;
         parsed.update = Some(parse_update(&tokens, &mut subst).map_err(|e| e.into_dynamo(kind))?);
     }
     let conditions = [
-        (inputs.condition_expression, ExpressionKind::Condition, Param::Condition),
-        (inputs.key_condition_expression, ExpressionKind::KeyCondition, Param::KeyCondition),
-        (inputs.filter_expression, ExpressionKind::Filter, Param::Filter),
+        (
+            inputs.condition_expression,
+            ExpressionKind::Condition,
+            Param::Condition,
+        ),
+        (
+            inputs.key_condition_expression,
+            ExpressionKind::KeyCondition,
+            Param::KeyCondition,
+        ),
+        (
+            inputs.filter_expression,
+            ExpressionKind::Filter,
+            Param::Filter,
+        ),
     ];
     let mut key_condition_tree = None;
     for (text, kind, param) in conditions {
-        let Some((text, kind)) = parse(text, kind, param) else { continue };
+        let Some((text, kind)) = parse(text, kind, param) else {
+            continue;
+        };
         let condition = condition_of(text, kind, &mut subst)?;
         match kind {
             ExpressionKind::Condition => parsed.condition = Some(condition),
@@ -332,9 +400,14 @@ pub fn parse_expressions<'a>(inputs: &ExpressionInputs<'a>) -> Result<ParsedExpr
             _ => parsed.filter = Some(condition),
         }
     }
-    if let Some((text, kind)) = parse(inputs.projection_expression, ExpressionKind::Projection, Param::Projection) {
+    if let Some((text, kind)) = parse(
+        inputs.projection_expression,
+        ExpressionKind::Projection,
+        Param::Projection,
+    ) {
         let tokens = expression_tokens(text).map_err(|e| e.into_dynamo(kind))?;
-        parsed.projection = Some(parse_projection(&tokens, &mut subst).map_err(|e| e.into_dynamo(kind))?);
+        parsed.projection =
+            Some(parse_projection(&tokens, &mut subst).map_err(|e| e.into_dynamo(kind))?);
     }
     check_unused(&subst)?;
     if let Some(tree) = key_condition_tree {
@@ -344,7 +417,11 @@ pub fn parse_expressions<'a>(inputs: &ExpressionInputs<'a>) -> Result<ParsedExpr
     Ok(parsed)
 }
 
-fn condition_of(text: &str, kind: ExpressionKind, subst: &mut Substitutions<'_>) -> Result<Condition, DynamoError> {
+fn condition_of(
+    text: &str,
+    kind: ExpressionKind,
+    subst: &mut Substitutions<'_>,
+) -> Result<Condition, DynamoError> {
     let tokens = expression_tokens(text).map_err(|e| e.into_dynamo(kind))?;
     parse_condition(&tokens, subst).map_err(|e: ExprError| e.into_dynamo(kind))
 }
@@ -375,8 +452,9 @@ fn check_placeholder_maps(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoErr
 
 /// `#name` / `:value` keys: the sigil then one or more of `[0-9A-Za-z_]`.
 fn is_placeholder(key: &str, sigil: char) -> bool {
-    key.strip_prefix(sigil)
-        .is_some_and(|rest| !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+    key.strip_prefix(sigil).is_some_and(|rest| {
+        !rest.is_empty() && rest.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+    })
 }
 
 fn check_unused(subst: &Substitutions<'_>) -> Result<(), DynamoError> {
@@ -397,17 +475,26 @@ fn check_unused(subst: &Substitutions<'_>) -> Result<(), DynamoError> {
     Ok(())
 }
 
-fn convert_legacy(inputs: &ExpressionInputs<'_>, parsed: &mut ParsedExpressions) -> Result<(), DynamoError> {
+fn convert_legacy(
+    inputs: &ExpressionInputs<'_>,
+    parsed: &mut ParsedExpressions,
+) -> Result<(), DynamoError> {
     let op = inputs.operation;
     let has = |p: Param| op.legacy_params().contains(&p);
     if has(Param::Expected) && parsed.condition.is_none() {
         if let Some(expected) = inputs.expected {
-            parsed.condition = Some(legacy::expected_condition(expected, inputs.conditional_operator));
+            parsed.condition = Some(legacy::expected_condition(
+                expected,
+                inputs.conditional_operator,
+            ));
         }
     }
     if parsed.filter.is_none() {
         if let Some((_, filter)) = inputs.filter_map() {
-            parsed.filter = Some(legacy::filter_condition(filter, inputs.conditional_operator));
+            parsed.filter = Some(legacy::filter_condition(
+                filter,
+                inputs.conditional_operator,
+            ));
         }
     }
     if has(Param::AttributeUpdates) && parsed.update.is_none() {

@@ -21,7 +21,12 @@ impl<'a> Substitutions<'a> {
         names: Option<&'a BTreeMap<String, String>>,
         values: Option<&'a AttributeMap>,
     ) -> Substitutions<'a> {
-        Substitutions { names, values, used_names: BTreeSet::new(), used_values: BTreeSet::new() }
+        Substitutions {
+            names,
+            values,
+            used_names: BTreeSet::new(),
+            used_values: BTreeSet::new(),
+        }
     }
 
     pub fn name(&self, placeholder: &str) -> Option<&'a str> {
@@ -63,7 +68,10 @@ impl<'a> Substitutions<'a> {
         match iter.next() {
             Some(PathElement::Name(head)) => Ok(DocPath::new(head, iter.collect())),
             // The grammars never start a path with an index; keep the function total anyway.
-            _ => Err(ExprError::Syntax { token: "[".into(), near: String::new() }),
+            _ => Err(ExprError::Syntax {
+                token: "[".into(),
+                near: String::new(),
+            }),
         }
     }
 
@@ -103,10 +111,15 @@ mod tests {
 
     #[test]
     fn substitutes_names_and_tracks_use() {
-        let names: BTreeMap<String, String> =
-            [("#a".to_string(), "x.y".to_string()), ("#b".to_string(), "b".to_string())].into();
+        let names: BTreeMap<String, String> = [
+            ("#a".to_string(), "x.y".to_string()),
+            ("#b".to_string(), "b".to_string()),
+        ]
+        .into();
         let mut subst = Substitutions::new(Some(&names), None);
-        let raw = RawPath { steps: vec![RawStep::Name("#a".into()), RawStep::Index(1)] };
+        let raw = RawPath {
+            steps: vec![RawStep::Name("#a".into()), RawStep::Index(1)],
+        };
         let path = subst.path(&raw).unwrap();
         assert_eq!(path.head(), "x.y");
         assert_eq!(path.rest(), &[PathElement::Index(1)]);
@@ -116,8 +129,13 @@ mod tests {
     #[test]
     fn reports_undefined_placeholders() {
         let mut subst = Substitutions::new(None, None);
-        let raw = RawPath { steps: vec![RawStep::Name("#x".into())] };
+        let raw = RawPath {
+            steps: vec![RawStep::Name("#x".into())],
+        };
         assert_eq!(subst.path(&raw), Err(ExprError::UndefinedName("#x".into())));
-        assert_eq!(subst.use_value(":v"), Err(ExprError::UndefinedValue(":v".into())));
+        assert_eq!(
+            subst.use_value(":v"),
+            Err(ExprError::UndefinedValue(":v".into()))
+        );
     }
 }

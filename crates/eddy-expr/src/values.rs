@@ -116,9 +116,18 @@ mod tests {
 
     #[test]
     fn orders_only_same_scalar_types() {
-        assert_eq!(order(&v(r#"{"N":"10"}"#), &v(r#"{"N":"9"}"#)), Some(Ordering::Greater));
-        assert_eq!(order(&v(r#"{"S":"10"}"#), &v(r#"{"S":"9"}"#)), Some(Ordering::Less));
-        assert_eq!(order(&v(r#"{"B":"AQ=="}"#), &v(r#"{"B":"/w=="}"#)), Some(Ordering::Less));
+        assert_eq!(
+            order(&v(r#"{"N":"10"}"#), &v(r#"{"N":"9"}"#)),
+            Some(Ordering::Greater)
+        );
+        assert_eq!(
+            order(&v(r#"{"S":"10"}"#), &v(r#"{"S":"9"}"#)),
+            Some(Ordering::Less)
+        );
+        assert_eq!(
+            order(&v(r#"{"B":"AQ=="}"#), &v(r#"{"B":"/w=="}"#)),
+            Some(Ordering::Less)
+        );
         assert_eq!(order(&v(r#"{"S":"1"}"#), &v(r#"{"N":"1"}"#)), None);
         assert_eq!(order(&v(r#"{"BOOL":true}"#), &v(r#"{"BOOL":true}"#)), None);
         assert_eq!(order(&v(r#"{"SS":["a"]}"#), &v(r#"{"SS":["a"]}"#)), None);
@@ -128,7 +137,10 @@ mod tests {
     fn strings_order_by_utf8_bytes() {
         // U+1F600 encodes as F0…, U+FFFD as EF…: bytewise the emoji is greater (UTF-16 would say less).
         assert_eq!(
-            order(&AttributeValue::S("\u{1F600}".into()), &AttributeValue::S("\u{FFFD}".into())),
+            order(
+                &AttributeValue::S("\u{1F600}".into()),
+                &AttributeValue::S("\u{FFFD}".into())
+            ),
             Some(Ordering::Greater)
         );
     }
@@ -142,8 +154,14 @@ mod tests {
         assert!(contains(&v(r#"{"NS":["1","5"]}"#), &v(r#"{"N":"5.0"}"#)));
         assert!(!contains(&v(r#"{"NS":["1","5"]}"#), &v(r#"{"S":"5"}"#)));
         assert!(contains(&v(r#"{"BS":["AQ=="]}"#), &v(r#"{"B":"AQ=="}"#)));
-        assert!(contains(&v(r#"{"L":[{"S":"a"},{"N":"3"}]}"#), &v(r#"{"N":"3"}"#)));
-        assert!(contains(&v(r#"{"L":[{"M":{"a":{"N":"1"}}}]}"#), &v(r#"{"M":{"a":{"N":"1"}}}"#)));
+        assert!(contains(
+            &v(r#"{"L":[{"S":"a"},{"N":"3"}]}"#),
+            &v(r#"{"N":"3"}"#)
+        ));
+        assert!(contains(
+            &v(r#"{"L":[{"M":{"a":{"N":"1"}}}]}"#),
+            &v(r#"{"M":{"a":{"N":"1"}}}"#)
+        ));
         assert!(!contains(&v(r#"{"N":"12"}"#), &v(r#"{"N":"1"}"#)));
         assert!(!contains(&v(r#"{"SS":["a"]}"#), &v(r#"{"SS":["a"]}"#)));
     }
@@ -163,7 +181,10 @@ mod tests {
         assert_eq!(size(&AttributeValue::S("é\u{1D11E}".into())), n(3));
         assert_eq!(size(&v(r#"{"B":"AQID"}"#)), n(3));
         assert_eq!(size(&v(r#"{"SS":["a","b"]}"#)), n(2));
-        assert_eq!(size(&v(r#"{"L":[{"S":"a"},{"N":"3"},{"NULL":true}]}"#)), n(3));
+        assert_eq!(
+            size(&v(r#"{"L":[{"S":"a"},{"N":"3"},{"NULL":true}]}"#)),
+            n(3)
+        );
         assert_eq!(size(&v(r#"{"M":{"a":{"S":"x"}}}"#)), n(1));
         assert_eq!(size(&v(r#"{"N":"12"}"#)), None);
         assert_eq!(size(&v(r#"{"BOOL":true}"#)), None);

@@ -78,14 +78,19 @@ fn functions<'r>(node: &'r Raw, out: &mut Vec<(&'r str, &'r [Raw])>) {
 fn first_unknown_function(node: &Raw) -> Option<&str> {
     let mut calls = Vec::new();
     functions(node, &mut calls);
-    calls.into_iter().map(|(name, _)| name).find(|name| arity(name).is_none())
+    calls
+        .into_iter()
+        .map(|(name, _)| name)
+        .find(|name| arity(name).is_none())
 }
 
 /// A function other than `size` used as an operand, or `size` used as a condition.
 fn first_misused_function(node: &Raw, as_condition: bool) -> Option<&str> {
     let inner = node.unparen();
     match inner {
-        Raw::Or(items) | Raw::And(items) => items.iter().find_map(|i| first_misused_function(i, true)),
+        Raw::Or(items) | Raw::And(items) => {
+            items.iter().find_map(|i| first_misused_function(i, true))
+        }
         Raw::Not { inner, .. } => first_misused_function(inner, true),
         Raw::Func { name, args } => args
             .iter()
@@ -142,17 +147,26 @@ fn check_leaf(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
     functions(leaf, &mut calls);
     for (name, args) in &calls {
         if arity(name) != Some(args.len()) {
-            return Err(ExprError::OperandCount { function: name.to_string(), count: args.len() });
+            return Err(ExprError::OperandCount {
+                function: name.to_string(),
+                count: args.len(),
+            });
         }
     }
     for (name, args) in &calls {
         if let Some(path) = same_paths(&args[0], args.get(1), subst) {
-            return Err(ExprError::NotDistinct { operator: name.to_string(), path });
+            return Err(ExprError::NotDistinct {
+                operator: name.to_string(),
+                path,
+            });
         }
     }
     if let Raw::Compare { op, left, right } = leaf {
         if let Some(path) = same_paths(left, Some(right), subst) {
-            return Err(ExprError::NotDistinct { operator: op.symbol().to_string(), path });
+            return Err(ExprError::NotDistinct {
+                operator: op.symbol().to_string(),
+                path,
+            });
         }
     }
     for (name, args) in &calls {
@@ -170,9 +184,15 @@ fn check_leaf(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
 /// The first undefined expression attribute name or value, in reading order.
 fn first_undefined(node: &Raw, subst: &Substitutions<'_>) -> Option<ExprError> {
     match node {
-        Raw::Path(path) => subst.undefined_name(path).map(|n| ExprError::UndefinedName(n.to_string())),
-        Raw::Value(name) if subst.value(name).is_none() => Some(ExprError::UndefinedValue(name.clone())),
-        _ => children(node).into_iter().find_map(|c| first_undefined(c, subst)),
+        Raw::Path(path) => subst
+            .undefined_name(path)
+            .map(|n| ExprError::UndefinedName(n.to_string())),
+        Raw::Value(name) if subst.value(name).is_none() => {
+            Some(ExprError::UndefinedValue(name.clone()))
+        }
+        _ => children(node)
+            .into_iter()
+            .find_map(|c| first_undefined(c, subst)),
     }
 }
 
@@ -195,8 +215,15 @@ fn static_type(operand: &Raw, subst: &Substitutions<'_>) -> Option<ValueType> {
     }
 }
 
-fn check_function_types(name: &str, args: &[Raw], subst: &Substitutions<'_>) -> Result<(), ExprError> {
-    let type_error = |t: String| ExprError::OperandType { function: name.to_string(), operand_type: t };
+fn check_function_types(
+    name: &str,
+    args: &[Raw],
+    subst: &Substitutions<'_>,
+) -> Result<(), ExprError> {
+    let type_error = |t: String| ExprError::OperandType {
+        function: name.to_string(),
+        operand_type: t,
+    };
     match name {
         "attribute_exists" | "attribute_not_exists" => match args[0].unparen() {
             Raw::Path(_) => Ok(()),
@@ -215,7 +242,9 @@ fn check_function_types(name: &str, args: &[Raw], subst: &Substitutions<'_>) -> 
         }
         "attribute_type" => match static_type(&args[1], subst) {
             Some(ValueType::S) => {
-                let type_name = literal(&args[1], subst).and_then(AttributeValue::as_s).unwrap_or("");
+                let type_name = literal(&args[1], subst)
+                    .and_then(AttributeValue::as_s)
+                    .unwrap_or("");
                 match ValueType::parse(type_name) {
                     Some(_) => Ok(()),
                     None => Err(ExprError::InvalidTypeName(type_name.to_string())),
@@ -225,7 +254,9 @@ fn check_function_types(name: &str, args: &[Raw], subst: &Substitutions<'_>) -> 
             None => Err(type_error(ALL_TYPES.to_string())),
         },
         "size" => match static_type(&args[0], subst) {
-            Some(t @ (ValueType::N | ValueType::Bool | ValueType::Null)) => Err(type_error(t.to_string())),
+            Some(t @ (ValueType::N | ValueType::Bool | ValueType::Null)) => {
+                Err(type_error(t.to_string()))
+            }
             _ => Ok(()),
         },
         _ => Ok(()),
@@ -244,10 +275,16 @@ fn check_between(low: &Raw, high: &Raw, subst: &Substitutions<'_>) -> Result<(),
         return Ok(());
     };
     if low.value_type() != high.value_type() {
-        return Err(ExprError::BetweenTypes { lower: describe(low), upper: describe(high) });
+        return Err(ExprError::BetweenTypes {
+            lower: describe(low),
+            upper: describe(high),
+        });
     }
     if order(low, high) == Some(std::cmp::Ordering::Greater) {
-        return Err(ExprError::BetweenOrder { lower: describe(low), upper: describe(high) });
+        return Err(ExprError::BetweenOrder {
+            lower: describe(low),
+            upper: describe(high),
+        });
     }
     Ok(())
 }
@@ -257,9 +294,10 @@ fn build_condition(node: &Raw, subst: &mut Substitutions<'_>) -> Result<Node, Ex
     Ok(match node.unparen() {
         Raw::Or(items) => Node::Or(flatten(items, subst, true)?),
         Raw::And(items) => Node::And(flatten(items, subst, false)?),
-        Raw::Not { inner, negate } => {
-            Node::Not { inner: Box::new(build_condition(inner, subst)?), negate: *negate }
-        }
+        Raw::Not { inner, negate } => Node::Not {
+            inner: Box::new(build_condition(inner, subst)?),
+            negate: *negate,
+        },
         Raw::Compare { op, left, right } => Node::Compare {
             op: *op,
             left: build_operand(left, subst)?,
@@ -272,7 +310,10 @@ fn build_condition(node: &Raw, subst: &mut Substitutions<'_>) -> Result<Node, Ex
         },
         Raw::In { subject, list } => Node::In {
             subject: build_operand(subject, subst)?,
-            list: list.iter().map(|o| build_operand(o, subst)).collect::<Result<_, _>>()?,
+            list: list
+                .iter()
+                .map(|o| build_operand(o, subst))
+                .collect::<Result<_, _>>()?,
         },
         Raw::Func { name, args } => build_function(name, args, subst)?,
         // The parser only lets functions and conditions stand as conditions.
@@ -292,10 +333,17 @@ fn flatten(items: &[Raw], subst: &mut Substitutions<'_>, or: bool) -> Result<Vec
     Ok(out)
 }
 
-fn build_function(name: &str, args: &[Raw], subst: &mut Substitutions<'_>) -> Result<Node, ExprError> {
+fn build_function(
+    name: &str,
+    args: &[Raw],
+    subst: &mut Substitutions<'_>,
+) -> Result<Node, ExprError> {
     let operand = |i: usize, subst: &mut Substitutions<'_>| match args.get(i) {
         Some(arg) => build_operand(arg, subst),
-        None => Err(ExprError::OperandCount { function: name.to_string(), count: args.len() }),
+        None => Err(ExprError::OperandCount {
+            function: name.to_string(),
+            count: args.len(),
+        }),
     };
     let path = |subst: &mut Substitutions<'_>| match operand(0, subst)? {
         Operand::Path(path) => Ok(path),
@@ -304,11 +352,18 @@ fn build_function(name: &str, args: &[Raw], subst: &mut Substitutions<'_>) -> Re
     Ok(match name {
         "attribute_exists" => Node::Exists(path(subst)?),
         "attribute_not_exists" => Node::NotExists(path(subst)?),
-        "attribute_type" => {
-            Node::AttributeType { subject: operand(0, subst)?, type_name: operand(1, subst)? }
-        }
-        "begins_with" => Node::BeginsWith { subject: operand(0, subst)?, prefix: operand(1, subst)? },
-        "contains" => Node::Contains { subject: operand(0, subst)?, needle: operand(1, subst)? },
+        "attribute_type" => Node::AttributeType {
+            subject: operand(0, subst)?,
+            type_name: operand(1, subst)?,
+        },
+        "begins_with" => Node::BeginsWith {
+            subject: operand(0, subst)?,
+            prefix: operand(1, subst)?,
+        },
+        "contains" => Node::Contains {
+            subject: operand(0, subst)?,
+            needle: operand(1, subst)?,
+        },
         _ => return Err(ExprError::MisusedFunction(name.to_string())),
     })
 }
@@ -324,4 +379,3 @@ fn build_operand(node: &Raw, subst: &mut Substitutions<'_>) -> Result<Operand, E
         _ => return Err(ExprError::MisusedFunction(String::new())),
     })
 }
-

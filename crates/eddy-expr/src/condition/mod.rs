@@ -34,15 +34,38 @@ pub(crate) enum Node {
     Const(bool),
     And(Vec<Node>),
     Or(Vec<Node>),
-    Not { inner: Box<Node>, negate: bool },
-    Compare { op: CompareOp, left: Operand, right: Operand },
-    Between { subject: Operand, low: Operand, high: Operand },
-    In { subject: Operand, list: Vec<Operand> },
+    Not {
+        inner: Box<Node>,
+        negate: bool,
+    },
+    Compare {
+        op: CompareOp,
+        left: Operand,
+        right: Operand,
+    },
+    Between {
+        subject: Operand,
+        low: Operand,
+        high: Operand,
+    },
+    In {
+        subject: Operand,
+        list: Vec<Operand>,
+    },
     Exists(DocPath),
     NotExists(DocPath),
-    AttributeType { subject: Operand, type_name: Operand },
-    BeginsWith { subject: Operand, prefix: Operand },
-    Contains { subject: Operand, needle: Operand },
+    AttributeType {
+        subject: Operand,
+        type_name: Operand,
+    },
+    BeginsWith {
+        subject: Operand,
+        prefix: Operand,
+    },
+    Contains {
+        subject: Operand,
+        needle: Operand,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -53,7 +76,10 @@ pub(crate) enum Operand {
 }
 
 /// Parses and checks one condition-like expression (condition, filter or key condition).
-pub(crate) fn parse_condition(tokens: &Tokens<'_>, subst: &mut Substitutions<'_>) -> Result<Condition, ExprError> {
+pub(crate) fn parse_condition(
+    tokens: &Tokens<'_>,
+    subst: &mut Substitutions<'_>,
+) -> Result<Condition, ExprError> {
     let parsed = parse::parse(tokens)?;
     let root = check::check(&parsed, subst)?;
     Ok(Condition { root })
@@ -62,7 +88,9 @@ pub(crate) fn parse_condition(tokens: &Tokens<'_>, subst: &mut Substitutions<'_>
 impl Condition {
     /// A condition that holds for every item.
     pub fn always() -> Condition {
-        Condition { root: Node::Const(true) }
+        Condition {
+            root: Node::Const(true),
+        }
     }
 
     /// Whether `item` (`None`: the item does not exist) satisfies the condition.
@@ -101,21 +129,29 @@ impl Node {
             Node::Or(items) => items.iter().any(|n| n.evaluate(item)),
             Node::Not { inner, negate } => inner.evaluate(item) != *negate,
             Node::Compare { op, left, right } => compare(*op, left.eval(item), right.eval(item)),
-            Node::Between { subject, low, high } => between(subject.eval(item), low.eval(item), high.eval(item)),
+            Node::Between { subject, low, high } => {
+                between(subject.eval(item), low.eval(item), high.eval(item))
+            }
             Node::In { subject, list } => match subject.eval(item) {
-                Some(value) => list.iter().any(|o| o.eval(item).is_some_and(|v| *v == *value)),
+                Some(value) => list
+                    .iter()
+                    .any(|o| o.eval(item).is_some_and(|v| *v == *value)),
                 None => false,
             },
             Node::Exists(path) => path.resolve(item).is_some(),
             Node::NotExists(path) => path.resolve(item).is_none(),
             Node::AttributeType { subject, type_name } => {
-                let wanted = type_name.eval(item).and_then(|v| v.as_s().and_then(ValueType::parse));
+                let wanted = type_name
+                    .eval(item)
+                    .and_then(|v| v.as_s().and_then(ValueType::parse));
                 match (subject.eval(item), wanted) {
                     (Some(value), Some(wanted)) => value.value_type() == wanted,
                     _ => false,
                 }
             }
-            Node::BeginsWith { subject, prefix } => both(subject, prefix, item, values::begins_with),
+            Node::BeginsWith { subject, prefix } => {
+                both(subject, prefix, item, values::begins_with)
+            }
             Node::Contains { subject, needle } => both(subject, needle, item, values::contains),
         }
     }
@@ -140,9 +176,18 @@ impl Node {
                 list.iter().for_each(operand);
             }
             Node::Exists(path) | Node::NotExists(path) => visit(path),
-            Node::AttributeType { subject: a, type_name: b }
-            | Node::BeginsWith { subject: a, prefix: b }
-            | Node::Contains { subject: a, needle: b } => {
+            Node::AttributeType {
+                subject: a,
+                type_name: b,
+            }
+            | Node::BeginsWith {
+                subject: a,
+                prefix: b,
+            }
+            | Node::Contains {
+                subject: a,
+                needle: b,
+            } => {
                 operand(a);
                 operand(b);
             }
@@ -162,7 +207,11 @@ fn both(
     }
 }
 
-fn compare(op: CompareOp, left: Option<Cow<'_, AttributeValue>>, right: Option<Cow<'_, AttributeValue>>) -> bool {
+fn compare(
+    op: CompareOp,
+    left: Option<Cow<'_, AttributeValue>>,
+    right: Option<Cow<'_, AttributeValue>>,
+) -> bool {
     let (left, right) = match (left, right) {
         (Some(l), Some(r)) => (l, r),
         _ => return op == CompareOp::Ne,
@@ -171,9 +220,15 @@ fn compare(op: CompareOp, left: Option<Cow<'_, AttributeValue>>, right: Option<C
         CompareOp::Eq => left == right,
         CompareOp::Ne => left != right,
         CompareOp::Lt => values::order(&left, &right) == Some(Ordering::Less),
-        CompareOp::Le => matches!(values::order(&left, &right), Some(Ordering::Less | Ordering::Equal)),
+        CompareOp::Le => matches!(
+            values::order(&left, &right),
+            Some(Ordering::Less | Ordering::Equal)
+        ),
         CompareOp::Gt => values::order(&left, &right) == Some(Ordering::Greater),
-        CompareOp::Ge => matches!(values::order(&left, &right), Some(Ordering::Greater | Ordering::Equal)),
+        CompareOp::Ge => matches!(
+            values::order(&left, &right),
+            Some(Ordering::Greater | Ordering::Equal)
+        ),
     }
 }
 
@@ -185,8 +240,13 @@ fn between(
     let (Some(v), Some(lo), Some(hi)) = (subject, low, high) else {
         return false;
     };
-    matches!(values::order(&v, &lo), Some(Ordering::Greater | Ordering::Equal))
-        && matches!(values::order(&v, &hi), Some(Ordering::Less | Ordering::Equal))
+    matches!(
+        values::order(&v, &lo),
+        Some(Ordering::Greater | Ordering::Equal)
+    ) && matches!(
+        values::order(&v, &hi),
+        Some(Ordering::Less | Ordering::Equal)
+    )
 }
 
 impl Operand {

@@ -51,12 +51,29 @@ pub(crate) enum Raw {
     Or(Vec<Raw>),
     And(Vec<Raw>),
     /// `negate` is false when an even number of NOTs preceded the operand.
-    Not { inner: Box<Raw>, negate: bool },
-    Compare { op: CompareOp, left: Box<Raw>, right: Box<Raw> },
-    Between { subject: Box<Raw>, low: Box<Raw>, high: Box<Raw> },
-    In { subject: Box<Raw>, list: Vec<Raw> },
+    Not {
+        inner: Box<Raw>,
+        negate: bool,
+    },
+    Compare {
+        op: CompareOp,
+        left: Box<Raw>,
+        right: Box<Raw>,
+    },
+    Between {
+        subject: Box<Raw>,
+        low: Box<Raw>,
+        high: Box<Raw>,
+    },
+    In {
+        subject: Box<Raw>,
+        list: Vec<Raw>,
+    },
     Paren(Box<Raw>),
-    Func { name: String, args: Vec<Raw> },
+    Func {
+        name: String,
+        args: Vec<Raw>,
+    },
     Path(RawPath),
     Value(String),
 }
@@ -80,7 +97,9 @@ enum Shape {
     /// A function call: usable as a condition or an operand (misuse is a semantic error, found later).
     Function,
     /// A condition; `marker` is the token at which using it as an operand becomes a syntax error.
-    Condition { marker: usize },
+    Condition {
+        marker: usize,
+    },
 }
 
 impl Shape {
@@ -96,13 +115,19 @@ pub(crate) struct Parsed {
 }
 
 pub(crate) fn parse(tokens: &Tokens<'_>) -> Result<Parsed, ExprError> {
-    let mut parser = Parser { cursor: Cursor::new(tokens, KEYWORDS), redundant_parens: false };
+    let mut parser = Parser {
+        cursor: Cursor::new(tokens, KEYWORDS),
+        redundant_parens: false,
+    };
     let (root, shape) = parser.or()?;
     parser.require_condition(shape)?;
     if !parser.cursor.at_end() {
         return Err(parser.cursor.error());
     }
-    Ok(Parsed { root, redundant_parens: parser.redundant_parens })
+    Ok(Parsed {
+        root,
+        redundant_parens: parser.redundant_parens,
+    })
 }
 
 struct Parser<'t, 'a> {
@@ -113,7 +138,11 @@ struct Parser<'t, 'a> {
 impl Parser<'_, '_> {
     /// A piece used where a condition is needed must be one; otherwise the token after it is unexpected.
     fn require_condition(&self, shape: Shape) -> Result<(), ExprError> {
-        if shape.is_condition() { Ok(()) } else { Err(self.cursor.error()) }
+        if shape.is_condition() {
+            Ok(())
+        } else {
+            Err(self.cursor.error())
+        }
     }
 
     fn require_operand(&self, shape: Shape) -> Result<(), ExprError> {
@@ -167,7 +196,10 @@ impl Parser<'_, '_> {
             return Ok((inner, shape));
         }
         self.require_condition(shape)?;
-        let node = Raw::Not { inner: Box::new(inner), negate: count % 2 == 1 };
+        let node = Raw::Not {
+            inner: Box::new(inner),
+            negate: count % 2 == 1,
+        };
         Ok((node, Shape::Condition { marker }))
     }
 
@@ -182,7 +214,11 @@ impl Parser<'_, '_> {
             self.require_operand(shape)?;
             self.cursor.advance();
             let right = self.operand_only()?;
-            Raw::Compare { op, left: Box::new(subject), right: Box::new(right) }
+            Raw::Compare {
+                op,
+                left: Box::new(subject),
+                right: Box::new(right),
+            }
         } else if self.cursor.at_keyword("BETWEEN") {
             self.require_operand(shape)?;
             self.cursor.advance();
@@ -191,14 +227,21 @@ impl Parser<'_, '_> {
                 return Err(self.cursor.error());
             }
             let high = self.operand_only()?;
-            Raw::Between { subject: Box::new(subject), low: Box::new(low), high: Box::new(high) }
+            Raw::Between {
+                subject: Box::new(subject),
+                low: Box::new(low),
+                high: Box::new(high),
+            }
         } else if self.cursor.at_keyword("IN") {
             self.require_operand(shape)?;
             self.cursor.advance();
             self.cursor.expect_punct(Punct::LParen)?;
             let list = self.operand_list()?;
             self.cursor.expect_punct(Punct::RParen)?;
-            Raw::In { subject: Box::new(subject), list }
+            Raw::In {
+                subject: Box::new(subject),
+                list,
+            }
         } else {
             return Ok((subject, shape));
         };

@@ -23,14 +23,16 @@ pub(crate) enum ApplyError {
 impl fmt::Display for ApplyError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ApplyError::MissingAttribute => {
-                f.write_str("The provided expression refers to an attribute that does not exist in the item")
+            ApplyError::MissingAttribute => f.write_str(
+                "The provided expression refers to an attribute that does not exist in the item",
+            ),
+            ApplyError::IncorrectType => {
+                f.write_str("An operand in the update expression has an incorrect data type")
             }
-            ApplyError::IncorrectType => f.write_str("An operand in the update expression has an incorrect data type"),
             ApplyError::LegacyTypeMismatch => f.write_str("Type mismatch for attribute to update"),
-            ApplyError::InvalidPath => {
-                f.write_str("The document path provided in the update expression is invalid for update")
-            }
+            ApplyError::InvalidPath => f.write_str(
+                "The document path provided in the update expression is invalid for update",
+            ),
             ApplyError::Number(e) => e.fmt(f),
         }
     }
@@ -66,7 +68,10 @@ pub(crate) fn apply(update: &Update, item: &AttributeMap) -> Result<AttributeMap
 /// Computes a SET value from the item as it was before the update.
 fn evaluate(value: &SetValue, item: &AttributeMap) -> Result<AttributeValue, ApplyError> {
     match value {
-        SetValue::Path(path) => path.resolve(item).cloned().ok_or(ApplyError::MissingAttribute),
+        SetValue::Path(path) => path
+            .resolve(item)
+            .cloned()
+            .ok_or(ApplyError::MissingAttribute),
         SetValue::Value(value) => Ok(value.clone()),
         SetValue::IfNotExists(path, fallback) => match path.resolve(item) {
             Some(existing) => Ok(existing.clone()),
@@ -105,7 +110,9 @@ fn insert_edit(edits: &mut BTreeMap<String, Edit>, head: &str, rest: &[PathEleme
         edits.entry(head.to_string()).or_insert(leaf);
         return;
     };
-    let slot = edits.entry(head.to_string()).or_insert_with(|| container_for(next));
+    let slot = edits
+        .entry(head.to_string())
+        .or_insert_with(|| container_for(next));
     insert_below(slot, next, tail, leaf);
 }
 
@@ -123,7 +130,9 @@ fn insert_below(slot: &mut Edit, element: &PathElement, rest: &[PathElement], le
                 names.entry(name.clone()).or_insert(leaf);
                 return;
             }
-            Some(next) => names.entry(name.clone()).or_insert_with(|| container_for(next)),
+            Some(next) => names
+                .entry(name.clone())
+                .or_insert_with(|| container_for(next)),
         },
         (Edit::Indexes(indexes), PathElement::Index(index)) => match rest.first() {
             None => {
@@ -139,7 +148,11 @@ fn insert_below(slot: &mut Edit, element: &PathElement, rest: &[PathElement], le
     }
 }
 
-fn apply_names(map: &mut AttributeMap, edits: BTreeMap<String, Edit>, legacy: bool) -> Result<(), ApplyError> {
+fn apply_names(
+    map: &mut AttributeMap,
+    edits: BTreeMap<String, Edit>,
+    legacy: bool,
+) -> Result<(), ApplyError> {
     for (name, edit) in edits {
         match edit {
             Edit::Set(value) => {
@@ -221,14 +234,26 @@ fn apply_indexes(
 }
 
 fn mismatch(legacy: bool) -> ApplyError {
-    if legacy { ApplyError::LegacyTypeMismatch } else { ApplyError::IncorrectType }
+    if legacy {
+        ApplyError::LegacyTypeMismatch
+    } else {
+        ApplyError::IncorrectType
+    }
 }
 
 /// `ADD`: the value itself when nothing is there, else a number sum, a set union, or (legacy) a list append.
-fn add(current: Option<AttributeValue>, value: AttributeValue, legacy: bool) -> Result<AttributeValue, ApplyError> {
-    let Some(current) = current else { return Ok(value) };
+fn add(
+    current: Option<AttributeValue>,
+    value: AttributeValue,
+    legacy: bool,
+) -> Result<AttributeValue, ApplyError> {
+    let Some(current) = current else {
+        return Ok(value);
+    };
     Ok(match (current, value) {
-        (AttributeValue::N(a), AttributeValue::N(b)) => AttributeValue::N(a.checked_add(&b).map_err(ApplyError::Number)?),
+        (AttributeValue::N(a), AttributeValue::N(b)) => {
+            AttributeValue::N(a.checked_add(&b).map_err(ApplyError::Number)?)
+        }
         (AttributeValue::Ss(mut a), AttributeValue::Ss(b)) => {
             a.extend(b);
             AttributeValue::string_set(a)
@@ -250,7 +275,11 @@ fn add(current: Option<AttributeValue>, value: AttributeValue, legacy: bool) -> 
 }
 
 /// `DELETE`: the set without the given elements, or `None` when no element remains.
-fn delete(current: AttributeValue, value: &AttributeValue, legacy: bool) -> Result<Option<AttributeValue>, ApplyError> {
+fn delete(
+    current: AttributeValue,
+    value: &AttributeValue,
+    legacy: bool,
+) -> Result<Option<AttributeValue>, ApplyError> {
     let remaining = match (current, value) {
         (AttributeValue::Ss(mut a), AttributeValue::Ss(b)) => {
             a.retain(|x| !b.contains(x));

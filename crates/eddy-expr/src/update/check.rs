@@ -22,7 +22,10 @@ fn arity(name: &str) -> Option<usize> {
     }
 }
 
-pub(crate) fn check(parsed: &ParsedUpdate, subst: &mut Substitutions<'_>) -> Result<Vec<Action>, ExprError> {
+pub(crate) fn check(
+    parsed: &ParsedUpdate,
+    subst: &mut Substitutions<'_>,
+) -> Result<Vec<Action>, ExprError> {
     let actions: Vec<&RawAction> = parsed.sections.iter().flat_map(|(_, a)| a.iter()).collect();
     let mut paths = Vec::new();
     let mut values = Vec::new();
@@ -31,7 +34,9 @@ pub(crate) fn check(parsed: &ParsedUpdate, subst: &mut Substitutions<'_>) -> Res
         paths.push(action.path());
         match action {
             RawAction::Set { value, .. } => walk_value(value, &mut paths, &mut values, &mut calls),
-            RawAction::Add { value, .. } | RawAction::Delete { value, .. } => values.push(value.as_str()),
+            RawAction::Add { value, .. } | RawAction::Delete { value, .. } => {
+                values.push(value.as_str())
+            }
             RawAction::Remove { .. } => {}
         }
     }
@@ -62,7 +67,10 @@ pub(crate) fn check(parsed: &ParsedUpdate, subst: &mut Substitutions<'_>) -> Res
     for call in &calls {
         check_call(call, subst)?;
     }
-    actions.into_iter().map(|a| build_action(a, subst)).collect()
+    actions
+        .into_iter()
+        .map(|a| build_action(a, subst))
+        .collect()
 }
 
 fn check_sections(parsed: &ParsedUpdate) -> Result<(), ExprError> {
@@ -94,10 +102,13 @@ fn walk_value<'r>(
         RawValue::Value(name) => values.push(name),
         RawValue::Paren(inner) => walk_value(inner, paths, values, calls),
         RawValue::Func { name, args } => {
-            args.iter().for_each(|a| walk_value(a, paths, values, calls));
+            args.iter()
+                .for_each(|a| walk_value(a, paths, values, calls));
             calls.push(Call::Func(name, args));
         }
-        RawValue::Arith { op, left, right, .. } => {
+        RawValue::Arith {
+            op, left, right, ..
+        } => {
             walk_value(left, paths, values, calls);
             walk_value(right, paths, values, calls);
             calls.push(Call::Arith(*op, left, right));
@@ -107,14 +118,23 @@ fn walk_value<'r>(
 
 fn check_operand(action: &RawAction, subst: &Substitutions<'_>) -> Result<(), ExprError> {
     let (operator, placeholder, allowed): (&'static str, &str, &[ValueType]) = match action {
-        RawAction::Add { value, .. } => ("ADD", value, &[ValueType::N, ValueType::Ss, ValueType::Ns, ValueType::Bs]),
-        RawAction::Delete { value, .. } => ("DELETE", value, &[ValueType::Ss, ValueType::Ns, ValueType::Bs]),
+        RawAction::Add { value, .. } => (
+            "ADD",
+            value,
+            &[ValueType::N, ValueType::Ss, ValueType::Ns, ValueType::Bs],
+        ),
+        RawAction::Delete { value, .. } => (
+            "DELETE",
+            value,
+            &[ValueType::Ss, ValueType::Ns, ValueType::Bs],
+        ),
         _ => return Ok(()),
     };
     match subst.value(placeholder).map(AttributeValue::value_type) {
-        Some(t) if !allowed.contains(&t) => {
-            Err(ExprError::UpdateOperandType { operator, operand_type: long_type_name(t) })
-        }
+        Some(t) if !allowed.contains(&t) => Err(ExprError::UpdateOperandType {
+            operator,
+            operand_type: long_type_name(t),
+        }),
         _ => Ok(()),
     }
 }
@@ -131,7 +151,10 @@ fn check_call(call: &Call<'_>, subst: &Substitutions<'_>) -> Result<(), ExprErro
         Call::Arith(op, left, right) => (op.symbol(), vec![*left, *right], ValueType::N),
         Call::Func(name, args) => {
             if arity(name) != Some(args.len()) {
-                return Err(ExprError::OperandCount { function: name.to_string(), count: args.len() });
+                return Err(ExprError::OperandCount {
+                    function: name.to_string(),
+                    count: args.len(),
+                });
             }
             if *name == "if_not_exists" {
                 return match args[0].unparen() {
@@ -145,7 +168,10 @@ fn check_call(call: &Call<'_>, subst: &Substitutions<'_>) -> Result<(), ExprErro
     for arg in args {
         match literal_type(arg, subst) {
             Some(t) if t != wanted => {
-                return Err(ExprError::OperandType { function: name.to_string(), operand_type: t.to_string() });
+                return Err(ExprError::OperandType {
+                    function: name.to_string(),
+                    operand_type: t.to_string(),
+                });
             }
             _ => {}
         }
@@ -156,10 +182,19 @@ fn check_call(call: &Call<'_>, subst: &Substitutions<'_>) -> Result<(), ExprErro
 fn build_action(action: &RawAction, subst: &mut Substitutions<'_>) -> Result<Action, ExprError> {
     let path = subst.path(action.path())?;
     Ok(match action {
-        RawAction::Set { value, .. } => Action::Set { path, value: build_value(value, subst)? },
+        RawAction::Set { value, .. } => Action::Set {
+            path,
+            value: build_value(value, subst)?,
+        },
         RawAction::Remove { .. } => Action::Remove { path },
-        RawAction::Add { value, .. } => Action::Add { path, value: subst.use_value(value)? },
-        RawAction::Delete { value, .. } => Action::Delete { path, value: subst.use_value(value)? },
+        RawAction::Add { value, .. } => Action::Add {
+            path,
+            value: subst.use_value(value)?,
+        },
+        RawAction::Delete { value, .. } => Action::Delete {
+            path,
+            value: subst.use_value(value)?,
+        },
     })
 }
 
@@ -168,12 +203,18 @@ fn build_value(value: &RawValue, subst: &mut Substitutions<'_>) -> Result<SetVal
     Ok(match value.unparen() {
         RawValue::Path(path) => SetValue::Path(subst.path(path)?),
         RawValue::Value(name) => SetValue::Value(subst.use_value(name)?),
-        RawValue::Arith { op: ArithOp::Plus, left, right, .. } => {
-            SetValue::Plus(boxed(left, subst)?, boxed(right, subst)?)
-        }
-        RawValue::Arith { op: ArithOp::Minus, left, right, .. } => {
-            SetValue::Minus(boxed(left, subst)?, boxed(right, subst)?)
-        }
+        RawValue::Arith {
+            op: ArithOp::Plus,
+            left,
+            right,
+            ..
+        } => SetValue::Plus(boxed(left, subst)?, boxed(right, subst)?),
+        RawValue::Arith {
+            op: ArithOp::Minus,
+            left,
+            right,
+            ..
+        } => SetValue::Minus(boxed(left, subst)?, boxed(right, subst)?),
         RawValue::Func { name, args } if name == "if_not_exists" && args.len() == 2 => {
             let path = match build_value(&args[0], subst)? {
                 SetValue::Path(path) => path,
@@ -185,7 +226,10 @@ fn build_value(value: &RawValue, subst: &mut Substitutions<'_>) -> Result<SetVal
             SetValue::ListAppend(boxed(&args[0], subst)?, boxed(&args[1], subst)?)
         }
         RawValue::Func { name, args } => {
-            return Err(ExprError::OperandCount { function: name.clone(), count: args.len() });
+            return Err(ExprError::OperandCount {
+                function: name.clone(),
+                count: args.len(),
+            });
         }
         RawValue::Paren(_) => return Err(ExprError::RedundantParentheses),
     })

@@ -30,11 +30,22 @@ pub struct Update {
 
 #[derive(Clone, Debug, PartialEq)]
 pub(crate) enum Action {
-    Set { path: DocPath, value: SetValue },
-    Remove { path: DocPath },
+    Set {
+        path: DocPath,
+        value: SetValue,
+    },
+    Remove {
+        path: DocPath,
+    },
     /// `ADD`: numbers add, sets unite, (legacy only) lists concatenate; a missing attribute becomes the value.
-    Add { path: DocPath, value: AttributeValue },
-    Delete { path: DocPath, value: AttributeValue },
+    Add {
+        path: DocPath,
+        value: AttributeValue,
+    },
+    Delete {
+        path: DocPath,
+        value: AttributeValue,
+    },
 }
 
 impl Action {
@@ -87,10 +98,16 @@ impl SetValue {
 }
 
 /// Parses and checks an update expression.
-pub(crate) fn parse_update(tokens: &Tokens<'_>, subst: &mut Substitutions<'_>) -> Result<Update, ExprError> {
+pub(crate) fn parse_update(
+    tokens: &Tokens<'_>,
+    subst: &mut Substitutions<'_>,
+) -> Result<Update, ExprError> {
     let parsed = parse::parse(tokens)?;
     let actions = check::check(&parsed, subst)?;
-    Ok(Update { actions, legacy: false })
+    Ok(Update {
+        actions,
+        legacy: false,
+    })
 }
 
 impl Update {
@@ -101,7 +118,10 @@ impl Update {
 
     /// Top-level attributes any action changes (a path's first step).
     pub fn touched_top_level_names(&self) -> BTreeSet<String> {
-        self.actions.iter().map(|a| a.path().head().to_string()).collect()
+        self.actions
+            .iter()
+            .map(|a| a.path().head().to_string())
+            .collect()
     }
 
     /// The paths the actions change, in order (for `ReturnValues` `UPDATED_OLD`/`UPDATED_NEW`).
@@ -136,7 +156,9 @@ impl Update {
             .filter_map(|a| {
                 let t = match a {
                     Action::Set { value, .. } => value.static_type(),
-                    Action::Add { value, .. } | Action::Delete { value, .. } => Some(value.value_type()),
+                    Action::Add { value, .. } | Action::Delete { value, .. } => {
+                        Some(value.value_type())
+                    }
                     Action::Remove { .. } => None,
                 }?;
                 Some((a.path().head().to_string(), t))

@@ -46,8 +46,16 @@ impl ArithOp {
 pub(crate) enum RawValue {
     Path(RawPath),
     Value(String),
-    Func { name: String, args: Vec<RawValue> },
-    Arith { op: ArithOp, left: Box<RawValue>, right: Box<RawValue>, op_pos: usize },
+    Func {
+        name: String,
+        args: Vec<RawValue>,
+    },
+    Arith {
+        op: ArithOp,
+        left: Box<RawValue>,
+        right: Box<RawValue>,
+        op_pos: usize,
+    },
     Paren(Box<RawValue>),
 }
 
@@ -86,7 +94,9 @@ pub(crate) struct ParsedUpdate {
 }
 
 pub(crate) fn parse(tokens: &Tokens<'_>) -> Result<ParsedUpdate, ExprError> {
-    let mut parser = Parser { cursor: Cursor::new(tokens, KEYWORDS) };
+    let mut parser = Parser {
+        cursor: Cursor::new(tokens, KEYWORDS),
+    };
     let mut sections = vec![parser.section()?];
     while !parser.cursor.at_end() {
         sections.push(parser.section()?);
@@ -117,11 +127,20 @@ impl Parser<'_, '_> {
         Ok(match section {
             Section::Set => {
                 self.cursor.expect_punct(Punct::Eq)?;
-                RawAction::Set { path, value: self.value_expr()? }
+                RawAction::Set {
+                    path,
+                    value: self.value_expr()?,
+                }
             }
             Section::Remove => RawAction::Remove { path },
-            Section::Add => RawAction::Add { path, value: self.placeholder()? },
-            Section::Delete => RawAction::Delete { path, value: self.placeholder()? },
+            Section::Add => RawAction::Add {
+                path,
+                value: self.placeholder()?,
+            },
+            Section::Delete => RawAction::Delete {
+                path,
+                value: self.placeholder()?,
+            },
         })
     }
 
@@ -154,7 +173,12 @@ impl Parser<'_, '_> {
         if let Some(pos) = arith_position(&right) {
             return Err(self.cursor.error_at(pos));
         }
-        Ok(RawValue::Arith { op, left: Box::new(left), right: Box::new(right), op_pos })
+        Ok(RawValue::Arith {
+            op,
+            left: Box::new(left),
+            right: Box::new(right),
+            op_pos,
+        })
     }
 
     /// An operand, or a parenthesised value.
