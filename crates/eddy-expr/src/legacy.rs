@@ -240,13 +240,13 @@ fn check_same_type(values: &[AttributeValue]) -> Result<(), String> {
 }
 
 fn check_between_order(op: LegacyOp, values: &[AttributeValue]) -> Result<(), String> {
-    if let (LegacyOp::Between, [low, high]) = (op, values) {
-        if values::order(low, high) == Some(std::cmp::Ordering::Greater) {
-            return Err(
+    if let (LegacyOp::Between, [low, high]) = (op, values)
+        && values::order(low, high) == Some(std::cmp::Ordering::Greater)
+    {
+        return Err(
                 "The BETWEEN condition was provided a range where the lower bound is greater than the upper bound"
                     .to_string(),
             );
-        }
     }
     Ok(())
 }

@@ -170,10 +170,10 @@ impl<'a> Tokens<'a> {
                 near.push_str(t.text);
                 if let Some(next) = self.all.get(index + 1) {
                     near.push_str(next.text);
-                    if next.kind == Kind::Space {
-                        if let Some(after) = self.all.get(index + 2) {
-                            near.push_str(after.text);
-                        }
+                    if next.kind == Kind::Space
+                        && let Some(after) = self.all.get(index + 2)
+                    {
+                        near.push_str(after.text);
                     }
                 }
                 t.text.to_string()

@@ -313,30 +313,30 @@ fn names(params: &[Param]) -> String {
 pub fn check_legacy(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
     let op = inputs.operation;
     let has = |p: Param| op.legacy_params().contains(&p);
-    if has(Param::AttributeUpdates) {
-        if let Some(updates) = inputs.attribute_updates {
-            legacy::check_attribute_updates(updates).map_err(validation)?;
-        }
+    if has(Param::AttributeUpdates)
+        && let Some(updates) = inputs.attribute_updates
+    {
+        legacy::check_attribute_updates(updates).map_err(validation)?;
     }
-    if has(Param::Expected) {
-        if let Some(expected) = inputs.expected {
-            legacy::check_expected(expected).map_err(validation)?;
-        }
+    if has(Param::Expected)
+        && let Some(expected) = inputs.expected
+    {
+        legacy::check_expected(expected).map_err(validation)?;
     }
-    if op == Operation::Query {
-        if let Some((_, filter)) = inputs.filter_map() {
-            legacy::check_conditions(filter).map_err(validation)?;
-        }
+    if op == Operation::Query
+        && let Some((_, filter)) = inputs.filter_map()
+    {
+        legacy::check_conditions(filter).map_err(validation)?;
     }
-    if has(Param::AttributesToGet) {
-        if let Some(names) = inputs.attributes_to_get {
-            legacy::check_attributes_to_get(names).map_err(validation)?;
-        }
+    if has(Param::AttributesToGet)
+        && let Some(names) = inputs.attributes_to_get
+    {
+        legacy::check_attributes_to_get(names).map_err(validation)?;
     }
-    if op == Operation::Scan {
-        if let Some((_, filter)) = inputs.filter_map() {
-            legacy::check_conditions(filter).map_err(validation)?;
-        }
+    if op == Operation::Scan
+        && let Some((_, filter)) = inputs.filter_map()
+    {
+        legacy::check_conditions(filter).map_err(validation)?;
     }
     if op == Operation::Query
         && inputs.key_conditions.is_none()
@@ -481,39 +481,43 @@ fn convert_legacy(
 ) -> Result<(), DynamoError> {
     let op = inputs.operation;
     let has = |p: Param| op.legacy_params().contains(&p);
-    if has(Param::Expected) && parsed.condition.is_none() {
-        if let Some(expected) = inputs.expected {
-            parsed.condition = Some(legacy::expected_condition(
-                expected,
-                inputs.conditional_operator,
-            ));
-        }
+    if has(Param::Expected)
+        && parsed.condition.is_none()
+        && let Some(expected) = inputs.expected
+    {
+        parsed.condition = Some(legacy::expected_condition(
+            expected,
+            inputs.conditional_operator,
+        ));
     }
-    if parsed.filter.is_none() {
-        if let Some((_, filter)) = inputs.filter_map() {
-            parsed.filter = Some(legacy::filter_condition(
-                filter,
-                inputs.conditional_operator,
-            ));
-        }
+    if parsed.filter.is_none()
+        && let Some((_, filter)) = inputs.filter_map()
+    {
+        parsed.filter = Some(legacy::filter_condition(
+            filter,
+            inputs.conditional_operator,
+        ));
     }
-    if has(Param::AttributeUpdates) && parsed.update.is_none() {
-        if let Some(updates) = inputs.attribute_updates {
-            parsed.update = Some(legacy::attribute_updates(updates));
-        }
+    if has(Param::AttributeUpdates)
+        && parsed.update.is_none()
+        && let Some(updates) = inputs.attribute_updates
+    {
+        parsed.update = Some(legacy::attribute_updates(updates));
     }
-    if has(Param::AttributesToGet) && parsed.projection.is_none() {
-        if let Some(names) = inputs.attributes_to_get {
-            parsed.projection = Some(legacy::attributes_projection(names));
-        }
+    if has(Param::AttributesToGet)
+        && parsed.projection.is_none()
+        && let Some(names) = inputs.attributes_to_get
+    {
+        parsed.projection = Some(legacy::attributes_projection(names));
     }
-    if has(Param::KeyConditions) && parsed.key_condition.is_none() {
-        if let Some(conditions) = inputs.key_conditions {
-            legacy::check_conditions(conditions).map_err(validation)?;
-            let key_condition = legacy::key_condition(conditions);
-            key_condition.check()?;
-            parsed.key_condition = Some(key_condition);
-        }
+    if has(Param::KeyConditions)
+        && parsed.key_condition.is_none()
+        && let Some(conditions) = inputs.key_conditions
+    {
+        legacy::check_conditions(conditions).map_err(validation)?;
+        let key_condition = legacy::key_condition(conditions);
+        key_condition.check()?;
+        parsed.key_condition = Some(key_condition);
     }
     Ok(())
 }

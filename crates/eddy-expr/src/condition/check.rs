@@ -161,13 +161,13 @@ fn check_leaf(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
             });
         }
     }
-    if let Raw::Compare { op, left, right } = leaf {
-        if let Some(path) = same_paths(left, Some(right), subst) {
-            return Err(ExprError::NotDistinct {
-                operator: op.symbol().to_string(),
-                path,
-            });
-        }
+    if let Raw::Compare { op, left, right } = leaf
+        && let Some(path) = same_paths(left, Some(right), subst)
+    {
+        return Err(ExprError::NotDistinct {
+            operator: op.symbol().to_string(),
+            path,
+        });
     }
     for (name, args) in &calls {
         check_function_types(name, args, subst)?;

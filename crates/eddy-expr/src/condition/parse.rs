@@ -297,12 +297,12 @@ impl Parser<'_, '_> {
             self.cursor.advance();
             return Ok((Raw::Value(token.text.to_string()), Shape::Value));
         }
-        if let Some(name) = self.cursor.peek_ident() {
-            if self.cursor.next_is_punct(Punct::LParen) {
-                self.cursor.advance();
-                self.cursor.advance();
-                return self.call(name.to_string());
-            }
+        if let Some(name) = self.cursor.peek_ident()
+            && self.cursor.next_is_punct(Punct::LParen)
+        {
+            self.cursor.advance();
+            self.cursor.advance();
+            return self.call(name.to_string());
         }
         let path = self.path_head()?;
         Ok((Raw::Path(path), Shape::Path))

@@ -166,10 +166,10 @@ fn apply_names(
                 map.insert(name, sum);
             }
             Edit::Delete(value) => {
-                if let Some(current) = map.remove(&name) {
-                    if let Some(rest) = delete(current, &value, legacy)? {
-                        map.insert(name, rest);
-                    }
+                if let Some(current) = map.remove(&name)
+                    && let Some(rest) = delete(current, &value, legacy)?
+                {
+                    map.insert(name, rest);
                 }
             }
             nested => match map.get_mut(&name) {

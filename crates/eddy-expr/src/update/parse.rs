@@ -194,18 +194,18 @@ impl Parser<'_, '_> {
     }
 
     fn operand(&mut self) -> Result<RawValue, ExprError> {
-        if let Some(token) = self.cursor.peek() {
-            if token.kind == Kind::Value {
-                self.cursor.advance();
-                return Ok(RawValue::Value(token.text.to_string()));
-            }
+        if let Some(token) = self.cursor.peek()
+            && token.kind == Kind::Value
+        {
+            self.cursor.advance();
+            return Ok(RawValue::Value(token.text.to_string()));
         }
-        if let Some(name) = self.cursor.peek_ident() {
-            if self.cursor.next_is_punct(Punct::LParen) {
-                self.cursor.advance();
-                self.cursor.advance();
-                return self.call(name.to_string());
-            }
+        if let Some(name) = self.cursor.peek_ident()
+            && self.cursor.next_is_punct(Punct::LParen)
+        {
+            self.cursor.advance();
+            self.cursor.advance();
+            return self.call(name.to_string());
         }
         Ok(RawValue::Path(self.cursor.path()?))
     }
