@@ -9,7 +9,9 @@ use eddy_model::DynamoError;
 pub const MAX_EXPRESSION_BYTES: usize = 4096;
 
 /// Deepest nesting (parentheses and function calls) eddy parses. DynamoDB documents no such limit; eddy has
-/// one so that hostile input cannot exhaust the stack.
+/// one so that hostile input cannot exhaust the stack. At this depth parsing and checking take about 1.5 MB of
+/// stack in an unoptimised build and about 0.2 MB optimised, so a 2 MB thread (tokio's default) is safe either
+/// way; SDK condition builders nest one level per chained condition, well below it in practice.
 pub const MAX_NESTING_DEPTH: usize = 128;
 
 /// Which request parameter an expression came from.

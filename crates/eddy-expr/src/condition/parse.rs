@@ -119,7 +119,7 @@ pub(crate) fn parse(tokens: &Tokens<'_>) -> Result<Parsed, ExprError> {
         cursor: Cursor::new(tokens, KEYWORDS),
         redundant_parens: false,
     };
-    let (root, shape) = parser.or()?;
+    let (root, shape) = parser.logical()?;
     parser.require_condition(shape)?;
     if !parser.cursor.at_end() {
         return Err(parser.cursor.error());
@@ -135,6 +135,8 @@ struct Parser<'t, 'a> {
     redundant_parens: bool,
 }
 
+// The recursion is kept to three functions per nesting level (logical → negation → operand → logical), as each
+// level costs stack.
 impl Parser<'_, '_> {
     /// A piece used where a condition is needed must be one; otherwise the token after it is unexpected.
     fn require_condition(&self, shape: Shape) -> Result<(), ExprError> {
@@ -152,73 +154,76 @@ impl Parser<'_, '_> {
         }
     }
 
-    fn or(&mut self) -> Result<(Raw, Shape), ExprError> {
-        self.chain("OR", Self::and, Raw::Or)
-    }
-
-    fn and(&mut self) -> Result<(Raw, Shape), ExprError> {
-        self.chain("AND", Self::not, Raw::And)
-    }
-
-    /// `operand (KEYWORD operand)*`, each operand a condition when there are several.
-    fn chain(
-        &mut self,
-        keyword: &str,
-        next: fn(&mut Self) -> Result<(Raw, Shape), ExprError>,
-        build: fn(Vec<Raw>) -> Raw,
-    ) -> Result<(Raw, Shape), ExprError> {
-        let (first, first_shape) = next(self)?;
-        if !self.cursor.at_keyword(keyword) {
-            return Ok((first, first_shape));
-        }
-        self.require_condition(first_shape)?;
-        let marker = match first_shape {
+    /// Negations joined by AND and OR, AND binding tighter: an OR of ANDs.
+    fn logical(&mut self) -> Result<(Raw, Shape), ExprError> {
+        let (first, mut shape) = self.negation()?;
+        let marker = match shape {
             Shape::Condition { marker } => marker,
             _ => self.cursor.pos(),
         };
-        let mut items = vec![first];
-        while self.cursor.eat_keyword(keyword) {
-            let (item, shape) = next(self)?;
+        let mut groups: Vec<Vec<Raw>> = vec![vec![first]];
+        loop {
+            let or = self.cursor.at_keyword("OR");
+            if !or && !self.cursor.at_keyword("AND") {
+                break;
+            }
             self.require_condition(shape)?;
-            items.push(item);
+            self.cursor.advance();
+            let (term, term_shape) = self.negation()?;
+            self.require_condition(term_shape)?;
+            shape = term_shape;
+            match groups.last_mut() {
+                Some(group) if !or => group.push(term),
+                _ => groups.push(vec![term]),
+            }
         }
-        Ok((build(items), Shape::Condition { marker }))
-    }
-
-    fn not(&mut self) -> Result<(Raw, Shape), ExprError> {
-        let marker = self.cursor.pos();
-        let mut count = 0usize;
-        while self.cursor.eat_keyword("NOT") {
-            count += 1;
+        if groups.len() == 1 && groups[0].len() == 1 {
+            let only = groups.pop().and_then(|mut g| g.pop());
+            return only
+                .map(|node| (node, shape))
+                .ok_or_else(|| self.cursor.error());
         }
-        let (inner, shape) = self.predicate()?;
-        if count == 0 {
-            return Ok((inner, shape));
-        }
-        self.require_condition(shape)?;
-        let node = Raw::Not {
-            inner: Box::new(inner),
-            negate: count % 2 == 1,
+        let mut ors: Vec<Raw> = groups
+            .into_iter()
+            .map(|mut group| {
+                if group.len() == 1 {
+                    group.remove(0)
+                } else {
+                    Raw::And(group)
+                }
+            })
+            .collect();
+        let node = if ors.len() == 1 {
+            ors.remove(0)
+        } else {
+            Raw::Or(ors)
         };
         Ok((node, Shape::Condition { marker }))
     }
 
-    fn predicate(&mut self) -> Result<(Raw, Shape), ExprError> {
+    /// Any number of NOTs, then an operand, possibly compared (`=`, BETWEEN, IN) with further operands.
+    fn negation(&mut self) -> Result<(Raw, Shape), ExprError> {
+        let not_marker = self.cursor.pos();
+        let mut count = 0usize;
+        while self.cursor.eat_keyword("NOT") {
+            count += 1;
+        }
         let (subject, shape) = self.operand()?;
         let marker = self.cursor.pos();
         let comparator = self.cursor.peek().and_then(|t| match t.kind {
             Kind::Punct(p) => CompareOp::from_punct(p),
             _ => None,
         });
-        let node = if let Some(op) = comparator {
+        let (node, shape) = if let Some(op) = comparator {
             self.require_operand(shape)?;
             self.cursor.advance();
             let right = self.operand_only()?;
-            Raw::Compare {
+            let node = Raw::Compare {
                 op,
                 left: Box::new(subject),
                 right: Box::new(right),
-            }
+            };
+            (node, Shape::Condition { marker })
         } else if self.cursor.at_keyword("BETWEEN") {
             self.require_operand(shape)?;
             self.cursor.advance();
@@ -227,25 +232,37 @@ impl Parser<'_, '_> {
                 return Err(self.cursor.error());
             }
             let high = self.operand_only()?;
-            Raw::Between {
+            let node = Raw::Between {
                 subject: Box::new(subject),
                 low: Box::new(low),
                 high: Box::new(high),
-            }
+            };
+            (node, Shape::Condition { marker })
         } else if self.cursor.at_keyword("IN") {
             self.require_operand(shape)?;
             self.cursor.advance();
             self.cursor.expect_punct(Punct::LParen)?;
             let list = self.operand_list()?;
             self.cursor.expect_punct(Punct::RParen)?;
-            Raw::In {
-                subject: Box::new(subject),
-                list,
-            }
+            (
+                Raw::In {
+                    subject: Box::new(subject),
+                    list,
+                },
+                Shape::Condition { marker },
+            )
         } else {
-            return Ok((subject, shape));
+            (subject, shape)
         };
-        Ok((node, Shape::Condition { marker }))
+        if count == 0 {
+            return Ok((node, shape));
+        }
+        self.require_condition(shape)?;
+        let node = Raw::Not {
+            inner: Box::new(node),
+            negate: count % 2 == 1,
+        };
+        Ok((node, Shape::Condition { marker: not_marker }))
     }
 
     /// An operand that must not be a condition.
@@ -263,62 +280,60 @@ impl Parser<'_, '_> {
         Ok(list)
     }
 
-    /// An atom, continued as a path when it is one (`(a.b).c[1]`).
+    /// A parenthesised group, a function call, a value or a path; a group holding a path may continue as a path
+    /// (`(a.b).c[1]`).
     fn operand(&mut self) -> Result<(Raw, Shape), ExprError> {
-        let (atom, shape) = self.atom()?;
-        let continues = self.cursor.at_punct(Punct::Dot) || self.cursor.at_punct(Punct::LBracket);
-        if !continues {
-            return Ok((atom, shape));
-        }
-        if shape != Shape::Path {
-            return Err(self.cursor.error());
-        }
-        let mut path = match atom.unparen() {
-            Raw::Path(path) => path.clone(),
-            _ => return Err(self.cursor.error()),
-        };
-        self.cursor.path_tail(&mut path)?;
-        Ok((Raw::Path(path), Shape::Path))
-    }
-
-    fn atom(&mut self) -> Result<(Raw, Shape), ExprError> {
-        if self.cursor.eat_punct(Punct::LParen) {
+        let (atom, shape) = if self.cursor.eat_punct(Punct::LParen) {
             self.cursor.enter()?;
-            let (inner, shape) = self.or()?;
+            let (inner, shape) = self.logical()?;
             self.cursor.expect_punct(Punct::RParen)?;
             self.cursor.leave();
             if matches!(inner, Raw::Paren(_)) {
                 self.redundant_parens = true;
             }
-            return Ok((Raw::Paren(Box::new(inner)), shape));
-        }
-        let token = self.cursor.peek().ok_or_else(|| self.cursor.error())?;
-        if token.kind == Kind::Value {
+            (Raw::Paren(Box::new(inner)), shape)
+        } else if let Some(token) = self.cursor.peek().filter(|t| t.kind == Kind::Value) {
             self.cursor.advance();
             return Ok((Raw::Value(token.text.to_string()), Shape::Value));
-        }
-        if let Some(name) = self.cursor.peek_ident()
-            && self.cursor.next_is_punct(Punct::LParen)
+        } else if let Some(name) = self
+            .cursor
+            .peek_ident()
+            .filter(|_| self.cursor.next_is_punct(Punct::LParen))
         {
             self.cursor.advance();
             self.cursor.advance();
-            return self.call(name.to_string());
+            self.cursor.enter()?;
+            let mut args = Vec::new();
+            loop {
+                let (arg, arg_shape) = self.operand()?;
+                self.require_operand(arg_shape)?;
+                args.push(arg);
+                if !self.cursor.eat_punct(Punct::Comma) {
+                    break;
+                }
+            }
+            self.cursor.expect_punct(Punct::RParen)?;
+            self.cursor.leave();
+            return Ok((
+                Raw::Func {
+                    name: name.to_string(),
+                    args,
+                },
+                Shape::Function,
+            ));
+        } else {
+            let step = self.cursor.path_step().ok_or_else(|| self.cursor.error())?;
+            (Raw::Path(RawPath { steps: vec![step] }), Shape::Path)
+        };
+        let continues = self.cursor.at_punct(Punct::Dot) || self.cursor.at_punct(Punct::LBracket);
+        if !continues {
+            return Ok((atom, shape));
         }
-        let path = self.path_head()?;
+        let mut path = match (shape, atom.unparen()) {
+            (Shape::Path, Raw::Path(path)) => path.clone(),
+            _ => return Err(self.cursor.error()),
+        };
+        self.cursor.path_tail(&mut path)?;
         Ok((Raw::Path(path), Shape::Path))
-    }
-
-    /// The first step of a path (its continuation is parsed by `operand`).
-    fn path_head(&mut self) -> Result<RawPath, ExprError> {
-        let step = self.cursor.path_step().ok_or_else(|| self.cursor.error())?;
-        Ok(RawPath { steps: vec![step] })
-    }
-
-    fn call(&mut self, name: String) -> Result<(Raw, Shape), ExprError> {
-        self.cursor.enter()?;
-        let args = self.operand_list()?;
-        self.cursor.expect_punct(Punct::RParen)?;
-        self.cursor.leave();
-        Ok((Raw::Func { name, args }, Shape::Function))
     }
 }
