@@ -8,7 +8,9 @@
 
 use std::collections::BTreeMap;
 
-use eddy_model::{AttributeMap, DynamoError};
+use std::collections::BTreeSet;
+
+use eddy_model::{AttributeMap, DynamoError, KeySchema};
 
 use crate::condition::{Condition, parse_condition};
 use crate::error::{ExprError, ExpressionKind, validation};
@@ -473,6 +475,40 @@ fn check_unused(subst: &Substitutions<'_>) -> Result<(), DynamoError> {
         )));
     }
     Ok(())
+}
+
+/// DynamoDB's refusal of `.`/`[]` on key attributes: `nested_heads` are the top-level attributes an
+/// expression reaches into ([`Condition::nested_path_heads`], [`Update::nested_path_heads`]); the table's keys
+/// are checked first (`Key: a`), then the keys of its indexes (`IndexKey: d`).
+pub fn check_scalar_key_paths(
+    nested_heads: &BTreeSet<String>,
+    table: &KeySchema,
+    indexes: &[&KeySchema],
+) -> Result<(), DynamoError> {
+    let message = |kind: &str, name: &str| {
+        validation(format!(
+            "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: {kind}: {name}"
+        ))
+    };
+    if let Some(key) = table.attributes().find(|k| nested_heads.contains(&k.name)) {
+        return Err(message("Key", &key.name));
+    }
+    let index_key = indexes
+        .iter()
+        .flat_map(|s| s.attributes())
+        .find(|k| nested_heads.contains(&k.name));
+    match index_key {
+        Some(key) => Err(message("IndexKey", &key.name)),
+        None => Ok(()),
+    }
+}
+
+/// The message DynamoDB gives for an invalid value in `ExpressionAttributeValues` (the value's own message, e.g.
+/// from [`eddy_model::value::ValueError`], and its placeholder), for the codec that deserialises the map.
+pub fn invalid_expression_value_message(value_message: &str, placeholder: &str) -> String {
+    format!(
+        "ExpressionAttributeValues contains invalid value: {value_message} for key {placeholder}"
+    )
 }
 
 fn convert_legacy(

@@ -1,3 +1,6 @@
+//! Tests of condition and filter expressions: evaluation semantics, syntax errors with their token and
+//! context, and every semantic error in DynamoDB's order of precedence.
+
 use std::collections::BTreeMap;
 
 use eddy_model::AttributeMap;

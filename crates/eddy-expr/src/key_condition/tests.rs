@@ -1,3 +1,6 @@
+//! Tests of key conditions: reduction of expressions, DynamoDB's shape errors, resolution against key schemas,
+//! and legacy `KeyConditions`.
+
 use std::collections::BTreeMap;
 
 use eddy_model::{AttributeMap, AttributeValue, KeyAttribute, KeySchema, ScalarType};

@@ -1,3 +1,6 @@
+//! Tests of the legacy parameters: `Expected`, `ScanFilter`/`QueryFilter`, `AttributeUpdates`, `AttributesToGet`
+//! — their checks, messages, conversion and evaluation.
+
 use std::collections::BTreeMap;
 
 use eddy_model::AttributeMap;

@@ -1,8 +1,14 @@
+//! Tests of the request bundle: parameter mixing, placeholder maps, per-parameter prefixes, unused placeholders,
+//! and robustness against random input.
+
 use std::collections::BTreeMap;
 
-use eddy_model::AttributeMap;
+use eddy_model::{AttributeMap, KeyAttribute, KeySchema, ScalarType};
 
-use super::{ExpressionInputs, Operation, parse_request};
+use super::{
+    ExpressionInputs, Operation, check_scalar_key_paths, invalid_expression_value_message,
+    parse_request,
+};
 use crate::legacy::{AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition};
 
 fn av_map(json: &str) -> AttributeMap {
@@ -322,6 +328,64 @@ fn expressions_an_operation_lacks_are_ignored() {
     inputs.update_expression = Some("this is not parsed");
     let parsed = parse_request(&inputs).unwrap();
     assert!(parsed.condition.is_some() && parsed.update.is_none());
+}
+
+#[test]
+fn key_attributes_must_not_be_reached_into() {
+    let key = |name: &str| KeyAttribute {
+        name: name.into(),
+        scalar: ScalarType::S,
+    };
+    let table = KeySchema {
+        hash: key("a"),
+        range: Some(key("b")),
+    };
+    let index = KeySchema {
+        hash: key("c"),
+        range: Some(key("d")),
+    };
+    let values = av_map(r#"{":v":{"N":"1"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.filter_expression = Some("attribute_exists(a.b.c) AND x = :v");
+    inputs.values = Some(&values);
+    let heads = parse_request(&inputs)
+        .unwrap()
+        .filter
+        .unwrap()
+        .nested_path_heads();
+    assert_eq!(
+        check_scalar_key_paths(&heads, &table, &[&index])
+            .unwrap_err()
+            .message()
+            .unwrap(),
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: a"
+    );
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.update_expression = Some("SET e = list_append(x, y), f = d[1]");
+    let heads = parse_request(&inputs)
+        .unwrap()
+        .update
+        .unwrap()
+        .nested_path_heads();
+    assert_eq!(
+        check_scalar_key_paths(&heads, &table, &[&index])
+            .unwrap_err()
+            .message()
+            .unwrap(),
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: d"
+    );
+    assert!(check_scalar_key_paths(&heads, &table, &[]).is_ok());
+}
+
+#[test]
+fn invalid_expression_values_name_their_placeholder() {
+    assert_eq!(
+        invalid_expression_value_message(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
+            ":b"
+        ),
+        "ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes for key :b"
+    );
 }
 
 // ---------------------------------------------------------------- robustness

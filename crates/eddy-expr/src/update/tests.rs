@@ -1,3 +1,6 @@
+//! Tests of update expressions: application (SET/REMOVE/ADD/DELETE, list indexes, sets, exact numbers), the
+//! errors at application, and every validation error in DynamoDB's order.
+
 use std::collections::BTreeMap;
 
 use eddy_model::{AttributeMap, KeyAttribute, KeySchema, ScalarType, ValueType};
