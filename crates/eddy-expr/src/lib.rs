@@ -23,5 +23,8 @@ pub use key_condition::{KeyCondition, RangeCondition, ResolvedKeyCondition};
 pub use legacy::{AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition};
 pub use path::{DocPath, PathElement};
 pub use projection::Projection;
-pub use request::{ExpressionInputs, Operation, ParsedExpressions, parse_request};
+pub use request::{
+    ExpressionInputs, Operation, ParsedExpressions, check_legacy, check_parameter_mix,
+    check_scalar_key_paths, invalid_expression_value_message, parse_expressions, parse_request,
+};
 pub use update::Update;
