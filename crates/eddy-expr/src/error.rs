@@ -179,12 +179,14 @@ impl fmt::Display for ExprError {
                 f,
                 "Two document paths conflict with each other; must remove or rewrite one of these paths; path one: {one}, path two: {two}"
             ),
+            // Current DynamoDB appends the allowed type set (seen in real responses, e.g. `operator: DELETE,
+            // operand type: STRING, typeSet: ALLOWED_FOR_DELETE_OPERAND`); dynalite's older tests lack it.
             ExprError::UpdateOperandType {
                 operator,
                 operand_type,
             } => write!(
                 f,
-                "Incorrect operand type for operator or function; operator: {operator}, operand type: {operand_type}"
+                "Incorrect operand type for operator or function; operator: {operator}, operand type: {operand_type}, typeSet: ALLOWED_FOR_{operator}_OPERAND"
             ),
         }
     }

@@ -628,7 +628,7 @@ fn add_and_delete_operand_types() {
         assert_eq!(
             error_with(expr, &[], &values),
             format!(
-                "Incorrect operand type for operator or function; operator: {op}, operand type: {shown}"
+                "Incorrect operand type for operator or function; operator: {op}, operand type: {shown}, typeSet: ALLOWED_FOR_{op}_OPERAND"
             ),
             "{expr}"
         );
