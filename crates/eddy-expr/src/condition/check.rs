@@ -154,7 +154,10 @@ fn check_leaf(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
         }
     }
     for (name, args) in &calls {
-        if let Some(path) = same_paths(&args[0], args.get(1), subst) {
+        if let Some(path) = args
+            .first()
+            .and_then(|first| same_paths(first, args.get(1), subst))
+        {
             return Err(ExprError::NotDistinct {
                 operator: name.to_string(),
                 path,
@@ -224,8 +227,11 @@ fn check_function_types(
         function: name.to_string(),
         operand_type: t,
     };
+    let (Some(first), second) = (args.first(), args.get(1)) else {
+        return Ok(());
+    };
     match name {
-        "attribute_exists" | "attribute_not_exists" => match args[0].unparen() {
+        "attribute_exists" | "attribute_not_exists" => match first.unparen() {
             Raw::Path(_) => Ok(()),
             _ => Err(ExprError::RequiresPath(name.to_string())),
         },
@@ -240,9 +246,10 @@ fn check_function_types(
             }
             Ok(())
         }
-        "attribute_type" => match static_type(&args[1], subst) {
+        "attribute_type" => match second.and_then(|s| static_type(s, subst)) {
             Some(ValueType::S) => {
-                let type_name = literal(&args[1], subst)
+                let type_name = second
+                    .and_then(|s| literal(s, subst))
                     .and_then(AttributeValue::as_s)
                     .unwrap_or("");
                 match ValueType::parse(type_name) {
@@ -253,7 +260,7 @@ fn check_function_types(
             Some(t) => Err(type_error(t.to_string())),
             None => Err(type_error(ALL_TYPES.to_string())),
         },
-        "size" => match static_type(&args[0], subst) {
+        "size" => match static_type(first, subst) {
             Some(t @ (ValueType::N | ValueType::Bool | ValueType::Null)) => {
                 Err(type_error(t.to_string()))
             }

@@ -157,8 +157,8 @@ fn check_call(call: &Call<'_>, subst: &Substitutions<'_>) -> Result<(), ExprErro
                 });
             }
             if *name == "if_not_exists" {
-                return match args[0].unparen() {
-                    RawValue::Path(_) => Ok(()),
+                return match args.first().map(RawValue::unparen) {
+                    Some(RawValue::Path(_)) => Ok(()),
                     _ => Err(ExprError::RequiresPath(name.to_string())),
                 };
             }
