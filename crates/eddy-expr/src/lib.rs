@@ -1,103 +1,30 @@
-//! TEMPORARY STUB — replaced by the real expression crate (branch `expr`). Only the API shape the store uses.
-use eddy_model::{AttributeMap, AttributeValue, DynamoError, KeySchema};
+//! eddy-expr: DynamoDB's expression language — parsing, validation and evaluation of condition, filter,
+//! key-condition, projection and update expressions — plus the legacy (pre-expression) request parameters
+//! converted into the same trees. [`parse_request`] checks all the expression inputs of one request together,
+//! as DynamoDB does, and returns what the store evaluates. Nothing here does I/O.
 
-#[derive(Debug, Clone)]
-pub struct Condition;
-impl Condition {
-    pub fn evaluate(&self, _item: Option<&AttributeMap>) -> bool {
-        true
-    }
-}
-#[derive(Debug, Clone)]
-pub struct Update;
-impl Update {
-    pub fn apply(&self, item: &AttributeMap) -> Result<AttributeMap, DynamoError> {
-        Ok(item.clone())
-    }
-    pub fn touched_top_level_names(&self) -> Vec<String> {
-        vec![]
-    }
-}
-#[derive(Debug, Clone)]
-pub struct Projection;
-impl Projection {
-    pub fn apply(&self, item: &AttributeMap) -> AttributeMap {
-        item.clone()
-    }
-    pub fn top_level_names(&self) -> Vec<String> {
-        vec![]
-    }
-}
-#[derive(Debug, Clone)]
-pub enum RangeCondition {
-    Eq(AttributeValue),
-    Lt(AttributeValue),
-    Le(AttributeValue),
-    Gt(AttributeValue),
-    Ge(AttributeValue),
-    Between(AttributeValue, AttributeValue),
-    BeginsWith(AttributeValue),
-}
-#[derive(Debug, Clone)]
-pub struct ResolvedKeyCondition {
-    pub hash: AttributeValue,
-    pub range: Option<RangeCondition>,
-}
-#[derive(Debug, Clone)]
-pub struct KeyCondition;
-impl KeyCondition {
-    pub fn resolve(&self, _schema: &KeySchema) -> Result<ResolvedKeyCondition, DynamoError> {
-        Err(DynamoError::validation("stub"))
-    }
-}
+pub mod condition;
+mod cursor;
+pub mod error;
+pub mod key_condition;
+pub mod legacy;
+mod lexer;
+pub mod path;
+pub mod projection;
+pub mod request;
+mod reserved;
+mod subst;
+pub mod update;
+mod values;
 
-use std::collections::BTreeMap;
-
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct ExpectedAttributeValue {
-    pub value: Option<AttributeValue>,
-    pub exists: Option<bool>,
-    pub comparison_operator: Option<String>,
-    pub attribute_value_list: Option<Vec<AttributeValue>>,
-}
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct LegacyCondition {
-    pub attribute_value_list: Option<Vec<AttributeValue>>,
-    pub comparison_operator: Option<String>,
-}
-#[derive(Debug, Clone, serde::Deserialize)]
-#[serde(rename_all = "PascalCase")]
-pub struct AttributeValueUpdate {
-    pub value: Option<AttributeValue>,
-    pub action: Option<String>,
-}
-#[derive(Default)]
-pub struct ExpressionInputs<'a> {
-    pub condition_expression: Option<&'a str>,
-    pub filter_expression: Option<&'a str>,
-    pub key_condition_expression: Option<&'a str>,
-    pub projection_expression: Option<&'a str>,
-    pub update_expression: Option<&'a str>,
-    pub names: Option<&'a BTreeMap<String, String>>,
-    pub values: Option<&'a AttributeMap>,
-    pub expected: Option<&'a BTreeMap<String, ExpectedAttributeValue>>,
-    pub conditional_operator: Option<&'a str>,
-    pub attributes_to_get: Option<&'a [String]>,
-    pub key_conditions: Option<&'a BTreeMap<String, LegacyCondition>>,
-    pub query_filter: Option<&'a BTreeMap<String, LegacyCondition>>,
-    pub scan_filter: Option<&'a BTreeMap<String, LegacyCondition>>,
-    pub attribute_updates: Option<&'a BTreeMap<String, AttributeValueUpdate>>,
-}
-#[derive(Default)]
-pub struct ParsedExpressions {
-    pub condition: Option<Condition>,
-    pub filter: Option<Condition>,
-    pub key_condition: Option<KeyCondition>,
-    pub projection: Option<Projection>,
-    pub update: Option<Update>,
-}
-pub fn parse_request(_inputs: &ExpressionInputs) -> Result<ParsedExpressions, DynamoError> {
-    Ok(ParsedExpressions::default())
-}
+pub use condition::{CompareOp, Condition};
+pub use error::{ExprError, ExpressionKind};
+pub use key_condition::{KeyCondition, RangeCondition, ResolvedKeyCondition};
+pub use legacy::{AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition};
+pub use path::{DocPath, PathElement};
+pub use projection::Projection;
+pub use request::{
+    ExpressionInputs, Operation, ParsedExpressions, check_legacy, check_parameter_mix,
+    check_scalar_key_paths, invalid_expression_value_message, parse_expressions, parse_request,
+};
+pub use update::Update;

@@ -1,0 +1,283 @@
+//! Query key conditions, from a `KeyConditionExpression` or legacy `KeyConditions`, and their resolution
+//! against a table's or index's key schema into the partition key value and an optional sort key range.
+//!
+//! An expression is first reduced to one condition per attribute (DynamoDB's rules and messages: only AND, no
+//! functions but `begins_with`, no nested paths, the key attribute named once per condition), then both forms
+//! are checked as legacy conditions and resolved the same way.
+
+use std::cmp::Ordering;
+use std::fmt;
+
+use eddy_model::{AttributeValue, DynamoError, KeySchema};
+
+use crate::condition::{CompareOp, Condition, Node, Operand};
+use crate::error::validation;
+use crate::legacy::{LegacyOp, check_condition_values};
+use crate::values;
+
+/// One condition per key attribute, in the order they were written.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KeyCondition {
+    terms: Vec<(String, KeyTerm)>,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) struct KeyTerm {
+    pub op: LegacyOp,
+    pub values: Vec<AttributeValue>,
+}
+
+/// The key condition resolved against a key schema.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ResolvedKeyCondition {
+    pub hash: AttributeValue,
+    pub range: Option<RangeCondition>,
+}
+
+/// The condition on the sort key.
+#[derive(Clone, Debug, PartialEq)]
+pub enum RangeCondition {
+    Eq(AttributeValue),
+    Lt(AttributeValue),
+    Le(AttributeValue),
+    Gt(AttributeValue),
+    Ge(AttributeValue),
+    Between(AttributeValue, AttributeValue),
+    BeginsWith(AttributeValue),
+}
+
+impl RangeCondition {
+    /// Whether a sort key value satisfies the condition.
+    pub fn matches(&self, value: &AttributeValue) -> bool {
+        let cmp = |bound: &AttributeValue| values::order(value, bound);
+        match self {
+            RangeCondition::Eq(v) => cmp(v) == Some(Ordering::Equal),
+            RangeCondition::Lt(v) => cmp(v) == Some(Ordering::Less),
+            RangeCondition::Le(v) => matches!(cmp(v), Some(Ordering::Less | Ordering::Equal)),
+            RangeCondition::Gt(v) => cmp(v) == Some(Ordering::Greater),
+            RangeCondition::Ge(v) => matches!(cmp(v), Some(Ordering::Greater | Ordering::Equal)),
+            RangeCondition::Between(lo, hi) => {
+                matches!(cmp(lo), Some(Ordering::Greater | Ordering::Equal))
+                    && matches!(cmp(hi), Some(Ordering::Less | Ordering::Equal))
+            }
+            RangeCondition::BeginsWith(prefix) => values::begins_with(value, prefix),
+        }
+    }
+}
+
+/// Why a key condition expression cannot be reduced to per-attribute conditions.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum ShapeError {
+    InvalidOperator(&'static str),
+    NestedOperation,
+    FirstOperand(&'static str),
+    MultipleNames,
+    NestedAttribute,
+    NoKeyAttribute,
+    TwoConditions,
+}
+
+impl fmt::Display for ShapeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShapeError::InvalidOperator(op) => write!(f, "Invalid operator used in KeyConditionExpression: {op}"),
+            ShapeError::NestedOperation => f.write_str("KeyConditionExpressions cannot contain nested operations"),
+            ShapeError::FirstOperand(op) => write!(
+                f,
+                "Invalid condition in KeyConditionExpression: {op} operator must have the key attribute as its first operand"
+            ),
+            ShapeError::MultipleNames => {
+                f.write_str("Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition")
+            }
+            ShapeError::NestedAttribute => {
+                f.write_str("KeyConditionExpressions cannot have conditions on nested attributes")
+            }
+            ShapeError::NoKeyAttribute => {
+                f.write_str("Invalid condition in KeyConditionExpression: No key attribute specified")
+            }
+            ShapeError::TwoConditions => f.write_str("KeyConditionExpressions must only contain one condition per key"),
+        }
+    }
+}
+
+impl KeyCondition {
+    /// Reduces a checked `KeyConditionExpression`.
+    pub fn from_expression(condition: &Condition) -> Result<KeyCondition, DynamoError> {
+        let mut terms = Vec::new();
+        reduce(&condition.root, &mut terms).map_err(|e| validation(e.to_string()))?;
+        let key_condition = KeyCondition { terms };
+        key_condition.check()?;
+        Ok(key_condition)
+    }
+
+    /// Legacy `KeyConditions`, already checked as conditions by the caller of this crate's legacy checks.
+    pub(crate) fn from_terms(terms: Vec<(String, KeyTerm)>) -> KeyCondition {
+        KeyCondition { terms }
+    }
+
+    /// The legacy checks every key condition goes through, then DynamoDB's count rule.
+    pub(crate) fn check(&self) -> Result<(), DynamoError> {
+        for (_, term) in &self.terms {
+            check_condition_values(term.op, &term.values).map_err(validation)?;
+        }
+        if !(1..=2).contains(&self.terms.len()) {
+            return Err(validation("Conditions can be of length 1 or 2 only"));
+        }
+        Ok(())
+    }
+
+    /// The attributes the condition constrains, in order.
+    pub fn attribute_names(&self) -> Vec<&str> {
+        self.terms.iter().map(|(name, _)| name.as_str()).collect()
+    }
+
+    fn term(&self, name: &str) -> Option<&KeyTerm> {
+        self.terms.iter().find(|(n, _)| n == name).map(|(_, t)| t)
+    }
+
+    /// Matches the condition to a key schema, with DynamoDB's errors.
+    pub fn resolve(&self, schema: &KeySchema) -> Result<ResolvedKeyCondition, DynamoError> {
+        let count = self.terms.len();
+        for (key, is_hash) in [(Some(&schema.hash), true), (schema.range.as_ref(), false)] {
+            let Some(key) = key else { continue };
+            if is_hash && schema.range.is_none() && count > 1 {
+                return Err(validation("Query key condition not supported"));
+            }
+            let Some(term) = self.term(&key.name) else {
+                if is_hash || count > 1 {
+                    return Err(validation(format!(
+                        "Query condition missed key schema element: {}",
+                        key.name
+                    )));
+                }
+                continue;
+            };
+            if !term.op.is_indexable() {
+                return Err(validation(
+                    "Attempted conditional constraint is not an indexable operation",
+                ));
+            }
+            if term.values.iter().any(|v| !key.scalar.matches(v)) {
+                return Err(validation(
+                    "One or more parameter values were invalid: Condition parameter type does not match schema type",
+                ));
+            }
+            if is_hash && term.op != LegacyOp::Eq {
+                return Err(validation("Query key condition not supported"));
+            }
+        }
+        let hash = self
+            .term(&schema.hash.name)
+            .and_then(|t| t.values.first().cloned())
+            .ok_or_else(|| {
+                validation(format!(
+                    "Query condition missed key schema element: {}",
+                    schema.hash.name
+                ))
+            })?;
+        let range = match schema.range.as_ref().and_then(|r| self.term(&r.name)) {
+            Some(term) => Some(range_condition(term)?),
+            None => None,
+        };
+        Ok(ResolvedKeyCondition { hash, range })
+    }
+}
+
+fn range_condition(term: &KeyTerm) -> Result<RangeCondition, DynamoError> {
+    let v = |i: usize| {
+        term.values
+            .get(i)
+            .cloned()
+            .ok_or_else(|| validation("Query key condition not supported"))
+    };
+    Ok(match term.op {
+        LegacyOp::Eq => RangeCondition::Eq(v(0)?),
+        LegacyOp::Lt => RangeCondition::Lt(v(0)?),
+        LegacyOp::Le => RangeCondition::Le(v(0)?),
+        LegacyOp::Gt => RangeCondition::Gt(v(0)?),
+        LegacyOp::Ge => RangeCondition::Ge(v(0)?),
+        LegacyOp::Between => RangeCondition::Between(v(0)?, v(1)?),
+        LegacyOp::BeginsWith => RangeCondition::BeginsWith(v(0)?),
+        _ => {
+            return Err(validation(
+                "Attempted conditional constraint is not an indexable operation",
+            ));
+        }
+    })
+}
+
+fn reduce(node: &Node, terms: &mut Vec<(String, KeyTerm)>) -> Result<(), ShapeError> {
+    let (op, operands): (LegacyOp, Vec<&Operand>) = match node {
+        Node::Or(_) => return Err(ShapeError::InvalidOperator("OR")),
+        Node::Not { .. } => return Err(ShapeError::InvalidOperator("NOT")),
+        Node::In { .. } => return Err(ShapeError::InvalidOperator("IN")),
+        Node::Compare {
+            op: CompareOp::Ne, ..
+        } => return Err(ShapeError::InvalidOperator("<>")),
+        Node::Exists(_) => return Err(ShapeError::InvalidOperator("attribute_exists")),
+        Node::NotExists(_) => return Err(ShapeError::InvalidOperator("attribute_not_exists")),
+        Node::AttributeType { .. } => return Err(ShapeError::InvalidOperator("attribute_type")),
+        Node::Contains { .. } => return Err(ShapeError::InvalidOperator("contains")),
+        Node::Const(_) => return Ok(()),
+        Node::And(items) => return items.iter().try_for_each(|i| reduce(i, terms)),
+        Node::Between { subject, low, high } => {
+            if subject.as_path().is_none() {
+                return Err(ShapeError::FirstOperand("BETWEEN"));
+            }
+            (LegacyOp::Between, vec![subject, low, high])
+        }
+        Node::BeginsWith { subject, prefix } => {
+            if subject.as_path().is_none() {
+                return Err(ShapeError::FirstOperand("begins_with"));
+            }
+            (LegacyOp::BeginsWith, vec![subject, prefix])
+        }
+        Node::Compare { op, left, right } => (legacy_op(*op), vec![left, right]),
+    };
+    let mut attribute: Option<(&str, usize)> = None;
+    for (i, operand) in operands.iter().enumerate() {
+        match operand {
+            Operand::Path(path) => {
+                if attribute.is_some() {
+                    return Err(ShapeError::MultipleNames);
+                }
+                if path.is_nested() {
+                    return Err(ShapeError::NestedAttribute);
+                }
+                attribute = Some((path.head(), i));
+            }
+            Operand::Size(_) => return Err(ShapeError::NestedOperation),
+            Operand::Value(_) => {}
+        }
+    }
+    let Some((name, position)) = attribute else {
+        return Err(ShapeError::NoKeyAttribute);
+    };
+    if terms.iter().any(|(n, _)| n == name) {
+        return Err(ShapeError::TwoConditions);
+    }
+    let op = if position == 0 { op } else { op.mirrored() };
+    let values = operands
+        .iter()
+        .filter_map(|o| match o {
+            Operand::Value(v) => Some(v.clone()),
+            _ => None,
+        })
+        .collect();
+    terms.push((name.to_string(), KeyTerm { op, values }));
+    Ok(())
+}
+
+fn legacy_op(op: CompareOp) -> LegacyOp {
+    match op {
+        CompareOp::Eq => LegacyOp::Eq,
+        CompareOp::Ne => LegacyOp::Ne,
+        CompareOp::Lt => LegacyOp::Lt,
+        CompareOp::Le => LegacyOp::Le,
+        CompareOp::Gt => LegacyOp::Gt,
+        CompareOp::Ge => LegacyOp::Ge,
+    }
+}
+
+#[cfg(test)]
+mod tests;

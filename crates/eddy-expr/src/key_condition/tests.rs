@@ -1,0 +1,398 @@
+//! Tests of key conditions: reduction of expressions, DynamoDB's shape errors, resolution against key schemas,
+//! and legacy `KeyConditions`.
+
+use std::collections::BTreeMap;
+
+use eddy_model::{AttributeMap, AttributeValue, KeyAttribute, KeySchema, ScalarType};
+
+use crate::legacy::LegacyCondition;
+use crate::request::{ExpressionInputs, Operation, parse_request};
+
+use super::{KeyCondition, RangeCondition, ResolvedKeyCondition};
+
+fn av_map(json: &str) -> AttributeMap {
+    serde_json::from_str(json).unwrap()
+}
+
+fn av(json: &str) -> AttributeValue {
+    serde_json::from_str(json).unwrap()
+}
+
+fn parse(expr: &str, values: &str) -> Result<KeyCondition, String> {
+    let values = av_map(values);
+    let mut inputs = ExpressionInputs::new(Operation::Query);
+    inputs.key_condition_expression = Some(expr);
+    inputs.values = (!values.is_empty()).then_some(&values);
+    parse_request(&inputs)
+        .map(|p| p.key_condition.unwrap())
+        .map_err(|e| e.message().unwrap_or_default())
+}
+
+fn error(expr: &str, values: &str) -> String {
+    parse(expr, values).unwrap_err()
+}
+
+fn schema(hash: (&str, ScalarType), range: Option<(&str, ScalarType)>) -> KeySchema {
+    KeySchema {
+        hash: KeyAttribute {
+            name: hash.0.into(),
+            scalar: hash.1,
+        },
+        range: range.map(|(name, scalar)| KeyAttribute {
+            name: name.into(),
+            scalar,
+        }),
+    }
+}
+
+fn range_table() -> KeySchema {
+    schema(("pk", ScalarType::S), Some(("sk", ScalarType::N)))
+}
+
+fn resolve(expr: &str, values: &str, schema: &KeySchema) -> Result<ResolvedKeyCondition, String> {
+    parse(expr, values)?
+        .resolve(schema)
+        .map_err(|e| e.message().unwrap_or_default())
+}
+
+const V: &str = r#"{":p":{"S":"p"},":a":{"N":"1"},":b":{"N":"5"}}"#;
+
+#[test]
+fn resolves_hash_only() {
+    let r = resolve("pk = :p", r#"{":p":{"S":"p"}}"#, &range_table()).unwrap();
+    assert_eq!(
+        r,
+        ResolvedKeyCondition {
+            hash: av(r#"{"S":"p"}"#),
+            range: None
+        }
+    );
+}
+
+#[test]
+fn resolves_every_range_operator() {
+    let cases = [
+        (
+            "pk = :p AND sk = :a",
+            RangeCondition::Eq(av(r#"{"N":"1"}"#)),
+        ),
+        (
+            "pk = :p AND sk < :a",
+            RangeCondition::Lt(av(r#"{"N":"1"}"#)),
+        ),
+        (
+            "pk = :p AND sk <= :a",
+            RangeCondition::Le(av(r#"{"N":"1"}"#)),
+        ),
+        (
+            "pk = :p AND sk > :a",
+            RangeCondition::Gt(av(r#"{"N":"1"}"#)),
+        ),
+        (
+            "pk = :p AND sk >= :a",
+            RangeCondition::Ge(av(r#"{"N":"1"}"#)),
+        ),
+        (
+            "pk = :p AND sk BETWEEN :a AND :b",
+            RangeCondition::Between(av(r#"{"N":"1"}"#), av(r#"{"N":"5"}"#)),
+        ),
+    ];
+    for (expr, range) in cases {
+        let values = if expr.contains(":b") {
+            V.to_string()
+        } else {
+            r#"{":p":{"S":"p"},":a":{"N":"1"}}"#.to_string()
+        };
+        let r = resolve(expr, &values, &range_table()).unwrap();
+        assert_eq!(r.range, Some(range), "{expr}");
+    }
+    let s_table = schema(("pk", ScalarType::S), Some(("sk", ScalarType::S)));
+    let r = resolve(
+        "begins_with(sk, :s) AND pk = :p",
+        r#"{":p":{"S":"p"},":s":{"S":"ab"}}"#,
+        &s_table,
+    )
+    .unwrap();
+    assert_eq!(
+        r.range,
+        Some(RangeCondition::BeginsWith(av(r#"{"S":"ab"}"#)))
+    );
+}
+
+#[test]
+fn operands_may_come_in_either_order() {
+    let r = resolve(
+        ":a < sk AND :p = pk",
+        r#"{":p":{"S":"p"},":a":{"N":"1"}}"#,
+        &range_table(),
+    )
+    .unwrap();
+    assert_eq!(r.range, Some(RangeCondition::Gt(av(r#"{"N":"1"}"#))));
+    let r = resolve(
+        "(pk = :p) AND (:a >= sk)",
+        r#"{":p":{"S":"p"},":a":{"N":"1"}}"#,
+        &range_table(),
+    )
+    .unwrap();
+    assert_eq!(r.range, Some(RangeCondition::Le(av(r#"{"N":"1"}"#))));
+}
+
+#[test]
+fn range_conditions_match_values() {
+    let n = |s: &str| AttributeValue::N(s.parse().unwrap());
+    assert!(RangeCondition::Between(n("1"), n("5")).matches(&n("5")));
+    assert!(!RangeCondition::Between(n("1"), n("5")).matches(&n("5.1")));
+    assert!(RangeCondition::Lt(n("1")).matches(&n("0.9")));
+    assert!(!RangeCondition::Lt(n("1")).matches(&AttributeValue::S("0".into())));
+    assert!(
+        RangeCondition::BeginsWith(AttributeValue::S("ab".into()))
+            .matches(&AttributeValue::S("abc".into()))
+    );
+    assert!(RangeCondition::Ge(n("2")).matches(&n("2")));
+}
+
+#[test]
+fn invalid_operators() {
+    for (expr, op) in [
+        ("a > b and size(b) > c or a > c", "OR"),
+        ("a in (b, size(c), d)", "IN"),
+        ("attribute_exists(a)", "attribute_exists"),
+        ("attribute_not_exists(a)", "attribute_not_exists"),
+        ("contains(a.d, b)", "contains"),
+        ("not a > b", "NOT"),
+        ("a <> b", "<>"),
+    ] {
+        assert_eq!(
+            error(expr, "{}"),
+            format!("Invalid operator used in KeyConditionExpression: {op}"),
+            "{expr}"
+        );
+    }
+    assert_eq!(
+        error("attribute_type(a, :a)", r#"{":a":{"S":"S"}}"#),
+        "Invalid operator used in KeyConditionExpression: attribute_type"
+    );
+}
+
+#[test]
+fn key_attribute_must_be_the_first_operand_of_between_and_begins_with() {
+    let values = r#"{":a":{"S":"1"},":b":{"S":"1"}}"#;
+    assert_eq!(
+        error(":a between size(b) and size(a) and b > :b", values),
+        "Invalid condition in KeyConditionExpression: BETWEEN operator must have the key attribute as its first operand"
+    );
+    assert_eq!(
+        error("begins_with(:a, b) and a > :b", values),
+        "Invalid condition in KeyConditionExpression: begins_with operator must have the key attribute as its first operand"
+    );
+}
+
+#[test]
+fn nested_operations_are_refused() {
+    for expr in [
+        "size(b) > a AND a.b > b AND b > c",
+        "a > size(b.d)",
+        "a between size(b) and size(a)",
+    ] {
+        assert_eq!(
+            error(expr, "{}"),
+            "KeyConditionExpressions cannot contain nested operations",
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn one_attribute_name_per_condition() {
+    for expr in [
+        "b > a.b",
+        "b between c[1] and d",
+        "a between b and size(a)",
+        "begins_with(a, b)",
+    ] {
+        assert_eq!(
+            error(expr, "{}"),
+            "Invalid condition in KeyConditionExpression: Multiple attribute names used in one condition",
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn nested_attributes_are_refused() {
+    for expr in ["b.d > a AND c.d > e.f", "a.d > c", "b[0] > a"] {
+        assert_eq!(
+            error(expr, "{}"),
+            "KeyConditionExpressions cannot have conditions on nested attributes",
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn some_key_attribute_is_needed() {
+    let values = r#"{":a":{"N":"1"},":b":{"N":"1"}}"#;
+    for expr in [":b > :a AND a < :b", ":a > b AND :a < :b"] {
+        assert_eq!(
+            error(expr, values),
+            "Invalid condition in KeyConditionExpression: No key attribute specified",
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn one_condition_per_key() {
+    let values = r#"{":a":{"N":"1"}}"#;
+    for expr in [
+        "b > :a AND b < :a and c = :a and d = :a",
+        "(a > :a and b > :a) and (b > :a and c > :a)",
+    ] {
+        assert_eq!(
+            error(expr, values),
+            "KeyConditionExpressions must only contain one condition per key",
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn one_or_two_conditions() {
+    let values = r#"{":a":{"S":"a"}}"#;
+    for expr in [
+        ":a = a and b = :a and :a = c",
+        "(a > :a and b > :a) and (c > :a and d > :a) and (e > :a and f > :a)",
+    ] {
+        assert_eq!(
+            error(expr, values),
+            "Conditions can be of length 1 or 2 only",
+            "{expr}"
+        );
+    }
+}
+
+#[test]
+fn condition_values_are_checked_as_legacy_conditions() {
+    assert_eq!(
+        error("a < :v", r#"{":v":{"BOOL":true}}"#),
+        "One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL AttributeValue type"
+    );
+    assert_eq!(
+        error("a = :v", r#"{":v":{"M":{}}}"#),
+        "One or more parameter values were invalid: ComparisonOperator EQ is not valid for M AttributeValue type"
+    );
+}
+
+#[test]
+fn between_bounds_are_checked_with_the_expression_prefix() {
+    assert_eq!(
+        error("a between :b and :a", r#"{":a":{"S":"a"},":b":{"N":"1"}}"#),
+        "Invalid KeyConditionExpression: The BETWEEN operator requires same data type for lower and upper bounds; lower bound operand: AttributeValue: {N:1}, upper bound operand: AttributeValue: {S:a}"
+    );
+    assert_eq!(
+        error("a between :b and :a", r#"{":a":{"S":"a"},":b":{"S":"b"}}"#),
+        "Invalid KeyConditionExpression: The BETWEEN operator requires upper bound to be greater than or equal to lower bound; lower bound operand: AttributeValue: {S:b}, upper bound operand: AttributeValue: {S:a}"
+    );
+}
+
+#[test]
+fn syntax_and_operand_errors_carry_the_prefix() {
+    assert!(error("a > 4", "{}").starts_with("Invalid KeyConditionExpression: Syntax error; "));
+    assert!(error("attribute_type(a, b)", "{}").starts_with(
+        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: attribute_type, operand type:"
+    ));
+}
+
+#[test]
+fn schema_resolution_errors() {
+    let hash_table = schema(("pk", ScalarType::S), None);
+    let v = r#"{":p":{"S":"p"},":a":{"N":"1"}}"#;
+    assert_eq!(
+        resolve("wrong = :p", r#"{":p":{"S":"p"}}"#, &range_table()).unwrap_err(),
+        "Query condition missed key schema element: pk"
+    );
+    assert_eq!(
+        resolve("pk = :p AND wrong = :a", v, &range_table()).unwrap_err(),
+        "Query condition missed key schema element: sk"
+    );
+    assert_eq!(
+        resolve("wrong = :p AND sk = :a", v, &range_table()).unwrap_err(),
+        "Query condition missed key schema element: pk"
+    );
+    assert_eq!(
+        resolve("pk = :p AND sk = :a", v, &hash_table).unwrap_err(),
+        "Query key condition not supported"
+    );
+    assert_eq!(
+        resolve("pk < :p", r#"{":p":{"S":"p"}}"#, &range_table()).unwrap_err(),
+        "Query key condition not supported"
+    );
+    assert_eq!(
+        resolve("begins_with(pk, :p)", r#"{":p":{"S":"p"}}"#, &hash_table).unwrap_err(),
+        "Query key condition not supported"
+    );
+    assert_eq!(
+        resolve("pk = :a", r#"{":a":{"N":"1"}}"#, &range_table()).unwrap_err(),
+        "One or more parameter values were invalid: Condition parameter type does not match schema type"
+    );
+    assert_eq!(
+        resolve("pk = :p AND sk = :p", r#"{":p":{"S":"p"}}"#, &range_table()).unwrap_err(),
+        "One or more parameter values were invalid: Condition parameter type does not match schema type"
+    );
+}
+
+#[test]
+fn legacy_key_conditions_resolve_the_same_way() {
+    let conditions: BTreeMap<String, LegacyCondition> = serde_json::from_str(
+        r#"{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"p"}]},"sk":{"ComparisonOperator":"BETWEEN","AttributeValueList":[{"N":"1"},{"N":"2"}]}}"#,
+    )
+    .unwrap();
+    let mut inputs = ExpressionInputs::new(Operation::Query);
+    inputs.key_conditions = Some(&conditions);
+    let key = parse_request(&inputs).unwrap().key_condition.unwrap();
+    let r = key.resolve(&range_table()).unwrap();
+    assert_eq!(r.hash, av(r#"{"S":"p"}"#));
+    assert_eq!(
+        r.range,
+        Some(RangeCondition::Between(
+            av(r#"{"N":"1"}"#),
+            av(r#"{"N":"2"}"#)
+        ))
+    );
+}
+
+#[test]
+fn legacy_key_conditions_refuse_unindexable_operators() {
+    let hash_table = schema(("a", ScalarType::S), None);
+    for op in ["NULL", "NOT_NULL", "CONTAINS", "NOT_CONTAINS", "IN", "NE"] {
+        let list = if op.contains("NULL") {
+            ""
+        } else {
+            r#","AttributeValueList":[{"S":"a"}]"#
+        };
+        let json = format!(r#"{{"a":{{"ComparisonOperator":"{op}"{list}}}}}"#);
+        let conditions: BTreeMap<String, LegacyCondition> = serde_json::from_str(&json).unwrap();
+        let mut inputs = ExpressionInputs::new(Operation::Query);
+        inputs.key_conditions = Some(&conditions);
+        let key = parse_request(&inputs).unwrap().key_condition.unwrap();
+        assert_eq!(
+            key.resolve(&hash_table).unwrap_err().message().unwrap(),
+            "Attempted conditional constraint is not an indexable operation",
+            "{op}"
+        );
+    }
+    for op in ["LE", "LT", "GE", "GT", "BEGINS_WITH"] {
+        let json = format!(
+            r#"{{"a":{{"ComparisonOperator":"{op}","AttributeValueList":[{{"S":"a"}}]}}}}"#
+        );
+        let conditions: BTreeMap<String, LegacyCondition> = serde_json::from_str(&json).unwrap();
+        let mut inputs = ExpressionInputs::new(Operation::Query);
+        inputs.key_conditions = Some(&conditions);
+        let key = parse_request(&inputs).unwrap().key_condition.unwrap();
+        assert_eq!(
+            key.resolve(&hash_table).unwrap_err().message().unwrap(),
+            "Query key condition not supported",
+            "{op}"
+        );
+    }
+}

@@ -1,0 +1,528 @@
+//! Tests of the request bundle: parameter mixing, placeholder maps, per-parameter prefixes, unused placeholders,
+//! and robustness against random input.
+
+use std::collections::BTreeMap;
+
+use eddy_model::{AttributeMap, KeyAttribute, KeySchema, ScalarType};
+
+use super::{
+    ExpressionInputs, Operation, check_scalar_key_paths, invalid_expression_value_message,
+    parse_request,
+};
+use crate::legacy::{AttributeValueUpdate, ExpectedAttributeValue, LegacyCondition};
+
+fn av_map(json: &str) -> AttributeMap {
+    serde_json::from_str(json).unwrap()
+}
+
+fn names_of(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn message(inputs: &ExpressionInputs<'_>) -> String {
+    parse_request(inputs)
+        .unwrap_err()
+        .message()
+        .unwrap_or_default()
+}
+
+#[test]
+fn mixing_expression_and_legacy_parameters() {
+    let expected: BTreeMap<String, ExpectedAttributeValue> = BTreeMap::new();
+    let mut inputs = ExpressionInputs::new(Operation::PutItem);
+    inputs.expected = Some(&expected);
+    inputs.condition_expression = Some("attribute_exists(a)");
+    assert_eq!(
+        message(&inputs),
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}"
+    );
+}
+
+#[test]
+fn mixing_lists_every_parameter_in_dynamodb_order() {
+    let filter: BTreeMap<String, LegacyCondition> = BTreeMap::new();
+    let names = vec!["a".to_string()];
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.scan_filter = Some(&filter);
+    inputs.attributes_to_get = Some(&names);
+    inputs.conditional_operator = Some("OR");
+    inputs.filter_expression = Some("");
+    inputs.projection_expression = Some("");
+    assert_eq!(
+        message(&inputs),
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet, ScanFilter, ConditionalOperator} Expression parameters: {ProjectionExpression, FilterExpression}"
+    );
+}
+
+#[test]
+fn query_key_conditions_may_accompany_other_expressions() {
+    let key: BTreeMap<String, LegacyCondition> = serde_json::from_str(
+        r#"{"pk":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"p"}]}}"#,
+    )
+    .unwrap();
+    let values = av_map(r#"{":v":{"N":"1"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::Query);
+    inputs.key_conditions = Some(&key);
+    inputs.filter_expression = Some("n = :v");
+    inputs.values = Some(&values);
+    let parsed = parse_request(&inputs).unwrap();
+    assert!(parsed.key_condition.is_some() && parsed.filter.is_some());
+    inputs.key_condition_expression = Some("pk = :v");
+    assert_eq!(
+        message(&inputs),
+        "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {KeyConditions} Expression parameters: {FilterExpression, KeyConditionExpression}"
+    );
+}
+
+#[test]
+fn placeholder_maps_need_expressions() {
+    let names = names_of(&[("#a", "a")]);
+    let values = av_map(r#"{":v":{"N":"1"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::GetItem);
+    inputs.names = Some(&names);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeNames can only be specified when using expressions"
+    );
+
+    let mut inputs = ExpressionInputs::new(Operation::Query);
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeValues can only be specified when using expressions: FilterExpression and KeyConditionExpression are null"
+    );
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"
+    );
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"
+    );
+    let mut inputs = ExpressionInputs::new(Operation::DeleteItem);
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeValues can only be specified when using expressions: ConditionExpression is null"
+    );
+    // A projection alone does not use values.
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.values = Some(&values);
+    inputs.projection_expression = Some("a");
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"
+    );
+}
+
+#[test]
+fn placeholder_maps_must_not_be_empty() {
+    let names = BTreeMap::new();
+    let values = AttributeMap::new();
+    let mut inputs = ExpressionInputs::new(Operation::GetItem);
+    inputs.projection_expression = Some("");
+    inputs.names = Some(&names);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeNames must not be empty"
+    );
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.filter_expression = Some("");
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeValues must not be empty"
+    );
+}
+
+#[test]
+fn placeholder_keys_must_be_well_formed() {
+    let names = names_of(&[("a", "a")]);
+    let values = av_map(r#"{"b":{"S":"a"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.filter_expression = Some("");
+    inputs.names = Some(&names);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeNames contains invalid key: Syntax error; key: \"a\""
+    );
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.filter_expression = Some("");
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeValues contains invalid key: Syntax error; key: \"b\""
+    );
+}
+
+#[test]
+fn empty_expressions_are_reported_per_parameter() {
+    let values = av_map(r#"{":0":{"S":"b"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.filter_expression = Some("");
+    inputs.projection_expression = Some("");
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "Invalid FilterExpression: The expression can not be empty;"
+    );
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.filter_expression = Some("a > b");
+    inputs.projection_expression = Some("");
+    assert_eq!(
+        message(&inputs),
+        "Invalid ProjectionExpression: The expression can not be empty;"
+    );
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.update_expression = Some("");
+    inputs.condition_expression = Some("");
+    assert_eq!(
+        message(&inputs),
+        "Invalid UpdateExpression: The expression can not be empty;"
+    );
+    inputs.update_expression = Some("REMOVE a");
+    assert_eq!(
+        message(&inputs),
+        "Invalid ConditionExpression: The expression can not be empty;"
+    );
+}
+
+#[test]
+fn undefined_placeholders_carry_the_parameter_prefix() {
+    let mut inputs = ExpressionInputs::new(Operation::PutItem);
+    inputs.condition_expression = Some("#x = :y");
+    assert_eq!(
+        message(&inputs),
+        "Invalid ConditionExpression: An expression attribute name used in the document path is not defined; attribute name: #x"
+    );
+    let names = names_of(&[("#x", "x")]);
+    inputs.names = Some(&names);
+    assert_eq!(
+        message(&inputs),
+        "Invalid ConditionExpression: An expression attribute value used in expression is not defined; attribute value: :y"
+    );
+}
+
+#[test]
+fn unused_placeholders_across_all_expressions() {
+    let names = names_of(&[("#a", "a"), ("#b", "b")]);
+    let values = av_map(r#"{":a":{"S":"a"},":b":{"S":"a"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.update_expression = Some("remove a set b = list_append(b, if_not_exists(a, :a))");
+    inputs.condition_expression = Some("a = :b");
+    inputs.names = Some(&names);
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "Value provided in ExpressionAttributeNames unused in expressions: keys: {#a, #b}"
+    );
+
+    let values = av_map(r#"{":a":{"S":"a"},":b":{"S":"a"},":c":{"S":"a"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.update_expression = Some("remove a");
+    inputs.condition_expression = Some("a = :b");
+    inputs.values = Some(&values);
+    assert_eq!(
+        message(&inputs),
+        "Value provided in ExpressionAttributeValues unused in expressions: keys: {:a, :c}"
+    );
+}
+
+#[test]
+fn placeholders_shared_between_expressions_count_as_used() {
+    let names = names_of(&[("#s", "status")]);
+    let values = av_map(r#"{":v":{"S":"x"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.update_expression = Some("SET #s = :v");
+    inputs.condition_expression = Some("#s <> :v");
+    inputs.names = Some(&names);
+    inputs.values = Some(&values);
+    let parsed = parse_request(&inputs).unwrap();
+    assert!(parsed.update.is_some() && parsed.condition.is_some());
+}
+
+#[test]
+fn projection_names_count_as_used() {
+    let names = names_of(&[("#n", "name")]);
+    let mut inputs = ExpressionInputs::new(Operation::GetItem);
+    inputs.projection_expression = Some("#n, a.b[1]");
+    inputs.names = Some(&names);
+    let parsed = parse_request(&inputs).unwrap();
+    assert_eq!(
+        parsed
+            .projection
+            .unwrap()
+            .top_level_names()
+            .into_iter()
+            .collect::<Vec<_>>(),
+        vec!["a", "name"]
+    );
+}
+
+#[test]
+fn query_needs_a_key_condition() {
+    let inputs = ExpressionInputs::new(Operation::Query);
+    assert_eq!(
+        message(&inputs),
+        "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
+    );
+}
+
+#[test]
+fn a_full_query_parses_every_part() {
+    let names = names_of(&[("#s", "status")]);
+    let values = av_map(r#"{":p":{"S":"p"},":lo":{"N":"1"},":hi":{"N":"9"},":x":{"S":"open"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::Query);
+    inputs.key_condition_expression = Some("pk = :p AND sk BETWEEN :lo AND :hi");
+    inputs.filter_expression = Some("#s = :x");
+    inputs.projection_expression = Some("pk, sk, #s");
+    inputs.names = Some(&names);
+    inputs.values = Some(&values);
+    let parsed = parse_request(&inputs).unwrap();
+    assert_eq!(
+        parsed.key_condition.unwrap().attribute_names(),
+        vec!["pk", "sk"]
+    );
+    assert!(
+        parsed
+            .filter
+            .unwrap()
+            .evaluate(Some(&av_map(r#"{"status":{"S":"open"}}"#)))
+    );
+    assert_eq!(parsed.projection.unwrap().paths().len(), 3);
+}
+
+#[test]
+fn legacy_forms_convert_when_alone() {
+    let expected: BTreeMap<String, ExpectedAttributeValue> =
+        serde_json::from_str(r#"{"a":{"Exists":false}}"#).unwrap();
+    let updates: BTreeMap<String, AttributeValueUpdate> =
+        serde_json::from_str(r#"{"b":{"Value":{"N":"1"}}}"#).unwrap();
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.expected = Some(&expected);
+    inputs.attribute_updates = Some(&updates);
+    let parsed = parse_request(&inputs).unwrap();
+    assert!(parsed.condition.unwrap().evaluate(None));
+    let item = parsed
+        .update
+        .unwrap()
+        .apply(&av_map(r#"{"k":{"S":"k"}}"#))
+        .unwrap();
+    assert_eq!(
+        serde_json::to_string(&item).unwrap(),
+        r#"{"b":{"N":"1"},"k":{"S":"k"}}"#
+    );
+}
+
+#[test]
+fn expressions_an_operation_lacks_are_ignored() {
+    let mut inputs = ExpressionInputs::new(Operation::TransactConditionCheck);
+    inputs.condition_expression = Some("attribute_exists(a)");
+    inputs.update_expression = Some("this is not parsed");
+    let parsed = parse_request(&inputs).unwrap();
+    assert!(parsed.condition.is_some() && parsed.update.is_none());
+}
+
+#[test]
+fn key_attributes_must_not_be_reached_into() {
+    let key = |name: &str| KeyAttribute {
+        name: name.into(),
+        scalar: ScalarType::S,
+    };
+    let table = KeySchema {
+        hash: key("a"),
+        range: Some(key("b")),
+    };
+    let index = KeySchema {
+        hash: key("c"),
+        range: Some(key("d")),
+    };
+    let values = av_map(r#"{":v":{"N":"1"}}"#);
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.filter_expression = Some("attribute_exists(a.b.c) AND x = :v");
+    inputs.values = Some(&values);
+    let heads = parse_request(&inputs)
+        .unwrap()
+        .filter
+        .unwrap()
+        .nested_path_heads();
+    assert_eq!(
+        check_scalar_key_paths(&heads, &table, &[&index])
+            .unwrap_err()
+            .message()
+            .unwrap(),
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: a"
+    );
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.update_expression = Some("SET e = list_append(x, y), f = d[1]");
+    let heads = parse_request(&inputs)
+        .unwrap()
+        .update
+        .unwrap()
+        .nested_path_heads();
+    assert_eq!(
+        check_scalar_key_paths(&heads, &table, &[&index])
+            .unwrap_err()
+            .message()
+            .unwrap(),
+        "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: IndexKey: d"
+    );
+    assert!(check_scalar_key_paths(&heads, &table, &[]).is_ok());
+}
+
+#[test]
+fn invalid_expression_values_name_their_placeholder() {
+    assert_eq!(
+        invalid_expression_value_message(
+            "Supplied AttributeValue is empty, must contain exactly one of the supported datatypes",
+            ":b"
+        ),
+        "ExpressionAttributeValues contains invalid value: Supplied AttributeValue is empty, must contain exactly one of the supported datatypes for key :b"
+    );
+}
+
+// ---------------------------------------------------------------- robustness
+
+/// A small deterministic generator (xorshift) so the garbage is reproducible.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn pick<'a>(&mut self, items: &[&'a str]) -> &'a str {
+        items[(self.next() % items.len() as u64) as usize]
+    }
+}
+
+const PIECES: &[&str] = &[
+    "a",
+    "b",
+    ".",
+    "[",
+    "]",
+    "0",
+    "12",
+    "(",
+    ")",
+    ",",
+    "=",
+    "<>",
+    "<",
+    "<=",
+    ">",
+    ">=",
+    "+",
+    "-",
+    " ",
+    "#n",
+    "#m",
+    ":v",
+    ":w",
+    "AND",
+    "OR",
+    "NOT",
+    "BETWEEN",
+    "IN",
+    "SET",
+    "REMOVE",
+    "ADD",
+    "DELETE",
+    "size",
+    "contains",
+    "begins_with",
+    "attribute_exists",
+    "attribute_not_exists",
+    "attribute_type",
+    "if_not_exists",
+    "list_append",
+    "_",
+    "!",
+    "ü",
+    "\"",
+    "views",
+    "\n",
+    "99999999999999999999999",
+    "((",
+    "))",
+];
+
+fn random_expression(rng: &mut Rng) -> String {
+    let len = 1 + (rng.next() % 24) as usize;
+    (0..len)
+        .map(|_| rng.pick(PIECES))
+        .collect::<Vec<_>>()
+        .join(if rng.next().is_multiple_of(2) {
+            " "
+        } else {
+            ""
+        })
+}
+
+#[test]
+fn random_garbage_never_panics() {
+    let names = names_of(&[("#n", "n"), ("#m", "m.x")]);
+    let values = av_map(r#"{":v":{"N":"1"},":w":{"L":[{"S":"x"}]}}"#);
+    let item =
+        av_map(r#"{"a":{"L":[{"N":"1"},{"M":{"b":{"S":"x"}}}]},"b":{"N":"2"},"n":{"SS":["v"]}}"#);
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    for _ in 0..4000 {
+        let text = random_expression(&mut rng);
+        for op in [
+            Operation::Scan,
+            Operation::UpdateItem,
+            Operation::Query,
+            Operation::GetItem,
+        ] {
+            let mut inputs = ExpressionInputs::new(op);
+            match op {
+                Operation::Scan => inputs.filter_expression = Some(&text),
+                Operation::UpdateItem => inputs.update_expression = Some(&text),
+                Operation::Query => inputs.key_condition_expression = Some(&text),
+                _ => inputs.projection_expression = Some(&text),
+            }
+            inputs.names = Some(&names);
+            inputs.values = Some(&values);
+            let Ok(parsed) = parse_request(&inputs) else {
+                continue;
+            };
+            if let Some(filter) = parsed.filter {
+                filter.evaluate(Some(&item));
+            }
+            if let Some(update) = parsed.update {
+                let _ = update.apply(&item);
+            }
+            if let Some(projection) = parsed.projection {
+                projection.apply(&item);
+            }
+        }
+    }
+}
+
+#[test]
+fn random_bytes_never_panic() {
+    let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    for _ in 0..2000 {
+        let len = (rng.next() % 64) as usize;
+        let bytes: Vec<u8> = (0..len).map(|_| (rng.next() % 256) as u8).collect();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        for op in [Operation::Scan, Operation::UpdateItem, Operation::GetItem] {
+            let mut inputs = ExpressionInputs::new(op);
+            inputs.filter_expression = Some(&text);
+            inputs.update_expression = Some(&text);
+            inputs.projection_expression = Some(&text);
+            let _ = parse_request(&inputs);
+        }
+    }
+}
