@@ -468,15 +468,7 @@ impl Store {
     ) -> Result<WriteOutput, DynamoError> {
         let table = self.table(scope, &req.table)?;
         validate_key(&table, &req.key)?;
-        if let Some(update) = &req.update {
-            for name in update.touched_top_level_names() {
-                if table.def.key.is_key_attribute(&name) {
-                    return Err(DynamoError::validation(format!(
-                        "One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key"
-                    )));
-                }
-            }
-        }
+        check_update_paths(&table, req.update.as_ref(), req.condition.as_ref())?;
         let key = layout::item_key(table.def.id, &table.def.key, &req.key);
         let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
         self.inner
@@ -497,13 +489,13 @@ impl Store {
                     Some(&new),
                     Origin::User,
                 );
-                let touched = req
-                    .update
-                    .as_ref()
-                    .map(|u| u.touched_top_level_names())
-                    .unwrap_or_default();
                 Ok(WriteOutput {
-                    attributes: update_return_values(req.return_values, old, new, &touched),
+                    attributes: update_return_values(
+                        req.return_values,
+                        old,
+                        new,
+                        req.update.as_ref(),
+                    ),
                     consumed: units.into_capacity(&table.def.name, req.capacity),
                 })
             })
@@ -550,11 +542,35 @@ pub(crate) fn apply_update(
     Ok(new)
 }
 
-fn project_names(item: &AttributeMap, names: &[String]) -> Option<AttributeMap> {
-    let out: AttributeMap = names
-        .iter()
-        .filter_map(|n| item.get(n).map(|v| (n.clone(), v.clone())))
-        .collect();
+/// Refuses updates of key attributes and document paths into key attributes (of the table or an index).
+pub(crate) fn check_update_paths(
+    table: &Table,
+    update: Option<&Update>,
+    condition: Option<&Condition>,
+) -> Result<(), DynamoError> {
+    let index_keys: Vec<&KeySchema> = table.def.indexes().map(|i| &i.key).collect();
+    if let Some(update) = update {
+        update.check_key_attributes(&table.def.key)?;
+        eddy_expr::check_scalar_key_paths(
+            &update.nested_path_heads(),
+            &table.def.key,
+            &index_keys,
+        )?;
+    }
+    if let Some(condition) = condition {
+        eddy_expr::check_scalar_key_paths(
+            &condition.nested_path_heads(),
+            &table.def.key,
+            &index_keys,
+        )?;
+    }
+    Ok(())
+}
+
+/// `UPDATED_OLD` / `UPDATED_NEW` return the updated paths only, nested as in the item.
+fn project_updated(item: &AttributeMap, update: Option<&Update>) -> Option<AttributeMap> {
+    let update = update?;
+    let out = eddy_expr::Projection::from_paths(update.target_paths()).apply(item);
     (!out.is_empty()).then_some(out)
 }
 
@@ -562,13 +578,13 @@ fn update_return_values(
     rv: ReturnValues,
     old: Option<AttributeMap>,
     new: AttributeMap,
-    touched: &[String],
+    update: Option<&Update>,
 ) -> Option<AttributeMap> {
     match rv {
         ReturnValues::None => None,
         ReturnValues::AllOld => old,
         ReturnValues::AllNew => Some(new),
-        ReturnValues::UpdatedOld => old.as_ref().and_then(|o| project_names(o, touched)),
-        ReturnValues::UpdatedNew => project_names(&new, touched),
+        ReturnValues::UpdatedOld => old.as_ref().and_then(|o| project_updated(o, update)),
+        ReturnValues::UpdatedNew => project_updated(&new, update),
     }
 }

@@ -12,7 +12,8 @@ use crate::Store;
 use crate::backend::{Mutation, Space};
 use crate::capacity::{Capacity, CapacityMode, read_units};
 use crate::items::{
-    Origin, apply_update, live_table, read_item, stage_change, validate_item, validate_key,
+    Origin, apply_update, check_update_paths, live_table, read_item, stage_change, validate_item,
+    validate_key,
 };
 use crate::layout;
 
@@ -139,19 +140,11 @@ impl Store {
                     key.clone()
                 }
             };
-            if let TransactWriteAction::Update {
-                update: Some(update),
-                ..
-            } = &action
-            {
-                for name in update.touched_top_level_names() {
-                    if table.def.key.is_key_attribute(&name) {
-                        return Err(DynamoError::validation(format!(
-                            "One or more parameter values were invalid: Cannot update attribute {name}. This attribute is part of the key"
-                        )));
-                    }
-                }
-            }
+            let update = match &action {
+                TransactWriteAction::Update { update, .. } => update.as_ref(),
+                _ => None,
+            };
+            check_update_paths(&table, update, action.condition())?;
             let key = layout::item_key(table.def.id, &table.def.key, &key_item);
             if !seen.insert(key.clone()) {
                 return Err(DynamoError::validation(

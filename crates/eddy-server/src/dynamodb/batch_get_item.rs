@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use axum::body::Body;
 use axum::http::Response;
+use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{BatchGetRequest, BatchGetTable, Store};
 use serde::{Deserialize, Serialize};
@@ -49,7 +50,7 @@ pub async fn handle(
     let mut echo = BTreeMap::new();
     for (name, request) in req.request_items {
         let name = table_name(&ctx.scope, &name, "requestItems")?;
-        let parsed = request.expressions.parse()?;
+        let parsed = request.expressions.parse(Operation::BatchGetItem)?;
         echo.insert(
             name.clone(),
             (

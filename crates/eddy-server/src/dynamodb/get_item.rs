@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::Response;
+use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{GetItem, Store};
 use serde::{Deserialize, Serialize};
@@ -38,7 +39,7 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = awsjson::decode(body)?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    let parsed = req.expressions.parse()?;
+    let parsed = req.expressions.parse(Operation::GetItem)?;
     let (item, capacity) = store.get_item(
         &ctx.scope,
         GetItem {

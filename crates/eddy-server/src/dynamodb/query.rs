@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::Response;
+use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{QueryInput, Select, Store};
 use serde::{Deserialize, Serialize};
@@ -58,7 +59,7 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = awsjson::decode(body)?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    let parsed = req.expressions.parse()?;
+    let parsed = req.expressions.parse(Operation::Query)?;
     let Some(key_condition) = parsed.key_condition else {
         return Err(DynamoError::validation(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",

@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::Response;
+use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{ScanInput, Select, Store};
 use serde::Deserialize;
@@ -52,7 +53,7 @@ pub async fn handle(
     let req: Request = awsjson::decode(body)?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
     let segment = segment(&req)?;
-    let parsed = req.expressions.parse()?;
+    let parsed = req.expressions.parse(Operation::Scan)?;
     let out = store.scan(
         &ctx.scope,
         ScanInput {

@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::Response;
+use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{Store, TransactGetItem};
 use serde::{Deserialize, Serialize};
@@ -50,7 +51,7 @@ pub async fn handle(
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let mut gets = Vec::with_capacity(req.transact_items.len());
     for item in req.transact_items {
-        let parsed = item.get.expressions.parse()?;
+        let parsed = item.get.expressions.parse(Operation::TransactGet)?;
         gets.push(TransactGetItem {
             table: table_name(&ctx.scope, &item.get.table_name, "tableName")?,
             key: item.get.key,

@@ -2,6 +2,7 @@
 
 use axum::body::Body;
 use axum::http::Response;
+use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{Store, TransactWriteAction, TransactWriteInput};
 use serde::{Deserialize, Serialize};
@@ -76,7 +77,7 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
         ))
     };
     if let Some(a) = item.condition_check {
-        let parsed = a.expressions.parse()?;
+        let parsed = a.expressions.parse(Operation::TransactConditionCheck)?;
         let condition = parsed
             .condition
             .ok_or_else(|| missing("conditionCheck.conditionExpression"))?;
@@ -90,7 +91,7 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
         });
     }
     if let Some(a) = item.put {
-        let parsed = a.expressions.parse()?;
+        let parsed = a.expressions.parse(Operation::TransactPut)?;
         return Ok(TransactWriteAction::Put {
             table: table_name(&ctx.scope, &a.table_name, "tableName")?,
             item: a.item.ok_or_else(|| missing("put.item"))?,
@@ -101,7 +102,7 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
         });
     }
     if let Some(a) = item.delete {
-        let parsed = a.expressions.parse()?;
+        let parsed = a.expressions.parse(Operation::TransactDelete)?;
         return Ok(TransactWriteAction::Delete {
             table: table_name(&ctx.scope, &a.table_name, "tableName")?,
             key: a.key.ok_or_else(|| missing("delete.key"))?,
@@ -112,7 +113,7 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
         });
     }
     let a = item.update.ok_or_else(|| missing("update"))?;
-    let parsed = a.expressions.parse()?;
+    let parsed = a.expressions.parse(Operation::TransactUpdate)?;
     Ok(TransactWriteAction::Update {
         table: table_name(&ctx.scope, &a.table_name, "tableName")?,
         key: a.key.ok_or_else(|| missing("update.key"))?,

@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use eddy_expr::{
-    AttributeValueUpdate, ExpectedAttributeValue, ExpressionInputs, LegacyCondition,
+    AttributeValueUpdate, ExpectedAttributeValue, ExpressionInputs, LegacyCondition, Operation,
     ParsedExpressions,
 };
 use eddy_model::{AttributeMap, DynamoError, Scope};
@@ -83,6 +83,7 @@ pub struct ExpressionMembers {
     pub projection_expression: Option<String>,
     pub update_expression: Option<String>,
     pub expression_attribute_names: Option<BTreeMap<String, String>>,
+    #[serde(default, deserialize_with = "expression_values")]
     pub expression_attribute_values: Option<AttributeMap>,
     pub expected: Option<BTreeMap<String, ExpectedAttributeValue>>,
     pub conditional_operator: Option<String>,
@@ -93,9 +94,44 @@ pub struct ExpressionMembers {
     pub attribute_updates: Option<BTreeMap<String, AttributeValueUpdate>>,
 }
 
+/// `ExpressionAttributeValues`, with an invalid value reported as DynamoDB reports it: naming the placeholder.
+fn expression_values<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<AttributeMap>, D::Error> {
+    use serde::de::Error;
+    let raw: Option<BTreeMap<String, Value>> = Option::deserialize(deserializer)?;
+    let Some(raw) = raw else { return Ok(None) };
+    let mut out = AttributeMap::new();
+    for (key, value) in raw {
+        match serde_json::from_value::<eddy_model::AttributeValue>(value) {
+            Ok(v) => {
+                out.insert(key, v);
+            }
+            Err(e) => {
+                let text = e.to_string();
+                let (is_validation, message) = eddy_model::value::split_deserialize_error(&text);
+                if !is_validation {
+                    return Err(D::Error::custom(message));
+                }
+                let message = message
+                    .rsplit_once(" at line ")
+                    .map(|(m, _)| m)
+                    .unwrap_or(message);
+                return Err(D::Error::custom(format!(
+                    "{}{}",
+                    eddy_model::value::VALIDATION_TAG,
+                    eddy_expr::invalid_expression_value_message(message, &key)
+                )));
+            }
+        }
+    }
+    Ok(Some(out))
+}
+
 impl ExpressionMembers {
-    pub fn parse(&self) -> Result<ParsedExpressions, DynamoError> {
+    pub fn parse(&self, operation: Operation) -> Result<ParsedExpressions, DynamoError> {
         eddy_expr::parse_request(&ExpressionInputs {
+            operation,
             condition_expression: self.condition_expression.as_deref(),
             filter_expression: self.filter_expression.as_deref(),
             key_condition_expression: self.key_condition_expression.as_deref(),
