@@ -131,11 +131,11 @@ impl Number {
         let bytes = text.as_bytes();
         let mut pos = 0;
         let mut negative = false;
-        if let Some(&sign) = bytes.first() {
-            if sign == b'-' || sign == b'+' {
-                negative = sign == b'-';
-                pos = 1;
-            }
+        if let Some(&sign) = bytes.first()
+            && (sign == b'-' || sign == b'+')
+        {
+            negative = sign == b'-';
+            pos = 1;
         }
         let mut digits: Vec<u8> = Vec::with_capacity(bytes.len());
         let mut int_digits: i64 = 0;
@@ -164,11 +164,11 @@ impl Number {
             // Exponent part.
             pos += 1;
             let mut exp_negative = false;
-            if let Some(&sign) = bytes.get(pos) {
-                if sign == b'-' || sign == b'+' {
-                    exp_negative = sign == b'-';
-                    pos += 1;
-                }
+            if let Some(&sign) = bytes.get(pos)
+                && (sign == b'-' || sign == b'+')
+            {
+                exp_negative = sign == b'-';
+                pos += 1;
             }
             if pos >= bytes.len() {
                 return None;

@@ -247,7 +247,7 @@ impl<'de> Deserialize<'de> for Blob {
 
 /// Decodes a base64 blob; the error is DynamoDB's SerializationException message.
 pub fn decode_blob(text: &str) -> Result<Vec<u8>, String> {
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return Err(format!(
             "'{text}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: {}",
             text.len()
@@ -346,10 +346,10 @@ impl WireAttributeValue {
             Some(text) => Some(Number::parse(text).map_err(ValueError::Number)?),
             None => None,
         };
-        if let Some(v) = &self.ss {
-            if v.is_empty() {
-                return Err(ValueError::EmptySet(ValueType::Ss));
-            }
+        if let Some(v) = &self.ss
+            && v.is_empty()
+        {
+            return Err(ValueError::EmptySet(ValueType::Ss));
         }
         let numbers = match &self.ns {
             Some(v) if v.is_empty() => return Err(ValueError::EmptySet(ValueType::Ns)),
@@ -361,27 +361,27 @@ impl WireAttributeValue {
             ),
             None => None,
         };
-        if let Some(v) = &self.bs {
-            if v.is_empty() {
-                return Err(ValueError::EmptySet(ValueType::Bs));
-            }
+        if let Some(v) = &self.bs
+            && v.is_empty()
+        {
+            return Err(ValueError::EmptySet(ValueType::Bs));
         }
-        if let Some(v) = &self.ss {
-            if has_duplicates(v.iter()) {
-                return Err(ValueError::DuplicateStrings(v.clone()));
-            }
+        if let Some(v) = &self.ss
+            && has_duplicates(v.iter())
+        {
+            return Err(ValueError::DuplicateStrings(v.clone()));
         }
-        if let Some(v) = &numbers {
-            if has_duplicates(v.iter()) {
-                return Err(ValueError::DuplicateNumbers);
-            }
+        if let Some(v) = &numbers
+            && has_duplicates(v.iter())
+        {
+            return Err(ValueError::DuplicateNumbers);
         }
-        if let Some(v) = &self.bs {
-            if has_duplicates(v.iter().map(|b| &b.0)) {
-                return Err(ValueError::DuplicateBinaries(
-                    v.iter().map(|b| encode_base64(&b.0)).collect(),
-                ));
-            }
+        if let Some(v) = &self.bs
+            && has_duplicates(v.iter().map(|b| &b.0))
+        {
+            return Err(ValueError::DuplicateBinaries(
+                v.iter().map(|b| encode_base64(&b.0)).collect(),
+            ));
         }
         if count > 1 {
             return Err(ValueError::MoreThanOneType);

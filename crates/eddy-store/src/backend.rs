@@ -82,6 +82,8 @@ pub trait Backend: Send + Sync + 'static {
     }
 }
 
+type SpaceWriteGuard<'a> = parking_lot::RwLockWriteGuard<'a, BTreeMap<Vec<u8>, Vec<u8>>>;
+
 /// In-memory backend: one `BTreeMap` per keyspace behind a lock. Nothing survives the process.
 #[derive(Default)]
 pub struct MemoryBackend {
@@ -149,10 +151,9 @@ impl Backend for MemoryBackend {
                 Mutation::Put(s, ..) | Mutation::Delete(s, ..) => touched[s.index()] = true,
             }
         }
-        let mut guards: Vec<Option<parking_lot::RwLockWriteGuard<'_, BTreeMap<Vec<u8>, Vec<u8>>>>> =
-            (0..4)
-                .map(|i| touched[i].then(|| self.spaces[i].write()))
-                .collect();
+        let mut guards: Vec<Option<SpaceWriteGuard<'_>>> = (0..4)
+            .map(|i| touched[i].then(|| self.spaces[i].write()))
+            .collect();
         for m in batch {
             match m {
                 Mutation::Put(s, k, v) => {

@@ -109,21 +109,20 @@ fn key_value_size(v: &AttributeValue) -> usize {
 }
 
 fn check_key_sizes(schema: &KeySchema, item: &AttributeMap) -> Result<(), DynamoError> {
-    if let Some(v) = item.get(&schema.hash.name) {
-        if key_value_size(v) > MAX_HASH_KEY_SIZE {
-            return Err(DynamoError::validation(
-                "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
-            ));
-        }
+    if let Some(v) = item.get(&schema.hash.name)
+        && key_value_size(v) > MAX_HASH_KEY_SIZE
+    {
+        return Err(DynamoError::validation(
+            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
+        ));
     }
-    if let Some(range) = &schema.range {
-        if let Some(v) = item.get(&range.name) {
-            if key_value_size(v) > MAX_RANGE_KEY_SIZE {
-                return Err(DynamoError::validation(
-                    "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
-                ));
-            }
-        }
+    if let Some(range) = &schema.range
+        && let Some(v) = item.get(&range.name)
+        && key_value_size(v) > MAX_RANGE_KEY_SIZE
+    {
+        return Err(DynamoError::validation(
+            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
+        ));
     }
     Ok(())
 }
@@ -283,8 +282,10 @@ pub(crate) fn stage_change(
     new: Option<&AttributeMap>,
     origin: Origin,
 ) -> IndexUnits {
-    let mut units = IndexUnits::default();
-    units.table = write_units(old.map(item_size).max(new.map(item_size)).unwrap_or(0));
+    let mut units = IndexUnits {
+        table: write_units(old.map(item_size).max(new.map(item_size)).unwrap_or(0)),
+        ..Default::default()
+    };
     if old == new {
         return units;
     }
@@ -328,11 +329,11 @@ fn stage_index_entries(
             .as_ref()
             .map(|e| layout::index_entry_key(index.id, &index.key, table_key, e));
         let mut index_units = 0.0;
-        if let Some(ok) = &old_key {
-            if Some(ok) != new_key.as_ref() {
-                ctx.stage(Mutation::Delete(Space::Indexes, ok.clone()));
-                index_units += write_units(old_entry.as_ref().map(item_size).unwrap_or(0));
-            }
+        if let Some(ok) = &old_key
+            && Some(ok) != new_key.as_ref()
+        {
+            ctx.stage(Mutation::Delete(Space::Indexes, ok.clone()));
+            index_units += write_units(old_entry.as_ref().map(item_size).unwrap_or(0));
         }
         if let (Some(nk), Some(entry)) = (new_key, &new_entry) {
             ctx.stage(Mutation::Put(Space::Indexes, nk, encode_item(entry)));

@@ -4,7 +4,7 @@
 //!
 //! - `Items`:   table id | partition hash | enc(partition key) | enc(sort key)
 //! - `Indexes`: index id | partition hash of index key | enc(index pk) | enc(index sk) | enc(table pk) | enc(table sk)
-//!              and TTL entries: table id | expiry (biased i64) | partition hash | enc(pk) | enc(sk)
+//!   and TTL entries: table id | expiry (biased i64) | partition hash | enc(pk) | enc(sk)
 //! - `Meta`:    `table/<id>`, `stats/<id>`, `next-id`, `purge/<id>`, `token/<…>`
 //!
 //! Items are ordered by partition hash first, so a Scan walks them in hash order as DynamoDB does and a parallel
@@ -47,10 +47,10 @@ pub fn key_suffix(schema: &KeySchema, item: &AttributeMap) -> Vec<u8> {
     let mut out = Vec::with_capacity(pk.len() + 24);
     out.extend_from_slice(&partition_hash(&pk).to_be_bytes());
     out.extend_from_slice(&pk);
-    if let Some(range) = &schema.range {
-        if let Some(v) = item.get(&range.name) {
-            encode_key_value(v, &mut out);
-        }
+    if let Some(range) = &schema.range
+        && let Some(v) = item.get(&range.name)
+    {
+        encode_key_value(v, &mut out);
     }
     out
 }

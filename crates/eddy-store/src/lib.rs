@@ -40,8 +40,8 @@ pub use catalog::{
 pub use items::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
 pub use query::{QueryInput, ReadOutput, ScanInput, Select};
 pub use stream::{
-    EventName, IteratorType, ShardDef, ShardRead, StreamConfig, StreamDef, StreamRecord,
-    StreamSpecification, StreamSummary, parse_sequence_number, sequence_number,
+    EventName, IteratorType, RecordsPage, ShardDef, ShardRead, StreamConfig, StreamDef,
+    StreamRecord, StreamSpecification, StreamSummary, parse_sequence_number, sequence_number,
 };
 pub use tables::{CreateTable, GsiUpdate, IndexSpec, TableUpdate};
 pub use transact::{TransactGetItem, TransactWriteAction, TransactWriteInput};
@@ -179,12 +179,12 @@ impl Store {
             let def: TableDef =
                 serde_json::from_slice(&value).map_err(|e| corrupt(e.to_string()))?;
             let stats = Arc::new(TableStats::default());
-            if let Some(bytes) = backend.get(Space::Meta, &layout::meta_stats_key(def.id))? {
-                if bytes.len() == 16 {
-                    let count = i64::from_be_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
-                    let size = i64::from_be_bytes(bytes[8..].try_into().unwrap_or([0; 8]));
-                    stats.add(count, size);
-                }
+            if let Some(bytes) = backend.get(Space::Meta, &layout::meta_stats_key(def.id))?
+                && bytes.len() == 16
+            {
+                let count = i64::from_be_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
+                let size = i64::from_be_bytes(bytes[8..].try_into().unwrap_or([0; 8]));
+                stats.add(count, size);
             }
             catalog.insert(Arc::new(Table { def, stats }));
         }

@@ -193,16 +193,14 @@ impl<'a> AccessPath<'a> {
             ));
         }
         if let Some(index) = self.index {
-            if select == Select::AllProjectedAttributes || select == Select::AllAttributes {
-                if index.kind == IndexKind::Global
-                    && select == Select::AllAttributes
-                    && index.projection != ProjectionType::All
-                {
-                    return Err(DynamoError::validation(format!(
-                        "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
-                        index.name
-                    )));
-                }
+            if select == Select::AllAttributes
+                && index.kind == IndexKind::Global
+                && index.projection != ProjectionType::All
+            {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for global secondary index {} because its projection type is not ALL",
+                    index.name
+                )));
             }
         } else if select == Select::AllProjectedAttributes {
             return Err(DynamoError::validation(

@@ -257,10 +257,9 @@ impl Streams {
                     .map_err(|e| e.to_string())?
                     .into_iter()
                     .next()
+                    && let Ok(seq) = <[u8; 8]>::try_from(&k[12..])
                 {
-                    if let Ok(seq) = <[u8; 8]>::try_from(&k[12..]) {
-                        max_seq = max_seq.max(u64::from_be_bytes(seq));
-                    }
+                    max_seq = max_seq.max(u64::from_be_bytes(seq));
                 }
             }
             defs.insert(def.id, Arc::new(def));
@@ -982,6 +981,15 @@ pub struct ShardRead {
     pub end_of_shard: bool,
 }
 
+/// What GetRecords returns: records, the stream they belong to, and the next iterator.
+#[derive(Debug)]
+pub struct RecordsPage {
+    pub records: Vec<StreamRecord>,
+    pub stream: Arc<StreamDef>,
+    /// Absent once a closed shard has been read to its end.
+    pub next_iterator: Option<String>,
+}
+
 /// A stream as ListStreams shows it.
 #[derive(Debug, Clone)]
 pub struct StreamSummary {
@@ -1038,7 +1046,7 @@ impl Store {
             .filter(|s| s.account == *scope.account && s.region == *scope.region)
             .filter(|s| table.is_none_or(|t| s.table_name == t))
             .collect();
-        all.sort_by(|a, b| (a.created_ms, a.id).cmp(&(b.created_ms, b.id)));
+        all.sort_by_key(|a| (a.created_ms, a.id));
         let start = match exclusive_start {
             Some(arn) => all
                 .iter()
@@ -1232,11 +1240,7 @@ impl Store {
     }
 
     /// GetRecords: records after the iterator and the next iterator (absent at the end of a closed shard).
-    pub fn get_records(
-        &self,
-        iterator: &str,
-        limit: usize,
-    ) -> Result<(Vec<StreamRecord>, Arc<StreamDef>, Option<String>), DynamoError> {
+    pub fn get_records(&self, iterator: &str, limit: usize) -> Result<RecordsPage, DynamoError> {
         let p = decode_iterator(iterator)?;
         let now = self.inner.clock.now_ms();
         let stream = self.inner.streams.get(p.stream_id).ok_or_else(|| {
@@ -1267,7 +1271,11 @@ impl Store {
                 },
             )
         });
-        Ok((read.records, stream, next))
+        Ok(RecordsPage {
+            records: read.records,
+            stream,
+            next_iterator: next,
+        })
     }
 }
 

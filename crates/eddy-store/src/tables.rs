@@ -111,12 +111,12 @@ fn build_key_schema(
             "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
         ));
     }
-    if let Some((_, range_type)) = elements.get(1) {
-        if range_type != "RANGE" {
-            return Err(DynamoError::validation(
-                "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
-            ));
-        }
+    if let Some((_, range_type)) = elements.get(1)
+        && range_type != "RANGE"
+    {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
+        ));
     }
     let attr = |name: &str| -> KeyAttribute {
         KeyAttribute {

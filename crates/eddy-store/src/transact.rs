@@ -165,8 +165,8 @@ impl Store {
             .writer
             .run(move |ctx| {
                 let token_key = token.as_ref().map(|t| layout::meta_token_key(&scope.account, &scope.region, t));
-                if let Some(key) = &token_key {
-                    if let Some(seen) = ctx.backend.get(Space::Meta, key).map_err(|e| DynamoError::Internal(e.to_string()))? {
+                if let Some(key) = &token_key
+                    && let Some(seen) = ctx.backend.get(Space::Meta, key).map_err(|e| DynamoError::Internal(e.to_string()))? {
                         let recorded = <[u8; 16]>::try_from(seen.as_slice()).ok();
                         if let Some(rec) = recorded {
                             let (fp, at) = (u64::from_be_bytes(rec[..8].try_into().unwrap_or_default()), i64::from_be_bytes(rec[8..].try_into().unwrap_or_default()));
@@ -180,7 +180,6 @@ impl Store {
                             }
                         }
                     }
-                }
                 let mut tables = Vec::with_capacity(planned.len());
                 for p in &planned {
                     tables.push(live_table(&store, &scope, p.action.table(), p.table_id)?);
@@ -231,9 +230,10 @@ impl Store {
                 let mut consumed = Vec::new();
                 for ((p, table), (old, new)) in planned.iter().zip(&tables).zip(outcomes) {
                     let units = if matches!(p.action, TransactWriteAction::ConditionCheck { .. }) {
-                        let mut u = crate::capacity::IndexUnits::default();
-                        u.table = read_units(old.as_ref().map(item_size).unwrap_or(0), true);
-                        u
+                        crate::capacity::IndexUnits {
+                            table: read_units(old.as_ref().map(item_size).unwrap_or(0), true),
+                            ..Default::default()
+                        }
                     } else {
                         stage_change(&store, ctx, table, &p.key, old.as_ref(), new.as_ref(), Origin::User)
                     };

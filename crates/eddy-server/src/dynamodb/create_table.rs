@@ -164,10 +164,10 @@ pub async fn handle(
     refuse_unsupported("OnDemandThroughput", req.on_demand_throughput.is_some())?;
     refuse_unsupported("WarmThroughput", req.warm_throughput.is_some())?;
     refuse_unsupported("ResourcePolicy", req.resource_policy.is_some())?;
-    if let Some(sse) = &req.sse_specification {
-        if sse.get("Enabled").and_then(Value::as_bool) == Some(true) {
-            refuse_unsupported("SSESpecification", true)?;
-        }
+    if let Some(sse) = &req.sse_specification
+        && sse.get("Enabled").and_then(Value::as_bool) == Some(true)
+    {
+        refuse_unsupported("SSESpecification", true)?;
     }
     let create = CreateTable {
         name,

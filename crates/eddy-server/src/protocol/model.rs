@@ -264,16 +264,16 @@ impl ServiceModel {
                         );
                     }
                 }
-                if let Some(values) = enumeration {
-                    if !values.iter().any(|v| v == s) {
-                        report(
-                            errors,
-                            format!(
-                                "Value '{s}' at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                                values.join(", ")
-                            ),
-                        );
-                    }
+                if let Some(values) = enumeration
+                    && !values.iter().any(|v| v == s)
+                {
+                    report(
+                        errors,
+                        format!(
+                            "Value '{s}' at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                            values.join(", ")
+                        ),
+                    );
                 }
                 Ok(())
             }
@@ -299,29 +299,29 @@ impl ServiceModel {
                         ));
                     }
                 };
-                if let Some(min) = shape.min {
-                    if n < min {
-                        report(
-                            errors,
-                            format!(
-                                "Value '{}' at '{path}' failed to satisfy constraint: Member must have value greater than or equal to {}",
-                                fmt_num(n),
-                                fmt_num(min)
-                            ),
-                        );
-                    }
+                if let Some(min) = shape.min
+                    && n < min
+                {
+                    report(
+                        errors,
+                        format!(
+                            "Value '{}' at '{path}' failed to satisfy constraint: Member must have value greater than or equal to {}",
+                            fmt_num(n),
+                            fmt_num(min)
+                        ),
+                    );
                 }
-                if let Some(max) = shape.max {
-                    if n > max {
-                        report(
-                            errors,
-                            format!(
-                                "Value '{}' at '{path}' failed to satisfy constraint: Member must have value less than or equal to {}",
-                                fmt_num(n),
-                                fmt_num(max)
-                            ),
-                        );
-                    }
+                if let Some(max) = shape.max
+                    && n > max
+                {
+                    report(
+                        errors,
+                        format!(
+                            "Value '{}' at '{path}' failed to satisfy constraint: Member must have value less than or equal to {}",
+                            fmt_num(n),
+                            fmt_num(max)
+                        ),
+                    );
                 }
                 Ok(())
             }
@@ -367,29 +367,29 @@ impl ServiceModel {
         errors: &mut Vec<String>,
     ) {
         let len = len as f64;
-        if let Some(min) = shape.min {
-            if len < min {
-                report(
-                    errors,
-                    format!(
-                        "Value '{}' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to {}",
-                        self.java_repr(shape, value),
-                        fmt_num(min)
-                    ),
-                );
-            }
+        if let Some(min) = shape.min
+            && len < min
+        {
+            report(
+                errors,
+                format!(
+                    "Value '{}' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to {}",
+                    self.java_repr(shape, value),
+                    fmt_num(min)
+                ),
+            );
         }
-        if let Some(max) = shape.max {
-            if len > max {
-                report(
-                    errors,
-                    format!(
-                        "Value '{}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to {}",
-                        self.java_repr(shape, value),
-                        fmt_num(max)
-                    ),
-                );
-            }
+        if let Some(max) = shape.max
+            && len > max
+        {
+            report(
+                errors,
+                format!(
+                    "Value '{}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to {}",
+                    self.java_repr(shape, value),
+                    fmt_num(max)
+                ),
+            );
         }
     }
 

@@ -38,11 +38,11 @@ pub fn handle(
     check_stream_arn(ctx, &req.stream_arn)?;
     let stream = store.stream_by_arn(&req.stream_arn)?;
     let mut shards = store.stream_shards(&stream);
-    if let Some(filter) = &req.shard_filter {
-        if filter.kind.as_deref() == Some("CHILD_SHARDS") {
-            let parent = filter.shard_id.clone().unwrap_or_default();
-            shards.retain(|s| s.parent.as_deref() == Some(parent.as_str()));
-        }
+    if let Some(filter) = &req.shard_filter
+        && filter.kind.as_deref() == Some("CHILD_SHARDS")
+    {
+        let parent = filter.shard_id.clone().unwrap_or_default();
+        shards.retain(|s| s.parent.as_deref() == Some(parent.as_str()));
     }
     let start = match &req.exclusive_start_shard_id {
         Some(id) => shards.partition_point(|s| s.shard_id.as_str() <= id.as_str()),
@@ -94,10 +94,8 @@ pub fn handle(
     description.insert("TableName".into(), json!(stream.table_name));
     description.insert("KeySchema".into(), Value::Array(key_schema));
     description.insert("Shards".into(), Value::Array(shard_json));
-    if more {
-        if let Some(last) = page.last() {
-            description.insert("LastEvaluatedShardId".into(), json!(last.shard_id));
-        }
+    if more && let Some(last) = page.last() {
+        description.insert("LastEvaluatedShardId".into(), json!(last.shard_id));
     }
     Ok(awsjson::ok(
         &ctx.request_id,

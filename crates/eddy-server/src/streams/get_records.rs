@@ -62,8 +62,8 @@ pub fn handle(
             "1 validation error detected: Value '{limit}' at 'limit' failed to satisfy constraint: Member must have value less than or equal to 1000"
         )));
     }
-    let (records, stream, next) =
-        store.get_records(&req.shard_iterator, req.limit.unwrap_or(1000))?;
+    let page = store.get_records(&req.shard_iterator, req.limit.unwrap_or(1000))?;
+    let (records, stream, next) = (page.records, page.stream, page.next_iterator);
     if stream.account != *ctx.scope.account || stream.region != *ctx.scope.region {
         return Err(DynamoError::validation("Invalid ShardIterator"));
     }
