@@ -1,0 +1,314 @@
+"""Expressions end to end: conditions, updates, key conditions, filters, projections, the legacy parameters,
+and DynamoDB's validation messages for each — through boto3 against the real server."""
+import pytest
+from botocore.exceptions import ClientError
+
+from conftest import create_table, error_of
+from test_streams import read_all, streams_client
+
+
+@pytest.fixture
+def table(ddb, table_name):
+    create_table(ddb, table_name)
+    return table_name
+
+
+@pytest.fixture
+def ranged(ddb, table_name):
+    create_table(ddb, table_name, range_key=("sk", "N"))
+    for sk in range(10):
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": "p"}, "sk": {"N": str(sk)}, "odd": {"BOOL": sk % 2 == 1},
+                                                 "name": {"S": f"item-{sk}"}})
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "other"}, "sk": {"N": "1"}})
+    return table_name
+
+
+def failure(call, **kwargs):
+    with pytest.raises(ClientError) as e:
+        call(**kwargs)
+    return error_of(e)
+
+
+def test_condition_expression_guards_writes(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "c"}, "v": {"N": "1"}},
+                 ConditionExpression="attribute_not_exists(pk)")
+    code, message = failure(ddb.put_item, TableName=table, Item={"pk": {"S": "c"}, "v": {"N": "2"}},
+                            ConditionExpression="attribute_not_exists(pk)")
+    assert (code, message) == ("ConditionalCheckFailedException", "The conditional request failed")
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=table, Item={"pk": {"S": "c"}, "v": {"N": "2"}},
+                     ConditionExpression="v = :one", ExpressionAttributeValues={":one": {"N": "5"}},
+                     ReturnValuesOnConditionCheckFailure="ALL_OLD")
+    assert e.value.response["Item"] == {"pk": {"S": "c"}, "v": {"N": "1"}}
+    ddb.delete_item(TableName=table, Key={"pk": {"S": "c"}}, ConditionExpression="v = :one",
+                    ExpressionAttributeValues={":one": {"N": "1"}})
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "c"}})
+
+
+def test_failed_condition_writes_no_stream_record(eddy, table_name):
+    ddb = eddy.client()
+    arn = create_table(ddb, table_name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})[
+        "TableDescription"]["LatestStreamArn"]
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "x"}})
+    with pytest.raises(ClientError):
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": "x"}, "a": {"S": "b"}},
+                     ConditionExpression="attribute_not_exists(pk)")
+    with pytest.raises(ClientError):
+        ddb.update_item(TableName=table_name, Key={"pk": {"S": "x"}}, UpdateExpression="SET a = :v",
+                        ConditionExpression="attribute_exists(nope)", ExpressionAttributeValues={":v": {"S": "v"}})
+    ddb.update_item(TableName=table_name, Key={"pk": {"S": "x"}}, UpdateExpression="REMOVE nothing_here")
+    assert [r["eventName"] for r in read_all(streams_client(eddy), arn)] == ["INSERT"]
+
+
+def test_update_expression_clauses_and_return_values(ddb, table):
+    out = ddb.update_item(
+        TableName=table, Key={"pk": {"S": "u"}},
+        UpdateExpression="SET n = :one, l = :list, m = :map, s = :s ADD hits :five, tags :tags",
+        ExpressionAttributeValues={":one": {"N": "1"}, ":list": {"L": [{"S": "a"}]}, ":map": {"M": {"x": {"N": "1"}}},
+                                   ":s": {"S": "text"}, ":five": {"N": "5"}, ":tags": {"SS": ["a", "b"]}},
+        ReturnValues="ALL_NEW")["Attributes"]
+    assert out["hits"] == {"N": "5"} and out["n"] == {"N": "1"}
+    out = ddb.update_item(
+        TableName=table, Key={"pk": {"S": "u"}},
+        UpdateExpression="SET n = n + :two, l = list_append(l, :more), m.y = :y, fresh = if_not_exists(fresh, :d) "
+                         "REMOVE s DELETE tags :a",
+        ExpressionAttributeValues={":two": {"N": "2"}, ":more": {"L": [{"S": "b"}]}, ":y": {"S": "why"},
+                                   ":d": {"S": "default"}, ":a": {"SS": ["a"]}},
+        ReturnValues="UPDATED_NEW")["Attributes"]
+    assert out == {"n": {"N": "3"}, "l": {"L": [{"S": "a"}, {"S": "b"}]}, "m": {"M": {"y": {"S": "why"}}},
+                   "fresh": {"S": "default"}, "tags": {"SS": ["b"]}}
+    old = ddb.update_item(TableName=table, Key={"pk": {"S": "u"}}, UpdateExpression="SET n = :ten",
+                          ExpressionAttributeValues={":ten": {"N": "10"}}, ReturnValues="UPDATED_OLD")["Attributes"]
+    assert old == {"n": {"N": "3"}}
+    item = ddb.get_item(TableName=table, Key={"pk": {"S": "u"}})["Item"]
+    assert "s" not in item and item["m"]["M"] == {"x": {"N": "1"}, "y": {"S": "why"}}
+
+
+def test_update_errors(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "e"}, "s": {"S": "str"}})
+    assert failure(ddb.update_item, TableName=table, Key={"pk": {"S": "e"}}, UpdateExpression="SET pk = :v",
+                   ExpressionAttributeValues={":v": {"S": "x"}}) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Cannot update attribute pk. This attribute is part of the key")
+    assert failure(ddb.update_item, TableName=table, Key={"pk": {"S": "e"}}, UpdateExpression="SET s = s + :n",
+                   ExpressionAttributeValues={":n": {"N": "1"}}) == (
+        "ValidationException", "An operand in the update expression has an incorrect data type")
+    assert failure(ddb.update_item, TableName=table, Key={"pk": {"S": "e"}}, UpdateExpression="SET a.b = :n",
+                   ExpressionAttributeValues={":n": {"N": "1"}}) == (
+        "ValidationException", "The document path provided in the update expression is invalid for update")
+    assert failure(ddb.update_item, TableName=table, Key={"pk": {"S": "e"}}, UpdateExpression="SET a = :n",
+                   ExpressionAttributeValues={":n": {"N": "1"}, ":unused": {"N": "2"}}) == (
+        "ValidationException", "Value provided in ExpressionAttributeValues unused in expressions: keys: {:unused}")
+    assert failure(ddb.update_item, TableName=table, Key={"pk": {"S": "e"}}, UpdateExpression="SET #a = :n",
+                   ExpressionAttributeValues={":n": {"N": "1"}}) == (
+        "ValidationException",
+        "Invalid UpdateExpression: An expression attribute name used in the document path is not defined; "
+        "attribute name: #a")
+    code, message = failure(ddb.update_item, TableName=table, Key={"pk": {"S": "e"}}, UpdateExpression="SET name = :n",
+                            ExpressionAttributeValues={":n": {"N": "1"}})
+    assert message == "Invalid UpdateExpression: Attribute name is a reserved keyword; reserved keyword: name"
+    code, message = failure(ddb.update_item, TableName=table, Key={"pk": {"S": "e"}}, UpdateExpression="SET a = ",
+                            ExpressionAttributeValues={":n": {"N": "1"}})
+    assert code == "ValidationException" and message.startswith('Invalid UpdateExpression: Syntax error; token: "<EOF>"')
+    assert failure(ddb.update_item, TableName=table, Key={"pk": {"S": "e"}}, UpdateExpression="SET a = :n",
+                   ExpressionAttributeValues={":n": {"SS": []}}) == (
+        "ValidationException",
+        "ExpressionAttributeValues contains invalid value: One or more parameter values were invalid: "
+        "An string set  may not be empty for key :n")
+
+
+def test_condition_expression_errors(ddb, table):
+    assert failure(ddb.put_item, TableName=table, Item={"pk": {"S": "x"}}, ConditionExpression="foo(a)") == (
+        "ValidationException", "Invalid ConditionExpression: Invalid function name; function: foo")
+    assert failure(ddb.put_item, TableName=table, Item={"pk": {"S": "x"}}, ConditionExpression="begins_with(a)") == (
+        "ValidationException",
+        "Invalid ConditionExpression: Incorrect number of operands for operator or function; "
+        "operator or function: begins_with, number of operands: 1")
+    assert failure(ddb.put_item, TableName=table, Item={"pk": {"S": "x"}}, ConditionExpression="a = :v") == (
+        "ValidationException",
+        "Invalid ConditionExpression: An expression attribute value used in expression is not defined; "
+        "attribute value: :v")
+    assert failure(ddb.put_item, TableName=table, Item={"pk": {"S": "x"}}, ConditionExpression="a = b",
+                   ExpressionAttributeNames={"#unused": "x"}) == (
+        "ValidationException", "Value provided in ExpressionAttributeNames unused in expressions: keys: {#unused}")
+    assert failure(ddb.put_item, TableName=table, Item={"pk": {"S": "x"}}, ConditionExpression="a = b",
+                   Expected={"a": {"Exists": False}}) == (
+        "ValidationException",
+        "Can not use both expression and non-expression parameters in the same request: "
+        "Non-expression parameters: {Expected} Expression parameters: {ConditionExpression}")
+
+
+def test_condition_functions_and_operators(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "f"}, "s": {"S": "hello world"}, "n": {"N": "5"},
+                                        "ss": {"SS": ["a", "b"]}, "l": {"L": [{"N": "1"}, {"S": "x"}]},
+                                        "m": {"M": {"deep": {"M": {"v": {"N": "3"}}}}}})
+    ok = [
+        "begins_with(s, :hello)", "contains(s, :world)", "contains(ss, :a)", "size(l) = :two", "size(s) > :five",
+        "attribute_type(n, :N)", "n BETWEEN :one AND :ten", "n IN (:one, :five)", "m.deep.v = :three",
+        "l[1] = :x", "NOT n = :one", "n > :one AND (s = :nope OR attribute_type(ss, :SS))", "attribute_exists(m.deep)",
+    ]
+    values = {":hello": {"S": "hello"}, ":world": {"S": "world"}, ":a": {"S": "a"}, ":two": {"N": "2"},
+              ":five": {"N": "5"}, ":N": {"S": "N"}, ":one": {"N": "1"}, ":ten": {"N": "10"}, ":three": {"N": "3"},
+              ":x": {"S": "x"}, ":nope": {"S": "nope"}, ":SS": {"S": "SS"}}
+    for expr in ok:
+        used = {k: v for k, v in values.items() if k in expr.replace("(", " ").replace(")", " ").replace(",", " ").split()}
+        ddb.update_item(TableName=table, Key={"pk": {"S": "f"}}, UpdateExpression="SET touched = :one",
+                        ConditionExpression=expr, ExpressionAttributeValues={**used, ":one": values[":one"]})
+    code, _ = failure(ddb.update_item, TableName=table, Key={"pk": {"S": "f"}}, UpdateExpression="SET touched = :one",
+                      ConditionExpression="n < :one", ExpressionAttributeValues={":one": {"N": "1"}})
+    assert code == "ConditionalCheckFailedException"
+
+
+def test_query_key_conditions_order_and_paging(ddb, ranged):
+    def sks(**kwargs):
+        out = ddb.query(TableName=ranged, **kwargs)
+        return [int(i["sk"]["N"]) for i in out["Items"]], out
+
+    got, _ = sks(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}})
+    assert got == list(range(10))
+    got, _ = sks(KeyConditionExpression="pk = :p AND sk BETWEEN :a AND :b",
+                 ExpressionAttributeValues={":p": {"S": "p"}, ":a": {"N": "3"}, ":b": {"N": "6"}}, ScanIndexForward=False)
+    assert got == [6, 5, 4, 3]
+    got, _ = sks(KeyConditionExpression="pk = :p AND sk > :a", ExpressionAttributeValues={":p": {"S": "p"}, ":a": {"N": "7"}})
+    assert got == [8, 9]
+    got, out = sks(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}}, Limit=4)
+    assert got == [0, 1, 2, 3] and out["LastEvaluatedKey"] == {"pk": {"S": "p"}, "sk": {"N": "3"}}
+    got, _ = sks(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}}, Limit=4,
+                 ExclusiveStartKey=out["LastEvaluatedKey"])
+    assert got == [4, 5, 6, 7]
+    got, out = sks(KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                   FilterExpression="odd = :t", ExpressionAttributeNames=None or {}, ) if False else sks(
+        KeyConditionExpression="pk = :p", FilterExpression="odd = :t",
+        ExpressionAttributeValues={":p": {"S": "p"}, ":t": {"BOOL": True}})
+    assert got == [1, 3, 5, 7, 9] and out["Count"] == 5 and out["ScannedCount"] == 10
+    out = ddb.query(TableName=ranged, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                    ProjectionExpression="#n", ExpressionAttributeNames={"#n": "name"}, Limit=2)
+    assert out["Items"] == [{"name": {"S": "item-0"}}, {"name": {"S": "item-1"}}]
+    out = ddb.query(TableName=ranged, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                    Select="COUNT")
+    assert out["Count"] == 10 and "Items" not in out
+
+
+def test_query_key_condition_errors(ddb, ranged):
+    assert failure(ddb.query, TableName=ranged, KeyConditionExpression="sk = :a",
+                   ExpressionAttributeValues={":a": {"N": "1"}}) == (
+        "ValidationException", "Query condition missed key schema element: pk")
+    code, message = failure(ddb.query, TableName=ranged, KeyConditionExpression="pk = :p",
+                            ExpressionAttributeValues={":p": {"N": "1"}})
+    assert code == "ValidationException"
+    assert message == "One or more parameter values were invalid: Condition parameter type does not match schema type"
+    code, _ = failure(ddb.query, TableName=ranged, KeyConditionExpression="pk = :p OR sk = :a",
+                      ExpressionAttributeValues={":p": {"S": "p"}, ":a": {"N": "1"}})
+    assert code == "ValidationException"
+
+
+def test_scan_filters_and_projection(ddb, ranged):
+    out = ddb.scan(TableName=ranged, FilterExpression="begins_with(#n, :i) AND sk >= :five",
+                   ExpressionAttributeNames={"#n": "name"},
+                   ExpressionAttributeValues={":i": {"S": "item-"}, ":five": {"N": "5"}},
+                   ProjectionExpression="sk")
+    assert sorted(int(i["sk"]["N"]) for i in out["Items"]) == [5, 6, 7, 8, 9]
+    assert all(set(i) == {"sk"} for i in out["Items"])
+    assert out["ScannedCount"] == 11
+
+
+def test_global_and_local_secondary_index_queries(ddb, table_name):
+    create_table(
+        ddb, table_name, range_key=("sk", "S"), extra_attributes=[("email", "S"), ("score", "N")],
+        GlobalSecondaryIndexes=[{"IndexName": "by-email", "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+                                 "Projection": {"ProjectionType": "KEYS_ONLY"}}],
+        LocalSecondaryIndexes=[{"IndexName": "by-score", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                         {"AttributeName": "score", "KeyType": "RANGE"}],
+                                "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["label"]}}])
+    for i, score in enumerate([30, 10, 20]):
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": "u"}, "sk": {"S": f"s{i}"}, "score": {"N": str(score)},
+                                                 "email": {"S": f"user{i}@x"}, "label": {"S": f"L{i}"},
+                                                 "secret": {"S": "hidden"}})
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "u"}, "sk": {"S": "sparse"}})
+    out = ddb.query(TableName=table_name, IndexName="by-email", KeyConditionExpression="email = :e",
+                    ExpressionAttributeValues={":e": {"S": "user1@x"}})
+    assert out["Items"] == [{"pk": {"S": "u"}, "sk": {"S": "s1"}, "email": {"S": "user1@x"}}]
+    out = ddb.query(TableName=table_name, IndexName="by-score", KeyConditionExpression="pk = :u",
+                    ExpressionAttributeValues={":u": {"S": "u"}})
+    assert [i["score"]["N"] for i in out["Items"]] == ["10", "20", "30"]
+    assert all("secret" not in i and "label" in i for i in out["Items"])
+    out = ddb.query(TableName=table_name, IndexName="by-score", KeyConditionExpression="pk = :u",
+                    ExpressionAttributeValues={":u": {"S": "u"}}, Select="ALL_ATTRIBUTES", Limit=1)
+    assert out["Items"][0]["secret"] == {"S": "hidden"}
+    assert out["LastEvaluatedKey"] == {"pk": {"S": "u"}, "sk": {"S": "s1"}, "score": {"N": "10"}}
+    assert failure(ddb.query, TableName=table_name, IndexName="by-email", KeyConditionExpression="email = :e",
+                   ExpressionAttributeValues={":e": {"S": "user1@x"}}, ConsistentRead=True) == (
+        "ValidationException", "Consistent reads are not supported on global secondary indexes")
+    code, message = failure(ddb.query, TableName=table_name, IndexName="by-email", KeyConditionExpression="email = :e",
+                            ExpressionAttributeValues={":e": {"S": "user1@x"}}, Select="ALL_ATTRIBUTES")
+    assert message == ("One or more parameter values were invalid: Select type ALL_ATTRIBUTES is not supported for "
+                       "global secondary index by-email because its projection type is not ALL")
+    # Index key attributes must have the index's type.
+    assert failure(ddb.put_item, TableName=table_name, Item={"pk": {"S": "u"}, "sk": {"S": "bad"}, "email": {"N": "1"}}) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Type mismatch for Index Key email Expected: S Actual: N "
+        "IndexName: by-email")
+
+
+def test_legacy_parameters(ddb, ranged):
+    out = ddb.query(TableName=ranged, KeyConditions={
+        "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]},
+        "sk": {"ComparisonOperator": "LE", "AttributeValueList": [{"N": "2"}]}},
+        QueryFilter={"name": {"ComparisonOperator": "IN", "AttributeValueList": [{"S": "item-0"}, {"S": "item-2"}]}},
+        AttributesToGet=["sk"])
+    assert out["Items"] == [{"sk": {"N": "0"}}, {"sk": {"N": "2"}}]
+    out = ddb.scan(TableName=ranged, ScanFilter={"sk": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "7"}]}},
+                   ConditionalOperator="AND")
+    assert sorted(int(i["sk"]["N"]) for i in out["Items"]) == [8, 9]
+    ddb.put_item(TableName=ranged, Item={"pk": {"S": "x"}, "sk": {"N": "1"}}, Expected={"pk": {"Exists": False}})
+    code, _ = failure(ddb.put_item, TableName=ranged, Item={"pk": {"S": "x"}, "sk": {"N": "1"}},
+                      Expected={"pk": {"Exists": False}})
+    assert code == "ConditionalCheckFailedException"
+    ddb.update_item(TableName=ranged, Key={"pk": {"S": "x"}, "sk": {"N": "1"}},
+                    AttributeUpdates={"count": {"Action": "ADD", "Value": {"N": "2"}},
+                                      "label": {"Action": "PUT", "Value": {"S": "legacy"}}})
+    item = ddb.get_item(TableName=ranged, Key={"pk": {"S": "x"}, "sk": {"N": "1"}}, AttributesToGet=["count", "label"])
+    assert item["Item"] == {"count": {"N": "2"}, "label": {"S": "legacy"}}
+    assert failure(ddb.put_item, TableName=ranged, Item={"pk": {"S": "y"}, "sk": {"N": "1"}},
+                   Expected={"a": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "1"}, {"S": "2"}]}}) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator")
+
+
+def test_transaction_cancellation_reasons(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "v": {"N": "1"}})
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table, "Item": {"pk": {"S": "b"}}}},
+            {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": "a"}}, "ConditionExpression": "v = :two",
+                                "ExpressionAttributeValues": {":two": {"N": "2"}},
+                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
+            {"Update": {"TableName": table, "Key": {"pk": {"S": "c"}}, "UpdateExpression": "SET x = :x",
+                        "ExpressionAttributeValues": {":x": {"S": "x"}}}},
+        ])
+    err = e.value.response
+    assert err["Error"]["Code"] == "TransactionCanceledException"
+    assert err["Error"]["Message"] == ("Transaction cancelled, please refer cancellation reasons for specific reasons "
+                                       "[None, ConditionalCheckFailed, None]")
+    reasons = err["CancellationReasons"]
+    assert reasons[0] == {"Code": "None"}
+    assert reasons[1]["Code"] == "ConditionalCheckFailed"
+    assert reasons[1]["Message"] == "The conditional request failed"
+    assert reasons[1]["Item"] == {"pk": {"S": "a"}, "v": {"N": "1"}}
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "b"}}), "nothing of a cancelled transaction"
+    ddb.transact_write_items(TransactItems=[
+        {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": "a"}}, "ConditionExpression": "v = :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+        {"Update": {"TableName": table, "Key": {"pk": {"S": "c"}}, "UpdateExpression": "SET x = :x",
+                    "ExpressionAttributeValues": {":x": {"S": "x"}}}},
+    ])
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "c"}})["Item"]["x"] == {"S": "x"}
+
+
+def test_cli_query_with_expressions(eddy, ranged):
+    out = eddy.aws("dynamodb", "query", "--table-name", ranged, "--key-condition-expression", "pk = :p AND sk < :s",
+                   "--expression-attribute-values", '{":p":{"S":"p"},":s":{"N":"3"}}')
+    assert [i["sk"]["N"] for i in out["Items"]] == ["0", "1", "2"]
+    proc = eddy.aws("dynamodb", "put-item", "--table-name", ranged, "--item", '{"pk":{"S":"p"},"sk":{"N":"1"}}',
+                    "--condition-expression", "attribute_not_exists(pk)", check=False)
+    assert proc.returncode != 0 and "ConditionalCheckFailedException" in proc.stderr
