@@ -402,3 +402,21 @@ def test_aws_sdk_for_javascript_consumer_follows_lineage(tmp_path, table_name):
         assert len({r["shard"] for r in seen}) >= 4, "records came from parents and children"
     finally:
         server.kill()
+
+
+def test_cli_reads_a_stream(eddy, table_name):
+    eddy.aws("dynamodb", "create-table", "--table-name", table_name,
+             "--attribute-definitions", "AttributeName=pk,AttributeType=S",
+             "--key-schema", "AttributeName=pk,KeyType=HASH", "--billing-mode", "PAY_PER_REQUEST",
+             "--stream-specification", "StreamEnabled=true,StreamViewType=NEW_AND_OLD_IMAGES")
+    eddy.aws("dynamodb", "put-item", "--table-name", table_name, "--item", '{"pk":{"S":"cli"}}')
+    arn = eddy.aws("dynamodb", "describe-table", "--table-name", table_name)["Table"]["LatestStreamArn"]
+    assert [s["StreamArn"] for s in eddy.aws("dynamodbstreams", "list-streams", "--table-name", table_name)["Streams"]] == [arn]
+    shard = eddy.aws("dynamodbstreams", "describe-stream", "--stream-arn", arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = eddy.aws("dynamodbstreams", "get-shard-iterator", "--stream-arn", arn, "--shard-id", shard,
+                  "--shard-iterator-type", "TRIM_HORIZON")["ShardIterator"]
+    records = eddy.aws("dynamodbstreams", "get-records", "--shard-iterator", it)["Records"]
+    assert [(r["eventName"], r["dynamodb"]["Keys"]) for r in records] == [("INSERT", {"pk": {"S": "cli"}})]
+    proc = eddy.aws("dynamodb", "update-table", "--table-name", table_name, "--stream-specification",
+                    "StreamEnabled=true,StreamViewType=KEYS_ONLY", check=False)
+    assert proc.returncode != 0 and f"Table already has an enabled stream: TableName: {table_name}" in proc.stderr

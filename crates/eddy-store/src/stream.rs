@@ -1342,3 +1342,70 @@ mod tests {
         assert_eq!(r.event_id.len(), 32);
     }
 }
+
+#[cfg(test)]
+mod store_tests {
+    use std::time::Duration;
+
+    use eddy_model::{AttributeValue, Clock, ScalarType, Scope};
+
+    use crate::{CreateTable, PutItem, Store, StoreConfig, StreamSpecification};
+
+    fn key_item(pk: &str) -> eddy_model::AttributeMap {
+        [("pk".to_string(), AttributeValue::S(pk.to_string()))].into_iter().collect()
+    }
+
+    async fn table_with_stream(store: &Store, scope: &Scope) -> u64 {
+        let table = store
+            .create_table(
+                scope,
+                CreateTable {
+                    name: "events".into(),
+                    attribute_definitions: vec![("pk".into(), ScalarType::S)],
+                    key_schema: vec![("pk".into(), "HASH".into())],
+                    billing_mode: Some(crate::BillingMode::PayPerRequest),
+                    stream: Some(StreamSpecification { enabled: true, view_type: Some("NEW_IMAGE".into()) }),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        table.def.stream.as_ref().unwrap().stream_id
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn subscribers_are_woken_by_the_commit_of_a_record() {
+        let store = Store::in_memory(std::sync::Arc::new(Clock::new()), StoreConfig::default());
+        let scope = Scope::default();
+        let stream_id = table_with_stream(&store, &scope).await;
+        let mut commits = store.subscribe_stream_commits();
+        commits.borrow_and_update();
+        let writer = {
+            let (store, scope) = (store.clone(), scope.clone());
+            tokio::spawn(async move {
+                store
+                    .put_item(
+                        &scope,
+                        PutItem {
+                            table: "events".into(),
+                            item: key_item("a"),
+                            condition: None,
+                            return_values: Default::default(),
+                            return_old_on_condition_failure: false,
+                            capacity: Default::default(),
+                        },
+                    )
+                    .await
+                    .unwrap()
+            })
+        };
+        tokio::time::timeout(Duration::from_secs(5), commits.changed()).await.expect("woken").unwrap();
+        writer.await.unwrap();
+        let stream = store.stream(stream_id).unwrap();
+        let shard = &stream.shards[0];
+        let read = store.read_shard(&stream, shard, shard.start_seq, 100, usize::MAX).unwrap();
+        assert_eq!(read.records.len(), 1);
+        assert_eq!(read.records[0].keys, key_item("a"));
+        assert_eq!(*commits.borrow(), read.records[0].seq, "the watermark names the durable record");
+    }
+}
