@@ -11,6 +11,7 @@ mod batch;
 pub mod capacity;
 pub mod catalog;
 mod codec;
+mod docs;
 mod items;
 mod layout;
 mod query;
@@ -37,6 +38,7 @@ pub use catalog::{
     BillingMode, IndexDef, IndexKind, ProjectionType, StreamViewType, Table, TableDef, Throughput,
     TtlSetting,
 };
+pub use docs::DocChange;
 pub use items::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
 pub use query::{QueryInput, ReadOutput, ScanInput, Select};
 pub use stream::{

@@ -1352,7 +1352,9 @@ mod store_tests {
     use crate::{CreateTable, PutItem, Store, StoreConfig, StreamSpecification};
 
     fn key_item(pk: &str) -> eddy_model::AttributeMap {
-        [("pk".to_string(), AttributeValue::S(pk.to_string()))].into_iter().collect()
+        [("pk".to_string(), AttributeValue::S(pk.to_string()))]
+            .into_iter()
+            .collect()
     }
 
     async fn table_with_stream(store: &Store, scope: &Scope) -> u64 {
@@ -1364,7 +1366,10 @@ mod store_tests {
                     attribute_definitions: vec![("pk".into(), ScalarType::S)],
                     key_schema: vec![("pk".into(), "HASH".into())],
                     billing_mode: Some(crate::BillingMode::PayPerRequest),
-                    stream: Some(StreamSpecification { enabled: true, view_type: Some("NEW_IMAGE".into()) }),
+                    stream: Some(StreamSpecification {
+                        enabled: true,
+                        view_type: Some("NEW_IMAGE".into()),
+                    }),
                     ..Default::default()
                 },
             )
@@ -1399,13 +1404,22 @@ mod store_tests {
                     .unwrap()
             })
         };
-        tokio::time::timeout(Duration::from_secs(5), commits.changed()).await.expect("woken").unwrap();
+        tokio::time::timeout(Duration::from_secs(5), commits.changed())
+            .await
+            .expect("woken")
+            .unwrap();
         writer.await.unwrap();
         let stream = store.stream(stream_id).unwrap();
         let shard = &stream.shards[0];
-        let read = store.read_shard(&stream, shard, shard.start_seq, 100, usize::MAX).unwrap();
+        let read = store
+            .read_shard(&stream, shard, shard.start_seq, 100, usize::MAX)
+            .unwrap();
         assert_eq!(read.records.len(), 1);
         assert_eq!(read.records[0].keys, key_item("a"));
-        assert_eq!(*commits.borrow(), read.records[0].seq, "the watermark names the durable record");
+        assert_eq!(
+            *commits.borrow(),
+            read.records[0].seq,
+            "the watermark names the durable record"
+        );
     }
 }
