@@ -327,6 +327,9 @@ pub async fn ensure_table(cfg: &Config) -> Result<(), String> {
         if status == StatusCode::OK && describe(&v) == "ACTIVE" {
             return Ok(());
         }
+        if status == StatusCode::OK && !v["Table"].is_object() {
+            return Err(format!("DescribeTable answered 200 without a Table: {v}"));
+        }
         if Instant::now() >= give_up {
             return Err(format!("table not ACTIVE after 60 s: HTTP {status}: {v}"));
         }
