@@ -18,7 +18,8 @@
 #   DURATION=10s WARMUP=2s            measured time and warmup of each run
 #   KEYS=10000 ITEM_SIZE=100          key space and payload bytes
 #   THREADS=1                         eddy-load runtime threads
-#   REPEAT=1                          rounds; each row shows the run with the median ops/s
+#   REPEAT=1                          rounds; each row shows the run with the best ops/s
+#   QUIET=1                           before each run, wait (up to 2 min) until the machine is idle
 #   PIN=1                             pin the server to CPU 1 and the client to CPU 0 (taskset)
 #   OUT=benches/.peers/results-DATE   where raw JSON results and server logs go
 #   EDDY_LOAD_BIN=path                use this eddy-load instead of building one
@@ -36,6 +37,7 @@ PIN="${PIN:-1}"
 OUT="${OUT:-$PEERS_DIR/results-$(date -u +%Y%m%dT%H%M%SZ)}"
 BASE_PORT="${BASE_PORT:-4599}"
 REPEAT="${REPEAT:-1}"
+QUIET="${QUIET:-1}"
 
 mkdir -p "$PEERS_DIR" "$OUT"
 
@@ -126,7 +128,7 @@ start_server() {
       wait_http '^200$' -X POST "http://127.0.0.1:$port/"
       ;;
     dynalite)
-      "${SERVER_PIN[@]}" node "$PEERS_DIR/node_modules/dynalite/cli.js" --port "$port" >"$logf" 2>&1 &
+      "${SERVER_PIN[@]}" node "$PEERS_DIR/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$port" >"$logf" 2>&1 &
       SERVER_PID=$!
       wait_http '^[1-5][0-9][0-9]$' -X POST "http://127.0.0.1:$port/"
       ;;
@@ -160,6 +162,34 @@ port_of() {
 
 # --- runs -------------------------------------------------------------------
 
+# CPU busy over one second, in percent of all cores (from /proc/stat).
+cpu_busy() {
+  local a b
+  read -r -a a < <(head -n 1 /proc/stat)
+  sleep 1
+  read -r -a b < <(head -n 1 /proc/stat)
+  local total=0 idle i
+  for i in 1 2 3 4 5 6 7 8; do total=$((total + b[i] - a[i])); done
+  idle=$((b[4] - a[4] + b[5] - a[5]))
+  echo $(((total - idle) * 100 / (total > 0 ? total : 1)))
+}
+
+# With QUIET=1, waits (up to 120 s) until the machine is idle, so that other
+# work on it does not skew a run.
+wait_quiet() {
+  [[ "$QUIET" == 1 ]] || return 0
+  local busy
+  for _ in $(seq 1 60); do
+    busy="$(cpu_busy)"
+    if [[ "$busy" -le 10 ]]; then
+      return 0
+    fi
+    log "   machine busy (${busy}% CPU), waiting..."
+    sleep 1
+  done
+  log "   machine still busy (${busy}% CPU); running anyway"
+}
+
 # The workloads: name, concurrency, mix, extra eddy-load args.
 WORKLOADS=(
   "put c1|1|put=100|"
@@ -175,6 +205,7 @@ run() {
   local port slug="${name// /-}"
   port="$(port_of "$peer")"
   local base="$OUT/$peer.$slug.$round"
+  wait_quiet
   start_server "$peer" "$port" "$slug.$round"
   local create=(--create-table)
   [[ "$peer" == null ]] && create=()
@@ -208,8 +239,8 @@ for round in $(seq 1 "$REPEAT"); do
   done
 done
 
-# One row per server and workload: the run with the median ops/s, and the
-# range over the rounds.
+# One row per server and workload: the run with the best ops/s (other work
+# on the machine can only slow a run down), and the range over the rounds.
 ROWS=()
 for peer in $PEERS; do
   for w in "${WORKLOADS[@]}"; do
@@ -225,24 +256,24 @@ for peer in $PEERS; do
       ROWS+=("| $peer | $name | $conc | failed | | | | | | ${why:-see $OUT} |")
       continue
     fi
-    median="$(jq -r '[.total.ops_per_sec, input_filename] | @tsv' "${runs[@]}" |
-      sort -n | awk -F'\t' '{f[NR]=$2} END {print f[int((NR+1)/2)]}')"
-    cp "$median" "$OUT/$peer.$slug.json"
+    best="$(jq -r '[.total.ops_per_sec, input_filename] | @tsv' "${runs[@]}" |
+      sort -n | tail -n 1 | cut -f 2)"
+    cp "$best" "$OUT/$peer.$slug.json"
     range="$(jq -s -r 'map(.total.ops_per_sec | round) | "\(min)–\(max)"' "${runs[@]}")"
     ROWS+=("$(jq -r --arg peer "$peer" --arg name "$name" --arg range "$range" --arg n "${#runs[@]}" '
       def errs: if (.errors | length) == 0 then "0"
                 else [.errors | to_entries[] | "\(.key) \(.value)"] | join(", ") end;
       "| \($peer) | \($name) | \(.concurrency) | \(.total.ops_per_sec | round) | \($range) (\($n)) | \(.total.latency_ms.p50) | \(.total.latency_ms.p99) | \(.total.latency_ms.p999) | \(.total.latency_ms.max) | \(errs) |"
-    ' "$median")")
+    ' "$best")")
   done
 done
 
 cat <<EOF
 
-$(date -u +%Y-%m-%d) on $(nproc) cores ($PIN_NOTE); each run: a fresh server, ${WARMUP} warmup + ${DURATION} measured, $REPEAT round(s) (the row shows the median run), keys $KEYS, item $ITEM_SIZE B, client threads $THREADS.
+$(date -u +%Y-%m-%d) on $(nproc) cores ($PIN_NOTE); each run: a fresh server, ${WARMUP} warmup + ${DURATION} measured, $REPEAT round(s) (each row shows the best run), keys $KEYS, item $ITEM_SIZE B, client threads $THREADS.
 Raw results: $OUT
 
-| server | workload | concurrency | ops/s (median) | ops/s range (runs) | p50 ms | p99 ms | p99.9 ms | max ms | errors |
+| server | workload | concurrency | ops/s (best) | ops/s range (runs) | p50 ms | p99 ms | p99.9 ms | max ms | errors |
 | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |
 EOF
 printf '%s\n' "${ROWS[@]}"
@@ -260,7 +291,7 @@ done
 if [[ ${#MIX_ROWS[@]} -gt 0 ]]; then
   cat <<EOF
 
-mix c32 by op (the median run):
+mix c32 by op (the best run):
 
 | server | op | ops/s | p50 ms | p99 ms | errors |
 | --- | --- | ---: | ---: | ---: | ---: |
