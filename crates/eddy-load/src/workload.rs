@@ -1,0 +1,174 @@
+//! Request bodies, formatted straight into a reused buffer.
+//!
+//! Key `i` in `0..keys` is the item `pk = "p{i / rows}"`, `sk = i % rows`:
+//! each partition holds `rows` items, so a Query returns up to `rows` items.
+
+use bytes::{BufMut, BytesMut};
+use serde_json::json;
+
+use crate::mix::Op;
+
+#[derive(Clone, Debug)]
+pub struct Workload {
+    /// `{"TableName":"<table>"` — every body starts with it.
+    head: String,
+    /// The `payload` attribute's value (`item_size` ASCII characters).
+    payload: String,
+    pub keys: u64,
+    pub rows: u64,
+}
+
+/// `n` as decimal into `buf`.
+#[inline]
+pub fn put_u64(buf: &mut BytesMut, mut n: u64) {
+    let mut tmp = [0u8; 20];
+    let mut i = tmp.len();
+    loop {
+        i -= 1;
+        tmp[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    buf.put_slice(&tmp[i..]);
+}
+
+impl Workload {
+    /// `table` is JSON-escaped here; `keys` and `rows` are at least 1.
+    pub fn new(table: &str, item_size: usize, keys: u64, rows: u64) -> Self {
+        let head = format!("{{\"TableName\":{}", json!(table));
+        // Printable, varied but deterministic, nothing that JSON must escape.
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+        let payload = (0..item_size)
+            .map(|i| ALPHABET[(i * 7 + i / ALPHABET.len()) % ALPHABET.len()] as char)
+            .collect();
+        Workload {
+            head,
+            payload,
+            keys: keys.max(1),
+            rows: rows.max(1),
+        }
+    }
+
+    /// Number of partitions (distinct `pk`s).
+    pub fn partitions(&self) -> u64 {
+        self.keys.div_ceil(self.rows)
+    }
+
+    fn put_key(&self, buf: &mut BytesMut, key: u64) {
+        buf.put_slice(br#""pk":{"S":"p"#);
+        put_u64(buf, key / self.rows);
+        buf.put_slice(br#""},"sk":{"N":""#);
+        put_u64(buf, key % self.rows);
+        buf.put_slice(br#""}"#);
+    }
+
+    /// Appends the body of `op` on key `key % keys` (for Query: on the
+    /// partition of that key) to `buf`.
+    pub fn write_body(&self, op: Op, key: u64, buf: &mut BytesMut) {
+        let key = key % self.keys;
+        buf.put_slice(self.head.as_bytes());
+        match op {
+            Op::Put => {
+                buf.put_slice(br#","Item":{"#);
+                self.put_key(buf, key);
+                buf.put_slice(br#","payload":{"S":""#);
+                buf.put_slice(self.payload.as_bytes());
+                buf.put_slice(br#""}}}"#);
+            }
+            Op::Get => {
+                buf.put_slice(br#","Key":{"#);
+                self.put_key(buf, key);
+                buf.put_slice(b"}}");
+            }
+            Op::Query => {
+                buf.put_slice(
+                    br#","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"p"#,
+                );
+                put_u64(buf, key / self.rows);
+                buf.put_slice(br#""}}}"#);
+            }
+        }
+    }
+
+    pub fn describe_table_body(&self) -> String {
+        format!("{}}}", self.head)
+    }
+
+    pub fn create_table_body(&self) -> String {
+        format!(
+            "{},{}}}",
+            self.head,
+            concat!(
+                r#""AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},"#,
+                r#"{"AttributeName":"sk","AttributeType":"N"}],"#,
+                r#""KeySchema":[{"AttributeName":"pk","KeyType":"HASH"},"#,
+                r#"{"AttributeName":"sk","KeyType":"RANGE"}],"#,
+                r#""BillingMode":"PAY_PER_REQUEST""#
+            )
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+
+    fn body(w: &Workload, op: Op, key: u64) -> Value {
+        let mut buf = BytesMut::new();
+        w.write_body(op, key, &mut buf);
+        serde_json::from_slice(&buf).expect("valid JSON")
+    }
+
+    #[test]
+    fn numbers() {
+        for n in [0u64, 7, 10, 99, 12345, u64::MAX] {
+            let mut b = BytesMut::new();
+            put_u64(&mut b, n);
+            assert_eq!(&b[..], n.to_string().as_bytes());
+        }
+    }
+
+    #[test]
+    fn bodies_are_valid_dynamodb_json() {
+        let w = Workload::new("lo\"ad", 100, 1000, 10);
+        assert_eq!(w.partitions(), 100);
+        let put = body(&w, Op::Put, 1234);
+        assert_eq!(put["TableName"], "lo\"ad");
+        assert_eq!(put["Item"]["pk"]["S"], "p23");
+        assert_eq!(put["Item"]["sk"]["N"], "4");
+        assert_eq!(put["Item"]["payload"]["S"].as_str().unwrap().len(), 100);
+
+        let get = body(&w, Op::Get, 57);
+        assert_eq!(get["Key"], json!({"pk": {"S": "p5"}, "sk": {"N": "7"}}));
+
+        let q = body(&w, Op::Query, 57);
+        assert_eq!(q["KeyConditionExpression"], "pk = :p");
+        assert_eq!(q["ExpressionAttributeValues"][":p"]["S"], "p5");
+
+        let d: Value = serde_json::from_str(&w.describe_table_body()).unwrap();
+        assert_eq!(d, json!({"TableName": "lo\"ad"}));
+        let c: Value = serde_json::from_str(&w.create_table_body()).unwrap();
+        assert_eq!(c["KeySchema"][1]["KeyType"], "RANGE");
+        assert_eq!(c["BillingMode"], "PAY_PER_REQUEST");
+    }
+
+    #[test]
+    fn buffer_is_appended_and_reusable() {
+        let w = Workload::new("t", 0, 5, 1);
+        let mut buf = BytesMut::with_capacity(256);
+        w.write_body(Op::Get, 3, &mut buf);
+        let first = buf.split().freeze();
+        assert_eq!(
+            &first[..],
+            br#"{"TableName":"t","Key":{"pk":{"S":"p3"},"sk":{"N":"0"}}}"#
+        );
+        w.write_body(Op::Put, 9, &mut buf); // 9 % 5 = 4
+        assert_eq!(
+            &buf[..],
+            br#"{"TableName":"t","Item":{"pk":{"S":"p4"},"sk":{"N":"0"},"payload":{"S":""}}}"#
+        );
+    }
+}
