@@ -177,11 +177,44 @@ impl Backend for MemoryBackend {
 }
 
 /// On-disk backend over fjall (a pure-Rust LSM tree). Batches are journaled to OS buffers when applied;
-/// `sync` fsyncs the journal, which the group committer calls once per group of writes.
+/// `sync` makes the journal durable, which the group committer calls once per group of writes.
+///
+/// fjall's own `persist` holds the journal lock while it fsyncs, which would stall the writer thread for the
+/// whole fsync. So `sync` calls `fdatasync` on a descriptor of its own for the active journal file
+/// (`<n>.jnl`, preallocated, so no metadata changes), while the writer keeps appending. When fjall rotates to
+/// `<n+1>.jnl` it fsyncs the old journal itself; `sync` then follows to the new file.
 pub struct FjallBackend {
     db: fjall::Database,
     spaces: Vec<fjall::Keyspace>,
     path: std::path::PathBuf,
+    journal: parking_lot::Mutex<Option<ActiveJournal>>,
+}
+
+/// Our own descriptor of fjall's active journal file.
+struct ActiveJournal {
+    id: u64,
+    file: std::fs::File,
+}
+
+fn journal_path(db_dir: &Path, id: u64) -> std::path::PathBuf {
+    db_dir.join(format!("{id}.jnl"))
+}
+
+/// The newest journal file of a database directory.
+fn newest_journal(db_dir: &Path) -> Option<ActiveJournal> {
+    let id = std::fs::read_dir(db_dir)
+        .ok()?
+        .filter_map(|e| {
+            e.ok()?
+                .file_name()
+                .to_str()?
+                .strip_suffix(".jnl")?
+                .parse::<u64>()
+                .ok()
+        })
+        .max()?;
+    let file = std::fs::File::open(journal_path(db_dir, id)).ok()?;
+    Some(ActiveJournal { id, file })
 }
 
 fn storage(e: impl std::fmt::Display) -> BackendError {
@@ -205,10 +238,12 @@ impl FjallBackend {
                     .map_err(storage)
             })
             .collect::<BackendResult<Vec<_>>>()?;
+        let journal = parking_lot::Mutex::new(newest_journal(&path.join("db")));
         Ok(FjallBackend {
             db,
             spaces,
             path: path.to_path_buf(),
+            journal,
         })
     }
 
@@ -274,9 +309,30 @@ impl Backend for FjallBackend {
     }
 
     fn sync(&self) -> BackendResult<()> {
-        self.db
-            .persist(fjall::PersistMode::SyncAll)
-            .map_err(storage)
+        let mut journal = self.journal.lock();
+        let db_dir = self.path.join("db");
+        if journal.is_none() {
+            // fjall may create its first journal only with the first write.
+            *journal = newest_journal(&db_dir);
+        }
+        // Follow rotations: fjall synced every older journal when it rotated away from it.
+        while let Some(active) = journal.as_ref() {
+            let next = journal_path(&db_dir, active.id + 1);
+            if !next.exists() {
+                break;
+            }
+            *journal = std::fs::File::open(&next).ok().map(|file| ActiveJournal {
+                id: active.id + 1,
+                file,
+            });
+        }
+        match journal.as_ref() {
+            Some(active) => active.file.sync_data().map_err(storage),
+            None => self
+                .db
+                .persist(fjall::PersistMode::SyncAll)
+                .map_err(storage),
+        }
     }
 
     fn disk_bytes(&self) -> u64 {
@@ -353,5 +409,9 @@ mod tests {
         }
         let b = FjallBackend::open(dir.path()).unwrap();
         assert_eq!(b.get(Space::Items, b"a2").unwrap(), Some(b"y".to_vec()));
+        assert!(
+            b.journal.lock().is_some(),
+            "sync uses its own descriptor of the active journal"
+        );
     }
 }

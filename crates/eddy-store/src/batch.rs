@@ -10,7 +10,9 @@ use eddy_model::{AttributeMap, DynamoError, Scope, item_size};
 
 use crate::Store;
 use crate::capacity::{Capacity, CapacityMode, read_units};
-use crate::items::{Origin, live_table, read_item, stage_change, validate_item, validate_key};
+use crate::items::{
+    Origin, live_table, read_item, read_item_in, stage_change, validate_item, validate_key,
+};
 use crate::layout;
 
 pub enum WriteRequest {
@@ -105,7 +107,7 @@ impl Store {
                 for ((name, _, writes), table) in planned.into_iter().zip(tables) {
                     let mut consumed: Option<Capacity> = None;
                     for (key, new) in writes {
-                        let old = read_item(ctx.backend.as_ref(), &key)?;
+                        let old = read_item_in(ctx, &key)?;
                         let units = stage_change(
                             &store,
                             ctx,

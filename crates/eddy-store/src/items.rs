@@ -243,7 +243,21 @@ pub(crate) fn read_item(
     backend: &dyn Backend,
     key: &[u8],
 ) -> Result<Option<AttributeMap>, DynamoError> {
-    match backend.get(Space::Items, key) {
+    decode_stored(backend.get(Space::Items, key))
+}
+
+/// Reads an item on the writer thread, seeing the changes of earlier jobs of the same group.
+pub(crate) fn read_item_in(
+    ctx: &mut WriteCtx,
+    key: &[u8],
+) -> Result<Option<AttributeMap>, DynamoError> {
+    decode_stored(ctx.get(Space::Items, key))
+}
+
+fn decode_stored(
+    stored: crate::backend::BackendResult<Option<Vec<u8>>>,
+) -> Result<Option<AttributeMap>, DynamoError> {
+    match stored {
         Ok(Some(bytes)) => decode_item(&bytes)
             .map(Some)
             .map_err(|e| DynamoError::Internal(e.to_string())),
@@ -405,7 +419,7 @@ impl Store {
             .writer
             .run(move |ctx| {
                 let table = live_table(&store, &scope, &req.table, id)?;
-                let old = read_item(ctx.backend.as_ref(), &key)?;
+                let old = read_item_in(ctx, &key)?;
                 if !condition_holds(req.condition.as_ref(), old.as_ref()) {
                     return Err(condition_failed(old, req.return_old_on_condition_failure));
                 }
@@ -444,7 +458,7 @@ impl Store {
             .writer
             .run(move |ctx| {
                 let table = live_table(&store, &scope, &req.table, id)?;
-                let old = read_item(ctx.backend.as_ref(), &key)?;
+                let old = read_item_in(ctx, &key)?;
                 if !condition_holds(req.condition.as_ref(), old.as_ref()) {
                     return Err(condition_failed(old, req.return_old_on_condition_failure));
                 }
@@ -476,7 +490,7 @@ impl Store {
             .writer
             .run(move |ctx| {
                 let table = live_table(&store, &scope, &req.table, id)?;
-                let old = read_item(ctx.backend.as_ref(), &key)?;
+                let old = read_item_in(ctx, &key)?;
                 if !condition_holds(req.condition.as_ref(), old.as_ref()) {
                     return Err(condition_failed(old, req.return_old_on_condition_failure));
                 }

@@ -840,7 +840,6 @@ fn trim_shard(
         .map(Bound::Excluded)
         .unwrap_or(Bound::Unbounded);
     let page = ctx
-        .backend
         .range(Space::Stream, Bound::Included(&lower), upper, false, PAGE)
         .map_err(internal)?;
     let full_page = page.len() == PAGE;

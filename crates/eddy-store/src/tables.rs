@@ -798,7 +798,6 @@ fn for_each_item(
             None => std::ops::Bound::Unbounded,
         };
         let page = ctx
-            .backend
             .range(Space::Items, lower, upper, false, 512)
             .map_err(|e| DynamoError::Internal(e.to_string()))?;
         let Some((last, _)) = page.last() else {
@@ -861,7 +860,6 @@ async fn purge_step(store: &Store) -> Result<bool, DynamoError> {
                     None => std::ops::Bound::Unbounded,
                 };
                 let page = ctx
-                    .backend
                     .range(
                         space,
                         std::ops::Bound::Included(prefix.as_slice()),

@@ -12,8 +12,8 @@ use crate::Store;
 use crate::backend::{Mutation, Space};
 use crate::capacity::{Capacity, CapacityMode, read_units};
 use crate::items::{
-    Origin, apply_update, check_update_paths, live_table, read_item, stage_change, validate_item,
-    validate_key,
+    Origin, apply_update, check_update_paths, live_table, read_item, read_item_in, stage_change,
+    validate_item, validate_key,
 };
 use crate::layout;
 
@@ -166,7 +166,7 @@ impl Store {
             .run(move |ctx| {
                 let token_key = token.as_ref().map(|t| layout::meta_token_key(&scope.account, &scope.region, t));
                 if let Some(key) = &token_key
-                    && let Some(seen) = ctx.backend.get(Space::Meta, key).map_err(|e| DynamoError::Internal(e.to_string()))? {
+                    && let Some(seen) = ctx.get(Space::Meta, key).map_err(|e| DynamoError::Internal(e.to_string()))? {
                         let recorded = <[u8; 16]>::try_from(seen.as_slice()).ok();
                         if let Some(rec) = recorded {
                             let (fp, at) = (u64::from_be_bytes(rec[..8].try_into().unwrap_or_default()), i64::from_be_bytes(rec[8..].try_into().unwrap_or_default()));
@@ -189,7 +189,7 @@ impl Store {
                 let mut outcomes = Vec::with_capacity(planned.len());
                 let mut failed = false;
                 for (p, table) in planned.iter().zip(&tables) {
-                    let old = read_item(ctx.backend.as_ref(), &p.key)?;
+                    let old = read_item_in(ctx, &p.key)?;
                     if !p.action.condition().is_none_or(|c| c.evaluate(old.as_ref())) {
                         failed = true;
                         reasons.push(CancellationReason {

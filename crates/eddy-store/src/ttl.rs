@@ -10,7 +10,7 @@ use eddy_model::DynamoError;
 
 use crate::Store;
 use crate::backend::Space;
-use crate::items::{Origin, live_table, read_item, stage_change, ttl_expiry};
+use crate::items::{Origin, live_table, read_item_in, stage_change, ttl_expiry};
 use crate::layout;
 
 const FIVE_YEARS_SECS: i64 = 5 * 365 * 24 * 3600;
@@ -88,7 +88,7 @@ impl Store {
                 for (entry_key, _) in due {
                     let mut key = id.to_be_bytes().to_vec();
                     key.extend_from_slice(&entry_key[16..]);
-                    let Some(old) = read_item(ctx.backend.as_ref(), &key)? else {
+                    let Some(old) = read_item_in(ctx, &key)? else {
                         ctx.stage(crate::backend::Mutation::Delete(Space::Indexes, entry_key));
                         continue;
                     };

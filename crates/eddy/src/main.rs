@@ -13,6 +13,11 @@ use eddy_server::AppState;
 use eddy_store::{OpenError, Store, StoreConfig, StreamConfig};
 use tokio::net::TcpListener;
 
+/// glibc's allocator spends a large share of each request in malloc/free bookkeeping; mimalloc is markedly
+/// cheaper for eddy's many small, short-lived allocations (see docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(
     name = "eddy",

@@ -97,3 +97,9 @@ pub async fn handle(
         _ => Err(DynamoError::UnknownOperation),
     }
 }
+
+/// For the codec micro-benchmark: PutItem's decoding and expression parsing.
+#[doc(hidden)]
+pub fn bench_decode_put(body: Value) -> usize {
+    put_item::bench_decode(body)
+}

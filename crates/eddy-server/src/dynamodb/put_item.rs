@@ -79,3 +79,13 @@ pub async fn handle(
         },
     ))
 }
+
+#[doc(hidden)]
+pub fn bench_decode(body: Value) -> usize {
+    let req: Request = match awsjson::decode(body) {
+        Ok(r) => r,
+        Err(_) => return 0,
+    };
+    let parsed = req.expressions.parse(Operation::PutItem).ok();
+    req.item.len() + usize::from(parsed.is_some())
+}

@@ -61,10 +61,17 @@ static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
 /// A 52-character request id in DynamoDB's alphabet, unique per process run.
 pub fn new_request_id() -> String {
     const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+    // Mixed into every id so that ids differ between runs; computed once (getpid is a system call).
+    static PROCESS_SALT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+    let salt = *PROCESS_SALT.get_or_init(|| {
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos() as u64)
+            .unwrap_or(0);
+        nanos ^ ((std::process::id() as u64) << 32)
+    });
     let seed = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15)
-        ^ std::process::id() as u64
-        ^ 0xD1B5_4A32_D192_ED03;
+    let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ salt ^ 0xD1B5_4A32_D192_ED03;
     let mut out = String::with_capacity(52);
     for i in 0..52 {
         if i % 12 == 0 {

@@ -157,7 +157,7 @@ impl ServiceModel {
             return Ok(());
         };
         let mut errors = Vec::new();
-        self.walk(shape, body, "", &mut errors)?;
+        self.walk(shape, body, &Path::ROOT, &mut errors)?;
         if errors.is_empty() {
             return Ok(());
         }
@@ -173,7 +173,7 @@ impl ServiceModel {
         &self,
         shape_id: usize,
         value: &Value,
-        path: &str,
+        path: &Path<'_>,
         errors: &mut Vec<String>,
     ) -> Result<(), DynamoError> {
         let shape = &self.shapes[shape_id];
@@ -186,7 +186,10 @@ impl ServiceModel {
                 let obj = expect_object(value)?;
                 for member in members {
                     let child = obj.get(&member.wire).unwrap_or(&Value::Null);
-                    let child_path = join(path, &lower_first(&member.name));
+                    let child_path = Path {
+                        parent: Some(path),
+                        step: Step::Member(&member.name),
+                    };
                     if child.is_null() {
                         if required.contains(&member.name) {
                             report(
@@ -217,7 +220,10 @@ impl ServiceModel {
                     self.walk(
                         *item_shape,
                         item,
-                        &format!("{path}.{}.member", i + 1),
+                        &Path {
+                            parent: Some(path),
+                            step: Step::Item(i + 1),
+                        },
                         errors,
                     )?;
                 }
@@ -239,10 +245,21 @@ impl ServiceModel {
                     self.walk(
                         *key,
                         &Value::String(k.clone()),
-                        &format!("{path}.{k}.key"),
+                        &Path {
+                            parent: Some(path),
+                            step: Step::MapKey(k),
+                        },
                         errors,
                     )?;
-                    self.walk(*value_shape, v, &format!("{path}.{k}.member"), errors)?;
+                    self.walk(
+                        *value_shape,
+                        v,
+                        &Path {
+                            parent: Some(path),
+                            step: Step::MapValue(k),
+                        },
+                        errors,
+                    )?;
                 }
                 Ok(())
             }
@@ -363,7 +380,7 @@ impl ServiceModel {
         shape: &Shape,
         len: usize,
         value: &Value,
-        path: &str,
+        path: &Path<'_>,
         errors: &mut Vec<String>,
     ) {
         let len = len as f64;
@@ -446,11 +463,45 @@ fn fmt_num(n: f64) -> String {
     }
 }
 
-fn join(path: &str, member: &str) -> String {
-    if path.is_empty() {
-        member.to_string()
-    } else {
-        format!("{path}.{member}")
+/// A member path (`keySchema.1.member.attributeName`), built on the stack while walking and only rendered into
+/// text when a message needs it.
+pub struct Path<'a> {
+    parent: Option<&'a Path<'a>>,
+    step: Step<'a>,
+}
+
+enum Step<'a> {
+    Root,
+    Member(&'a str),
+    Item(usize),
+    MapKey(&'a str),
+    MapValue(&'a str),
+}
+
+impl Path<'_> {
+    const ROOT: Path<'static> = Path {
+        parent: None,
+        step: Step::Root,
+    };
+}
+
+impl std::fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let at_root = match self.parent {
+            Some(parent) => {
+                parent.fmt(f)?;
+                matches!(parent.step, Step::Root)
+            }
+            None => true,
+        };
+        match self.step {
+            Step::Root => Ok(()),
+            Step::Member(name) if at_root => f.write_str(&lower_first(name)),
+            Step::Member(name) => write!(f, ".{}", lower_first(name)),
+            Step::Item(i) => write!(f, ".{i}.member"),
+            Step::MapKey(k) => write!(f, ".{k}.key"),
+            Step::MapValue(k) => write!(f, ".{k}.member"),
+        }
     }
 }
 
