@@ -14,6 +14,9 @@ pub struct RequestContext {
     pub scope: Scope,
     pub request_id: String,
     pub access_key: Option<String>,
+    /// The service named in the SigV4 credential scope (`dynamodb`, `sqs`, `sns`, `lambda`, `logs`, `iam`,
+    /// `sts`, …): tells query-protocol services apart, since they share `POST /` with an `Action` parameter.
+    pub service: Option<String>,
     /// The `Host` the client used (DescribeEndpoints answers with it).
     pub host: Option<String>,
 }
@@ -93,31 +96,24 @@ impl RequestContext {
         let from_query = query.and_then(|q| {
             q.split('&')
                 .find_map(|pair| pair.strip_prefix("X-Amz-Credential="))
-                .map(|v| v.replace("%2F", "/"))
+                .map(|v| v.replace("%2F", "/").replace("%2f", "/"))
         });
-        let (account, region, key) = match header.and_then(credential_from_authorization) {
+        let credential = header
+            .and_then(credential_from_authorization)
+            .or_else(|| from_query.as_deref().and_then(parse_credential));
+        let (scope, access_key, service) = match credential {
             Some(c) => (
-                account_for_key(c.access_key).to_string(),
-                c.region.to_string(),
+                Scope::new(account_for_key(c.access_key), c.region),
                 Some(c.access_key.to_string()),
+                Some(c.service.to_string()),
             ),
-            None => match from_query.as_deref().and_then(parse_credential) {
-                Some(c) => (
-                    account_for_key(c.access_key).to_string(),
-                    c.region.to_string(),
-                    Some(c.access_key.to_string()),
-                ),
-                None => (
-                    DEFAULT_ACCOUNT.to_string(),
-                    DEFAULT_REGION.to_string(),
-                    None,
-                ),
-            },
+            None => (Scope::new(DEFAULT_ACCOUNT, DEFAULT_REGION), None, None),
         };
         RequestContext {
-            scope: Scope::new(&account, &region),
+            scope,
             request_id: new_request_id(),
-            access_key: key,
+            access_key,
+            service,
             host: headers
                 .get("host")
                 .and_then(|v| v.to_str().ok())
