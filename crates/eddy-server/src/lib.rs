@@ -5,6 +5,7 @@
 
 pub mod control;
 pub mod dynamodb;
+pub mod esm;
 pub mod protocol;
 pub mod streams;
 
@@ -26,6 +27,7 @@ const MAX_BODY: usize = 20 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    pub esm: eddy_esm::Esm,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -38,6 +40,20 @@ pub fn router(state: AppState) -> Router {
         .route("/_eddy/ttl/sweep", post(control::ttl_sweep))
         .route("/_eddy/streams/rollover", post(control::rollover))
         .route("/_eddy/streams/trim", post(control::trim))
+        .route("/_eddy/event-source-mappings/{uuid}", get(esm::explain))
+        .route("/_eddy/metrics", get(esm::metrics))
+        .route(
+            "/2015-03-31/event-source-mappings",
+            post(esm::create).get(esm::list),
+        )
+        .route(
+            "/2015-03-31/event-source-mappings/",
+            post(esm::create).get(esm::list),
+        )
+        .route(
+            "/2015-03-31/event-source-mappings/{uuid}",
+            get(esm::get).put(esm::update).delete(esm::delete),
+        )
         .fallback(aws_entry)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)

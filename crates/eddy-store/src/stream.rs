@@ -192,6 +192,8 @@ pub(crate) struct Streams {
     defs: RwLock<BTreeMap<u64, Arc<StreamDef>>>,
     next_seq: AtomicU64,
     durable: watch::Sender<u64>,
+    /// Bumped whenever a stream's definition changes (shards opened or closed, stream disabled or removed).
+    topology: watch::Sender<u64>,
     pub(crate) config: StreamConfig,
 }
 
@@ -268,6 +270,7 @@ impl Streams {
             defs: RwLock::new(defs),
             next_seq: AtomicU64::new(max_seq + 1),
             durable: watch::channel(max_seq).0,
+            topology: watch::channel(0).0,
             config,
         })
     }
@@ -316,6 +319,7 @@ impl Streams {
             next.to_be_bytes().to_vec(),
         ));
         let def = Arc::new(def);
+        self.topology.send_modify(|generation| *generation += 1);
         self.defs.write().insert(def.id, def.clone());
         Ok(def)
     }
@@ -323,6 +327,7 @@ impl Streams {
     fn remove(&self, ctx: &mut WriteCtx, id: u64) {
         ctx.stage(Mutation::Delete(Space::Meta, meta_stream_key(id)));
         self.defs.write().remove(&id);
+        self.topology.send_modify(|generation| *generation += 1);
     }
 
     fn new_shard(
@@ -1013,6 +1018,16 @@ impl Store {
     /// Receiver woken whenever newly durable stream records are visible; the value is the durable watermark.
     pub fn subscribe_stream_commits(&self) -> watch::Receiver<u64> {
         self.inner.streams.durable.subscribe()
+    }
+
+    /// How long stream records are kept (`--stream-retention`).
+    pub fn stream_retention_ms(&self) -> i64 {
+        self.inner.streams.config.retention_ms
+    }
+
+    /// Receiver woken whenever a stream's shards or status change (rollover, disable, removal).
+    pub fn subscribe_stream_changes(&self) -> watch::Receiver<u64> {
+        self.inner.streams.topology.subscribe()
     }
 
     pub fn stream(&self, id: u64) -> Option<Arc<StreamDef>> {

@@ -7,6 +7,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod wiring;
+
 use clap::{Args, Parser, Subcommand};
 use eddy_model::Clock;
 use eddy_server::AppState;
@@ -149,19 +151,29 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         })?
     };
     store.start_background();
+    let esm = eddy_esm::Esm::new(
+        store.clone(),
+        Arc::new(wiring::NoFunctions),
+        Arc::new(wiring::NoDestinations),
+    );
+    esm.start()
+        .map_err(|e| format!("cannot start event source mappings: {e}"))?;
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let app = eddy_server::router(AppState {
         store: store.clone(),
+        esm: esm.clone(),
     });
     println!("eddy ready on http://{local}");
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
+    esm.shutdown().await;
     store.flush().map_err(|e| e.to_string())?;
+
     Ok(())
 }
 
