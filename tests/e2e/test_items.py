@@ -260,3 +260,16 @@ def test_high_level_resource_api_round_trips_python_types(eddy, table_name):
     assert got["price"] == decimal.Decimal("19.99")
     assert got["tags"] == {"a", "b"}
     assert got["nested"] == {"l": [decimal.Decimal(1), "two"]}
+
+
+def test_nesting_limit(ddb, table):
+    def nested(levels):
+        value = {"S": "leaf"}
+        for _ in range(levels):
+            value = {"M": {"a": value}}
+        return value
+
+    ddb.put_item(TableName=table, Item={"pk": {"S": "deep"}, "v": nested(31)})
+    assert put_error(ddb, table, {"pk": {"S": "deeper"}, "v": nested(32)}) == (
+        "ValidationException",
+        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")

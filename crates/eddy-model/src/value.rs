@@ -142,6 +142,27 @@ impl AttributeValue {
         }
     }
 
+    /// How many list and map levels wrap the deepest value (a scalar is 0, `{"L":[{"S":"x"}]}` is 1).
+    pub fn nesting_depth(&self) -> usize {
+        match self {
+            AttributeValue::M(m) => {
+                1 + m
+                    .values()
+                    .map(AttributeValue::nesting_depth)
+                    .max()
+                    .unwrap_or(0)
+            }
+            AttributeValue::L(l) => {
+                1 + l
+                    .iter()
+                    .map(AttributeValue::nesting_depth)
+                    .max()
+                    .unwrap_or(0)
+            }
+            _ => 0,
+        }
+    }
+
     pub fn as_s(&self) -> Option<&str> {
         match self {
             AttributeValue::S(s) => Some(s),

@@ -16,7 +16,20 @@ use crate::codec::{decode_item, encode_item};
 use crate::layout;
 use crate::writer::WriteCtx;
 
+/// Lists and maps may wrap a value at most this deep (31 wrappers are accepted, 32 refused, as AWS does).
+const MAX_NESTING: usize = 31;
+
+fn check_nesting(item: &AttributeMap) -> Result<(), DynamoError> {
+    if item.values().any(|v| v.nesting_depth() > MAX_NESTING) {
+        return Err(DynamoError::validation(
+            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
+        ));
+    }
+    Ok(())
+}
+
 /// DynamoDB's item size limit, 400 KB.
+
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 const MAX_HASH_KEY_SIZE: usize = 2048;
 const MAX_RANGE_KEY_SIZE: usize = 1024;
@@ -190,6 +203,7 @@ pub(crate) fn validate_item(table: &Table, item: &AttributeMap) -> Result<(), Dy
     }
     check_key_sizes(&table.def.key, item)?;
     validate_index_keys(table, item)?;
+    check_nesting(item)?;
     if item_size(item) > MAX_ITEM_SIZE {
         return Err(DynamoError::validation(
             "Item size has exceeded the maximum allowed size",
@@ -548,6 +562,7 @@ pub(crate) fn apply_update(
         Some(u) => u.apply(&base)?,
         None => base,
     };
+    check_nesting(&new)?;
     validate_index_keys(table, &new)?;
     if item_size(&new) > MAX_ITEM_SIZE {
         return Err(DynamoError::validation(
