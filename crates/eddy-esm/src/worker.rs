@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use eddy_model::Scope;
 use eddy_model::key::{encode_key_value, partition_hash};
-use eddy_store::{DocChange, IteratorType, ShardDef, StreamDef, StreamRecord};
+use eddy_store::{DocChange, ShardDef, StreamDef, StreamRecord};
 use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -460,14 +460,12 @@ impl ShardWorker {
             self.stream = stream;
         }
         // Records that left the stream (retention) while we were behind are gone for good.
-        let horizon = self
+        self.read_pos = self
             .shared
             .store
-            .shard_position(&self.stream, &self.shard, IteratorType::TrimHorizon)
+            .first_readable(&self.stream, &self.shard, self.read_pos)
             .map_err(|e| e.to_string())?;
-        if self.read_pos < horizon {
-            self.read_pos = horizon;
-        }
+
         let now = self.shared.clock.now_ms();
         while self.buffered() < self.buffer_cap() {
             let read = self

@@ -1120,6 +1120,34 @@ impl Store {
         }
     }
 
+    /// The first position at or after `position` that is still readable: `position` itself unless the
+    /// records there were trimmed or have expired (then the trim horizon). Cheap in the common case.
+    pub fn first_readable(
+        &self,
+        stream: &StreamDef,
+        shard: &ShardDef,
+        position: u64,
+    ) -> Result<u64, DynamoError> {
+        if position >= shard.trimmed_before {
+            let horizon_ms = self.inner.clock.now_ms() - self.inner.streams.config.retention_ms;
+            let first = self.read_raw(stream.id, shard.index, position, 1)?;
+            let expired = match first.first() {
+                Some((_, value)) => {
+                    let created = value
+                        .get(3..11)
+                        .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                        .map(i64::from_be_bytes);
+                    created.is_some_and(|c| c < horizon_ms)
+                }
+                None => false,
+            };
+            if !expired {
+                return Ok(position);
+            }
+        }
+        Ok(self.trim_horizon(stream, shard)?.max(position))
+    }
+
     fn read_raw(
         &self,
         stream_id: u64,
