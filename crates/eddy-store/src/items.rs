@@ -29,7 +29,6 @@ fn check_nesting(item: &AttributeMap) -> Result<(), DynamoError> {
 }
 
 /// DynamoDB's item size limit, 400 KB.
-
 pub const MAX_ITEM_SIZE: usize = 400 * 1024;
 const MAX_HASH_KEY_SIZE: usize = 2048;
 const MAX_RANGE_KEY_SIZE: usize = 1024;
