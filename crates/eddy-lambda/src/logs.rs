@@ -249,6 +249,7 @@ impl LogStore {
     }
 
     /// Streams of a group, by name or by last event time; `after` is the position of the previous page.
+    #[allow(clippy::too_many_arguments)]
     pub fn describe_streams(
         &self,
         scope: &Scope,
