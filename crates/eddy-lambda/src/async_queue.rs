@@ -5,7 +5,7 @@
 //! errors are retried with back-off without spending attempts, for up to six hours; an event whose function
 //! was deleted is dropped. On-failure destinations and `PutFunctionEventInvokeConfig` are not implemented.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -43,9 +43,20 @@ struct QueuedEvent {
     enqueued_ms: i64,
 }
 
+/// An asynchronous invocation not yet finished (for observation and tests).
+#[derive(Clone, Debug)]
+pub struct PendingEvent {
+    pub request_id: String,
+    pub function: String,
+    /// Attempts made so far (failed ones; a running first attempt counts 0).
+    pub attempts: u32,
+    /// When the next attempt starts (server clock, ms); `None` while an attempt runs.
+    pub next_attempt_ms: Option<i64>,
+}
+
 pub(crate) struct AsyncQueue {
     waiting: Mutex<BTreeMap<String, QueuedEvent>>,
-    in_flight: Mutex<HashSet<String>>,
+    in_flight: Mutex<HashMap<String, QueuedEvent>>,
     wake: Notify,
     seq: AtomicU64,
     slots: Arc<Semaphore>,
@@ -75,7 +86,7 @@ impl AsyncQueue {
             .unwrap_or(1);
         Ok(AsyncQueue {
             waiting: Mutex::new(waiting),
-            in_flight: Mutex::new(HashSet::new()),
+            in_flight: Mutex::new(HashMap::new()),
             wake: Notify::new(),
             seq: AtomicU64::new(next_seq),
             slots: Arc::new(Semaphore::new(MAX_IN_FLIGHT)),
@@ -128,6 +139,29 @@ impl Lambda {
     /// Events accepted and not yet finished (queued, waiting for a retry, or running).
     pub fn pending_events(&self) -> usize {
         self.inner.queue.len()
+    }
+
+    /// Each unfinished event: its request id, attempts made, and when the next starts (None while running).
+    pub fn pending_event_states(&self) -> Vec<PendingEvent> {
+        let queue = &self.inner.queue;
+        let waiting = queue.waiting.lock();
+        let running = queue.in_flight.lock();
+        let mut out: Vec<PendingEvent> = waiting
+            .values()
+            .map(|e| PendingEvent {
+                request_id: e.request_id.clone(),
+                function: e.function.clone(),
+                attempts: e.attempts,
+                next_attempt_ms: Some(e.next_attempt_ms),
+            })
+            .collect();
+        out.extend(running.values().map(|e| PendingEvent {
+            request_id: e.request_id.clone(),
+            function: e.function.clone(),
+            attempts: e.attempts,
+            next_attempt_ms: None,
+        }));
+        out
     }
 
     async fn process_event(&self, key: String, mut event: QueuedEvent) {
@@ -183,10 +217,11 @@ impl Lambda {
         if let Err(e) = inner.store.write_docs(vec![change]).await {
             tracing::error!("cannot record an asynchronous invocation's progress: {e}");
         }
-        inner.queue.in_flight.lock().remove(&key);
+        // Into the waiting set before leaving the running one, so observers never see it gone in between.
         if retry_at.is_some() {
-            inner.queue.waiting.lock().insert(key, event);
+            inner.queue.waiting.lock().insert(key.clone(), event);
         }
+        inner.queue.in_flight.lock().remove(&key);
         inner.queue.wake();
     }
 }
@@ -217,7 +252,11 @@ pub(crate) fn spawn_worker(lambda: Lambda) {
                     inner.queue.waiting.lock().insert(key, event);
                     break;
                 };
-                inner.queue.in_flight.lock().insert(key.clone());
+                inner
+                    .queue
+                    .in_flight
+                    .lock()
+                    .insert(key.clone(), event.clone());
                 let worker = lambda.clone();
                 tokio::spawn(async move {
                     worker.process_event(key, event).await;

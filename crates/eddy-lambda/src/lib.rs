@@ -25,6 +25,7 @@
 //! `Lambda` is cheap to clone (an `Arc` inside).
 
 mod async_queue;
+pub use async_queue::PendingEvent;
 pub mod code;
 pub mod concurrency;
 pub mod env;

@@ -336,6 +336,12 @@ pub async fn metrics(State(state): State<AppState>) -> Response<Body> {
             "functions": rows,
             "environments": state.lambda.environment_count(),
             "pendingEvents": state.lambda.pending_events(),
+            "events": state.lambda.pending_event_states().into_iter().map(|e| serde_json::json!({
+                "requestId": e.request_id,
+                "function": e.function,
+                "attempts": e.attempts,
+                "nextAttemptMs": e.next_attempt_ms,
+            })).collect::<Vec<_>>(),
         }),
     )
 }
