@@ -454,12 +454,24 @@ def test_account_concurrency_limit_throttles(tmp_path):
         server.stop()
 
 
-def test_one_hundred_concurrent_invocations_run_on_one_hundred_environments(eddy, lam):
+def test_one_hundred_concurrent_invocations_run_on_one_hundred_environments(eddy, lam, logs, tmp_path):
     name = fname("hundred")
-    create(lam, name, zip_dir("node-cjs"), Timeout=60)
+    create(lam, name, zip_dir("node-cjs"), Timeout=120)
+    barrier = tmp_path / "go"
+    import boto3
+    import botocore.config
+    client = boto3.client("lambda", endpoint_url=eddy.endpoint, region_name="us-east-1", aws_access_key_id="test",
+                          aws_secret_access_key="test",
+                          config=botocore.config.Config(retries={"max_attempts": 0}, read_timeout=180,
+                                                        max_pool_connections=100))
     with concurrent.futures.ThreadPoolExecutor(100) as pool:
-        client = eddy.client("lambda")
-        futures = [pool.submit(invoke, client, name, {"action": "sleep", "ms": 2500}) for _ in range(100)]
+        futures = [pool.submit(invoke, client, name, {"action": "waitFile", "path": str(barrier)})
+                   for _ in range(100)]
+        # Every invocation is running (each holds its environment) before any may finish.
+        wait_for(lambda: len([m for m in log_messages(logs, name) if m.startswith("START")]) == 100
+                 and len([m for m in log_messages(logs, name) if "got event" in m]) == 100,
+                 timeout=120, interval=0.2, message="100 invocations running at once")
+        barrier.write_text("go")
         results = [f.result(timeout=120) for f in futures]
     assert all("FunctionError" not in r for r, _ in results), [b for r, b in results if "FunctionError" in r][:3]
     assert len({body["pid"] for _, body in results}) == 100

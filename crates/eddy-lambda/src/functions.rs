@@ -419,6 +419,14 @@ impl Lambda {
         Ok(record)
     }
 
+    /// Unpacks `$LATEST`'s code now, so the first invocation does not pay for it (a failure here is retried
+    /// then, and reported there).
+    async fn unpack_eagerly(&self, scope: &Scope, record: &FunctionRecord) {
+        if let Err(e) = self.code_dir(scope, &record.name, &record.latest).await {
+            tracing::warn!(function = %record.name, "cannot unpack the code yet: {e}");
+        }
+    }
+
     fn sum_reserved(&self, scope: &Scope, except: Option<&str>) -> u32 {
         self.inner
             .functions
@@ -584,7 +592,8 @@ impl Lambda {
             shown = publish_into(&mut record, None, self.inner.clock.now_ms());
         }
         let changes = vec![code_change(scope, &r.name, &package)];
-        self.save(scope, record, changes).await?;
+        let saved = self.save(scope, record, changes).await?;
+        self.unpack_eagerly(scope, &saved).await;
         Ok(shown.configuration(scope, &r.name, None))
     }
 
@@ -756,7 +765,8 @@ impl Lambda {
         }
         let mut changes = vec![code_change(scope, &record.name, &package)];
         changes.extend(drop_unused_code(scope, &current, &record));
-        self.save(scope, record.clone(), changes).await?;
+        let saved = self.save(scope, record.clone(), changes).await?;
+        self.unpack_eagerly(scope, &saved).await;
         Ok(shown.configuration(scope, &record.name, None))
     }
 

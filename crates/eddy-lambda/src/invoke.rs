@@ -477,7 +477,7 @@ impl Lambda {
     }
 
     /// The unpacked code of a version, unpacking it from the store if needed.
-    async fn code_dir(
+    pub(crate) async fn code_dir(
         &self,
         scope: &Scope,
         function: &str,

@@ -18,6 +18,10 @@ exports.handler = async (event, context) => {
     case 'sleep':
       await new Promise((resolve) => setTimeout(resolve, event.ms));
       return { slept: event.ms, pid: process.pid };
+    case 'waitFile':
+      // Holds the environment until the test creates the file (a barrier across concurrent invocations).
+      while (!require('fs').existsSync(event.path)) await new Promise((resolve) => setTimeout(resolve, 20));
+      return { pid: process.pid };
     case 'exit':
       process.exit(3);
       break;
