@@ -18,6 +18,21 @@ OUT = os.path.join(os.path.dirname(__file__), "..", "crates", "eddy-server", "mo
 SERVICES = {
     "dynamodb": ("dynamodb", "2012-08-10"),
     "dynamodbstreams": ("dynamodbstreams", "2012-08-10"),
+    "lambda": ("lambda", "2015-03-31"),
+    "logs": ("logs", "2014-03-28"),
+}
+
+# Only these operations are extracted for services eddy implements in part (their models are large). For the
+# REST-JSON Lambda API, members bound to the URI, query string or headers keep their wire name (locationName),
+# and eddy-server validates one object holding body, path, query and header members together.
+ONLY = {
+    "lambda": {
+        "CreateFunction", "GetFunction", "GetFunctionConfiguration", "ListFunctions", "UpdateFunctionCode",
+        "UpdateFunctionConfiguration", "DeleteFunction", "PublishVersion", "ListVersionsByFunction",
+        "CreateAlias", "GetAlias", "UpdateAlias", "DeleteAlias", "ListAliases", "Invoke",
+        "PutFunctionConcurrency", "GetFunctionConcurrency", "DeleteFunctionConcurrency", "GetAccountSettings",
+    },
+    "logs": {"DescribeLogGroups", "DescribeLogStreams", "GetLogEvents", "FilterLogEvents", "DeleteLogGroup"},
 }
 
 # Shapes whose content is checked by the typed codec rather than by the model walk (recursive values).
@@ -51,13 +66,15 @@ def compact_shape(name, shape):
     return out
 
 
-def extract(service, version):
+def extract(service, version, only=None):
     model = load(service, version)
     shapes = model["shapes"]
     keep = {}
     stack = []
     operations = {}
     for op, spec in sorted(model["operations"].items()):
+        if only is not None and op not in only:
+            continue
         if "input" in spec:
             operations[op] = spec["input"]["shape"]
             stack.append(spec["input"]["shape"])
@@ -81,7 +98,7 @@ def extract(service, version):
 def main():
     os.makedirs(OUT, exist_ok=True)
     for out_name, (service, version) in SERVICES.items():
-        data = extract(service, version)
+        data = extract(service, version, ONLY.get(out_name))
         path = os.path.join(OUT, out_name + ".json")
         with open(path, "w") as f:
             json.dump(data, f, separators=(",", ":"), sort_keys=False)

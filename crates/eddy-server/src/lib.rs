@@ -1,11 +1,14 @@
 //! eddy-server: one HTTP listener for every API eddy speaks. Requests are routed by protocol — AWS JSON 1.0
-//! by `X-Amz-Target` (DynamoDB, DynamoDB Streams), the `/_eddy/*` control API by path — decoded, checked
-//! against AWS's service models, and handed to the engine crates. This crate holds no state of its own beyond
+//! and 1.1 by `X-Amz-Target` (DynamoDB, DynamoDB Streams, CloudWatch Logs), REST-JSON by path (Lambda), the
+//! `/_eddy/*` control API by path — decoded, checked against AWS's service models, and handed to the engine
+//! crates. This crate holds no state of its own beyond
 //! handles to the engines.
 
 pub mod control;
 pub mod dynamodb;
 pub mod esm;
+pub mod lambda;
+pub mod logs;
 pub mod protocol;
 pub mod streams;
 
@@ -20,14 +23,16 @@ use eddy_store::Store;
 use protocol::awsjson;
 use protocol::context::RequestContext;
 
-/// Largest request body accepted (DynamoDB's own limit is 16 MB for batch requests).
-const MAX_BODY: usize = 20 * 1024 * 1024;
+/// Largest request body accepted: a Lambda CreateFunction may carry a 50 MB zip in base64 (DynamoDB's own
+/// limit is 16 MB for batch requests).
+const MAX_BODY: usize = 72 * 1024 * 1024;
 
 /// Handles to the engines, shared by all requests.
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
     pub esm: eddy_esm::Esm,
+    pub lambda: eddy_lambda::Lambda,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -54,6 +59,11 @@ pub fn router(state: AppState) -> Router {
             "/2015-03-31/event-source-mappings/{uuid}",
             get(esm::get).put(esm::update).delete(esm::delete),
         )
+        .route(
+            "/_eddy/lambda/code/{account}/{region}/{function}/{file}",
+            get(lambda::code_location),
+        )
+        .route("/_eddy/lambda/metrics", get(lambda::metrics))
         .fallback(aws_entry)
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
@@ -82,6 +92,21 @@ async fn aws_entry(
         return json_call(&ctx, &body, |value| {
             streams::handle(&state.store, &ctx, op, value)
         })
+        .await;
+    }
+    if let Some(op) = target.strip_prefix(logs::TARGET_PREFIX) {
+        return logs::handle(state.lambda.logs(), &ctx, op, &body).await;
+    }
+    if lambda::is_lambda_path(&method, uri.path()) {
+        return lambda::handle(
+            &state.lambda,
+            &ctx,
+            &method,
+            uri.path(),
+            uri.query(),
+            &headers,
+            body,
+        )
         .await;
     }
     if method == Method::POST && uri.path() == "/" {

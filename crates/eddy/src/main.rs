@@ -10,6 +10,7 @@ use std::time::Duration;
 mod wiring;
 
 use clap::{Args, Parser, Subcommand};
+use eddy_lambda::{Lambda, LambdaConfig};
 use eddy_model::Clock;
 use eddy_server::AppState;
 use eddy_store::{OpenError, Store, StoreConfig, StreamConfig};
@@ -70,6 +71,32 @@ struct ServeArgs {
     /// How long stream records are kept, by the server clock.
     #[arg(long, env = "EDDY_STREAM_RETENTION", default_value = "24h", value_parser = parse_duration)]
     stream_retention: Duration,
+    /// Lambda: concurrent executions allowed per account and region (reserved concurrency comes out of it).
+    #[arg(long, env = "EDDY_LAMBDA_CONCURRENCY", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    lambda_concurrency: u32,
+    /// Lambda: the interpreter for a runtime or family, `RUNTIME=PATH` (e.g. `nodejs=/opt/node22/bin/node`,
+    /// `python3.13=/usr/bin/python3.13`); repeatable, or comma-separated in the variable. Otherwise `node` and
+    /// `python3` are found on PATH.
+    #[arg(long = "lambda-runtime", env = "EDDY_LAMBDA_RUNTIMES", value_delimiter = ',', value_parser = parse_runtime)]
+    lambda_runtimes: Vec<(String, PathBuf)>,
+    /// Lambda: an execution environment idle this long is stopped.
+    #[arg(long, env = "EDDY_LAMBDA_IDLE_TIMEOUT", default_value = "10m", value_parser = parse_duration)]
+    lambda_idle_timeout: Duration,
+    /// Lambda: the URL handlers get as AWS_ENDPOINT_URL (default: this server's own address).
+    #[arg(long, env = "EDDY_LAMBDA_ENDPOINT_URL")]
+    lambda_endpoint_url: Option<String>,
+}
+
+/// Parses `RUNTIME=PATH`.
+fn parse_runtime(text: &str) -> Result<(String, PathBuf), String> {
+    match text.split_once('=') {
+        Some((runtime, path)) if !runtime.is_empty() && !path.is_empty() => {
+            Ok((runtime.trim().to_string(), PathBuf::from(path.trim())))
+        }
+        _ => Err(format!(
+            "expected RUNTIME=PATH (e.g. nodejs=/usr/bin/node), got {text:?}"
+        )),
+    }
 }
 
 /// Parses `250ms`, `90s`, `30m`, `4h`, `1d`, or a bare number of seconds.
@@ -140,9 +167,9 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
     };
     let store = if args.in_memory {
-        Store::in_memory(clock, config)
+        Store::in_memory(clock.clone(), config)
     } else {
-        Store::open(&args.data_dir, clock, config).map_err(|e| match e {
+        Store::open(&args.data_dir, clock.clone(), config).map_err(|e| match e {
             OpenError::Backend(eddy_store::BackendError::Locked(_)) => format!(
                 "the data directory {} is in use by another eddy process; stop it or use another --data-dir",
                 args.data_dir.display()
@@ -158,20 +185,50 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     );
     esm.start()
         .map_err(|e| format!("cannot start event source mappings: {e}"))?;
+    let lambda = Lambda::new(
+        store.clone(),
+        clock,
+        LambdaConfig {
+            account_concurrency: args.lambda_concurrency,
+            interpreters: args.lambda_runtimes.iter().cloned().collect(),
+            idle_timeout: args.lambda_idle_timeout,
+            endpoint_url: args.lambda_endpoint_url.clone(),
+            ..LambdaConfig::default()
+        },
+    )
+    .map_err(|e| format!("cannot start Lambda: {e}"))?;
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
+    if args.lambda_endpoint_url.is_none() {
+        // Handlers call back into this eddy; a wildcard listen address is reached through loopback.
+        let host = if local.ip().is_unspecified() {
+            std::net::SocketAddr::new(std::net::Ipv4Addr::LOCALHOST.into(), local.port())
+        } else {
+            local
+        };
+        lambda.set_endpoint_url(&format!("http://{host}"));
+    }
+    lambda.start_background();
     let app = eddy_server::router(AppState {
         store: store.clone(),
         esm: esm.clone(),
+        lambda: lambda.clone(),
     });
     println!("eddy ready on http://{local}");
+    let stopping = lambda.clone();
     axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            // Child processes first: in-flight invocations then end at once instead of holding the
+            // graceful shutdown until their timeouts.
+            stopping.shutdown().await;
+        })
         .await
         .map_err(|e| e.to_string())?;
     esm.shutdown().await;
+    lambda.shutdown().await;
     store.flush().map_err(|e| e.to_string())?;
 
     Ok(())

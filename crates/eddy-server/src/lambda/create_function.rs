@@ -1,0 +1,14 @@
+//! CreateFunction: `POST /2015-03-31/functions` → 201 FunctionConfiguration.
+
+use axum::body::Body;
+use axum::http::Response;
+use eddy_lambda::{CreateFunction, LambdaError};
+use serde_json::Value;
+
+use super::{LambdaRequest, decode, wire};
+
+pub async fn handle(req: &LambdaRequest<'_>, body: Value) -> Result<Response<Body>, LambdaError> {
+    let input: CreateFunction = decode(body)?;
+    let config = req.lambda.create_function(&req.ctx.scope, input).await?;
+    Ok(wire::json(201, &req.ctx.request_id, &config))
+}

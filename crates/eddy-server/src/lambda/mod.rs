@@ -1,0 +1,388 @@
+//! The Lambda API (REST-JSON under `/2015-03-31/…`, `/2017-10-31/…`, `/2019-09-30/…`, `/2016-08-19/…`).
+//! [`route`] maps a method and path to an operation; the request's body, path labels, query string and
+//! headers are gathered into one JSON object and checked against AWS's model (the same walk and messages as
+//! the JSON protocols, with the same member paths); then the operation's module parses it, calls the
+//! `eddy_lambda::Lambda` engine and encodes the reply. The engine never sees HTTP.
+
+mod aliases;
+mod concurrency;
+mod create_function;
+mod delete_function;
+mod get_function;
+mod invoke;
+mod list_functions;
+mod update_function;
+mod versions;
+pub mod wire;
+
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+use axum::body::{Body, Bytes};
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, Method, Response, StatusCode};
+use eddy_lambda::{Lambda, LambdaError};
+use eddy_model::DynamoError;
+use serde_json::{Map, Value};
+
+use crate::AppState;
+use crate::protocol::context::RequestContext;
+use crate::protocol::model::ServiceModel;
+
+/// The Lambda model, parsed on first use.
+pub fn model() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/lambda.json")))
+}
+
+/// One Lambda API request, routed.
+pub struct LambdaRequest<'a> {
+    pub ctx: &'a RequestContext,
+    pub lambda: &'a Lambda,
+    /// Path labels (`FunctionName`, `Name`), decoded.
+    pub labels: HashMap<&'static str, String>,
+    pub query: Vec<(String, String)>,
+    pub headers: &'a HeaderMap,
+    pub body: Bytes,
+}
+
+impl LambdaRequest<'_> {
+    pub fn label(&self, name: &str) -> &str {
+        self.labels.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn query(&self, name: &str) -> Option<&str> {
+        self.query
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// `MaxItems` (or another integer query member), defaulting when absent.
+    pub fn max_items(&self, default: usize) -> usize {
+        self.query("MaxItems")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    }
+
+    /// The endpoint the client used (for `Code.Location`).
+    pub fn endpoint(&self) -> String {
+        match &self.ctx.host {
+            Some(host) => format!("http://{host}"),
+            None => self
+                .lambda
+                .endpoint_url()
+                .unwrap_or_else(|| "http://127.0.0.1:4566".into()),
+        }
+    }
+}
+
+/// Maps a path to an operation and its labels. `None` when the path is not a Lambda API path.
+fn route_of(method: &Method, path: &str) -> Option<(&'static str, HashMap<&'static str, String>)> {
+    let path = path.trim_end_matches('/');
+    let segments: Vec<&str> = path.split('/').skip(1).collect();
+    let mut labels = HashMap::new();
+    let decode = |s: &str| wire::percent_decode(s, false);
+    let op = match (method.as_str(), segments.as_slice()) {
+        ("POST", ["2015-03-31", "functions"]) => "CreateFunction",
+        ("GET", ["2015-03-31", "functions"]) => "ListFunctions",
+        ("GET", ["2016-08-19", "account-settings"]) => "GetAccountSettings",
+        (m, ["2015-03-31", "functions", name, rest @ ..]) => {
+            labels.insert("FunctionName", decode(name));
+            match (m, rest) {
+                ("GET", []) => "GetFunction",
+                ("DELETE", []) => "DeleteFunction",
+                ("GET", ["configuration"]) => "GetFunctionConfiguration",
+                ("PUT", ["configuration"]) => "UpdateFunctionConfiguration",
+                ("PUT", ["code"]) => "UpdateFunctionCode",
+                ("POST", ["versions"]) => "PublishVersion",
+                ("GET", ["versions"]) => "ListVersionsByFunction",
+                ("POST", ["aliases"]) => "CreateAlias",
+                ("GET", ["aliases"]) => "ListAliases",
+                ("POST", ["invocations"]) => "Invoke",
+                (m, ["aliases", alias]) => {
+                    labels.insert("Name", decode(alias));
+                    match m {
+                        "GET" => "GetAlias",
+                        "PUT" => "UpdateAlias",
+                        "DELETE" => "DeleteAlias",
+                        _ => "Unknown",
+                    }
+                }
+                _ => "Unknown",
+            }
+        }
+        (
+            m,
+            [
+                date @ ("2017-10-31" | "2019-09-30"),
+                "functions",
+                name,
+                "concurrency",
+            ],
+        ) => {
+            labels.insert("FunctionName", decode(name));
+            match (m, *date) {
+                ("PUT", "2017-10-31") => "PutFunctionConcurrency",
+                ("DELETE", "2017-10-31") => "DeleteFunctionConcurrency",
+                ("GET", "2019-09-30") => "GetFunctionConcurrency",
+                _ => "Unknown",
+            }
+        }
+        (_, [date, ..])
+            if date.len() == 10 && date.starts_with("20") && date.as_bytes()[4] == b'-' =>
+        {
+            "Unknown"
+        }
+        _ => return None,
+    };
+    Some((op, labels))
+}
+
+/// Whether a request is for the Lambda API (by path).
+pub fn is_lambda_path(method: &Method, path: &str) -> bool {
+    route_of(method, path).is_some()
+}
+
+/// Serves one Lambda API request.
+pub async fn handle(
+    lambda: &Lambda,
+    ctx: &RequestContext,
+    method: &Method,
+    path: &str,
+    query: Option<&str>,
+    headers: &HeaderMap,
+    body: Bytes,
+) -> Response<Body> {
+    let Some((op, labels)) = route_of(method, path) else {
+        return wire::error(
+            &ctx.request_id,
+            &LambdaError::ResourceNotFound("No such Lambda API path".into()),
+        );
+    };
+    let req = LambdaRequest {
+        ctx,
+        lambda,
+        labels,
+        query: wire::query_pairs(query),
+        headers,
+        body,
+    };
+    match dispatch(op, &req).await {
+        Ok(response) => response,
+        Err(e) => wire::error(&ctx.request_id, &e),
+    }
+}
+
+async fn dispatch(op: &str, req: &LambdaRequest<'_>) -> Result<Response<Body>, LambdaError> {
+    if op == "Unknown" {
+        let mut response = wire::json(
+            404,
+            &req.ctx.request_id,
+            &serde_json::json!({"Type": "User", "message": "Unknown operation"}),
+        );
+        response.headers_mut().insert(
+            "x-amzn-errortype",
+            axum::http::HeaderValue::from_static("UnknownOperationException"),
+        );
+        return Ok(response);
+    }
+    // Invoke's body is the event, not a request document.
+    let body = if op == "Invoke" {
+        Map::new()
+    } else {
+        parse_body(&req.body)?
+    };
+    let input = model_input(op, req, body.clone());
+    model().validate(op, &input).map_err(model_error)?;
+    let body = Value::Object(body);
+    match op {
+        "CreateFunction" => create_function::handle(req, body).await,
+        "GetFunction" => get_function::get_function(req),
+        "GetFunctionConfiguration" => get_function::get_configuration(req),
+        "ListFunctions" => list_functions::handle(req),
+        "UpdateFunctionCode" => update_function::code(req, body).await,
+        "UpdateFunctionConfiguration" => update_function::configuration(req, body).await,
+        "DeleteFunction" => delete_function::handle(req).await,
+        "PublishVersion" => versions::publish(req, body).await,
+        "ListVersionsByFunction" => versions::list(req),
+        "CreateAlias" => aliases::create(req, body).await,
+        "GetAlias" => aliases::get(req),
+        "UpdateAlias" => aliases::update(req, body).await,
+        "DeleteAlias" => aliases::delete(req).await,
+        "ListAliases" => aliases::list(req),
+        "Invoke" => invoke::handle(req).await,
+        "PutFunctionConcurrency" => concurrency::put(req, body).await,
+        "GetFunctionConcurrency" => concurrency::get(req),
+        "DeleteFunctionConcurrency" => concurrency::delete(req).await,
+        "GetAccountSettings" => concurrency::account_settings(req),
+        _ => Err(LambdaError::Service(format!("unrouted operation {op}"))),
+    }
+}
+
+fn parse_body(bytes: &[u8]) -> Result<Map<String, Value>, LambdaError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Map::new());
+    }
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(map)) => Ok(map),
+        Ok(_) => Err(LambdaError::InvalidRequestContent(
+            "Could not parse request body into json: the body is not a JSON object".into(),
+        )),
+        Err(e) => Err(LambdaError::InvalidRequestContent(format!(
+            "Could not parse request body into json: {e}"
+        ))),
+    }
+}
+
+/// Body members plus the members bound to the path, query string and headers, under their wire names.
+fn model_input(op: &str, req: &LambdaRequest<'_>, mut input: Map<String, Value>) -> Value {
+    for (k, v) in &req.labels {
+        input.insert((*k).to_string(), Value::String(v.clone()));
+    }
+    for (k, v) in &req.query {
+        let value = match (k.as_str(), v.parse::<i64>()) {
+            ("MaxItems", Ok(n)) => Value::from(n),
+            _ => Value::String(v.clone()),
+        };
+        input.insert(k.clone(), value);
+    }
+    if op == "Invoke" {
+        for name in [
+            "X-Amz-Invocation-Type",
+            "X-Amz-Log-Type",
+            "X-Amz-Client-Context",
+        ] {
+            if let Some(v) = req.header(name) {
+                input.insert(name.to_string(), Value::String(v.to_string()));
+            }
+        }
+    }
+    Value::Object(input)
+}
+
+/// The model walk speaks DynamoDB's error vocabulary; Lambda reports the same findings with its own codes.
+fn model_error(e: DynamoError) -> LambdaError {
+    match e {
+        DynamoError::Validation(m) => LambdaError::Validation(m),
+        DynamoError::Serialization(m) => LambdaError::InvalidRequestContent(format!(
+            "Could not parse request body into json: {m}"
+        )),
+        other => LambdaError::Service(other.to_string()),
+    }
+}
+
+/// Decodes a request body into an operation's typed input.
+pub fn decode<T: serde::de::DeserializeOwned>(body: Value) -> Result<T, LambdaError> {
+    serde_json::from_value(body).map_err(|e| {
+        LambdaError::InvalidRequestContent(format!("Could not parse request body into json: {e}"))
+    })
+}
+
+/// `GET /_eddy/lambda/code/<account>/<region>/<function>/<sha256>.zip`: the package GetFunction's
+/// `Code.Location` points at.
+pub async fn code_location(
+    State(state): State<AppState>,
+    Path((account, region, function, file)): Path<(String, String, String, String)>,
+) -> Response<Body> {
+    let scope = eddy_model::Scope::new(&account, &region);
+    let id = file.trim_end_matches(".zip");
+    match state.lambda.code_zip(&scope, &function, id) {
+        Ok(Some(zip)) => {
+            let mut response = Response::new(Body::from(zip));
+            response.headers_mut().insert(
+                "content-type",
+                axum::http::HeaderValue::from_static("application/zip"),
+            );
+            response
+        }
+        _ => {
+            let mut response = Response::new(Body::from("not found"));
+            *response.status_mut() = StatusCode::NOT_FOUND;
+            response
+        }
+    }
+}
+
+/// `GET /_eddy/lambda/metrics`: per-function counters.
+pub async fn metrics(State(state): State<AppState>) -> Response<Body> {
+    let rows: Vec<Value> = state
+        .lambda
+        .metrics()
+        .into_iter()
+        .map(|e| {
+            serde_json::json!({
+                "account": &*e.scope.account,
+                "region": &*e.scope.region,
+                "function": e.function,
+                "invocations": e.metrics.invocations,
+                "errors": e.metrics.errors,
+                "throttles": e.metrics.throttles,
+                "durationMsTotal": e.metrics.duration_ms_total,
+                "durationMsMax": e.metrics.duration_ms_max,
+                "concurrentExecutions": e.metrics.concurrent_executions,
+                "maxConcurrentExecutions": e.metrics.max_concurrent_executions,
+            })
+        })
+        .collect();
+    wire::json(
+        200,
+        "",
+        &serde_json::json!({
+            "functions": rows,
+            "environments": state.lambda.environment_count(),
+            "pendingEvents": state.lambda.pending_events(),
+            "events": state.lambda.pending_event_states().into_iter().map(|e| serde_json::json!({
+                "requestId": e.request_id,
+                "function": e.function,
+                "attempts": e.attempts,
+                "nextAttemptMs": e.next_attempt_ms,
+            })).collect::<Vec<_>>(),
+        }),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_route_to_operations() {
+        let (op, labels) = route_of(&Method::GET, "/2015-03-31/functions/").unwrap();
+        assert_eq!(op, "ListFunctions");
+        assert!(labels.is_empty());
+        let (op, labels) = route_of(
+            &Method::POST,
+            "/2015-03-31/functions/my-fn%3Alive/invocations",
+        )
+        .unwrap();
+        assert_eq!(op, "Invoke");
+        assert_eq!(labels["FunctionName"], "my-fn:live");
+        let (op, labels) = route_of(&Method::PUT, "/2015-03-31/functions/f/aliases/live").unwrap();
+        assert_eq!((op, labels["Name"].as_str()), ("UpdateAlias", "live"));
+        let (op, _) = route_of(&Method::GET, "/2019-09-30/functions/f/concurrency").unwrap();
+        assert_eq!(op, "GetFunctionConcurrency");
+        let (op, _) = route_of(&Method::GET, "/2016-08-19/account-settings/").unwrap();
+        assert_eq!(op, "GetAccountSettings");
+        assert!(route_of(&Method::GET, "/").is_none());
+        assert_eq!(
+            route_of(&Method::GET, "/2018-10-31/layers").unwrap().0,
+            "Unknown"
+        );
+    }
+
+    #[test]
+    fn the_model_checks_path_members_and_headers() {
+        let input =
+            serde_json::json!({"FunctionName": "bad name!", "X-Amz-Invocation-Type": "Sometimes"});
+        let err = model().validate("Invoke", &input).unwrap_err();
+        let msg = err.message().unwrap();
+        assert!(msg.starts_with("2 validation errors detected"), "{msg}");
+        assert!(msg.contains("at 'functionName'"), "{msg}");
+        assert!(msg.contains("at 'invocationType'"), "{msg}");
+    }
+}

@@ -1,0 +1,670 @@
+"""Lambda end to end: functions created with the AWS CLI and boto3 from real zip packages (Node.js CommonJS and ES
+modules, Python, Rust built with lambda_runtime) run as native processes behind eddy's Runtime API. Checks payloads,
+errors and their JSON, timeouts, crashes, environment variables, SDK calls from handlers reaching eddy, warm reuse,
+throttling, Event invokes and their retries, logs read back with `aws logs`, versions and aliases, and that
+functions and code survive a restart."""
+import base64
+import concurrent.futures
+import io
+import json
+import os
+import shutil
+import subprocess
+import uuid
+import zipfile
+
+import pytest
+
+from conftest import ROOT, Eddy, create_table, wait_for
+
+FUNCTIONS = os.path.join(os.path.dirname(__file__), "functions")
+ROLE = "arn:aws:iam::000000000000:role/lambda-role"
+JS_NODE_MODULES = os.path.join(os.path.dirname(__file__), "js", "node_modules")
+
+
+def zip_dir(name, extra=None):
+    """A zip package of tests/e2e/functions/<name> (file modes kept), plus `extra` {arcname: path}."""
+    buf = io.BytesIO()
+    base = os.path.join(FUNCTIONS, name)
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for dirpath, _, files in os.walk(base):
+            for f in sorted(files):
+                if f.endswith(".pyc"):
+                    continue
+                full = os.path.join(dirpath, f)
+                z.write(full, os.path.relpath(full, base))
+        for arcname, path in (extra or {}).items():
+            z.write(path, arcname)
+    return buf.getvalue()
+
+
+def zip_files(files):
+    """A zip package from {name: text}."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, text in files.items():
+            z.writestr(name, text)
+    return buf.getvalue()
+
+
+def fname(prefix="fn"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+@pytest.fixture(scope="module")
+def lam(eddy):
+    return eddy.client("lambda")
+
+
+@pytest.fixture(scope="module")
+def logs(eddy):
+    return eddy.client("logs")
+
+
+def create(lam, name, package, runtime="nodejs20.x", handler="index.handler", **kwargs):
+    return lam.create_function(FunctionName=name, Runtime=runtime, Role=ROLE, Handler=handler,
+                               Code={"ZipFile": package}, **kwargs)
+
+
+def invoke(lam, name, payload=None, **kwargs):
+    """Invokes; returns (response, decoded JSON payload or raw text)."""
+    args = {"FunctionName": name, **kwargs}
+    if payload is not None:
+        args["Payload"] = json.dumps(payload).encode()
+    r = lam.invoke(**args)
+    raw = r["Payload"].read() if "Payload" in r else b""
+    try:
+        body = json.loads(raw) if raw else None
+    except ValueError:
+        body = raw.decode()
+    return r, body
+
+
+def log_messages(logs, name, pattern=None):
+    args = {"logGroupName": f"/aws/lambda/{name}"}
+    if pattern:
+        args["filterPattern"] = pattern
+    try:
+        return [e["message"] for e in logs.filter_log_events(**args)["events"]]
+    except logs.exceptions.ResourceNotFoundException:
+        return []
+
+
+@pytest.fixture(scope="module")
+def node_fn(lam):
+    name = fname("node")
+    create(lam, name, zip_dir("node-cjs"), Environment={"Variables": {"GREETING": "hello", "EMPTY": ""}},
+           MemorySize=256, Timeout=5)
+    return name
+
+
+@pytest.fixture(scope="module")
+def py_fn(lam):
+    name = fname("py")
+    create(lam, name, zip_dir("python-app"), runtime="python3.12", handler="app.handler",
+           Environment={"Variables": {"GREETING": "bonjour"}}, Timeout=10)
+    return name
+
+
+# ---- the control plane ------------------------------------------------------------------------------------------
+
+
+def test_cli_creates_gets_lists_and_deletes_a_function(eddy, tmp_path):
+    name = fname("cli")
+    package = tmp_path / "fn.zip"
+    package.write_bytes(zip_dir("node-cjs"))
+    created = eddy.aws("lambda", "create-function", "--function-name", name, "--runtime", "nodejs22.x",
+                       "--role", ROLE, "--handler", "index.handler", "--zip-file", f"fileb://{package}",
+                       "--description", "made by the CLI", "--timeout", "7")
+    assert created["FunctionName"] == name
+    assert created["FunctionArn"] == f"arn:aws:lambda:us-east-1:000000000000:function:{name}"
+    assert created["Timeout"] == 7 and created["MemorySize"] == 128
+    assert created["Version"] == "$LATEST" and created["PackageType"] == "Zip"
+    assert created["CodeSize"] == package.stat().st_size
+    import hashlib
+    assert created["CodeSha256"] == base64.b64encode(hashlib.sha256(package.read_bytes()).digest()).decode()
+    assert created["LastModified"].endswith("+0000")
+    got = eddy.aws("lambda", "get-function", "--function-name", name)
+    assert got["Configuration"]["Description"] == "made by the CLI"
+    assert got["Code"]["RepositoryType"] == "S3"
+    import requests
+    assert requests.get(got["Code"]["Location"], timeout=5).content == package.read_bytes()
+    listed = eddy.aws("lambda", "list-functions")
+    assert name in [f["FunctionName"] for f in listed["Functions"]]
+    out = tmp_path / "out.json"
+    result = eddy.aws("lambda", "invoke", "--function-name", name, "--payload", '{"hello": "cli"}', str(out))
+    assert result["StatusCode"] == 200 and result["ExecutedVersion"] == "$LATEST"
+    assert json.loads(out.read_text())["echo"] == {"hello": "cli"}
+    eddy.aws("lambda", "delete-function", "--function-name", name)
+    proc = eddy.aws("lambda", "get-function", "--function-name", name, check=False)
+    assert proc.returncode != 0 and "ResourceNotFoundException" in proc.stderr
+    assert f"Function not found: arn:aws:lambda:us-east-1:000000000000:function:{name}" in proc.stderr
+
+
+def test_duplicate_names_conflict_and_bad_requests_get_aws_messages(eddy, lam):
+    name = fname("dup")
+    create(lam, name, zip_dir("node-cjs"))
+    with pytest.raises(lam.exceptions.ResourceConflictException) as e:
+        create(lam, name, zip_dir("node-cjs"))
+    assert e.value.response["Error"]["Message"] == f"Function already exist: {name}"
+    raw = eddy.client("lambda", validate=False)
+    with pytest.raises(raw.exceptions.ClientError) as e:
+        raw.create_function(FunctionName=fname(), Runtime="nodejs20.x", Role="r1", Handler="index.handler",
+                            Code={"ZipFile": zip_dir("node-cjs")})
+    err = e.value.response["Error"]
+    assert err["Code"] == "ValidationException"
+    assert err["Message"].startswith("1 validation error detected: Value 'r1' at 'role' failed to satisfy "
+                                     "constraint: Member must satisfy regular expression pattern")
+    with pytest.raises(raw.exceptions.ClientError) as e:
+        create(raw, "x" * 65, zip_dir("node-cjs"))
+    assert "Member must have length less than or equal to 64" in e.value.response["Error"]["Message"]
+    with pytest.raises(raw.exceptions.ClientError) as e:
+        create(raw, fname(), zip_dir("node-cjs"), Timeout=901)
+    assert "at 'timeout' failed to satisfy constraint" in e.value.response["Error"]["Message"]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        create(lam, fname(), b"this is not a zip")
+    assert "Could not unzip uploaded file" in e.value.response["Error"]["Message"]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        create(lam, fname(), zip_dir("node-cjs"), Environment={"Variables": {"AWS_REGION": "x"}})
+    assert "Reserved keys used in this request: AWS_REGION" in e.value.response["Error"]["Message"]
+
+
+@pytest.mark.parametrize("runtime", ["java21", "dotnet8", "ruby3.3"])
+def test_runtimes_that_cannot_run_natively_are_refused(lam, runtime):
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        create(lam, fname(), zip_dir("node-cjs"), runtime=runtime, handler="x.y")
+    assert runtime in e.value.response["Error"]["Message"]
+
+
+def test_container_images_are_refused(lam):
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.create_function(FunctionName=fname(), Role=ROLE, PackageType="Image",
+                            Code={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:latest"})
+    assert "Image" in e.value.response["Error"]["Message"]
+
+
+# ---- payloads, context, handler forms ----------------------------------------------------------------------------
+
+
+def test_node_commonjs_handler_gets_payload_and_context(lam, node_fn):
+    r, body = invoke(lam, node_fn, {"n": 1, "nested": {"list": [1, 2]}})
+    assert r["StatusCode"] == 200 and "FunctionError" not in r
+    assert r["ExecutedVersion"] == "$LATEST"
+    assert body["echo"] == {"n": 1, "nested": {"list": [1, 2]}}
+    assert body["requestId"] == r["ResponseMetadata"]["RequestId"]
+    assert body["functionName"] == node_fn and body["functionVersion"] == "$LATEST"
+    assert body["invokedFunctionArn"] == f"arn:aws:lambda:us-east-1:000000000000:function:{node_fn}"
+    assert body["memoryLimitInMB"] == "256"
+    assert body["logGroupName"] == f"/aws/lambda/{node_fn}"
+    assert body["logStreamName"].split("]")[0].endswith("[$LATEST")
+    assert 0 < body["remaining"] <= 5000
+
+
+def test_node_handler_forms(lam, node_fn):
+    name = fname("forms")
+    create(lam, name, zip_dir("node-cjs"), handler="index.callback")
+    _, body = invoke(lam, name, {})
+    assert body == {"callback": True, "timerPending": True}
+    lam.update_function_configuration(FunctionName=name, Handler="index.nested.deeper.handler")
+    assert invoke(lam, name, {})[1] == "nested handler"
+    lam.update_function_configuration(FunctionName=name, Handler="index.noWait")
+    assert invoke(lam, name, {})[1] == "answered early"
+
+
+def test_node_es_module_handler(lam):
+    name = fname("esm")
+    create(lam, name, zip_dir("node-esm"), handler="app.handler")
+    r, body = invoke(lam, name, {"word": "esm"})
+    assert body["esm"] is True and body["shouted"] == "ESM!"
+    assert body["requestId"] == r["ResponseMetadata"]["RequestId"]
+
+
+def test_python_handler_gets_payload_and_context(lam, py_fn):
+    r, body = invoke(lam, py_fn, {"a": [1, 2, {"b": None}]})
+    assert "FunctionError" not in r
+    assert body["echo"] == {"a": [1, 2, {"b": None}]}
+    assert body["request_id"] == r["ResponseMetadata"]["RequestId"]
+    assert body["function_name"] == py_fn and body["memory_limit_in_mb"] == "128"
+    assert body["invoked_function_arn"].endswith(f":function:{py_fn}")
+    assert 0 < body["remaining"] <= 10000
+
+
+def test_python_nested_module_handler(lam):
+    name = fname("pymod")
+    create(lam, name, zip_dir("python-app"), runtime="python3.13", handler="pkg/mod.fn")
+    assert invoke(lam, name, {})[1] == {"nested": True}
+
+
+def test_empty_and_invalid_payloads(lam, node_fn):
+    _, body = invoke(lam, node_fn)
+    assert body["echo"] == {}
+    with pytest.raises(lam.exceptions.InvalidRequestContentException) as e:
+        lam.invoke(FunctionName=node_fn, Payload=b"{not json")
+    assert e.value.response["Error"]["Message"].startswith("Could not parse request body into json")
+
+
+def test_client_context_reaches_the_handler(lam, node_fn):
+    cc = base64.b64encode(json.dumps({"custom": {"k": "v"}}).encode()).decode()
+    _, body = invoke(lam, node_fn, {}, ClientContext=cc)
+    assert body["clientContext"] == {"custom": {"k": "v"}}
+
+
+# ---- errors --------------------------------------------------------------------------------------------------------
+
+
+def test_node_errors_are_returned_as_aws_error_json(lam, node_fn):
+    r, body = invoke(lam, node_fn, {"action": "throw", "detail": "x"})
+    assert r["StatusCode"] == 200 and r["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "TypeError"
+    assert body["errorMessage"] == "bad input: x"
+    assert body["trace"][0] == "TypeError: bad input: x"
+    assert any("index.js" in line for line in body["trace"])
+    _, body = invoke(lam, node_fn, {"action": "throwString"})
+    assert body == {"errorType": "string", "errorMessage": "a plain string", "trace": []}
+
+
+def test_python_errors_are_returned_as_aws_error_json(lam, py_fn):
+    r, body = invoke(lam, py_fn, {"action": "raise"})
+    assert r["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "ValueError" and body["errorMessage"] == "intentional failure"
+    assert body["requestId"] == r["ResponseMetadata"]["RequestId"]
+    assert any('app.py", line' in frame and 'raise ValueError("intentional failure")' in frame
+               for frame in body["stackTrace"])
+    _, body = invoke(lam, py_fn, {"action": "unserializable"})
+    assert body["errorType"] == "Runtime.MarshalError"
+    assert body["errorMessage"].startswith("Unable to marshal response: Object of type object is not JSON")
+
+
+@pytest.mark.parametrize("runtime,handler,files,error_type,message", [
+    ("nodejs20.x", "index.missing", {"index.js": "exports.handler = async () => 1;"},
+     "Runtime.HandlerNotFound", "index.missing is undefined or not exported"),
+    ("nodejs20.x", "nothere.handler", {"index.js": "exports.handler = async () => 1;"},
+     "Runtime.ImportModuleError", "Error: Cannot find module 'nothere'"),
+    ("nodejs20.x", "index.handler", {"index.js": "exports.handler = async () => {"},
+     "Runtime.UserCodeSyntaxError", "SyntaxError"),
+    ("nodejs20.x", "index", {"index.js": "exports.handler = async () => 1;"},
+     "Runtime.MalformedHandlerName", "Bad handler"),
+    ("python3.12", "app.missing", {"app.py": "def handler(e, c):\n    return 1\n"},
+     "Runtime.HandlerNotFound", "Handler 'missing' missing on module 'app'"),
+    ("python3.12", "nothere.handler", {"app.py": "x = 1\n"},
+     "Runtime.ImportModuleError", "Unable to import module 'nothere': No module named 'nothere'"),
+    ("python3.12", "app.handler", {"app.py": "def handler(e, c)\n    return 1\n"},
+     "Runtime.UserCodeSyntaxError", "Syntax error in module 'app'"),
+])
+def test_init_errors_fail_the_invocation_like_aws(lam, runtime, handler, files, error_type, message):
+    name = fname("init")
+    create(lam, name, zip_files(files), runtime=runtime, handler=handler)
+    r, body = invoke(lam, name, {})
+    assert r["FunctionError"] == "Unhandled"
+    assert body["errorType"] == error_type
+    assert message in body["errorMessage"], body
+
+
+def test_timeouts_kill_the_process_and_report_aws_message(lam, logs):
+    name = fname("timeout")
+    create(lam, name, zip_dir("node-cjs"), Timeout=1)
+    _, first = invoke(lam, name, {})
+    r, body = invoke(lam, name, {"action": "sleep", "ms": 5000})
+    assert r["FunctionError"] == "Unhandled"
+    assert body["errorType"] == "Sandbox.Timedout"
+    request_id = r["ResponseMetadata"]["RequestId"]
+    assert body["errorMessage"] == f"RequestId: {request_id} Error: Task timed out after 1.00 seconds"
+    # The environment was killed: the next invocation starts a new process.
+    _, after = invoke(lam, name, {})
+    assert after["pid"] != first["pid"]
+    messages = wait_for(lambda: [m for m in log_messages(logs, name) if "Task timed out" in m], message="log")
+    assert messages[0].endswith(f"{request_id} Task timed out after 1.00 seconds")
+    reports = [m for m in log_messages(logs, name) if m.startswith(f"REPORT RequestId: {request_id}")]
+    assert "Status: timeout" in reports[0]
+
+
+def test_a_crash_is_a_runtime_exit_error(lam, node_fn):
+    r, body = invoke(lam, node_fn, {"action": "exit"})
+    assert r["FunctionError"] == "Unhandled"
+    request_id = r["ResponseMetadata"]["RequestId"]
+    assert body == {"errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 3"}
+    assert "FunctionError" not in invoke(lam, node_fn, {})[0]
+
+
+def test_responses_over_6_mb_fail_as_on_aws(lam, node_fn):
+    r, body = invoke(lam, node_fn, {"action": "big"})
+    assert r["FunctionError"] == "Unhandled"
+    assert body == {"errorMessage": "Response payload size exceeded maximum allowed payload size (6291556 bytes).",
+                    "errorType": "Function.ResponseSizeTooLarge"}
+    with pytest.raises(lam.exceptions.RequestTooLargeException):
+        lam.invoke(FunctionName=node_fn, Payload=b'"' + b"y" * (6 * 1024 * 1024 + 10) + b'"')
+
+
+def test_unknown_functions_versions_and_aliases_are_not_found(lam, node_fn):
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as e:
+        lam.invoke(FunctionName="no-such-function-here")
+    assert e.value.response["Error"]["Message"] == \
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:no-such-function-here"
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as e:
+        lam.invoke(FunctionName=node_fn, Qualifier="77")
+    assert e.value.response["Error"]["Message"].endswith(f"function:{node_fn}:77")
+
+
+# ---- the environment a handler sees --------------------------------------------------------------------------------
+
+
+def test_environment_variables(eddy, lam, node_fn):
+    _, body = invoke(lam, node_fn, {"action": "env"})
+    env = body["env"]
+    assert env["_HANDLER"] == "index.handler"
+    assert env["AWS_LAMBDA_FUNCTION_NAME"] == node_fn
+    assert env["AWS_LAMBDA_FUNCTION_MEMORY_SIZE"] == "256"
+    assert env["AWS_LAMBDA_FUNCTION_VERSION"] == "$LATEST"
+    assert env["AWS_LAMBDA_INITIALIZATION_TYPE"] == "on-demand"
+    assert env["AWS_LAMBDA_LOG_GROUP_NAME"] == f"/aws/lambda/{node_fn}"
+    assert "/[$LATEST]" in env["AWS_LAMBDA_LOG_STREAM_NAME"]
+    assert env["AWS_REGION"] == env["AWS_DEFAULT_REGION"] == "us-east-1"
+    assert env["AWS_EXECUTION_ENV"] == "AWS_Lambda_nodejs20.x"
+    assert env["AWS_ACCESS_KEY_ID"] and env["AWS_SECRET_ACCESS_KEY"] and env["AWS_SESSION_TOKEN"]
+    assert env["AWS_ENDPOINT_URL"] == eddy.endpoint
+    assert env["AWS_LAMBDA_RUNTIME_API"].startswith("127.0.0.1:")
+    assert env["TZ"] == ":UTC" and env["LANG"] == "en_US.UTF-8"
+    assert env["_X_AMZN_TRACE_ID"].startswith("Root=1-")
+    assert env["GREETING"] == "hello" and env["EMPTY"] == ""
+    assert body["cwd"] == env["LAMBDA_TASK_ROOT"]
+    assert os.path.isfile(os.path.join(env["LAMBDA_TASK_ROOT"], "index.js"))
+
+
+def test_configuration_changes_replace_warm_environments(lam):
+    name = fname("cfg")
+    create(lam, name, zip_dir("python-app"), runtime="python3.12", handler="app.handler",
+           Environment={"Variables": {"GREETING": "one"}})
+    first = invoke(lam, name, {})[1]
+    assert invoke(lam, name, {})[1]["pid"] == first["pid"], "warm environments are reused"
+    assert invoke(lam, name, {"action": "env"})[1]["GREETING"] == "one"
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {"GREETING": "two"}})
+    assert invoke(lam, name, {"action": "env"})[1]["GREETING"] == "two"
+    assert invoke(lam, name, {})[1]["pid"] != first["pid"]
+    lam.update_function_code(FunctionName=name, ZipFile=zip_files(
+        {"app.py": "def handler(e, c):\n    return 'new code'\n"}))
+    assert invoke(lam, name, {})[1] == "new code"
+
+
+def test_sdk_calls_from_handlers_reach_eddy(eddy, lam, ddb, table_name, py_fn):
+    create_table(ddb, table_name)
+    r, body = invoke(lam, py_fn, {"action": "sdk", "table": table_name, "key": "from-python"})
+    assert "FunctionError" not in r, body
+    assert body == {"stored": "python handler", "region": "us-east-1"}
+    item = ddb.get_item(TableName=table_name, Key={"pk": {"S": "from-python"}})["Item"]
+    assert item["from"] == {"S": "python handler"}
+    if not os.path.isdir(os.path.join(JS_NODE_MODULES, "@aws-sdk", "client-dynamodb")):
+        pytest.skip("the AWS SDK for JavaScript is not installed (tests/e2e/js)")
+    name = fname("nodesdk")
+    create(lam, name, zip_dir("node-sdk"), Timeout=20, Environment={"Variables": {"NODE_PATH": JS_NODE_MODULES}})
+    r, body = invoke(lam, name, {"table": table_name, "key": "from-node"})
+    assert "FunctionError" not in r, body
+    assert body == {"stored": "node handler"}
+    assert ddb.get_item(TableName=table_name, Key={"pk": {"S": "from-node"}})["Item"]["from"] == {"S": "node handler"}
+
+
+# ---- concurrency ---------------------------------------------------------------------------------------------------
+
+
+def test_reserved_concurrency_throttles(lam, logs):
+    name = fname("reserved")
+    create(lam, name, zip_dir("node-cjs"), Timeout=10)
+    assert lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=0)[
+        "ReservedConcurrentExecutions"] == 0
+    assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 0
+    assert lam.get_function(FunctionName=name)["Concurrency"] == {"ReservedConcurrentExecutions": 0}
+    with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
+        lam.invoke(FunctionName=name, Payload=b"{}")
+    err = e.value.response
+    assert err["Error"]["Message"] == "Rate Exceeded."
+    assert err["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
+    assert err["ResponseMetadata"]["HTTPStatusCode"] == 429
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
+    with concurrent.futures.ThreadPoolExecutor(2) as pool:
+        slow = pool.submit(invoke, lam, name, {"action": "sleep", "ms": 3000})
+        wait_for(lambda: any("got event" in m for m in log_messages(logs, name)), message="slow started")
+        with pytest.raises(lam.exceptions.TooManyRequestsException):
+            lam.invoke(FunctionName=name, Payload=b"{}")
+        assert "FunctionError" not in slow.result()[0]
+    lam.delete_function_concurrency(FunctionName=name)
+    assert "ReservedConcurrentExecutions" not in lam.get_function_concurrency(FunctionName=name)
+    assert "FunctionError" not in invoke(lam, name, {})[0]
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=950)
+    assert "below its minimum value of [100]" in e.value.response["Error"]["Message"]
+    settings = lam.get_account_settings()
+    assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
+
+
+def test_account_concurrency_limit_throttles(tmp_path):
+    server = Eddy(in_memory=True, extra_args=["--lambda-concurrency", "1"]).start()
+    try:
+        lam = server.client("lambda")
+        name = fname("acct")
+        create(lam, name, zip_dir("node-cjs"), Timeout=10)
+        with concurrent.futures.ThreadPoolExecutor(2) as pool:
+            slow = pool.submit(invoke, lam, name, {"action": "sleep", "ms": 3000})
+            wait_for(lambda: any("got event" in m for m in log_messages(server.client("logs"), name)),
+                     message="slow started")
+            with pytest.raises(lam.exceptions.TooManyRequestsException) as e:
+                lam.invoke(FunctionName=name, Payload=b"{}")
+            assert e.value.response["Reason"] == "ConcurrentInvocationLimitExceeded"
+            assert "FunctionError" not in slow.result()[0]
+    finally:
+        server.stop()
+
+
+def test_one_hundred_concurrent_invocations_run_on_one_hundred_environments(eddy, lam, logs, tmp_path):
+    name = fname("hundred")
+    create(lam, name, zip_dir("node-cjs"), Timeout=120)
+    barrier = tmp_path / "go"
+    import boto3
+    import botocore.config
+    client = boto3.client("lambda", endpoint_url=eddy.endpoint, region_name="us-east-1", aws_access_key_id="test",
+                          aws_secret_access_key="test",
+                          config=botocore.config.Config(retries={"max_attempts": 0}, read_timeout=180,
+                                                        max_pool_connections=100))
+    with concurrent.futures.ThreadPoolExecutor(100) as pool:
+        futures = [pool.submit(invoke, client, name, {"action": "waitFile", "path": str(barrier)})
+                   for _ in range(100)]
+        # Every invocation is running (each holds its environment) before any may finish.
+        wait_for(lambda: len([m for m in log_messages(logs, name) if m.startswith("START")]) == 100
+                 and len([m for m in log_messages(logs, name) if "got event" in m]) == 100,
+                 timeout=120, interval=0.2, message="100 invocations running at once")
+        barrier.write_text("go")
+        results = [f.result(timeout=120) for f in futures]
+    assert all("FunctionError" not in r for r, _ in results), [b for r, b in results if "FunctionError" in r][:3]
+    assert len({body["pid"] for _, body in results}) == 100
+
+
+# ---- asynchronous invocations --------------------------------------------------------------------------------------
+
+
+def test_event_invokes_run_in_the_background(lam, logs, node_fn):
+    marker = uuid.uuid4().hex
+    r = lam.invoke(FunctionName=node_fn, InvocationType="Event", Payload=json.dumps({"marker": marker}).encode())
+    assert r["StatusCode"] == 202
+    assert r["Payload"].read() == b""
+    request_id = r["ResponseMetadata"]["RequestId"]
+    wait_for(lambda: any(marker in m and request_id in m for m in log_messages(logs, node_fn)), timeout=20,
+             message="the event's log line")
+    r = lam.invoke(FunctionName=node_fn, InvocationType="DryRun")
+    assert r["StatusCode"] == 204
+
+
+def test_failed_event_invokes_are_retried_twice(tmp_path):
+    server = Eddy(in_memory=True).start()
+    try:
+        lam, logs = server.client("lambda"), server.client("logs")
+        name = fname("retry")
+        create(lam, name, zip_dir("node-cjs"))
+        server.control("POST", "/_eddy/clock", {"paused": True})
+        r = lam.invoke(FunctionName=name, InvocationType="Event", Payload=b'{"action": "throw", "detail": "async"}')
+        request_id = r["ResponseMetadata"]["RequestId"]
+
+        def attempts():
+            return len([m for m in log_messages(logs, name) if m.startswith(f"START RequestId: {request_id}")])
+
+        def waiting_after(n):
+            """The event, once `n` attempts have failed and the next is scheduled."""
+            events = server.control("GET", "/_eddy/lambda/metrics")["events"]
+            return [e for e in events if e["requestId"] == request_id and e["attempts"] == n
+                    and e["nextAttemptMs"] is not None]
+
+        now = server.control("GET", "/_eddy/clock")["now"]
+        [event] = wait_for(lambda: waiting_after(1), timeout=20, message="the first attempt to fail")
+        assert attempts() == 1 and event["nextAttemptMs"] == now + 60_000
+        server.control("POST", "/_eddy/clock", {"advanceSeconds": 59})
+        assert attempts() == 1
+        server.control("POST", "/_eddy/clock", {"advanceSeconds": 1})
+        [event] = wait_for(lambda: waiting_after(2), timeout=20, message="the first retry, a minute later")
+        assert attempts() == 2 and event["nextAttemptMs"] == now + 60_000 + 120_000
+        server.control("POST", "/_eddy/clock", {"advanceSeconds": 120})
+        wait_for(lambda: attempts() == 3, timeout=20, message="the second retry, two minutes later")
+        wait_for(lambda: server.control("GET", "/_eddy/lambda/metrics")["pendingEvents"] == 0, timeout=20,
+                 message="the event to be dropped")
+        server.control("POST", "/_eddy/clock", {"advanceSeconds": 600})
+        assert attempts() == 3
+    finally:
+        server.stop()
+
+
+# ---- logs ----------------------------------------------------------------------------------------------------------
+
+
+def test_logs_are_read_back_with_the_aws_cli(eddy, lam, node_fn):
+    r, _ = invoke(lam, node_fn, {"action": "multiline"}, LogType="Tail")
+    request_id = r["ResponseMetadata"]["RequestId"]
+    tail = base64.b64decode(r["LogResult"]).decode()
+    lines = tail.splitlines()
+    assert f"START RequestId: {request_id} Version: $LATEST" in lines
+    assert f"END RequestId: {request_id}" in lines
+    report = [line for line in lines if line.startswith(f"REPORT RequestId: {request_id}")][0]
+    for part in ("\tDuration: ", " ms\tBilled Duration: ", " ms\tMemory Size: 256 MB\tMax Memory Used: "):
+        assert part in report
+    group = f"/aws/lambda/{node_fn}"
+    groups = eddy.aws("logs", "describe-log-groups", "--log-group-name-prefix", group)["logGroups"]
+    assert [g["logGroupName"] for g in groups] == [group]
+    streams = eddy.aws("logs", "describe-log-streams", "--log-group-name", group, "--order-by", "LastEventTime",
+                       "--descending")["logStreams"]
+    assert streams and all("/[$LATEST]" in s["logStreamName"] for s in streams)
+    events = eddy.aws("logs", "filter-log-events", "--log-group-name", group, "--filter-pattern",
+                      f'"{request_id}"')["events"]
+    messages = [e["message"] for e in events]
+    assert f"START RequestId: {request_id} Version: $LATEST" in messages
+    info = [m for m in messages if m.endswith("first line\nsecond line")][0]
+    ts, rid, level, _ = info.split("\t", 3)
+    assert rid == request_id and level == "INFO" and ts.endswith("Z")
+    assert any(m.split("\t")[2:] == ["ERROR", "an error line"] for m in messages if m.count("\t") == 3)
+    stream = [e["logStreamName"] for e in events][0]
+    got = eddy.aws("logs", "get-log-events", "--log-group-name", group, "--log-stream-name", stream,
+                   "--start-from-head")
+    assert any(e["message"].startswith("INIT_START") for e in got["events"])
+    assert got["nextForwardToken"].startswith("f/") and got["nextBackwardToken"].startswith("b/")
+
+
+def test_python_logging_uses_the_managed_runtime_format(lam, logs, py_fn):
+    r, _ = invoke(lam, py_fn, {"action": "log"})
+    request_id = r["ResponseMetadata"]["RequestId"]
+    messages = wait_for(lambda: [m for m in log_messages(logs, py_fn) if request_id in m and "via logging" in m],
+                        message="logging lines")
+    level, ts, rid, text = messages[0].split("\t")
+    assert (level, rid, text) == ("[INFO]", request_id, "info via logging")
+    assert ts.endswith("Z") and "T" in ts
+    r, _ = invoke(lam, py_fn, {"action": "raise"})
+    request_id = r["ResponseMetadata"]["RequestId"]
+    error = [m for m in log_messages(logs, py_fn) if m.startswith("[ERROR] ValueError: intentional failure")]
+    assert error and "Traceback (most recent call last):" in error[-1]
+
+
+# ---- versions and aliases ------------------------------------------------------------------------------------------
+
+
+def test_versions_and_aliases(lam):
+    name = fname("ver")
+    create(lam, name, zip_files({"app.py": "def handler(e, c):\n    return 'v1'\n"}), runtime="python3.11",
+           handler="app.handler", Publish=True)
+    versions = lam.list_versions_by_function(FunctionName=name)["Versions"]
+    assert [v["Version"] for v in versions] == ["$LATEST", "1"]
+    assert versions[1]["FunctionArn"].endswith(f":function:{name}:1")
+    lam.update_function_code(FunctionName=name, ZipFile=zip_files({"app.py": "def handler(e, c):\n    return 'v2'\n"}))
+    v2 = lam.publish_version(FunctionName=name, Description="second")
+    assert v2["Version"] == "2" and v2["Description"] == "second"
+    assert lam.publish_version(FunctionName=name)["Version"] == "2", "nothing changed: no new version"
+    alias = lam.create_alias(FunctionName=name, Name="live", FunctionVersion="1")
+    assert alias["AliasArn"].endswith(f":function:{name}:live")
+    r, body = invoke(lam, name, {}, Qualifier="live")
+    assert body == "v1" and r["ExecutedVersion"] == "1"
+    r, body = invoke(lam, f"{name}:2", {})
+    assert body == "v2" and r["ExecutedVersion"] == "2"
+    lam.update_alias(FunctionName=name, Name="live", FunctionVersion="2")
+    assert invoke(lam, name, {}, Qualifier="live")[1] == "v2"
+    assert [a["Name"] for a in lam.list_aliases(FunctionName=name)["Aliases"]] == ["live"]
+    assert lam.get_alias(FunctionName=name, Name="live")["FunctionVersion"] == "2"
+    assert lam.get_function(FunctionName=name, Qualifier="1")["Configuration"]["Version"] == "1"
+    with pytest.raises(lam.exceptions.ResourceConflictException):
+        lam.delete_function(FunctionName=name, Qualifier="2")
+    lam.delete_alias(FunctionName=name, Name="live")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException):
+        lam.get_alias(FunctionName=name, Name="live")
+    lam.delete_function(FunctionName=name, Qualifier="1")
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]] == ["$LATEST", "2"]
+
+
+# ---- durability ----------------------------------------------------------------------------------------------------
+
+
+def test_functions_and_code_survive_a_restart(fresh_eddy):
+    lam = fresh_eddy.client("lambda")
+    name = fname("durable")
+    create(lam, name, zip_dir("node-cjs"), Environment={"Variables": {"GREETING": "persisted"}}, Publish=True)
+    lam.create_alias(FunctionName=name, Name="prod", FunctionVersion="1")
+    lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=5)
+    assert "FunctionError" not in invoke(lam, name, {})[0]
+    fresh_eddy.kill()
+    fresh_eddy.start()
+    lam = fresh_eddy.client("lambda")
+    config = lam.get_function_configuration(FunctionName=name)
+    assert config["Environment"]["Variables"]["GREETING"] == "persisted"
+    assert lam.get_function_concurrency(FunctionName=name)["ReservedConcurrentExecutions"] == 5
+    r, body = invoke(lam, name, {"action": "env"}, Qualifier="prod")
+    assert "FunctionError" not in r and r["ExecutedVersion"] == "1"
+    assert body["env"]["GREETING"] == "persisted"
+
+
+# ---- Rust ----------------------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def rust_bootstrap():
+    """Builds tests/e2e/functions/rust-echo (lambda_runtime) once; cached under target/e2e-functions."""
+    if shutil.which("cargo") is None:
+        pytest.skip("cargo is not installed")
+    crate = os.path.join(FUNCTIONS, "rust-echo")
+    target = os.path.join(ROOT, "target", "e2e-functions")
+    proc = subprocess.run(["cargo", "build", "--release", "--quiet"], cwd=crate,
+                          env=dict(os.environ, CARGO_TARGET_DIR=target), capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stderr
+    return os.path.join(target, "release", "rust-echo")
+
+
+def test_rust_lambda_runtime_handler(eddy, lam, logs, rust_bootstrap, tmp_path):
+    name = fname("rust")
+    package = tmp_path / "rust.zip"
+    with zipfile.ZipFile(package, "w", zipfile.ZIP_DEFLATED) as z:
+        z.write(rust_bootstrap, "bootstrap")
+    eddy.aws("lambda", "create-function", "--function-name", name, "--runtime", "provided.al2023", "--role", ROLE,
+             "--handler", "bootstrap", "--zip-file", f"fileb://{package}", "--environment",
+             "Variables={GREETING=from-rust}")
+    r, body = invoke(lam, name, {"hello": "rust"})
+    assert "FunctionError" not in r, body
+    assert body["echo"] == {"hello": "rust"}
+    assert body["request_id"] == r["ResponseMetadata"]["RequestId"]
+    assert body["function_arn"].endswith(f":function:{name}")
+    assert body["deadline_in_future"] is True
+    assert body["function_name"] == name and body["greeting"] == "from-rust"
+    r, body = invoke(lam, name, {"fail": "rust says no"})
+    assert r["FunctionError"] == "Unhandled"
+    assert body["errorMessage"] == "rust says no"
+    wait_for(lambda: any("rust handler got" in m for m in log_messages(logs, name)), message="rust log line")
