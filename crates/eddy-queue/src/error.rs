@@ -25,6 +25,7 @@ pub enum ErrorKind {
     BatchRequestTooLong,
     PurgeQueueInProgress,
     UnsupportedOperation,
+    InvalidAddress,
     // SNS
     NotFound,
     InvalidParameter,
@@ -61,6 +62,7 @@ impl ErrorKind {
             ErrorKind::BatchRequestTooLong => "AWS.SimpleQueueService.BatchRequestTooLong",
             ErrorKind::PurgeQueueInProgress => "AWS.SimpleQueueService.PurgeQueueInProgress",
             ErrorKind::UnsupportedOperation => "AWS.SimpleQueueService.UnsupportedOperation",
+            ErrorKind::InvalidAddress => "InvalidAddress",
             ErrorKind::NotFound => "NotFound",
             ErrorKind::InvalidParameter => "InvalidParameter",
             ErrorKind::ParameterValueInvalid => "ParameterValueInvalid",

@@ -1,11 +1,14 @@
 //! eddy-server: one HTTP listener for every API eddy speaks. Requests are routed by protocol — AWS JSON 1.0
-//! by `X-Amz-Target` (DynamoDB, DynamoDB Streams), the `/_eddy/*` control API by path — decoded, checked
-//! against AWS's service models, and handed to the engine crates. This crate holds no state of its own beyond
-//! handles to the engines.
+//! by `X-Amz-Target` (DynamoDB, DynamoDB Streams, SQS), the query protocol by its form-encoded `Action`
+//! (SQS and SNS, told apart by the service of the SigV4 credential scope, else by the action's name), the
+//! `/_eddy/*` control API by path — decoded, checked against AWS's service models, and handed to the engine
+//! crates. This crate holds no state of its own beyond handles to the engines.
 
 pub mod control;
 pub mod dynamodb;
 pub mod protocol;
+pub mod sns;
+pub mod sqs;
 pub mod streams;
 
 use axum::Router;
@@ -14,6 +17,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use axum::routing::{get, post};
 use eddy_model::DynamoError;
+use eddy_queue::Queues;
 use eddy_store::Store;
 
 use protocol::awsjson;
@@ -26,6 +30,8 @@ const MAX_BODY: usize = 20 * 1024 * 1024;
 #[derive(Clone)]
 pub struct AppState {
     pub store: Store,
+    /// SQS queues and SNS topics.
+    pub queues: Queues,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -68,12 +74,51 @@ async fn aws_entry(
         })
         .await;
     }
+    if let Some(op) = target.strip_prefix(sqs::TARGET_PREFIX) {
+        return sqs::handle_json(&state.queues, &ctx, op, &body).await;
+    }
+    if let Some(response) = query_call(&state, &ctx, &method, &uri, &headers, &body).await {
+        return response;
+    }
     if method == Method::POST && uri.path() == "/" {
         return awsjson::error(&ctx.request_id, &DynamoError::UnknownOperation);
     }
     let mut response = Response::new(Body::from("not found"));
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
+}
+
+/// A query-protocol request (a form post, or a GET with `Action` in the query string), routed to its service.
+async fn query_call(
+    state: &AppState,
+    ctx: &RequestContext,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response<Body>> {
+    let form = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let in_query = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
+    if !(form && *method == Method::POST) && !in_query {
+        return None;
+    }
+    let params = protocol::query::parse_params(uri.query(), if form { body } else { &[] });
+    let action = params.get("Action").cloned().unwrap_or_default();
+    let to_sqs = match ctx.service.as_deref() {
+        Some("sqs") => true,
+        Some("sns") => false,
+        _ => uri.path() != "/" || sqs::is_action(&action) || !sns::is_action(&action),
+    };
+    Some(if to_sqs {
+        sqs::handle_query(&state.queues, ctx, params, uri.path()).await
+    } else {
+        sns::handle_query(&state.queues, ctx, params).await
+    })
 }
 
 async fn json_call<F, Fut>(ctx: &RequestContext, body: &[u8], call: F) -> Response<Body>

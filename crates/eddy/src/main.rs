@@ -149,12 +149,16 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         })?
     };
     store.start_background();
+    let queues = eddy_queue::Queues::open(store.clone(), store.clock().clone())
+        .map_err(|e| format!("cannot recover queues and topics: {e}"))?;
+    queues.start_background();
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
     let local = listener.local_addr().map_err(|e| e.to_string())?;
     let app = eddy_server::router(AppState {
         store: store.clone(),
+        queues,
     });
     println!("eddy ready on http://{local}");
     axum::serve(listener, app)
