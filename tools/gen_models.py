@@ -99,12 +99,14 @@ def apply_query_names(model, names):
                 shape["members"][member]["locationName"] = location
 
 
-def compact_shape(name, shape, shapes, query):
+def compact_shape(name, shape, shapes, query, enums=True):
     out = {"t": shape["type"]}
     if name in OPAQUE:
         out["t"] = "opaque"
         return out
     for key, short in (("min", "min"), ("max", "max"), ("pattern", "p"), ("enum", "e")):
+        if key == "enum" and not enums:
+            continue
         if key in shape:
             out[short] = shape[key]
     if shape["type"] == "structure":
@@ -159,7 +161,9 @@ def extract(service, version, query):
         if name in keep:
             continue
         shape = shapes[name]
-        keep[name] = compact_shape(name, shape, shapes, query)
+        # SQS's enums are documentation only: the service checks attribute names itself, with its own errors
+        # (ReceiveMessage's AttributeNames even takes message attributes its enum does not list).
+        keep[name] = compact_shape(name, shape, shapes, query, enums=service != "sqs")
         if keep[name]["t"] == "opaque":
             continue
         if shape["type"] == "structure":
