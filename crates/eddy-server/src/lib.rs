@@ -104,7 +104,7 @@ async fn query_call(
     let in_query = uri
         .query()
         .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
-    if !(form && *method == Method::POST) && !in_query {
+    if !(in_query || form && *method == Method::POST) {
         return None;
     }
     let params = protocol::query::parse_params(uri.query(), if form { body } else { &[] });
