@@ -1,8 +1,9 @@
 //! eddy-server: one HTTP listener for every API eddy speaks. Requests are routed by protocol — AWS JSON 1.0
-//! and 1.1 by `X-Amz-Target` (DynamoDB, DynamoDB Streams, CloudWatch Logs), REST-JSON by path (Lambda), the
-//! `/_eddy/*` control API by path — decoded, checked against AWS's service models, and handed to the engine
-//! crates. This crate holds no state of its own beyond
-//! handles to the engines.
+//! and 1.1 by `X-Amz-Target` (DynamoDB, DynamoDB Streams, SQS, CloudWatch Logs), REST-JSON by path (Lambda,
+//! event source mappings), the query protocol by its form-encoded `Action` (SQS and SNS, told apart by the
+//! service of the SigV4 credential scope, else by the action's name), the `/_eddy/*` control API by path —
+//! decoded, checked against AWS's service models, and handed to the engine crates. This crate holds no state
+//! of its own beyond handles to the engines.
 
 pub mod control;
 pub mod dynamodb;
@@ -10,6 +11,8 @@ pub mod esm;
 pub mod lambda;
 pub mod logs;
 pub mod protocol;
+pub mod sns;
+pub mod sqs;
 pub mod streams;
 
 use axum::Router;
@@ -18,6 +21,7 @@ use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use axum::routing::{get, post};
 use eddy_model::DynamoError;
+use eddy_queue::Queues;
 use eddy_store::Store;
 
 use protocol::awsjson;
@@ -33,6 +37,8 @@ pub struct AppState {
     pub store: Store,
     pub esm: eddy_esm::Esm,
     pub lambda: eddy_lambda::Lambda,
+    /// SQS queues and SNS topics.
+    pub queues: Queues,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -97,6 +103,12 @@ async fn aws_entry(
     if let Some(op) = target.strip_prefix(logs::TARGET_PREFIX) {
         return logs::handle(state.lambda.logs(), &ctx, op, &body).await;
     }
+    if let Some(op) = target.strip_prefix(sqs::TARGET_PREFIX) {
+        return sqs::handle_json(&state.queues, &ctx, op, &body).await;
+    }
+    if let Some(response) = query_call(&state, &ctx, &method, &uri, &headers, &body).await {
+        return response;
+    }
     if lambda::is_lambda_path(&method, uri.path()) {
         return lambda::handle(
             &state.lambda,
@@ -115,6 +127,39 @@ async fn aws_entry(
     let mut response = Response::new(Body::from("not found"));
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
+}
+
+/// A query-protocol request (a form post, or a GET with `Action` in the query string), routed to its service.
+async fn query_call(
+    state: &AppState,
+    ctx: &RequestContext,
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Response<Body>> {
+    let form = headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+    let in_query = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
+    if !(in_query || form && *method == Method::POST) {
+        return None;
+    }
+    let params = protocol::query::parse_params(uri.query(), if form { body } else { &[] });
+    let action = params.get("Action").cloned().unwrap_or_default();
+    let to_sqs = match ctx.service.as_deref() {
+        Some("sqs") => true,
+        Some("sns") => false,
+        _ => uri.path() != "/" || sqs::is_action(&action) || !sns::is_action(&action),
+    };
+    Some(if to_sqs {
+        sqs::handle_query(&state.queues, ctx, params, uri.path()).await
+    } else {
+        sns::handle_query(&state.queues, ctx, params).await
+    })
 }
 
 async fn json_call<F, Fut>(ctx: &RequestContext, body: &[u8], call: F) -> Response<Body>

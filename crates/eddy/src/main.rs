@@ -178,13 +178,6 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         })?
     };
     store.start_background();
-    let esm = eddy_esm::Esm::new(
-        store.clone(),
-        Arc::new(wiring::NoFunctions),
-        Arc::new(wiring::NoDestinations),
-    );
-    esm.start()
-        .map_err(|e| format!("cannot start event source mappings: {e}"))?;
     let lambda = Lambda::new(
         store.clone(),
         clock,
@@ -197,6 +190,15 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
     )
     .map_err(|e| format!("cannot start Lambda: {e}"))?;
+    let queues = eddy_queue::Queues::open(store.clone(), store.clock().clone())
+        .map_err(|e| format!("cannot recover queues and topics: {e}"))?;
+    queues.set_invoker(Arc::new(wiring::LambdaEvents(lambda.clone())));
+    queues.start_background();
+    let esm = eddy_esm::Esm::new(
+        store.clone(),
+        Arc::new(wiring::LambdaInvoker(lambda.clone())),
+        Arc::new(wiring::QueueDestinations(queues.clone())),
+    );
     let listener = TcpListener::bind(args.listen)
         .await
         .map_err(|e| format!("cannot listen on {}: {e}", args.listen))?;
@@ -211,10 +213,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         lambda.set_endpoint_url(&format!("http://{host}"));
     }
     lambda.start_background();
+    esm.start()
+        .map_err(|e| format!("cannot start event source mappings: {e}"))?;
     let app = eddy_server::router(AppState {
         store: store.clone(),
         esm: esm.clone(),
         lambda: lambda.clone(),
+        queues,
     });
     println!("eddy ready on http://{local}");
     let stopping = lambda.clone();
@@ -227,8 +232,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         })
         .await
         .map_err(|e| e.to_string())?;
-    esm.shutdown().await;
     lambda.shutdown().await;
+    esm.shutdown().await;
     store.flush().map_err(|e| e.to_string())?;
 
     Ok(())

@@ -22,30 +22,52 @@ struct RawShape {
     max: Option<f64>,
     p: Option<String>,
     e: Option<Vec<String>>,
-    m: Option<Vec<(String, String, Option<String>)>>,
+    m: Option<Vec<RawMember>>,
     r: Option<Vec<String>>,
     i: Option<String>,
     k: Option<String>,
     v: Option<String>,
+    /// Query protocol: a list member's name, a map's key and value names.
+    #[serde(rename = "in")]
+    item_name: Option<String>,
+    kn: Option<String>,
+    vn: Option<String>,
 }
+
+/// `[name, shape, JSON name]`, and for query-protocol services `[…, query/XML name, flattened]`.
+#[derive(Deserialize)]
+struct RawMember(
+    String,
+    String,
+    Option<String>,
+    #[serde(default)] Option<String>,
+    #[serde(default)] Option<bool>,
+);
 
 #[derive(Deserialize)]
 struct RawModel {
     operations: HashMap<String, String>,
     shapes: HashMap<String, RawShape>,
+    /// Query-protocol services: operation → (output shape, result wrapper element).
+    #[serde(default)]
+    outputs: HashMap<String, (String, String)>,
 }
 
-enum Kind {
+pub(crate) enum Kind {
     Structure {
         members: Vec<Member>,
         required: Vec<String>,
     },
     List {
         item: usize,
+        /// The element name of an item in the query protocol and XML (`member` when absent).
+        item_name: Option<String>,
     },
     Map {
         key: usize,
         value: usize,
+        key_name: String,
+        value_name: String,
     },
     String {
         pattern: Option<(String, OnceLock<Option<Regex>>)>,
@@ -61,23 +83,29 @@ enum Kind {
     Opaque,
 }
 
-struct Member {
-    name: String,
+pub(crate) struct Member {
+    pub(crate) name: String,
     wire: String,
-    shape: usize,
+    pub(crate) shape: usize,
+    /// The member's name in the query protocol and in XML.
+    pub(crate) query_name: String,
+    /// Flattened lists and maps repeat their entries without a wrapper element.
+    pub(crate) flattened: bool,
 }
 
-struct Shape {
+pub(crate) struct Shape {
     name: String,
-    kind: Kind,
+    pub(crate) kind: Kind,
     min: Option<f64>,
     max: Option<f64>,
 }
 
-/// One service's validation model.
+/// One service's validation model (and, for query-protocol services, what the query and XML codecs need).
 pub struct ServiceModel {
     operations: HashMap<String, usize>,
-    shapes: Vec<Shape>,
+    pub(crate) shapes: Vec<Shape>,
+    /// Operation → (output shape, result wrapper).
+    pub(crate) outputs: HashMap<String, (usize, String)>,
 }
 
 impl ServiceModel {
@@ -104,20 +132,25 @@ impl ServiceModel {
                             .m
                             .iter()
                             .flatten()
-                            .map(|(m, shape, loc)| Member {
+                            .map(|RawMember(m, shape, loc, query, flat)| Member {
                                 name: m.clone(),
                                 wire: loc.clone().unwrap_or_else(|| m.clone()),
                                 shape: id(shape),
+                                query_name: query.clone().unwrap_or_else(|| m.clone()),
+                                flattened: flat.unwrap_or(false),
                             })
                             .collect(),
                         required: s.r.clone().unwrap_or_default(),
                     },
                     "list" => Kind::List {
                         item: id(s.i.as_deref().unwrap_or("")),
+                        item_name: s.item_name.clone(),
                     },
                     "map" => Kind::Map {
                         key: id(s.k.as_deref().unwrap_or("")),
                         value: id(s.v.as_deref().unwrap_or("")),
+                        key_name: s.kn.clone().unwrap_or_else(|| "key".into()),
+                        value_name: s.vn.clone().unwrap_or_else(|| "value".into()),
                     },
                     "string" => Kind::String {
                         pattern: s.p.clone().map(|p| (p, OnceLock::new())),
@@ -144,11 +177,39 @@ impl ServiceModel {
             .iter()
             .map(|(op, input)| (op.clone(), id(input)))
             .collect();
-        ServiceModel { operations, shapes }
+        let outputs = raw
+            .outputs
+            .iter()
+            .map(|(op, (shape, wrapper))| (op.clone(), (id(shape), wrapper.clone())))
+            .collect();
+        ServiceModel {
+            operations,
+            shapes,
+            outputs,
+        }
     }
 
     pub fn has_operation(&self, op: &str) -> bool {
         self.operations.contains_key(op)
+    }
+
+    /// The input shape of an operation.
+    pub(crate) fn input(&self, op: &str) -> Option<usize> {
+        self.operations.get(op).copied()
+    }
+
+    /// The first required top-level member missing from a request body (SQS and SNS name it in their own
+    /// errors rather than in a list of constraint violations).
+    pub fn missing_required(&self, op: &str, body: &Value) -> Option<String> {
+        let shape = self.input(op)?;
+        let Kind::Structure { members, required } = &self.shapes[shape].kind else {
+            return None;
+        };
+        members
+            .iter()
+            .filter(|m| required.contains(&m.name))
+            .find(|m| body.get(&m.wire).is_none_or(Value::is_null))
+            .map(|m| m.name.clone())
     }
 
     /// Validates an operation's request body. The body must be a JSON object (or null for "no members").
@@ -205,7 +266,9 @@ impl ServiceModel {
                 }
                 Ok(())
             }
-            Kind::List { item: item_shape } => {
+            Kind::List {
+                item: item_shape, ..
+            } => {
                 let items = match value {
                     Value::Array(a) => a,
                     Value::Object(_) => {
@@ -232,6 +295,7 @@ impl ServiceModel {
             Kind::Map {
                 key,
                 value: value_shape,
+                ..
             } => {
                 let obj = match value {
                     Value::Object(o) => o,
@@ -415,7 +479,7 @@ impl ServiceModel {
     fn java_repr(&self, shape: &Shape, value: &Value) -> String {
         match (&shape.kind, value) {
             (_, Value::String(s)) => s.clone(),
-            (Kind::List { item }, Value::Array(items)) => {
+            (Kind::List { item, .. }, Value::Array(items)) => {
                 let parts: Vec<String> = items
                     .iter()
                     .map(|v| self.java_repr(&self.shapes[*item], v))
@@ -545,6 +609,18 @@ fn expect_scalar<'a>(value: &'a Value, java: &str) -> Result<&'a str, DynamoErro
 pub fn dynamodb() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
     MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/dynamodb.json")))
+}
+
+/// The SQS model (JSON protocol, with the query protocol's names), parsed on first use.
+pub fn sqs() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/sqs.json")))
+}
+
+/// The SNS model (query protocol), parsed on first use.
+pub fn sns() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/sns.json")))
 }
 
 /// The DynamoDB Streams model, parsed on first use.
