@@ -1,14 +1,16 @@
 """SNS end to end (query protocol with XML answers): topics, subscriptions, Publish delivered to SQS with and
 without raw message delivery, attributes, tags, errors, the AWS CLI, and durability across kill -9."""
 import base64
+import io
 import json
 import re
 import uuid
+import zipfile
 
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import error_of
+from conftest import error_of, wait_for
 
 
 @pytest.fixture
@@ -193,11 +195,7 @@ def test_subscriptions_listing_and_errors(sns, sqs):
         sns.subscribe(TopicArn=topic, Protocol="https", Endpoint="https://example.com/hook")
     code, message = error_of(e)
     assert code == "InvalidParameter" and "only to sqs and lambda" in message
-    with pytest.raises(ClientError) as e:
-        sns.subscribe(TopicArn=topic, Protocol="lambda",
-                      Endpoint="arn:aws:lambda:us-east-1:000000000000:function:f")
-    code, message = error_of(e)
-    assert code == "InvalidParameter" and "Lambda engine" in message
+
     with pytest.raises(ClientError) as e:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=q2, Attributes={"FilterPolicy": '{"a": ["b"]}'})
     code, message = error_of(e)
@@ -289,3 +287,35 @@ def test_topics_and_subscriptions_survive_kill_9(fresh_eddy):
     sns.publish(TopicArn=topic, Message="after")
     bodies = sorted(m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"])
     assert bodies == ["after", "before"]
+
+
+def test_publish_to_a_lambda_subscription_invokes_the_function_with_the_sns_event(eddy, sns, tmp_path):
+    """SNS → Lambda: the function gets SNS's `Records[].Sns` event, asynchronously, as on AWS."""
+    lam = eddy.client("lambda")
+    out = tmp_path / "event.json"
+    handler = ("import json, os\n"
+               "def handler(event, context):\n"
+               "    with open(os.environ['OUT'], 'w') as f:\n"
+               "        json.dump(event, f)\n")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as z:
+        z.writestr("app.py", handler)
+    name = unique("sns-fn")
+    fn_arn = lam.create_function(FunctionName=name, Runtime="python3.12", Handler="app.handler",
+                                 Role="arn:aws:iam::000000000000:role/lambda-role", Code={"ZipFile": buf.getvalue()},
+                                 Environment={"Variables": {"OUT": str(out)}})["FunctionArn"]
+    topic = sns.create_topic(Name=unique("t"))["TopicArn"]
+    sub = sns.subscribe(TopicArn=topic, Protocol="lambda", Endpoint=fn_arn)["SubscriptionArn"]
+    assert sub.startswith(topic + ":")
+    message_id = sns.publish(TopicArn=topic, Message="hello lambda", Subject="greeting",
+                             MessageAttributes={"k": {"DataType": "String", "StringValue": "v"}})["MessageId"]
+
+    event = json.loads(wait_for(lambda: out.exists() and out.read_text(), timeout=20, message="the handler's event"))
+    [record] = event["Records"]
+    assert record["EventSource"] == "aws:sns" and record["EventVersion"] == "1.0"
+    assert record["EventSubscriptionArn"] == sub
+    body = record["Sns"]
+    assert body["Type"] == "Notification" and body["MessageId"] == message_id and body["TopicArn"] == topic
+    assert body["Message"] == "hello lambda" and body["Subject"] == "greeting"
+    assert body["MessageAttributes"] == {"k": {"Type": "String", "Value": "v"}}
+    assert {"Timestamp", "SignatureVersion", "Signature", "SigningCertUrl", "UnsubscribeUrl"} <= set(body)
