@@ -24,6 +24,9 @@ mod pattern;
 pub mod policy;
 mod time;
 
+#[cfg(test)]
+mod robustness_tests;
+
 pub use checks::{
     Destination, DestinationDenied, MissingActions, RoleNotAssumable, check_destination_access,
     check_lambda_can_assume, check_stream_access,
