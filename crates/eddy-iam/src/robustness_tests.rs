@@ -302,3 +302,74 @@ fn adversarial_wildcards_finish() {
     let request = AccessRequest::new(format!("s3:{long}"), format!("arn:aws:s3:::{long}"));
     assert!(!evaluate(&[&policy], &request).is_allowed());
 }
+
+/// A string of characters the small parsers treat specially, mixed with multi-byte ones.
+fn tricky_text(rng: &mut Rng) -> String {
+    const ALPHABET: [char; 24] = [
+        '0', '1', '2', '9', '-', ':', 'T', 't', 'Z', '+', '.', '/', '$', '{', '}', '*', '?', ',',
+        '\'', ' ', 'a', 'é', '€', '𝄞',
+    ];
+    (0..rng.below(24)).map(|_| *rng.pick(&ALPHABET)).collect()
+}
+
+#[test]
+fn the_small_parsers_take_any_text() {
+    let mut rng = Rng(4);
+    let vars = crate::eval::ContextVariables(&crate::eval::RequestContext::new());
+    for round in 0..20_000 {
+        let mut text = tricky_text(&mut rng);
+        if round % 2 == 0 {
+            // Past the date and time, so the zone and fraction readers see the noise.
+            let prefix = *rng.pick(&[
+                "2024-01-01T00:00:00",
+                "2024-01-01T00:00:00.5",
+                "2024-01-01t1:2:3",
+            ]);
+            text = format!("{prefix}{}{text}", rng.pick(&["+", "-", "Z", "z", ""]));
+        }
+        let _ = crate::time::parse_date_ms(&text);
+        let _ = crate::time::legacy_date_ok(&text);
+        let _ = crate::pattern::expand_literal(&text, Some(&vars));
+        let _ = crate::pattern::compile_resource(&text, Some(&vars));
+        let _ = crate::arn::fields(&text);
+    }
+}
+
+#[test]
+fn every_operator_takes_any_values() {
+    let mut rng = Rng(5);
+    let operators = [
+        "StringEquals",
+        "StringNotEqualsIgnoreCase",
+        "StringLike",
+        "NumericGreaterThanEquals",
+        "DateLessThanEquals",
+        "DateNotEquals",
+        "Bool",
+        "BinaryEquals",
+        "NotIpAddress",
+        "ArnNotLike",
+        "Null",
+        "ForAllValues:ArnEquals",
+        "ForAnyValue:IpAddressIfExists",
+    ];
+    for _ in 0..3000 {
+        let operator = *rng.pick(&operators);
+        let policy_value = tricky_text(&mut rng);
+        let document = json!({"Version": "2012-10-17", "Statement": {
+            "Effect": "Allow", "Action": "*", "Resource": "*",
+            "Condition": {operator: {"k": policy_value}}
+        }});
+        let Ok(policy) = PolicyDocument::parse(&document.to_string(), PolicyKind::Inline) else {
+            continue;
+        };
+        let context_value = match rng.below(4) {
+            0 => ContextValue::string(tricky_text(&mut rng)),
+            1 => ContextValue::Number(rng.next() as i64),
+            2 => ContextValue::Date(rng.next() as i64),
+            _ => ContextValue::Binary(tricky_text(&mut rng).into_bytes()),
+        };
+        let request = AccessRequest::new("s3:GetObject", "*").with("k", context_value);
+        let _ = evaluate(&[&policy], &request);
+    }
+}

@@ -146,7 +146,7 @@ fn parse_zone(zone: &str) -> Option<i64> {
     };
     let (hours, minutes) = match rest.split_once(':') {
         Some((h, m)) => (h, m),
-        None if rest.len() == 4 => rest.split_at(2),
+        None if rest.len() == 4 && rest.is_char_boundary(2) => rest.split_at(2),
         None => (rest, "00"),
     };
     if hours.len() != 2 || minutes.len() != 2 {
@@ -288,6 +288,10 @@ mod tests {
             Some(1_481_664_037_593)
         );
         assert_eq!(parse_date_ms("2000-02-29T12:30Z"), Some(951_827_400_000));
+        assert_eq!(
+            parse_date_ms("2024-01-01T00:30:00+0030"),
+            Some(1_704_067_200_000)
+        );
     }
 
     #[test]
@@ -303,6 +307,10 @@ mod tests {
             "2024-01-01T00:00:00Q",
             "99999999999999999999",
             "-5",
+            "2024-01-01T00:00:00+aé1",
+            "2024-01-01T00:00:00+é",
+            "2024-01-01Té",
+            "é",
         ] {
             assert_eq!(parse_date_ms(text), None, "{text}");
         }
