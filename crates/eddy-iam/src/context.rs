@@ -13,7 +13,7 @@ use crate::eval::{ContextValue, RequestContext};
 pub struct GlobalKeys {
     /// `aws:CurrentTime` (ISO date-time) and `aws:EpochTime` (seconds), from the server clock.
     pub now_ms: Option<i64>,
-    /// `aws:PrincipalArn`: the caller's user, role or root ARN (for a role session, the role's ARN).
+    /// `aws:PrincipalArn`: the caller's user or root ARN; for a role session, the role's ARN.
     pub principal_arn: Option<String>,
     /// `aws:PrincipalAccount`.
     pub principal_account: Option<String>,
@@ -40,20 +40,20 @@ impl GlobalKeys {
         };
         let resource = fields[5];
         let (principal_type, username) = if resource == "root" {
-            ("Account", None)
+            (Some("Account"), None)
         } else if let Some(path) = resource.strip_prefix("user/") {
-            ("User", path.rsplit('/').next())
+            (Some("User"), path.rsplit('/').next())
         } else if resource.starts_with("assumed-role/") {
-            ("AssumedRole", None)
+            (Some("AssumedRole"), None)
         } else if resource.starts_with("federated-user/") {
-            ("FederatedUser", None)
+            (Some("FederatedUser"), None)
         } else {
-            ("User", None)
+            (None, None)
         };
         GlobalKeys {
-            principal_arn: Some(caller_arn.to_string()),
+            principal_arn: Some(principal_arn(caller_arn)),
             principal_account: Some(fields[4].to_string()),
-            principal_type: Some(principal_type.to_string()),
+            principal_type: principal_type.map(str::to_string),
             username: username.map(str::to_string),
             ..GlobalKeys::default()
         }
@@ -91,6 +91,23 @@ impl GlobalKeys {
     }
 }
 
+/// The value of `aws:PrincipalArn` for a caller: its own ARN, except that a role session
+/// (`arn:aws:sts::<account>:assumed-role/<role>/<session>`) is represented by its role
+/// (`arn:aws:iam::<account>:role/<role>`; the role's path is not in the session ARN, so a caller that knows
+/// it should set [`GlobalKeys::principal_arn`] itself).
+pub fn principal_arn(caller_arn: &str) -> String {
+    let Some([_, partition, "sts", _, account, resource]) = arn::fields(caller_arn) else {
+        return caller_arn.to_string();
+    };
+    match resource
+        .strip_prefix("assumed-role/")
+        .and_then(|rest| rest.split('/').next())
+    {
+        Some(role) => format!("arn:{partition}:iam::{account}:role/{role}"),
+        None => caller_arn.to_string(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,6 +121,15 @@ mod tests {
         let session = GlobalKeys::for_caller("arn:aws:sts::123456789012:assumed-role/r/s");
         assert_eq!(session.principal_type.as_deref(), Some("AssumedRole"));
         assert_eq!(session.username, None);
+        assert_eq!(
+            session.principal_arn.as_deref(),
+            Some("arn:aws:iam::123456789012:role/r"),
+            "a session's aws:PrincipalArn is its role"
+        );
+        let root = GlobalKeys::for_caller("arn:aws:iam::123456789012:root");
+        assert_eq!(root.principal_type.as_deref(), Some("Account"));
+        let role = GlobalKeys::for_caller("arn:aws:iam::123456789012:role/r");
+        assert_eq!(role.principal_type, None, "a role ARN is not a caller");
         assert_eq!(GlobalKeys::for_caller("nonsense"), GlobalKeys::default());
     }
 

@@ -3,8 +3,9 @@
 //! encodes them in the `<ErrorResponse><Error><Type/><Code/><Message/></Error>` shape.
 //!
 //! The message constructors below carry IAM's texts for the entities this crate's callers manage (roles,
-//! users, policies, access keys). Where a text was taken from a recorded AWS response it says so; the others
-//! follow the same pattern and are marked as such in the report of the crate.
+//! users, policies, access keys). Most are IAM's as quoted in recorded responses (moto's mirror of IAM,
+//! public error reports); `user_exists`, `must_delete_access_keys`, `policy_still_attached` and the
+//! `Cannot exceed the quota` wording are eddy's best knowledge of IAM's current texts.
 
 use std::fmt;
 

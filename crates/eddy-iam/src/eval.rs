@@ -6,8 +6,7 @@
 //! compare without case, resources with case; both take `*` and `?`. `NotAction`/`NotResource` match what
 //! they do not list. Policy variables (2012-10-17 documents) are replaced in resources and in the values of
 //! string, ARN and `Bool` conditions; a variable that does not resolve makes its statement inapplicable.
-//! Condition semantics are in [`condition`](self::condition); trust policies (who may assume a role) in
-//! [`trust`](self::trust).
+//! Condition semantics are in the `condition` submodule; trust policies (who may assume a role) in `trust`.
 //!
 //! Only identity policies are evaluated here: no resource policies, permission boundaries, session policies
 //! or organization policies, which eddy does not have.

@@ -9,9 +9,10 @@
 //! `Resource`. Identity policies must not name a principal.
 //!
 //! The order of the checks follows IAM as recorded against the real service (moto's table of IAM answers):
-//! syntax, version, legacy parsing (effect case, date values, resource shapes), statement ids, actions present,
-//! resource format, action vendors, then the kind-specific rules. A document is only ever rejected with the
-//! first failing check's message. Reading never panics, whatever the input.
+//! syntax, version, (identity policies) no principal, legacy parsing (effect case, date values, resource
+//! shapes), statement ids, actions present, resource format, action vendors, then the kind-specific rules
+//! (identity: resources present; trust: STS actions, no resource, a valid principal). A document is only
+//! ever rejected with the first failing check's message. Reading never panics, whatever the input.
 
 mod condition;
 mod principal;

@@ -163,7 +163,7 @@ fn with_principal_keys(context: &RequestContext, principal: &Principal) -> Reque
     };
     match principal {
         Principal::Aws(arn) => {
-            add("aws:PrincipalArn", arn);
+            add("aws:PrincipalArn", &crate::context::principal_arn(arn));
             if let Some(account) = account_of(arn) {
                 add("aws:PrincipalAccount", account);
             }
