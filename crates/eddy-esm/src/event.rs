@@ -3,8 +3,10 @@
 //! `{"Records": [...]}` event (with the tumbling-window members when windows are on), and the invocation record
 //! sent to an on-failure destination (`DDBStreamBatchInfo`).
 
+use eddy_model::AttributeMap;
 use eddy_model::time::iso8601;
 use eddy_store::{StreamDef, StreamRecord};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 /// Lambda caps a synchronous invocation payload at 6 MB.
@@ -42,6 +44,76 @@ pub fn record_value(stream: &StreamDef, r: &StreamRecord) -> Value {
         );
     }
     Value::Object(o)
+}
+
+/// A stream record as Lambda serializes it, in AWS's member order, borrowing from the record.
+#[derive(Serialize)]
+struct RecordOut<'a> {
+    #[serde(rename = "eventID")]
+    event_id: &'a str,
+    #[serde(rename = "eventName")]
+    event_name: &'static str,
+    #[serde(rename = "eventVersion")]
+    event_version: &'static str,
+    #[serde(rename = "eventSource")]
+    event_source: &'static str,
+    #[serde(rename = "awsRegion")]
+    aws_region: &'a str,
+    dynamodb: DynamodbOut<'a>,
+    #[serde(rename = "eventSourceARN")]
+    event_source_arn: &'a str,
+    #[serde(rename = "userIdentity", skip_serializing_if = "Option::is_none")]
+    user_identity: Option<UserIdentityOut>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct DynamodbOut<'a> {
+    approximate_creation_date_time: i64,
+    keys: &'a AttributeMap,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    new_image: Option<&'a AttributeMap>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    old_image: Option<&'a AttributeMap>,
+    sequence_number: String,
+    size_bytes: u64,
+    stream_view_type: &'static str,
+}
+
+#[derive(Serialize)]
+struct UserIdentityOut {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(rename = "principalId")]
+    principal_id: &'static str,
+}
+
+/// One stream record as the function sees it, serialized straight from the record (the same JSON as
+/// [`record_value`], without building a `Value` first). `stream_arn` is `stream.arn()`, computed once by the caller.
+pub fn record_json(stream: &StreamDef, stream_arn: &str, r: &StreamRecord) -> String {
+    let out = RecordOut {
+        event_id: &r.event_id,
+        event_name: r.event_name.as_str(),
+        event_version: "1.1",
+        event_source: "aws:dynamodb",
+        aws_region: &stream.region,
+        dynamodb: DynamodbOut {
+            approximate_creation_date_time: r.created_ms.div_euclid(1000),
+            keys: &r.keys,
+            new_image: r.new_image.as_ref(),
+            old_image: r.old_image.as_ref(),
+            sequence_number: r.sequence_number(),
+            size_bytes: r.size_bytes,
+            stream_view_type: stream.view_type.wire_name(),
+        },
+        event_source_arn: stream_arn,
+        user_identity: r.by_ttl.then_some(UserIdentityOut {
+            kind: "Service",
+            principal_id: "dynamodb.amazonaws.com",
+        }),
+    };
+    // Serializing borrowed strings, numbers and attribute maps cannot fail.
+    serde_json::to_string(&out).unwrap_or_default()
 }
 
 /// Bytes `{"Records":[` + `]}` adds around the records (plus a comma per record but the first).
@@ -167,6 +239,70 @@ pub fn destination_record(b: &DiscardedBatch<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eddy_model::key::{KeyAttribute, KeySchema, ScalarType};
+    use eddy_model::{AttributeValue, Number};
+    use eddy_store::{EventName, StreamViewType};
+
+    fn stream() -> StreamDef {
+        StreamDef {
+            id: 7,
+            account: "000000000000".into(),
+            region: "eu-west-1".into(),
+            table_name: "t".into(),
+            table_id: 3,
+            label: "2026-11-27T07:00:00.000".into(),
+            view_type: StreamViewType::NewAndOldImages,
+            key: KeySchema {
+                hash: KeyAttribute {
+                    name: "id".into(),
+                    scalar: ScalarType::S,
+                },
+                range: None,
+            },
+            created_ms: 0,
+            disabled_ms: None,
+            shards: vec![],
+        }
+    }
+
+    #[test]
+    fn direct_record_json_is_the_same_json_as_the_value() {
+        let s = stream();
+        let keys: AttributeMap = [("id".to_string(), AttributeValue::S("k\"1".into()))].into();
+        let mut image = keys.clone();
+        image.insert(
+            "n".into(),
+            AttributeValue::N(Number::parse("-1.50").unwrap()),
+        );
+        image.insert(
+            "l".into(),
+            AttributeValue::L(vec![AttributeValue::Bool(true)]),
+        );
+        for (new_image, old_image, by_ttl, event_name) in [
+            (Some(image.clone()), None, false, EventName::Insert),
+            (
+                Some(image.clone()),
+                Some(image.clone()),
+                false,
+                EventName::Modify,
+            ),
+            (None, Some(image.clone()), true, EventName::Remove),
+        ] {
+            let r = StreamRecord {
+                seq: 42,
+                event_id: "e1".into(),
+                event_name,
+                created_ms: 1_700_000_000_999,
+                keys: keys.clone(),
+                new_image,
+                old_image,
+                size_bytes: 31,
+                by_ttl,
+            };
+            let direct: Value = serde_json::from_str(&record_json(&s, &s.arn(), &r)).unwrap();
+            assert_eq!(direct, record_value(&s, &r));
+        }
+    }
 
     #[test]
     fn payloads_are_valid_json() {
