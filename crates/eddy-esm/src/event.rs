@@ -3,117 +3,36 @@
 //! `{"Records": [...]}` event (with the tumbling-window members when windows are on), and the invocation record
 //! sent to an on-failure destination (`DDBStreamBatchInfo`).
 
-use eddy_model::AttributeMap;
 use eddy_model::time::iso8601;
-use eddy_store::{StreamDef, StreamRecord};
-use serde::Serialize;
+use eddy_store::{RecordJson, RecordShape, StreamDef, StreamRecord};
 use serde_json::{Map, Value, json};
 
 /// Lambda caps a synchronous invocation payload at 6 MB.
 pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
 
-/// One stream record as the function sees it.
-pub fn record_value(stream: &StreamDef, r: &StreamRecord) -> Value {
-    let mut dynamodb = Map::new();
-    dynamodb.insert(
-        "ApproximateCreationDateTime".into(),
-        json!(r.created_ms.div_euclid(1000)),
-    );
-    dynamodb.insert("Keys".into(), json!(r.keys));
-    if let Some(image) = &r.new_image {
-        dynamodb.insert("NewImage".into(), json!(image));
-    }
-    if let Some(image) = &r.old_image {
-        dynamodb.insert("OldImage".into(), json!(image));
-    }
-    dynamodb.insert("SequenceNumber".into(), json!(r.sequence_number()));
-    dynamodb.insert("SizeBytes".into(), json!(r.size_bytes));
-    dynamodb.insert("StreamViewType".into(), json!(stream.view_type.wire_name()));
-    let mut o = Map::new();
-    o.insert("eventID".into(), json!(r.event_id));
-    o.insert("eventName".into(), json!(r.event_name.as_str()));
-    o.insert("eventVersion".into(), json!("1.1"));
-    o.insert("eventSource".into(), json!("aws:dynamodb"));
-    o.insert("awsRegion".into(), json!(stream.region));
-    o.insert("dynamodb".into(), Value::Object(dynamodb));
-    o.insert("eventSourceARN".into(), json!(stream.arn()));
-    if r.by_ttl {
-        o.insert(
-            "userIdentity".into(),
-            json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"}),
-        );
-    }
-    Value::Object(o)
-}
-
-/// A stream record as Lambda serializes it, in AWS's member order, borrowing from the record.
-#[derive(Serialize)]
-struct RecordOut<'a> {
-    #[serde(rename = "eventID")]
-    event_id: &'a str,
-    #[serde(rename = "eventName")]
-    event_name: &'static str,
-    #[serde(rename = "eventVersion")]
-    event_version: &'static str,
-    #[serde(rename = "eventSource")]
-    event_source: &'static str,
-    #[serde(rename = "awsRegion")]
-    aws_region: &'a str,
-    dynamodb: DynamodbOut<'a>,
-    #[serde(rename = "eventSourceARN")]
-    event_source_arn: &'a str,
-    #[serde(rename = "userIdentity", skip_serializing_if = "Option::is_none")]
-    user_identity: Option<UserIdentityOut>,
-}
-
-#[derive(Serialize)]
-#[serde(rename_all = "PascalCase")]
-struct DynamodbOut<'a> {
-    approximate_creation_date_time: i64,
-    keys: &'a AttributeMap,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    new_image: Option<&'a AttributeMap>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    old_image: Option<&'a AttributeMap>,
-    sequence_number: String,
-    size_bytes: u64,
-    stream_view_type: &'static str,
-}
-
-#[derive(Serialize)]
-struct UserIdentityOut {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    #[serde(rename = "principalId")]
-    principal_id: &'static str,
-}
-
-/// One stream record as the function sees it, serialized straight from the record (the same JSON as
-/// [`record_value`], without building a `Value` first). `stream_arn` is `stream.arn()`, computed once by the caller.
+/// One stream record as the function sees it, as JSON text. `stream_arn` is `stream.arn()`, computed once by the
+/// caller.
 pub fn record_json(stream: &StreamDef, stream_arn: &str, r: &StreamRecord) -> String {
-    let out = RecordOut {
-        event_id: &r.event_id,
-        event_name: r.event_name.as_str(),
-        event_version: "1.1",
-        event_source: "aws:dynamodb",
-        aws_region: &stream.region,
-        dynamodb: DynamodbOut {
-            approximate_creation_date_time: r.created_ms.div_euclid(1000),
-            keys: &r.keys,
-            new_image: r.new_image.as_ref(),
-            old_image: r.old_image.as_ref(),
-            sequence_number: r.sequence_number(),
-            size_bytes: r.size_bytes,
-            stream_view_type: stream.view_type.wire_name(),
+    lambda_record(stream, stream_arn, r).to_json_string()
+}
+
+/// One stream record as the function sees it, as a JSON value (what filter patterns match against).
+pub fn record_value(stream: &StreamDef, stream_arn: &str, r: &StreamRecord) -> Value {
+    serde_json::to_value(lambda_record(stream, stream_arn, r)).unwrap_or(Value::Null)
+}
+
+fn lambda_record<'a>(
+    stream: &'a StreamDef,
+    stream_arn: &'a str,
+    r: &'a StreamRecord,
+) -> RecordJson<'a> {
+    RecordJson {
+        stream,
+        record: r,
+        shape: RecordShape::Lambda {
+            event_source_arn: stream_arn,
         },
-        event_source_arn: stream_arn,
-        user_identity: r.by_ttl.then_some(UserIdentityOut {
-            kind: "Service",
-            principal_id: "dynamodb.amazonaws.com",
-        }),
-    };
-    // Serializing borrowed strings, numbers and attribute maps cannot fail.
-    serde_json::to_string(&out).unwrap_or_default()
+    }
 }
 
 /// Bytes `{"Records":[` + `]}` adds around the records (plus a comma per record but the first).
@@ -240,7 +159,7 @@ pub fn destination_record(b: &DiscardedBatch<'_>) -> String {
 mod tests {
     use super::*;
     use eddy_model::key::{KeyAttribute, KeySchema, ScalarType};
-    use eddy_model::{AttributeValue, Number};
+    use eddy_model::{AttributeMap, AttributeValue, Number};
     use eddy_store::{EventName, StreamViewType};
 
     fn stream() -> StreamDef {
@@ -266,7 +185,7 @@ mod tests {
     }
 
     #[test]
-    fn direct_record_json_is_the_same_json_as_the_value() {
+    fn records_have_lambdas_shape_in_aws_member_order() {
         let s = stream();
         let keys: AttributeMap = [("id".to_string(), AttributeValue::S("k\"1".into()))].into();
         let mut image = keys.clone();
@@ -274,34 +193,46 @@ mod tests {
             "n".into(),
             AttributeValue::N(Number::parse("-1.50").unwrap()),
         );
-        image.insert(
-            "l".into(),
-            AttributeValue::L(vec![AttributeValue::Bool(true)]),
-        );
-        for (new_image, old_image, by_ttl, event_name) in [
-            (Some(image.clone()), None, false, EventName::Insert),
-            (
-                Some(image.clone()),
-                Some(image.clone()),
-                false,
-                EventName::Modify,
-            ),
-            (None, Some(image.clone()), true, EventName::Remove),
-        ] {
-            let r = StreamRecord {
-                seq: 42,
-                event_id: "e1".into(),
-                event_name,
-                created_ms: 1_700_000_000_999,
-                keys: keys.clone(),
-                new_image,
-                old_image,
-                size_bytes: 31,
-                by_ttl,
-            };
-            let direct: Value = serde_json::from_str(&record_json(&s, &s.arn(), &r)).unwrap();
-            assert_eq!(direct, record_value(&s, &r));
-        }
+        let r = StreamRecord {
+            seq: 42,
+            event_id: "e1".into(),
+            event_name: EventName::Remove,
+            created_ms: 1_700_000_000_999,
+            keys: keys.clone(),
+            new_image: None,
+            old_image: Some(image),
+            size_bytes: 31,
+            by_ttl: true,
+        };
+        let arn = s.arn();
+        let text = record_json(&s, &arn, &r);
+        let expected = json!({
+            "eventID": "e1", "eventName": "REMOVE", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+            "awsRegion": "eu-west-1",
+            "dynamodb": {
+                "ApproximateCreationDateTime": 1_700_000_000,
+                "Keys": {"id": {"S": "k\"1"}},
+                "OldImage": {"id": {"S": "k\"1"}, "n": {"N": "-1.5"}},
+                "SequenceNumber": r.sequence_number(),
+                "SizeBytes": 31,
+                "StreamViewType": "NEW_AND_OLD_IMAGES",
+            },
+            "eventSourceARN": arn,
+            "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
+        });
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+        assert_eq!(record_value(&s, &arn, &r), expected);
+        let order: Vec<usize> = [
+            "\"eventID\"",
+            "\"eventName\"",
+            "\"awsRegion\"",
+            "\"dynamodb\"",
+            "\"eventSourceARN\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap())
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
     }
 
     #[test]

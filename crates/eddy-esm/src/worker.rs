@@ -506,7 +506,10 @@ impl ShardWorker {
                     continue;
                 }
                 let keep = self.patterns.is_empty()
-                    || any_matches(&self.patterns, &event::record_value(&self.stream, &record));
+                    || any_matches(
+                        &self.patterns,
+                        &event::record_value(&self.stream, &self.stream_arn, &record),
+                    );
                 if !keep {
                     if count_events {
                         self.shared.metrics.add(
