@@ -301,9 +301,13 @@ pub struct MappingRequest {
     pub self_managed_kafka_event_source_config: Option<Value>,
     pub amazon_managed_kafka_event_source_config: Option<Value>,
     pub scaling_config: Option<Value>,
+    #[serde(rename = "DocumentDBEventSourceConfig")]
     pub document_db_event_source_config: Option<Value>,
     pub provisioned_poller_config: Option<Value>,
     pub logging_config: Option<Value>,
+    /// Members the Lambda API does not have (or a newer one eddy does not know): refused, never ignored.
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, Value>,
 }
 
 fn range_error(value: i64, member: &str, bound: &str, limit: i64) -> String {
@@ -359,12 +363,15 @@ impl MappingRequest {
             0,
             900,
         )?;
-        if let Some(age) = self.maximum_record_age_in_seconds
-            && (0..60).contains(&age)
+        if self
+            .maximum_record_age_in_seconds
+            .is_some_and(|age| (0..60).contains(&age))
         {
-            return Err(EsmError::InvalidParameter(format!(
-                "Invalid MaximumRecordAgeInSeconds: {age}. MaximumRecordAgeInSeconds must be either -1 or between 60 and 604800."
-            )));
+            // AWS's text, as reported by users of the real API (terraform-provider-aws#16113).
+            return Err(EsmError::InvalidParameter(
+                "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)"
+                    .into(),
+            ));
         }
         if let Some(types) = &self.function_response_types {
             if types.len() > 1 {
@@ -433,6 +440,11 @@ impl MappingRequest {
             ),
             ("LoggingConfig", self.logging_config.is_some()),
         ];
+        if let Some(name) = self.unknown.keys().next() {
+            return Err(EsmError::InvalidParameter(format!(
+                "Unsupported parameter for DynamoDB stream event source mappings: {name}"
+            )));
+        }
         match foreign.iter().find(|(_, present)| *present) {
             Some((name, _)) => Err(EsmError::InvalidParameter(format!(
                 "Unsupported parameter for DynamoDB stream event source mappings: {name}"
@@ -573,6 +585,16 @@ mod tests {
         );
         let clear = req(r#"{"FilterCriteria": {}}"#);
         assert_eq!(clear.filter_patterns(), Some(None));
+        let docdb = req(r#"{"DocumentDBEventSourceConfig": {"DatabaseName": "d"}}"#);
+        assert_eq!(
+            docdb.check_common().unwrap_err().message(),
+            "Unsupported parameter for DynamoDB stream event source mappings: DocumentDBEventSourceConfig"
+        );
+        let unknown = req(r#"{"SomethingNew": 1}"#);
+        assert_eq!(
+            unknown.check_common().unwrap_err().message(),
+            "Unsupported parameter for DynamoDB stream event source mappings: SomethingNew"
+        );
         let foreign = req(r#"{"Queues": ["q"]}"#);
         assert!(matches!(
             foreign.check_common(),

@@ -224,7 +224,6 @@ impl Esm {
                 "Unrecognized event source.".into(),
             ));
         };
-        req.check_common()?;
         let starting_position = match req.starting_position.as_deref() {
             None => {
                 return Err(EsmError::InvalidParameter(
@@ -244,6 +243,9 @@ impl Esm {
                 )));
             }
         };
+        // After the starting position, so that AT_TIMESTAMP with its timestamp gets AWS's answer about the
+        // starting position rather than one about StartingPositionTimestamp.
+        req.check_common()?;
         let stream = self.resolve_stream(scope, &source_arn)?;
         let function = req.function_name.clone().unwrap_or_default();
         let function_arn = self
@@ -435,6 +437,11 @@ impl Esm {
         if req.event_source_arn.is_some() || req.starting_position.is_some() {
             return Err(EsmError::InvalidParameter(
                 "EventSourceArn and StartingPosition cannot be changed; create a new event source mapping instead.".into(),
+            ));
+        }
+        if req.tags.is_some() {
+            return Err(EsmError::InvalidParameter(
+                "Unsupported parameter for UpdateEventSourceMapping: Tags".into(),
             ));
         }
         req.check_common()?;
