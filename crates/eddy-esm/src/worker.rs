@@ -518,7 +518,7 @@ impl ShardWorker {
                     l.ready_since_ms = Some(now);
                 }
                 l.queue.push_back(Rec {
-                    json: value.to_string(),
+                    json: event::record_json(&value),
                     record,
                     window_start_ms,
                 });
