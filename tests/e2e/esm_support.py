@@ -153,6 +153,19 @@ class Rig:
         return self.server.control("POST", "/_eddy/clock", body)
 
 
+def stream_records(rig):
+    """(SequenceNumber, ApproximateCreationDateTime epoch seconds, shard id) of every stream record."""
+    streams = rig.server.client("dynamodbstreams")
+    out = []
+    for shard in streams.describe_stream(StreamArn=rig.stream_arn)["StreamDescription"]["Shards"]:
+        it = streams.get_shard_iterator(StreamArn=rig.stream_arn, ShardId=shard["ShardId"],
+                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+        for r in streams.get_records(ShardIterator=it)["Records"]:
+            out.append((r["dynamodb"]["SequenceNumber"], int(r["dynamodb"]["ApproximateCreationDateTime"].timestamp()),
+                        shard["ShardId"]))
+    return out
+
+
 def metric(server, name, **labels):
     """The value of a Prometheus sample at /_eddy/metrics (0 if absent)."""
     import requests

@@ -51,18 +51,18 @@ def test_kill_9_in_the_middle_of_a_stream_of_writes_loses_nothing_and_keeps_per_
         rig.map(StartingPosition="TRIM_HORIZON", BatchSize=BATCH, ParallelizationFactor=LANES)
         writer = Writer(server.client(), rig.table)
         writer.start()
-        wait_for(lambda: len(rig.delivered()) >= 120, timeout=30, message="deliveries before the kill")
+        wait_for(lambda: len(rig.delivered()) >= 60, timeout=30, message="deliveries before the kill")
         server.kill()
         writer.join(timeout=30)
         before_kill = len(writer.acked)
-        assert before_kill > 120
+        assert before_kill >= 60
 
         server = Eddy(data_dir=data).start()
         rig.server, rig.ddb, rig.lam = server, server.client(), server.client("lambda")
-        finisher = Writer(server.client(), rig.table, start=writer.version + 1, limit=writer.version + 4)
+        finisher = Writer(server.client(), rig.table, start=writer.version + 1, limit=writer.version + 3)
         finisher.run()
         acked = writer.acked + finisher.acked
-        assert len(finisher.acked) == 3 * len(KEYS)
+        assert len(finisher.acked) == 2 * len(KEYS)
 
         wanted = set(acked)
         wait_for(lambda: wanted <= {(k, v) for k, v, _ in deliveries(rig)}, timeout=30,
@@ -80,5 +80,28 @@ def test_kill_9_in_the_middle_of_a_stream_of_writes_loses_nothing_and_keeps_per_
         assert all(seqs.count(s) == 2 for s in duplicates)
         # What the stream holds is exactly what was delivered (a write in flight at the kill may be in both).
         assert set(rig.stream_seqs()) == set(seqs)
+    finally:
+        server.kill()
+
+
+def test_tumbling_window_state_survives_kill_9(tmp_path):
+    data = str(tmp_path / "data")
+    server = Eddy(data_dir=data).start()
+    try:
+        rig = Rig(server, tmp_path, "node")
+        uuid_ = rig.map(TumblingWindowInSeconds=900, BatchSize=2)["UUID"]
+        rig.put_many([(f"w{i}", {}) for i in range(3)])
+        seqs = rig.stream_seqs()
+        wait_for(lambda: rig.explain(uuid_)["shards"][0]["checkpoint"] == seqs[-1], message="records done")
+        assert sum(len(b["seqs"]) for b in rig.batches()) == 3
+        server.kill()
+        server = Eddy(data_dir=data).start()
+        rig.server, rig.ddb, rig.lam = server, server.client(), server.client("lambda")
+        # The window ends by the server clock; its final invocation carries the state from before the kill.
+        rig.clock(advanceSeconds=900)
+        final = wait_for(lambda: [b for b in rig.batches() if b["extra"].get("isFinalInvokeForWindow")],
+                         message="the final invocation")[0]
+        assert final["extra"]["state"] == {"count": 3, "seqs": seqs}
+        assert final["seqs"] == []
     finally:
         server.kill()

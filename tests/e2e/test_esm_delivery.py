@@ -7,7 +7,7 @@ import json
 import pytest
 
 from conftest import Eddy, wait_for
-from esm_support import Rig
+from esm_support import Rig, metric
 
 
 @pytest.fixture
@@ -63,6 +63,19 @@ def test_trim_horizon_batches_of_batch_size_carry_lambdas_event(eddy, tmp_path, 
     assert all(b["extra"] == {} for b in batches)
 
 
+def test_a_batch_larger_than_one_read_of_the_stream(eddy, tmp_path):
+    rig = Rig(eddy, tmp_path, "node")
+    rig.control(omitImages=True)
+    items = [{"PutRequest": {"Item": {"pk": {"S": f"many-{i:04d}"}}}} for i in range(1100)]
+    for i in range(0, len(items), 25):
+        rig.ddb.batch_write_item(RequestItems={rig.table: items[i:i + 25]})
+    # GetRecords returns at most 1000 records; a batch of up to 10000 gathers several reads.
+    rig.map(StartingPosition="TRIM_HORIZON", BatchSize=10000)
+    rig.wait_delivered(1100)
+    assert [len(b["seqs"]) for b in rig.batches()] == [1100]
+    assert rig.delivered() == rig.stream_seqs()
+
+
 def test_latest_sees_only_records_written_after_the_mapping(eddy, tmp_path):
     rig = Rig(eddy, tmp_path, "node")
     rig.put_many([("before-1", {}), ("before-2", {})])
@@ -109,6 +122,8 @@ def test_batching_window_counts_from_the_first_record_on_the_server_clock(privat
     rig.clock(advanceMs=100)
     rig.wait_batches(1)
     assert rig.batches()[0]["pks"] == ["w1", "w2", "w3"]
+    # IteratorAge: the age of the batch's last record when the batch was sent (the clock stood still since).
+    assert metric(private, "eddy_lambda_iterator_age_milliseconds", function_name=rig.function) == 100
     # A full batch does not wait for the window.
     rig.put_many([(f"f{i}", {}) for i in range(5)])
     rig.wait_batches(2)
@@ -146,6 +161,9 @@ def test_parallelization_factor_runs_ten_lanes_at_once_keeping_per_key_order(edd
         peak = max(peak, running)
     assert peak <= 10
     assert len(rig.delivered()) == 600 and len(set(rig.delivered())) == 600
+    wait_for(lambda: metric(eddy, "eddy_lambda_concurrent_executions", function_name=rig.function) == 0,
+             message="no invocation left in flight")
+    assert metric(eddy, "eddy_lambda_invocations_total", function_name=rig.function) == len(batches)
     # Per key, versions arrive in order; every key stays in one lane (its batches never interleave).
     versions = {}
     for b in sorted(batches, key=lambda b: b["t0"]):
@@ -216,7 +234,6 @@ def test_filters_on_typed_values_drop_records_advance_the_checkpoint_and_are_cou
     wait_for(lambda: rig.explain(uuid_)["shards"][0]["checkpoint"] == all_seqs[-1], message="checkpoint at end")
     assert rig.delivered_pks() == expected
     assert rig.batches()[-1]["names"][-1] == "REMOVE"
-    from esm_support import metric
     labels = {"event_source_mapping_uuid": uuid_}
     assert metric(rig.server, "eddy_esm_filtered_out_events_total", **labels) == len(all_seqs) - len(expected)
     assert metric(rig.server, "eddy_esm_polled_events_total", **labels) == len(all_seqs)
@@ -325,3 +342,72 @@ def test_a_recreated_table_has_a_new_stream_the_old_mapping_never_reads(eddy, tm
     rig.wait_delivered(3)
     assert rig.delivered_pks() == ["old-1", "new-1", "new-2"]
     assert newer != old
+
+
+def test_parent_shards_are_finished_before_their_children(eddy, tmp_path):
+    from esm_support import stream_records
+
+    rig = Rig(eddy, tmp_path, "node")
+    uuid_ = rig.map(StartingPosition="TRIM_HORIZON", BatchSize=3, Enabled=False)["UUID"]
+    keys = [f"s{i}" for i in range(8)]
+    rig.put_many([(k, {"v": 0}) for k in keys])
+    rolled = eddy.control("POST", "/_eddy/streams/rollover", {"StreamArn": rig.stream_arn, "children": 2})
+    [parent] = rolled["closedShards"]
+    assert len(rolled["openedShards"]) == 2
+    rig.put_many([(k, {"v": 1}) for k in keys])
+    rig.lam.update_event_source_mapping(UUID=uuid_, Enabled=True)
+    rig.wait_delivered(16)
+    records = stream_records(rig)
+    parent_seqs = {s for s, _, shard in records if shard == parent}
+    assert len(parent_seqs) == 8
+    batches = rig.batches()
+    assert all(set(b["seqs"]) <= parent_seqs or not set(b["seqs"]) & parent_seqs for b in batches)
+    parent_done = max(b["t1"] for b in batches if set(b["seqs"]) <= parent_seqs)
+    assert all(b["t0"] >= parent_done for b in batches if not set(b["seqs"]) & parent_seqs)
+    for k in keys:
+        versions = [r["dynamodb"]["NewImage"]["v"]["N"] for b in batches for r in b["records"]
+                    if r["dynamodb"]["Keys"]["pk"]["S"] == k]
+        assert versions == ["0", "1"], k
+    view = wait_for(lambda: (v := rig.explain(uuid_)) and len(v["shards"]) == 3 and v, message="three shards")
+    by_id = {s["shardId"]: s for s in view["shards"]}
+    assert by_id[parent]["parentShardId"] is None
+    assert {s["parentShardId"] for sid, s in by_id.items() if sid != parent} == {parent}
+
+
+def test_an_update_applies_to_the_records_still_to_come(eddy, tmp_path):
+    rig = Rig(eddy, tmp_path, "python")
+    uuid_ = rig.map(StartingPosition="TRIM_HORIZON", BatchSize=10, Enabled=False)["UUID"]
+    rig.put_many([(f"u{i}", {}) for i in range(4)])
+    other = Rig(eddy, tmp_path, "node", table=False)
+    out = rig.lam.update_event_source_mapping(UUID=uuid_, Enabled=True, BatchSize=2, FunctionName=other.function)
+    assert out["FunctionArn"] == other.function_arn and out["State"] == "Enabling"
+    other.wait_delivered(4)
+    assert [b["pks"] for b in other.batches()] == [["u0", "u1"], ["u2", "u3"]]
+    assert rig.batches() == []
+
+
+def test_disabling_and_deleting_do_not_wait_for_a_running_handler(eddy, tmp_path):
+    import time
+
+    rig = Rig(eddy, tmp_path, "python", timeout=30)
+    rig.control(sleepMs=2500)
+    uuid_ = rig.map()["UUID"]
+    rig.put("slow-1")
+    wait_for(lambda: rig.starts(), message="the handler running")
+    started = time.monotonic()
+    assert rig.lam.update_event_source_mapping(UUID=uuid_, Enabled=False)["State"] == "Disabling"
+    rig.put("slow-2")
+    rig.lam.update_event_source_mapping(UUID=uuid_, Enabled=True)
+    assert time.monotonic() - started < 1.5
+    rig.control()
+    # The batch in flight completes and is not delivered again; the record written meanwhile follows.
+    rig.wait_delivered(2)
+    assert rig.delivered_pks() == ["slow-1", "slow-2"]
+    rig.control(sleepMs=2500)
+    rig.put("slow-3")
+    wait_for(lambda: len(rig.starts()) == 3, message="the third invocation")
+    started = time.monotonic()
+    assert rig.lam.delete_event_source_mapping(UUID=uuid_)["State"] == "Deleting"
+    assert time.monotonic() - started < 1.5
+    with pytest.raises(rig.lam.exceptions.ResourceNotFoundException):
+        rig.lam.get_event_source_mapping(UUID=uuid_)

@@ -10,7 +10,7 @@ from datetime import datetime, timezone
 import pytest
 
 from conftest import Eddy, wait_for
-from esm_support import Rig, metric, unique
+from esm_support import Rig, metric, stream_records, unique
 
 
 @pytest.fixture
@@ -48,19 +48,6 @@ def queue_is_empty(sqs, url):
 
 def iso_seconds(epoch_s):
     return datetime.fromtimestamp(epoch_s, timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def stream_records(rig):
-    """(SequenceNumber, ApproximateCreationDateTime epoch seconds, shard id) of every stream record."""
-    streams = rig.server.client("dynamodbstreams")
-    out = []
-    for shard in streams.describe_stream(StreamArn=rig.stream_arn)["StreamDescription"]["Shards"]:
-        it = streams.get_shard_iterator(StreamArn=rig.stream_arn, ShardId=shard["ShardId"],
-                                        ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
-        for r in streams.get_records(ShardIterator=it)["Records"]:
-            out.append((r["dynamodb"]["SequenceNumber"], int(r["dynamodb"]["ApproximateCreationDateTime"].timestamp()),
-                        shard["ShardId"]))
-    return out
 
 
 def expected_batch_info(rig, records):
@@ -151,7 +138,11 @@ def test_bisection_isolates_a_poison_record_and_sends_only_it_to_the_destination
     rig.put_many([(f"b{i}", {"behave": "error"} if i == 5 else {}) for i in range(8)])
     rig.map(StartingPosition="TRIM_HORIZON", BatchSize=8, BisectBatchOnFunctionError=True, MaximumRetryAttempts=1,
             DestinationConfig={"OnFailure": {"Destination": queue_arn}})
-    [message] = drain(sqs, url, 1)
+    # Users read their dead letters with the AWS CLI.
+    received = wait_for(lambda: eddy.aws("sqs", "receive-message", "--queue-url", url, "--wait-time-seconds", "5",
+                                         "--attribute-names", "All").get("Messages"), message="the dead letter")
+    [message] = received
+    assert message["Attributes"]["ApproximateReceiveCount"] == "1"
     wait_for(lambda: any(b["pks"] == ["b6", "b7"] for b in rig.batches()), message="the last half")
     b = [f"b{i}" for i in range(8)]
     # Halves are processed in order without spending retries; the lone poison record is retried once, then
@@ -344,3 +335,24 @@ def test_a_failed_destination_delivery_is_counted_and_processing_goes_on(eddy, t
     assert metric(eddy, "eddy_esm_on_failure_destination_delivered_events_total",
                   event_source_mapping_uuid=uuid_) == 0
     assert "on-failure destination" in rig.explain(uuid_)["shards"][0]["lastError"]
+
+
+def test_with_the_defaults_a_failing_batch_retries_until_its_records_leave_the_stream(private, tmp_path):
+    rig = Rig(private, tmp_path, "node")
+    sqs, url, queue_arn = make_queue(private)
+    rig.clock(paused=True)
+    rig.control(fail=True)
+    uuid_ = rig.map(DestinationConfig={"OnFailure": {"Destination": queue_arn}},
+                    MetricsConfig={"Metrics": ["EventCount"]})["UUID"]
+    rig.put("doomed")
+    rig.wait_batches(1)
+    wait_for(lambda: rig.explain(uuid_)["shards"][0]["retries"] == 1, message="a retry due")
+    # A day later the record has left the stream (24 h retention): it is gone, not dead-lettered, and the
+    # shard moves on.
+    rig.control()
+    rig.clock(advanceSeconds=24 * 3600 + 60)
+    rig.put("next")
+    wait_for(lambda: rig.delivered_pks()[-1:] == ["next"], message="the next record")
+    assert rig.delivered_pks() == ["doomed", "next"]
+    assert queue_is_empty(sqs, url)
+    assert metric(private, "eddy_esm_dropped_events_total", event_source_mapping_uuid=uuid_) == 0
