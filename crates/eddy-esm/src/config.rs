@@ -73,6 +73,29 @@ pub fn not_found() -> EsmError {
     EsmError::NotFound("The resource you requested does not exist.".into())
 }
 
+/// Event sources of other services, which eddy does not poll: refused by name rather than taken for an
+/// unknown DynamoDB stream.
+const OTHER_SOURCES: &[(&str, &str)] = &[
+    ("arn:aws:sqs:", "Amazon SQS"),
+    ("arn:aws:kinesis:", "Amazon Kinesis"),
+    ("arn:aws:kafka:", "Amazon MSK"),
+    ("arn:aws:mq:", "Amazon MQ"),
+    ("arn:aws:rds:", "Amazon DocumentDB"),
+];
+
+/// Refuses an `EventSourceArn` of a service other than DynamoDB Streams.
+pub fn check_source_kind(arn: &str) -> Result<(), EsmError> {
+    match OTHER_SOURCES
+        .iter()
+        .find(|(prefix, _)| arn.starts_with(prefix))
+    {
+        Some((_, service)) => Err(EsmError::InvalidParameter(format!(
+            "eddy implements event source mappings for DynamoDB streams only; {service} event sources are not supported: {arn}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StartingPosition {
     TrimHorizon,
@@ -594,6 +617,10 @@ mod tests {
         assert_eq!(
             unknown.check_common().unwrap_err().message(),
             "Unsupported parameter for DynamoDB stream event source mappings: SomethingNew"
+        );
+        assert!(check_source_kind("arn:aws:sqs:us-east-1:000000000000:q").is_err());
+        assert!(
+            check_source_kind("arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x").is_ok()
         );
         let foreign = req(r#"{"Queues": ["q"]}"#);
         assert!(matches!(

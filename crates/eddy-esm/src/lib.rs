@@ -229,11 +229,17 @@ impl Esm {
     /// CreateEventSourceMapping.
     pub async fn create(&self, scope: &Scope, req: MappingRequest) -> Result<Value, EsmError> {
         let _guard = self.api.lock().await;
+        if req.function_name.is_none() {
+            return Err(EsmError::Validation(
+                "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null".into(),
+            ));
+        }
         let Some(source_arn) = req.event_source_arn.clone() else {
             return Err(EsmError::InvalidParameter(
                 "Unrecognized event source.".into(),
             ));
         };
+        config::check_source_kind(&source_arn)?;
         let starting_position = match req.starting_position.as_deref() {
             None => {
                 return Err(EsmError::InvalidParameter(
