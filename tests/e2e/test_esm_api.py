@@ -157,6 +157,12 @@ def test_create_validation_errors(rig, raw, eddy):
     missing = arn.rsplit("/", 1)[0] + "/2001-01-01T00:00:00.000"
     assert refused(EventSourceArn=missing) == ("InvalidParameterValueException", f"Stream not found: {missing}", 400)
     assert refused(EventSourceArn=None) == ("InvalidParameterValueException", "Unrecognized event source.", 400)
+    assert refused(FunctionName=None) == (
+        "ValidationException", "1 validation error detected: Value null at 'functionName' failed to satisfy "
+        "constraint: Member must not be null", 400)
+    queue_arn = f"arn:aws:sqs:us-east-1:000000000000:{unique('q')}"
+    code, message, status = refused(EventSourceArn=queue_arn, StartingPosition=None)
+    assert (code, status) == ("InvalidParameterValueException", 400) and "Amazon SQS" in message
     assert refused(FunctionName=unique("nope")) == ("InvalidParameterValueException", "Function does not exist",
                                                     400)
     for pattern in ["not json", "[1, 2]", json.dumps({"eventName": "INSERT"}),

@@ -196,8 +196,9 @@ def test_filters_on_typed_values_drop_records_advance_the_checkpoint_and_are_cou
         json.dumps({"dynamodb": {"ApproximateCreationDateTime": [{"numeric": [">", 1000000000]}],
                                  "NewImage": {"num": {"N": ["42"]}}}}),
         on_image({"mark": {"S": ["m"]}, "absent": [{"exists": False}]}),
-        # Without the type wrapper nothing matches.
-        on_image({"plain": ["x"]}),
+        # Never matches: without the type wrapper, and `numeric` on an N value (a string in the event).
+        json.dumps({"$or": [{"dynamodb": {"NewImage": {"plain": ["x"]}}},
+                            {"dynamodb": {"NewImage": {"num": {"N": [{"numeric": ["=", 43]}]}}}}]}),
     ]
     uuid_ = rig.map(FilterCriteria={"Filters": [{"Pattern": p} for p in patterns]},
                     MetricsConfig={"Metrics": ["EventCount"]})["UUID"]
