@@ -357,7 +357,12 @@ def test_the_aws_cli_creates_lists_updates_and_deletes(rig, eddy):
 
 
 def test_explain_and_metric_names(rig):
+    # Records of another table do not make a checkpoint: nothing of this shard is done yet.
+    other, _ = rig.make_table()
+    rig.put("elsewhere", table=other)
     uuid_ = rig.map(MetricsConfig={"Metrics": ["EventCount"]})["UUID"]
+    fresh = wait_for(lambda: (v := rig.explain(uuid_))["shards"] and v, message="the shard")
+    assert fresh["shards"][0]["checkpoint"] is None
     rig.put("a")
     rig.wait_delivered(1)
     view = wait_for(lambda: (v := rig.explain(uuid_))["shards"] and v["shards"][0]["checkpoint"] and v,

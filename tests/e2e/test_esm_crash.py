@@ -97,6 +97,9 @@ def test_tumbling_window_state_survives_kill_9(tmp_path):
         server.kill()
         server = Eddy(data_dir=data).start()
         rig.server, rig.ddb, rig.lam = server, server.client(), server.client("lambda")
+        # The explain view reads the checkpoint back from the store.
+        wait_for(lambda: (v := rig.explain(uuid_))["shards"] and v["shards"][0]["checkpoint"] == seqs[-1],
+                 message="the checkpoint after the restart")
         # The window ends by the server clock; its final invocation carries the state from before the kill.
         rig.clock(advanceSeconds=900)
         final = wait_for(lambda: [b for b in rig.batches() if b["extra"].get("isFinalInvokeForWindow")],

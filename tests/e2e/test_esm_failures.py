@@ -356,3 +356,44 @@ def test_with_the_defaults_a_failing_batch_retries_until_its_records_leave_the_s
     assert rig.delivered_pks() == ["doomed", "next"]
     assert queue_is_empty(sqs, url)
     assert metric(private, "eddy_esm_dropped_events_total", event_source_mapping_uuid=uuid_) == 0
+
+
+def test_an_exhausted_partial_failure_dead_letters_the_failed_suffix_with_a_null_function_error(eddy, tmp_path):
+    rig = Rig(eddy, tmp_path, "python")
+    sqs, url, queue_arn = make_queue(eddy)
+    rig.put_many([("p0", {}), ("p1", {}), ("p2", {"behave": "partial"})])
+    rig.map(StartingPosition="TRIM_HORIZON", MaximumRetryAttempts=1,
+            FunctionResponseTypes=["ReportBatchItemFailures"],
+            DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    [message] = drain(sqs, url, 1)
+    assert [b["pks"] for b in rig.batches()] == [["p0", "p1", "p2"], ["p2"]]
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["requestContext"]["approximateInvokeCount"] == 2
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": None}
+    assert record["DDBStreamBatchInfo"] == expected_batch_info(rig, stream_records(rig)[2:])
+
+
+def test_without_report_batch_item_failures_the_response_body_is_ignored(eddy, tmp_path):
+    rig = Rig(eddy, tmp_path, "node")
+    rig.control(respond={"batchItemFailures": [{"itemIdentifier": ""}]})
+    uuid_ = rig.map(MaximumRetryAttempts=0)["UUID"]
+    rig.put("ignored")
+    seq = rig.stream_seqs()[0]
+    wait_for(lambda: rig.explain(uuid_)["shards"][0]["checkpoint"] == seq, message="the record done")
+    assert rig.explain(uuid_)["shards"][0]["lastResult"] == "OK"
+    assert len(rig.batches()) == 1
+
+
+def test_a_timeout_is_a_function_error(eddy, tmp_path):
+    rig = Rig(eddy, tmp_path, "python", timeout=1)
+    sqs, url, queue_arn = make_queue(eddy)
+    rig.control(sleepMs=1500)
+    rig.map(MaximumRetryAttempts=0, DestinationConfig={"OnFailure": {"Destination": queue_arn}})
+    rig.put("slow")
+    [message] = drain(sqs, url, 1)
+    record = json.loads(message["Body"])
+    assert record["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST", "functionError": "Unhandled"}
+    assert rig.batches() == []  # the handler never got to log its end
+    assert len(rig.starts()) == 1
