@@ -284,6 +284,32 @@ def test_tumbling_window_state_is_carried_and_finished_on_the_server_clock(priva
     assert nxt["extra"]["window"] == {"start": iso(start_ms + 60_000), "end": iso(start_ms + 120_000)}
 
 
+def test_a_state_over_one_megabyte_terminates_the_window_early(private, tmp_path):
+    rig = Rig(private, tmp_path, "node")
+    rig.clock(paused=True)
+    now = private.control("GET", "/_eddy/clock")["now"]
+    rig.clock(advanceMs=(60_000 - now % 60_000) + 5_000)
+    rig.control(bigStateBytes=1_100_000, omitImages=True)
+    rig.map(TumblingWindowInSeconds=60, BatchSize=1)
+    rig.put("e0")
+    early = wait_for(lambda: [b for b in rig.batches() if b["extra"]["isFinalInvokeForWindow"]],
+                     message="the early final invocation")[0]
+    first = rig.batches()[0]
+    # The invocation that let the state outgrow 1 MB is followed by a final one flagged as terminated early,
+    # carrying that state; the window then goes on with a fresh state.
+    assert first["pks"] == ["e0"] and first["extra"]["isWindowTerminatedEarly"] is False
+    assert early["seqs"] == [] and early["extra"]["isWindowTerminatedEarly"] is True
+    assert early["extra"]["state"]["count"] == 1 and len(early["extra"]["state"]["pad"]) == 1_100_000
+    rig.control(omitImages=True)
+    rig.put("e1")
+    after = wait_for(lambda: [b for b in rig.batches() if b["pks"] == ["e1"]], message="the next record")[0]
+    assert after["extra"]["state"] == {} and after["extra"]["window"] == first["extra"]["window"]
+    rig.clock(advanceSeconds=60)
+    final = wait_for(lambda: [b for b in rig.batches() if b["extra"]["isFinalInvokeForWindow"]
+                              and not b["extra"]["isWindowTerminatedEarly"]], message="the window's end")[0]
+    assert final["extra"]["state"] == {"count": 1, "seqs": [after["seqs"][0]]}
+
+
 def test_a_window_response_without_state_fails_the_invocation(private, tmp_path):
     rig = Rig(private, tmp_path, "python")
     rig.control(noState=True)
