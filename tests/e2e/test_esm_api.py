@@ -91,6 +91,21 @@ def test_every_setting_is_stored_and_echoed(rig, eddy):
     assert low["MaximumRecordAgeInSeconds"] == 60
 
 
+
+def test_tags_given_at_creation_are_listed_changed_and_removed_through_the_tagging_api(rig, eddy):
+    out = rig.map(Tags={"team": "search", "env": "dev"})
+    arn = out["EventSourceMappingArn"]
+    assert arn == f"arn:aws:lambda:us-east-1:000000000000:event-source-mapping:{out['UUID']}"
+    assert rig.lam.list_tags(Resource=arn)["Tags"] == {"team": "search", "env": "dev"}
+    rig.lam.tag_resource(Resource=arn, Tags={"env": "prod", "owner": "ana"})
+    rig.lam.untag_resource(Resource=arn, TagKeys=["team"])
+    assert rig.lam.list_tags(Resource=arn)["Tags"] == {"env": "prod", "owner": "ana"}
+    assert eddy.aws("lambda", "list-tags", "--resource", arn)["Tags"] == {"env": "prod", "owner": "ana"}
+    gone = arn[:-12] + "000000000000"
+    with pytest.raises(rig.lam.exceptions.ResourceNotFoundException) as e:
+        rig.lam.list_tags(Resource=gone)
+    assert e.value.response["Error"]["Message"] == "The resource you requested does not exist."
+
 RANGE_CASES = [
     ("BatchSize", 0, "batchSize", "greater than or equal to 1"),
     ("BatchSize", 10001, "batchSize", "less than or equal to 10000"),

@@ -655,6 +655,33 @@ def test_versions_and_aliases(lam):
     assert [v["Version"] for v in lam.list_versions_by_function(FunctionName=name)["Versions"]] == ["$LATEST", "2"]
 
 
+
+def test_function_tags_through_the_tagging_api_and_get_function(eddy, lam):
+    name = fname("tags")
+    arn = create(lam, name, zip_dir("node-cjs"), Tags={"team": "search"})["FunctionArn"]
+    assert lam.list_tags(Resource=arn)["Tags"] == {"team": "search"}
+    eddy.aws("lambda", "tag-resource", "--resource", arn, "--tags", "env=prod,owner=ana")
+    lam.untag_resource(Resource=arn, TagKeys=["team", "not-there"])
+    assert lam.list_tags(Resource=arn)["Tags"] == {"env": "prod", "owner": "ana"}
+    assert lam.get_function(FunctionName=name)["Tags"] == {"env": "prod", "owner": "ana"}
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.tag_resource(Resource=f"{arn}:$LATEST", Tags={"a": "b"})
+    assert e.value.response["Error"]["Message"] == (
+        "Tags on function aliases and versions are not supported. Please specify a function ARN.")
+    with pytest.raises(lam.exceptions.ResourceNotFoundException) as e:
+        lam.list_tags(Resource=f"{arn}-gone")
+    assert e.value.response["Error"]["Message"] == f"Function not found: {arn}-gone"
+    raw = eddy.client("lambda", validate=False)
+    with pytest.raises(raw.exceptions.ClientError) as e:
+        raw.list_tags(Resource="arn:aws:s3:::bucket")
+    assert e.value.response["Error"]["Code"] == "ValidationException"
+    assert "failed to satisfy constraint: Member must satisfy regular expression pattern" in (
+        e.value.response["Error"]["Message"])
+    # Tags change nothing a running function sees: the revision stays.
+    before = lam.get_function_configuration(FunctionName=name)["RevisionId"]
+    lam.tag_resource(Resource=arn, Tags={"x": "y"})
+    assert lam.get_function_configuration(FunctionName=name)["RevisionId"] == before
+
 # ---- durability ----------------------------------------------------------------------------------------------------
 
 

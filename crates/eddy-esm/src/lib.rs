@@ -544,6 +544,39 @@ impl Esm {
         Ok(view)
     }
 
+    /// ListTags of a mapping.
+    pub fn tags(&self, scope: &Scope, uuid: &str) -> Result<BTreeMap<String, String>, EsmError> {
+        Ok(self
+            .entry(scope, uuid)?
+            .lock()
+            .runtime
+            .config()
+            .tags
+            .clone())
+    }
+
+    /// TagResource / UntagResource of a mapping: adds `add` (replacing equal keys), then removes `remove`.
+    /// The pollers keep running: tags are not settings they read.
+    pub async fn retag(
+        &self,
+        scope: &Scope,
+        uuid: &str,
+        add: BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<(), EsmError> {
+        let _guard = self.api.lock().await;
+        let entry = self.entry(scope, uuid)?;
+        let runtime = entry.lock().runtime.clone();
+        let mut config = (*runtime.config()).clone();
+        config.tags.extend(add);
+        for key in remove {
+            config.tags.remove(key);
+        }
+        self.save(&config, Vec::new()).await?;
+        runtime.set_config(config);
+        Ok(())
+    }
+
     /// DeleteEventSourceMapping: stops the pollers and removes the mapping; its checkpoints are removed once
     /// the batches still in flight are over.
     pub async fn delete(&self, scope: &Scope, uuid: &str) -> Result<Value, EsmError> {

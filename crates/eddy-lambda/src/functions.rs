@@ -1161,6 +1161,36 @@ impl Lambda {
         Ok(())
     }
 
+    /// ListTags of a function.
+    pub fn list_tags(
+        &self,
+        scope: &Scope,
+        function: &str,
+    ) -> Result<BTreeMap<String, String>, LambdaError> {
+        let r = FunctionRef::parse(function)?;
+        Ok(self.existing(scope, &r)?.tags.clone())
+    }
+
+    /// TagResource / UntagResource of a function: adds `add` (replacing equal keys), then removes `remove`.
+    /// The revision does not change, so warm environments stay.
+    pub async fn retag(
+        &self,
+        scope: &Scope,
+        function: &str,
+        add: BTreeMap<String, String>,
+        remove: &[String],
+    ) -> Result<(), LambdaError> {
+        let r = FunctionRef::parse(function)?;
+        let _guard = self.inner.control.lock().await;
+        let mut record = (*self.existing(scope, &r)?).clone();
+        record.tags.extend(add);
+        for key in remove {
+            record.tags.remove(key);
+        }
+        self.save(scope, record, Vec::new()).await?;
+        Ok(())
+    }
+
     /// GetAccountSettings.
     pub fn account_settings(&self, scope: &Scope) -> Value {
         let functions = self.inner.functions.read();

@@ -66,6 +66,12 @@ pub fn router(state: AppState) -> Router {
             get(esm::get).put(esm::update).delete(esm::delete),
         )
         .route(
+            "/2017-03-31/tags/{resource}",
+            get(lambda::tags::handle)
+                .post(lambda::tags::handle)
+                .delete(lambda::tags::handle),
+        )
+        .route(
             "/_eddy/lambda/code/{account}/{region}/{function}/{file}",
             get(lambda::code_location),
         )

@@ -11,6 +11,7 @@ mod delete_function;
 mod get_function;
 mod invoke;
 mod list_functions;
+pub mod tags;
 mod update_function;
 mod versions;
 pub mod wire;
