@@ -272,6 +272,8 @@ struct Rec {
     record: StreamRecord,
     json: String,
     window_start_ms: i64,
+    /// When the poller read it (server clock): a batching window counts from its batch's first record.
+    arrived_ms: i64,
 }
 
 /// The last invocation of a lane, for the destination record.
@@ -291,8 +293,6 @@ struct Lane {
     splits: Vec<usize>,
     in_flight: Option<InFlight>,
     not_before_ms: i64,
-    /// When the first record of the next batch became available (batching window).
-    ready_since_ms: Option<i64>,
     last: LastInvoke,
     window: Option<WindowState>,
     /// Position before which this lane's records were completed before a restart.
@@ -546,14 +546,11 @@ impl ShardWorker {
                 } else {
                     0
                 };
-                let l = &mut self.lanes[lane];
-                if l.queue.is_empty() {
-                    l.ready_since_ms = Some(now);
-                }
-                l.queue.push_back(Rec {
+                self.lanes[lane].queue.push_back(Rec {
                     json: event::record_json(&self.stream, &self.stream_arn, &record),
                     record,
                     window_start_ms,
+                    arrived_ms: now,
                 });
             }
             if self.caught_up || self.end_of_shard {
@@ -668,9 +665,8 @@ impl ShardWorker {
             Some(b) => b.len.min(l.queue.len()),
             None => {
                 if l.queue.len() < batch_size && window_ms > 0 && !self.end_of_shard {
-                    let since = l.ready_since_ms.unwrap_or(now);
-                    if now < since + window_ms {
-                        return Plan::WaitUntil(since + window_ms);
+                    if now < head.arrived_ms + window_ms {
+                        return Plan::WaitUntil(head.arrived_ms + window_ms);
                     }
                 }
                 fit_payload(&l.queue, batch_size)
@@ -946,16 +942,10 @@ impl ShardWorker {
 
     /// Removes the first `n` records of a lane as done.
     fn pop(&mut self, lane: usize, n: usize) {
-        let now = self.shared.clock.now_ms();
         let l = &mut self.lanes[lane];
         for _ in 0..n {
             l.queue.pop_front();
         }
-        l.ready_since_ms = if l.queue.is_empty() {
-            None
-        } else {
-            Some(l.ready_since_ms.unwrap_or(now))
-        };
     }
 
     /// Gives up on the first `count` records of a lane: with a condition, they go to the on-failure

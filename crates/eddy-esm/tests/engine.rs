@@ -814,3 +814,40 @@ async fn update_and_delete_do_not_wait_for_invocations_in_flight() {
     assert!(esm.get(&w.scope, &uuid).is_err());
     f.open.send_replace(true);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_record_that_arrives_during_a_batch_opens_a_new_batching_window() {
+    let clock = Arc::new(Clock::new());
+    clock.set_paused(true);
+    let w = world(Store::in_memory(clock.clone(), StoreConfig::default())).await;
+    let f = Arc::new(GatedFunction {
+        events: Mutex::new(Vec::new()),
+        open: tokio::sync::watch::channel(false).0,
+    });
+    let esm = Esm::new(w.store.clone(), f.clone(), Arc::new(FakeQueue::default()));
+    esm.create(
+        &w.scope,
+        request(
+            &w,
+            json!({"BatchSize": 5, "MaximumBatchingWindowInSeconds": 10}),
+        ),
+    )
+    .await
+    .unwrap();
+    put(&w, "w", 1).await;
+    // The window counts from when the poller read the record, which the test cannot see: step the clock on.
+    wait_until("the first batch", || {
+        clock.advance_ms(10_000);
+        f.events.lock().len() == 1
+    })
+    .await;
+    // Arrives while the first batch is in flight: its window starts now, not when the first batch's did.
+    put(&w, "f", 0).await;
+    f.open.send_replace(true);
+    for v in 1..5 {
+        put(&w, "f", v).await;
+    }
+    wait_until("the second batch", || f.events.lock().len() == 2).await;
+    let second = f.events.lock()[1]["Records"].as_array().unwrap().len();
+    assert_eq!(second, 5, "the second batch waited to be full");
+}
