@@ -664,10 +664,10 @@ impl ShardWorker {
         let len = match &l.batch {
             Some(b) => b.len.min(l.queue.len()),
             None => {
-                if l.queue.len() < batch_size && window_ms > 0 && !self.end_of_shard {
-                    if now < head.arrived_ms + window_ms {
-                        return Plan::WaitUntil(head.arrived_ms + window_ms);
-                    }
+                let window_open = now < head.arrived_ms + window_ms;
+                if l.queue.len() < batch_size && window_ms > 0 && !self.end_of_shard && window_open
+                {
+                    return Plan::WaitUntil(head.arrived_ms + window_ms);
                 }
                 fit_payload(&l.queue, batch_size)
             }
