@@ -4,44 +4,35 @@
 //! sent to an on-failure destination (`DDBStreamBatchInfo`).
 
 use eddy_model::time::iso8601;
-use eddy_store::{StreamDef, StreamRecord};
+use eddy_store::{RecordJson, RecordShape, StreamDef, StreamRecord};
 use serde_json::{Map, Value, json};
 
 /// Lambda caps a synchronous invocation payload at 6 MB.
 pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
 
-/// One stream record as the function sees it.
-pub fn record_value(stream: &StreamDef, r: &StreamRecord) -> Value {
-    let mut dynamodb = Map::new();
-    dynamodb.insert(
-        "ApproximateCreationDateTime".into(),
-        json!(r.created_ms.div_euclid(1000)),
-    );
-    dynamodb.insert("Keys".into(), json!(r.keys));
-    if let Some(image) = &r.new_image {
-        dynamodb.insert("NewImage".into(), json!(image));
+/// One stream record as the function sees it, as JSON text. `stream_arn` is `stream.arn()`, computed once by the
+/// caller.
+pub fn record_json(stream: &StreamDef, stream_arn: &str, r: &StreamRecord) -> String {
+    lambda_record(stream, stream_arn, r).to_json_string()
+}
+
+/// One stream record as the function sees it, as a JSON value (what filter patterns match against).
+pub fn record_value(stream: &StreamDef, stream_arn: &str, r: &StreamRecord) -> Value {
+    serde_json::to_value(lambda_record(stream, stream_arn, r)).unwrap_or(Value::Null)
+}
+
+fn lambda_record<'a>(
+    stream: &'a StreamDef,
+    stream_arn: &'a str,
+    r: &'a StreamRecord,
+) -> RecordJson<'a> {
+    RecordJson {
+        stream,
+        record: r,
+        shape: RecordShape::Lambda {
+            event_source_arn: stream_arn,
+        },
     }
-    if let Some(image) = &r.old_image {
-        dynamodb.insert("OldImage".into(), json!(image));
-    }
-    dynamodb.insert("SequenceNumber".into(), json!(r.sequence_number()));
-    dynamodb.insert("SizeBytes".into(), json!(r.size_bytes));
-    dynamodb.insert("StreamViewType".into(), json!(stream.view_type.wire_name()));
-    let mut o = Map::new();
-    o.insert("eventID".into(), json!(r.event_id));
-    o.insert("eventName".into(), json!(r.event_name.as_str()));
-    o.insert("eventVersion".into(), json!("1.1"));
-    o.insert("eventSource".into(), json!("aws:dynamodb"));
-    o.insert("awsRegion".into(), json!(stream.region));
-    o.insert("dynamodb".into(), Value::Object(dynamodb));
-    o.insert("eventSourceARN".into(), json!(stream.arn()));
-    if r.by_ttl {
-        o.insert(
-            "userIdentity".into(),
-            json!({"type": "Service", "principalId": "dynamodb.amazonaws.com"}),
-        );
-    }
-    Value::Object(o)
 }
 
 /// Bytes `{"Records":[` + `]}` adds around the records (plus a comma per record but the first).
@@ -167,6 +158,82 @@ pub fn destination_record(b: &DiscardedBatch<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eddy_model::key::{KeyAttribute, KeySchema, ScalarType};
+    use eddy_model::{AttributeMap, AttributeValue, Number};
+    use eddy_store::{EventName, StreamViewType};
+
+    fn stream() -> StreamDef {
+        StreamDef {
+            id: 7,
+            account: "000000000000".into(),
+            region: "eu-west-1".into(),
+            table_name: "t".into(),
+            table_id: 3,
+            label: "2026-11-27T07:00:00.000".into(),
+            view_type: StreamViewType::NewAndOldImages,
+            key: KeySchema {
+                hash: KeyAttribute {
+                    name: "id".into(),
+                    scalar: ScalarType::S,
+                },
+                range: None,
+            },
+            created_ms: 0,
+            disabled_ms: None,
+            shards: vec![],
+        }
+    }
+
+    #[test]
+    fn records_have_lambdas_shape_in_aws_member_order() {
+        let s = stream();
+        let keys: AttributeMap = [("id".to_string(), AttributeValue::S("k\"1".into()))].into();
+        let mut image = keys.clone();
+        image.insert(
+            "n".into(),
+            AttributeValue::N(Number::parse("-1.50").unwrap()),
+        );
+        let r = StreamRecord {
+            seq: 42,
+            event_id: "e1".into(),
+            event_name: EventName::Remove,
+            created_ms: 1_700_000_000_999,
+            keys: keys.clone(),
+            new_image: None,
+            old_image: Some(image),
+            size_bytes: 31,
+            by_ttl: true,
+        };
+        let arn = s.arn();
+        let text = record_json(&s, &arn, &r);
+        let expected = json!({
+            "eventID": "e1", "eventName": "REMOVE", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
+            "awsRegion": "eu-west-1",
+            "dynamodb": {
+                "ApproximateCreationDateTime": 1_700_000_000,
+                "Keys": {"id": {"S": "k\"1"}},
+                "OldImage": {"id": {"S": "k\"1"}, "n": {"N": "-1.5"}},
+                "SequenceNumber": r.sequence_number(),
+                "SizeBytes": 31,
+                "StreamViewType": "NEW_AND_OLD_IMAGES",
+            },
+            "eventSourceARN": arn,
+            "userIdentity": {"type": "Service", "principalId": "dynamodb.amazonaws.com"},
+        });
+        assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
+        assert_eq!(record_value(&s, &arn, &r), expected);
+        let order: Vec<usize> = [
+            "\"eventID\"",
+            "\"eventName\"",
+            "\"awsRegion\"",
+            "\"dynamodb\"",
+            "\"eventSourceARN\"",
+        ]
+        .iter()
+        .map(|k| text.find(k).unwrap())
+        .collect();
+        assert!(order.windows(2).all(|w| w[0] < w[1]), "{text}");
+    }
 
     #[test]
     fn payloads_are_valid_json() {

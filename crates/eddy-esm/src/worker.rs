@@ -304,6 +304,8 @@ struct ShardWorker {
     config: Arc<MappingConfig>,
     scope: Scope,
     stream: Arc<StreamDef>,
+    /// `stream.arn()`, which every record of the event carries.
+    stream_arn: String,
     shard: ShardDef,
     patterns: Vec<Pattern>,
     policy: Policy,
@@ -377,6 +379,7 @@ impl ShardWorker {
             runtime,
             config,
             scope,
+            stream_arn: stream.arn(),
             stream,
             shard,
             lanes,
@@ -408,10 +411,16 @@ impl ShardWorker {
                 self.persist(true).await;
                 return (self.shard.shard_id.clone(), false);
             }
+            // Lanes that already hold a full batch go first, so reading the next records overlaps their
+            // invocation instead of delaying it.
+            let early = self.dispatch(true).await;
             if let Err(e) = self.fill() {
                 self.last_error = Some(e);
             }
-            let wake_at = self.dispatch().await;
+            let wake_at = match (early, self.dispatch(false).await) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             self.publish_view();
             if self.is_done() {
                 self.persist_finished().await;
@@ -496,8 +505,12 @@ impl ShardWorker {
                 if record.seq < self.lanes[lane].restored {
                     continue;
                 }
-                let value = event::record_value(&self.stream, &record);
-                if !any_matches(&self.patterns, &value) {
+                let keep = self.patterns.is_empty()
+                    || any_matches(
+                        &self.patterns,
+                        &event::record_value(&self.stream, &self.stream_arn, &record),
+                    );
+                if !keep {
                     if count_events {
                         self.shared.metrics.add(
                             "eddy_esm_filtered_out_events_total",
@@ -518,7 +531,7 @@ impl ShardWorker {
                     l.ready_since_ms = Some(now);
                 }
                 l.queue.push_back(Rec {
-                    json: value.to_string(),
+                    json: event::record_json(&self.stream, &self.stream_arn, &record),
                     record,
                     window_start_ms,
                 });
@@ -535,8 +548,10 @@ impl ShardWorker {
         self.shared.store.stream_retention_ms()
     }
 
-    /// Starts invocations for every lane that is ready; returns when the next timer is due.
-    async fn dispatch(&mut self) -> Option<i64> {
+    /// Starts invocations for every lane that is ready (with `only_full`, only for lanes holding a full batch or
+    /// a retry); returns when the next timer is due.
+    async fn dispatch(&mut self, only_full: bool) -> Option<i64> {
+        let batch_size = self.config.batch_size as usize;
         let mut wake_at: Option<i64> = None;
         let note =
             |t: i64, wake_at: &mut Option<i64>| *wake_at = Some(wake_at.map_or(t, |w| w.min(t)));
@@ -544,7 +559,9 @@ impl ShardWorker {
             loop {
                 let now = self.shared.clock.now_ms();
                 let l = &self.lanes[lane];
-                if l.in_flight.is_some() {
+                if l.in_flight.is_some()
+                    || (only_full && l.batch.is_none() && l.queue.len() < batch_size)
+                {
                     break;
                 }
                 if l.not_before_ms > now {
@@ -682,7 +699,7 @@ impl ShardWorker {
                     end_ms: w.start_ms + t as i64 * 1000,
                     state: &w.state,
                     shard_id: &self.shard.shard_id,
-                    event_source_arn: &self.stream.arn(),
+                    event_source_arn: &self.stream_arn,
                     is_final,
                     terminated_early: w.terminated_early,
                 },
@@ -967,7 +984,7 @@ impl ShardWorker {
                 first,
                 last,
                 batch_size: count,
-                stream_arn: &self.stream.arn(),
+                stream_arn: &self.stream_arn,
             });
             match self.config.on_failure.clone() {
                 Some(arn) => match self
