@@ -5,7 +5,8 @@
 
 use eddy_model::time::iso8601;
 use eddy_store::{RecordJson, RecordShape, StreamDef, StreamRecord};
-use serde_json::{Map, Value, json};
+use serde::Serialize;
+use serde_json::{Value, json};
 
 /// Lambda caps a synchronous invocation payload at 6 MB.
 pub const MAX_PAYLOAD_BYTES: usize = 6 * 1024 * 1024;
@@ -76,21 +77,22 @@ pub fn window_payload<'a>(
 ) -> Vec<u8> {
     let mut out = records_payload(records);
     out.pop(); // the closing `}`
-    let extra = json!({
-        "window": {"start": iso_seconds(w.start_ms), "end": iso_seconds(w.end_ms)},
-        "state": w.state,
-        "shardId": w.shard_id,
-        "eventSourceARN": w.event_source_arn,
-        "isFinalInvokeForWindow": w.is_final,
-        "isWindowTerminatedEarly": w.terminated_early,
-    });
-    if let Value::Object(members) = extra {
-        for (k, v) in members {
-            out.push(b',');
-            out.extend_from_slice(Value::String(k).to_string().as_bytes());
-            out.push(b':');
-            out.extend_from_slice(v.to_string().as_bytes());
-        }
+    let members = [
+        (
+            "window",
+            json!({"start": iso_seconds(w.start_ms), "end": iso_seconds(w.end_ms)}),
+        ),
+        ("state", w.state.clone()),
+        ("shardId", json!(w.shard_id)),
+        ("eventSourceARN", json!(w.event_source_arn)),
+        ("isFinalInvokeForWindow", json!(w.is_final)),
+        ("isWindowTerminatedEarly", json!(w.terminated_early)),
+    ];
+    for (k, v) in members {
+        out.push(b',');
+        out.extend_from_slice(Value::String(k.into()).to_string().as_bytes());
+        out.push(b':');
+        out.extend_from_slice(v.to_string().as_bytes());
     }
     out.push(b'}');
     out
@@ -120,39 +122,75 @@ pub struct DiscardedBatch<'a> {
     pub stream_arn: &'a str,
 }
 
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RequestContext<'a> {
+    request_id: &'a str,
+    function_arn: &'a str,
+    condition: &'a str,
+    approximate_invoke_count: u32,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct ResponseContext<'a> {
+    status_code: u16,
+    executed_version: &'a str,
+    function_error: Option<&'a str>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct BatchInfo<'a> {
+    shard_id: &'a str,
+    start_sequence_number: String,
+    end_sequence_number: String,
+    approximate_arrival_of_first_record: String,
+    approximate_arrival_of_last_record: String,
+    batch_size: usize,
+    stream_arn: &'a str,
+}
+
+/// The invocation record, members in Lambda's order.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct InvocationRecord<'a> {
+    request_context: RequestContext<'a>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    response_context: Option<ResponseContext<'a>>,
+    version: &'static str,
+    timestamp: String,
+    #[serde(rename = "DDBStreamBatchInfo")]
+    ddb_stream_batch_info: BatchInfo<'a>,
+}
+
 /// The invocation record sent to an on-failure destination (a JSON string, as SQS and SNS carry it).
 pub fn destination_record(b: &DiscardedBatch<'_>) -> String {
-    let mut o = Map::new();
-    o.insert(
-        "requestContext".into(),
-        json!({
-            "requestId": b.request_id,
-            "functionArn": b.function_arn,
-            "condition": b.condition,
-            "approximateInvokeCount": b.approximate_invoke_count,
+    let record = InvocationRecord {
+        request_context: RequestContext {
+            request_id: b.request_id,
+            function_arn: b.function_arn,
+            condition: b.condition,
+            approximate_invoke_count: b.approximate_invoke_count,
+        },
+        response_context: b.response.as_ref().map(|r| ResponseContext {
+            status_code: r.status_code,
+            executed_version: r.executed_version,
+            function_error: r.function_error,
         }),
-    );
-    if let Some(r) = &b.response {
-        o.insert(
-            "responseContext".into(),
-            json!({"statusCode": r.status_code, "executedVersion": r.executed_version, "functionError": r.function_error}),
-        );
-    }
-    o.insert("version".into(), json!("1.0"));
-    o.insert("timestamp".into(), json!(iso8601(b.now_ms)));
-    o.insert(
-        "DDBStreamBatchInfo".into(),
-        json!({
-            "shardId": b.shard_id,
-            "startSequenceNumber": b.first.sequence_number(),
-            "endSequenceNumber": b.last.sequence_number(),
-            "approximateArrivalOfFirstRecord": iso_seconds(b.first.created_ms),
-            "approximateArrivalOfLastRecord": iso_seconds(b.last.created_ms),
-            "batchSize": b.batch_size,
-            "streamArn": b.stream_arn,
-        }),
-    );
-    Value::Object(o).to_string()
+        version: "1.0",
+        timestamp: iso8601(b.now_ms),
+        ddb_stream_batch_info: BatchInfo {
+            shard_id: b.shard_id,
+            start_sequence_number: b.first.sequence_number(),
+            end_sequence_number: b.last.sequence_number(),
+            approximate_arrival_of_first_record: iso_seconds(b.first.created_ms),
+            approximate_arrival_of_last_record: iso_seconds(b.last.created_ms),
+            batch_size: b.batch_size,
+            stream_arn: b.stream_arn,
+        },
+    };
+    serde_json::to_string(&record).unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -259,5 +297,20 @@ mod tests {
         assert_eq!(v["isFinalInvokeForWindow"], json!(true));
         assert_eq!(v["Records"], json!([]));
         assert_eq!(records_payload(std::iter::empty()).len(), ENVELOPE_BYTES);
+        let text = String::from_utf8(window_payload(std::iter::empty(), &w)).unwrap();
+        let order = [
+            "Records",
+            "window",
+            "state",
+            "shardId",
+            "eventSourceARN",
+            "isFinalInvokeForWindow",
+            "isWindowTerminatedEarly",
+        ];
+        let positions: Vec<usize> = order
+            .iter()
+            .map(|k| text.find(&format!("\"{k}\"")).unwrap())
+            .collect();
+        assert!(positions.windows(2).all(|p| p[0] < p[1]), "{text}");
     }
 }

@@ -48,6 +48,9 @@ pub(crate) struct Checkpoint {
     pub finished: bool,
     #[serde(default)]
     pub windows: Vec<Option<WindowState>>,
+    /// The last record of the shard every lane is past (what the explain view calls the checkpoint).
+    #[serde(default)]
+    pub last: Option<u64>,
 }
 
 impl Checkpoint {
@@ -56,14 +59,20 @@ impl Checkpoint {
             lanes: vec![position; lanes.max(1) as usize],
             finished: false,
             windows: Vec::new(),
+            last: None,
         }
     }
 
     pub fn finished() -> Checkpoint {
+        Checkpoint::finished_after(None)
+    }
+
+    pub fn finished_after(last: Option<u64>) -> Checkpoint {
         Checkpoint {
             lanes: Vec::new(),
             finished: true,
             windows: Vec::new(),
+            last,
         }
     }
 
@@ -206,6 +215,10 @@ pub(crate) async fn run_mapping(
                     runtime.update_shard(ShardView {
                         shard_id: shard.shard_id.clone(),
                         parent_shard_id: shard.parent.clone(),
+                        checkpoint: checkpoint
+                            .as_ref()
+                            .and_then(|c| c.last)
+                            .map(eddy_store::sequence_number),
                         finished: true,
                         ..Default::default()
                     });
@@ -318,6 +331,10 @@ struct ShardWorker {
     caught_up: bool,
     in_flight: JoinSet<Completed>,
     last_saved: Option<Checkpoint>,
+    /// Sequence numbers read (filtered or not) that the low-water mark has not passed yet, in order.
+    unpassed: VecDeque<u64>,
+    /// The last record every lane is past.
+    last_done: Option<u64>,
     last_error: Option<String>,
     last_result: Option<String>,
     function_labels: String,
@@ -387,7 +404,9 @@ impl ShardWorker {
             end_of_shard: false,
             caught_up: false,
             in_flight: JoinSet::new(),
+            last_done: checkpoint.as_ref().and_then(|c| c.last),
             last_saved: checkpoint,
+            unpassed: VecDeque::new(),
             last_error: None,
             last_result: None,
         }
@@ -501,6 +520,7 @@ impl ShardWorker {
                 );
             }
             for record in read.records {
+                self.unpassed.push_back(record.seq);
                 let lane = lane_of(&self.stream, &record, self.lanes.len());
                 if record.seq < self.lanes[lane].restored {
                     continue;
@@ -1051,6 +1071,27 @@ impl ShardWorker {
                 .all(|l| l.queue.is_empty() && l.in_flight.is_none() && l.window.is_none())
     }
 
+    /// The position before which every record of the shard is done, whatever its lane.
+    fn low_water(&self) -> u64 {
+        self.lanes
+            .iter()
+            .map(|l| l.queue.front().map_or(self.read_pos, |r| r.record.seq))
+            .min()
+            .unwrap_or(self.read_pos)
+    }
+
+    /// Moves `last_done` to the last record read below the low-water mark.
+    fn advance_done(&mut self) {
+        let low = self.low_water();
+        while let Some(&seq) = self.unpassed.front() {
+            if seq >= low {
+                break;
+            }
+            self.last_done = Some(seq);
+            self.unpassed.pop_front();
+        }
+    }
+
     /// Per lane, the position before which every record of the lane is done.
     fn progress(&self) -> Checkpoint {
         Checkpoint {
@@ -1061,11 +1102,13 @@ impl ShardWorker {
                 .collect(),
             finished: false,
             windows: self.lanes.iter().map(|l| l.window.clone()).collect(),
+            last: self.last_done,
         }
     }
 
     /// Commits the checkpoint if it moved (`force`: even if only filtered records moved it).
     async fn persist(&mut self, force: bool) {
+        self.advance_done();
         let checkpoint = self.progress();
         let moved = self.last_saved.as_ref() != Some(&checkpoint);
         let worth_it = force
@@ -1086,11 +1129,12 @@ impl ShardWorker {
     }
 
     async fn persist_finished(&mut self) {
+        self.advance_done();
         save_checkpoint(
             &self.shared,
             &self.config.uuid,
             &self.shard.shard_id,
-            &Checkpoint::finished(),
+            &Checkpoint::finished_after(self.last_done),
         )
         .await;
         let mut view = self.view();
@@ -1100,7 +1144,6 @@ impl ShardWorker {
 
     fn view(&self) -> ShardView {
         let now = self.shared.clock.now_ms();
-        let low = self.progress().low_water().unwrap_or(self.read_pos);
         let oldest = self
             .lanes
             .iter()
@@ -1110,8 +1153,7 @@ impl ShardWorker {
         ShardView {
             shard_id: self.shard.shard_id.clone(),
             parent_shard_id: self.shard.parent.clone(),
-            checkpoint: (low > self.shard.start_seq + 1)
-                .then(|| eddy_store::sequence_number(low - 1)),
+            checkpoint: self.last_done.map(eddy_store::sequence_number),
             lag: oldest.map_or(0, |t| (now - t).max(0)),
             in_flight: self
                 .lanes
@@ -1136,7 +1178,8 @@ impl ShardWorker {
         }
     }
 
-    fn publish_view(&self) {
+    fn publish_view(&mut self) {
+        self.advance_done();
         self.runtime.update_shard(self.view());
     }
 }
@@ -1242,6 +1285,7 @@ mod tests {
             lanes: vec![10, 4, 7],
             finished: false,
             windows: vec![],
+            last: None,
         };
         assert_eq!(c.low_water(), Some(4));
         assert_eq!(Checkpoint::at(5, 3).lanes, vec![5, 5, 5]);

@@ -36,10 +36,10 @@ struct Wire<'a> {
     #[serde(rename = "awsRegion")]
     aws_region: &'a str,
     dynamodb: Dynamodb<'a>,
-    #[serde(rename = "eventSourceARN", skip_serializing_if = "Option::is_none")]
-    event_source_arn: Option<&'a str>,
     #[serde(rename = "userIdentity", skip_serializing_if = "Option::is_none")]
     user_identity: Option<UserIdentity>,
+    #[serde(rename = "eventSourceARN", skip_serializing_if = "Option::is_none")]
+    event_source_arn: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -112,8 +112,8 @@ impl Serialize for RecordJson<'_> {
                 size_bytes: r.size_bytes,
                 stream_view_type: self.stream.view_type.wire_name(),
             },
-            event_source_arn,
             user_identity,
+            event_source_arn,
         }
         .serialize(serializer)
     }
