@@ -109,6 +109,11 @@ aws "${E[@]}" dynamodbstreams get-records --shard-iterator "$IT" --limit 1 \
 
 banner "What reached the index"
 python3 "$here/index_status.py" --wait 60 --except "$POISON" || exit 1
+FIRST="$(curl -sf "$OPENSEARCH/products/_search?size=1" | jq -r '.hits.hits[0]._id')"
+echo "One product as the index holds it: numbers are numbers, the string and number sets (tags, ratings) are"
+echo "arrays, the map (attributes) an object, the list of maps (variants) an array of objects:"
+show "curl \$OPENSEARCH_ENDPOINT/products/_doc/$FIRST"
+curl -sf "$OPENSEARCH/products/_doc/$FIRST" | jq -c ._source
 echo "Fixing the refused product; its change syncs like any other:"
 show "aws dynamodb update-item --table-name products --key '{\"productId\":{\"S\":\"$POISON\"}}' --update-expression 'SET price = :p' --expression-attribute-values '{\":p\":{\"N\":\"9.99\"}}'"
 aws "${E[@]}" dynamodb update-item --table-name products --key "{\"productId\":{\"S\":\"$POISON\"}}" \
@@ -125,11 +130,39 @@ banner "The mapping's explain view"
 show "curl \$EDDY_ENDPOINT/_eddy/event-source-mappings/$MAPPING_UUID"
 curl -sf "$EDDY/_eddy/event-source-mappings/$MAPPING_UUID" | jq .
 
-banner "What the function logged about failures"
-show "aws logs filter-log-events --log-group-name /aws/lambda/$FUNCTION --filter-pattern '?Failed ?ERROR ?Error'"
-aws "${E[@]}" logs filter-log-events --log-group-name "/aws/lambda/$FUNCTION" \
-  --filter-pattern '?Failed ?ERROR ?Error' --query 'events[].message' --output json |
-  jq -r '.[] | gsub("\\s+$"; "") | .[0:300]' | head -20
+banner "What the function logged"
+show "aws logs filter-log-events --log-group-name /aws/lambda/$FUNCTION --filter-pattern '\"batch of\"'"
+aws "${E[@]}" logs filter-log-events --log-group-name "/aws/lambda/$FUNCTION" --filter-pattern '"batch of"' \
+  --query 'events[].message' --output json >"$work/batches.json"
+python3 - "$work/batches.json" <<'PY'
+import json, re, sys
+# Each invocation logs "batch of N records, SequenceNumber FIRST..LAST: OUTCOME".
+batches = []
+for message in json.load(open(sys.argv[1])):
+    m = re.search(r"batch of (\d+) records, SequenceNumber (\d+)\.\.(\d+): (.*)", message)
+    if m:
+        batches.append((int(m[1]), m[2], m[3], m[4].strip()))
+show = lambda b: print(f"  {b[0]:3d} records {b[1]}..{b[2]}: {b[3]}")
+print(f"{len(batches)} invocations in all (five lanes: ParallelizationFactor 5).")
+refused = next((b for b in batches if "refused" in b[3]), None)
+if refused:
+    print("Bisection: the batch the overloaded index refused as a whole, then its two halves:")
+    show(refused)
+    after = batches[batches.index(refused) + 1:]
+    first = next((b for b in after if b[1] == refused[1] and b[0] < refused[0]), None)
+    second = next((b for b in after if first and b[2] == refused[2] and b[0] == refused[0] - first[0]), None)
+    for half in (first, second):
+        if half:
+            show(half)
+failed = [b for b in batches if re.search(r", [1-9]\d* failed$", b[3])]
+print("The batches that held the refused product: each reported it (a partial batch response) and the next")
+print("attempt started at it; after the last retry the rest of the batch went to the dead-letter queue:")
+for b in failed[:8]:
+    show(b)
+PY
+show "aws logs filter-log-events --log-group-name /aws/lambda/$FUNCTION --filter-pattern '\"Failed to sync\"'"
+aws "${E[@]}" logs filter-log-events --log-group-name "/aws/lambda/$FUNCTION" --filter-pattern '"Failed to sync"' \
+  --query 'events[0].message' --output text | sed -E 's/^[^ ]*Z\t[^\t]*\t[A-Z]+\t//' | cut -c1-240
 
 banner "Done"
 echo "300 product changes and a refused product went through the stream, the mapping and the $HANDLER handler;"

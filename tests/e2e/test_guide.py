@@ -252,4 +252,13 @@ def test_demo_prints_the_index_the_dead_letter_and_the_explain_view():
     assert "1 refused as a whole with 429" in out
     assert '"LastProcessingResult": "OK"' in out  # the explain view
     assert "mapper_parsing_exception" in out  # the function's log
+    # The function's log, summarised: the refused batch and its two halves, then the poisoned product's batches.
+    bisection = out[out.index("Bisection:"):out.index("The batches that held")].splitlines()[1:]
+    assert len(bisection) == 3 and "429 rejected_execution_exception" in bisection[0]
+    sizes = [int(line.split()[0]) for line in bisection]
+    assert sizes[1] + sizes[2] == sizes[0]
+    start = out.index("The batches that held")
+    held = out[start:out.index("$ aws logs", start)].splitlines()[2:]
+    # The first attempt and 3 retries, each reporting the poisoned record.
+    assert len(held) == 4 and all(line.endswith(" 1 failed") for line in held)
     assert out.rstrip().endswith("until it was fixed.")

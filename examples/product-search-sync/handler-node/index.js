@@ -65,15 +65,29 @@ function bulkRequest(records, failed) {
   return { body, sent };
 }
 
+// A bulk request refused as a whole, in a few words: "429 rejected_execution_exception", or the connection error.
+function refusal(error) {
+  const type = error.meta && error.meta.body && error.meta.body.error && error.meta.body.error.type;
+  return type ? `${error.meta.statusCode} ${type}` : String(error.message).slice(0, 80);
+}
+
 exports.handler = async (event) => {
   const records = event.Records;
   const failed = [];
   const { body, sent } = bulkRequest(records, failed);
+  const batch = records.length === 0 ? 'empty batch' : `batch of ${records.length} records, SequenceNumber ` +
+    `${records[0].dynamodb.SequenceNumber}..${records[records.length - 1].dynamodb.SequenceNumber}`;
 
   if (body.length > 0) {
     // A request the index refuses as a whole (unreachable, overloaded) fails the invocation: Lambda retries
     // the batch, bisecting it when BisectBatchOnFunctionError is on.
-    const { body: result } = await opensearchClient.bulk({ body });
+    let result;
+    try {
+      ({ body: result } = await opensearchClient.bulk({ body }));
+    } catch (error) {
+      console.error(`${batch}: the index refused the bulk request: ${refusal(error)}`);
+      throw error;
+    }
     result.items.forEach((item, i) => {
       const [action, outcome] = Object.entries(item)[0];
       // Deleting a document that is not there is success: a retried REMOVE may find it gone already.
@@ -88,11 +102,7 @@ exports.handler = async (event) => {
     });
   }
 
-  if (records.length > 0) {
-    console.log(`batch of ${records.length} records, SequenceNumber ${records[0].dynamodb.SequenceNumber}` +
-      `..${records[records.length - 1].dynamodb.SequenceNumber}: ${records.length - failed.length} synced, ` +
-      `${failed.length} failed`);
-  }
+  console.log(`${batch}: ${records.length - failed.length} synced, ${failed.length} failed`);
   // Lambda resumes from the lowest SequenceNumber reported; every later record of the batch comes again.
   return {
     batchItemFailures: failed.map((record) => ({ itemIdentifier: record.dynamodb.SequenceNumber })),

@@ -47,7 +47,8 @@ impl OpenSearch {
         })
     }
 
-    /// Sends NDJSON to `_bulk`; returns its `items`. Any answer but 200 is an error.
+    /// Sends NDJSON to `_bulk`; returns its `items`. Any answer but 200 is an error, named by its status and
+    /// OpenSearch's error type ("429 rejected_execution_exception").
     async fn bulk(&self, body: String) -> Result<Vec<Value>, Error> {
         let request = hyper::Request::post(&self.bulk_url)
             .header("content-type", "application/x-ndjson")
@@ -56,11 +57,12 @@ impl OpenSearch {
         let status = response.status();
         let bytes = response.into_body().collect().await?.to_bytes();
         if status != hyper::StatusCode::OK {
-            return Err(format!(
-                "bulk request refused: {status} {}",
-                String::from_utf8_lossy(&bytes)
-            )
-            .into());
+            let answer: Value = serde_json::from_slice(&bytes).unwrap_or_default();
+            let kind = answer["error"]["type"].as_str().map_or_else(
+                || String::from_utf8_lossy(&bytes).into_owned(),
+                str::to_string,
+            );
+            return Err(format!("{} {kind}", status.as_u16()).into());
         }
         let mut answer: Value = serde_json::from_slice(&bytes)?;
         match answer.get_mut("items").map(Value::take) {
@@ -159,9 +161,25 @@ async fn handler(
             }
         }
     }
+    let batch = match (records.first(), records.last()) {
+        (Some(first), Some(last)) => format!(
+            "batch of {} records, SequenceNumber {}..{}",
+            records.len(),
+            sequence_number(first),
+            sequence_number(last)
+        ),
+        _ => "empty batch".to_string(),
+    };
     if !sent.is_empty() {
         // A refused request is an error of the whole invocation: Lambda retries (and bisects) the batch.
-        let items = search.bulk(body).await?;
+        let items = match search.bulk(body).await {
+            Ok(items) => items,
+            Err(e) => {
+                let message: String = e.to_string().chars().take(80).collect();
+                eprintln!("{batch}: the index refused the bulk request: {message}");
+                return Err(e);
+            }
+        };
         for (record, item) in sent.iter().zip(&items) {
             let Some((action, outcome)) = item.as_object().and_then(|o| o.iter().next()) else {
                 failed.push(record);
@@ -188,16 +206,11 @@ async fn handler(
             failed.push(record);
         }
     }
-    if let (Some(first), Some(last)) = (records.first(), records.last()) {
-        println!(
-            "batch of {} records, SequenceNumber {}..{}: {} synced, {} failed",
-            records.len(),
-            sequence_number(first),
-            sequence_number(last),
-            records.len() - failed.len(),
-            failed.len()
-        );
-    }
+    println!(
+        "{batch}: {} synced, {} failed",
+        records.len() - failed.len(),
+        failed.len()
+    );
     // Lambda resumes from the lowest SequenceNumber reported; every later record of the batch comes again.
     let mut response = DynamoDbEventResponse::default();
     response.batch_item_failures = failed
