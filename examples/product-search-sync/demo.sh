@@ -8,7 +8,7 @@
 #   ./examples/product-search-sync/demo.sh              # the Node.js handler
 #   HANDLER=rust ./examples/product-search-sync/demo.sh # the Rust handler
 #
-# Needs: a Rust toolchain, Python 3 with boto3, the AWS CLI, Node.js/npm (for the Node.js handler), curl, zip.
+# Needs: a Rust toolchain, Python 3 with boto3, the AWS CLI, Node.js/npm (for the Node.js handler), curl.
 # EDDY_BIN=path uses an eddy already built instead of `cargo build --release`.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -19,6 +19,14 @@ POISON=p-0999
 
 banner() { printf '\n\033[1m### %s\033[0m\n' "$*"; }
 show() { printf '$ %s\n' "$*"; }
+# Reads JSON on stdin and runs the Python statement $1 with it as `d` (pretty: `print(pretty(d))`).
+pyjson() {
+  python3 -c "import json, sys
+pretty = lambda v: json.dumps(v, indent=2)
+compact = lambda v: json.dumps(v, separators=(',', ':'))
+d = json.load(sys.stdin)
+$1"
+}
 
 if [ -z "${EDDY_BIN:-}" ]; then
   banner "Building eddy (cargo build --release; a few minutes the first time)"
@@ -97,9 +105,9 @@ for _ in $(seq 6); do
   [ "$message" != None ] && [ -n "$message" ] && break
 done
 [ "$message" != None ] && [ -n "$message" ] || { echo "no dead letter arrived" >&2; exit 1; }
-jq . <<<"$message"
-SHARD="$(jq -r .DDBStreamBatchInfo.shardId <<<"$message")"
-START="$(jq -r .DDBStreamBatchInfo.startSequenceNumber <<<"$message")"
+pyjson 'print(pretty(d))' <<<"$message"
+SHARD="$(pyjson 'print(d["DDBStreamBatchInfo"]["shardId"])' <<<"$message")"
+START="$(pyjson 'print(d["DDBStreamBatchInfo"]["startSequenceNumber"])' <<<"$message")"
 echo "The first record of the discarded batch, read back from the stream:"
 show "aws dynamodbstreams get-shard-iterator --stream-arn \$STREAM_ARN --shard-id $SHARD --shard-iterator-type AT_SEQUENCE_NUMBER --sequence-number $START"
 IT="$(aws "${E[@]}" dynamodbstreams get-shard-iterator --stream-arn "$STREAM_ARN" --shard-id "$SHARD" \
@@ -109,26 +117,28 @@ aws "${E[@]}" dynamodbstreams get-records --shard-iterator "$IT" --limit 1 \
 
 banner "What reached the index"
 python3 "$here/index_status.py" --wait 60 --except "$POISON" || exit 1
-FIRST="$(curl -sf "$OPENSEARCH/products/_search?size=1" | jq -r '.hits.hits[0]._id')"
+FIRST="$(curl -sf "$OPENSEARCH/products/_search?size=1" | pyjson 'print(d["hits"]["hits"][0]["_id"])')"
 echo "One product as the index holds it: numbers are numbers, the string and number sets (tags, ratings) are"
 echo "arrays, the map (attributes) an object, the list of maps (variants) an array of objects:"
 show "curl \$OPENSEARCH_ENDPOINT/products/_doc/$FIRST"
-curl -sf "$OPENSEARCH/products/_doc/$FIRST" | jq -c ._source
+curl -sf "$OPENSEARCH/products/_doc/$FIRST" | pyjson 'print(compact(d["_source"]))'
 echo "Fixing the refused product; its change syncs like any other:"
 show "aws dynamodb update-item --table-name products --key '{\"productId\":{\"S\":\"$POISON\"}}' --update-expression 'SET price = :p' --expression-attribute-values '{\":p\":{\"N\":\"9.99\"}}'"
 aws "${E[@]}" dynamodb update-item --table-name products --key "{\"productId\":{\"S\":\"$POISON\"}}" \
   --update-expression 'SET price = :p' --expression-attribute-values '{":p":{"N":"9.99"}}'
 python3 "$here/index_status.py" --wait 60 || exit 1
 show "curl \$OPENSEARCH_ENDPOINT/products/_doc/$POISON"
-curl -sf "$OPENSEARCH/products/_doc/$POISON" | jq -c ._source
-curl -sf "$OPENSEARCH/_recorder/requests" | jq -r '
-  [.requests[] | select(.path == "/_bulk")] as $b
-  | "bulk requests: \($b | length) (\([$b[] | select(.status == 429)] | length) refused as a whole with 429), "
-    + "operations carried: \([$b[].items // 0] | add) (more than the changes: retried and redelivered records)"'
+curl -sf "$OPENSEARCH/products/_doc/$POISON" | pyjson 'print(compact(d["_source"]))'
+curl -sf "$OPENSEARCH/_recorder/requests" | pyjson '
+bulk = [r for r in d["requests"] if r["path"] == "/_bulk"]
+refused = sum(r["status"] == 429 for r in bulk)
+carried = sum(r["items"] or 0 for r in bulk)
+print(f"bulk requests: {len(bulk)} ({refused} refused as a whole with 429), operations carried: {carried} "
+      "(more than the changes: retried and redelivered records)")'
 
 banner "The mapping's explain view"
 show "curl \$EDDY_ENDPOINT/_eddy/event-source-mappings/$MAPPING_UUID"
-curl -sf "$EDDY/_eddy/event-source-mappings/$MAPPING_UUID" | jq .
+curl -sf "$EDDY/_eddy/event-source-mappings/$MAPPING_UUID" | pyjson 'print(pretty(d))'
 
 banner "What the function logged"
 show "aws logs filter-log-events --log-group-name /aws/lambda/$FUNCTION --filter-pattern '\"batch of\"'"

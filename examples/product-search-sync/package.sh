@@ -19,7 +19,7 @@ case "$handler" in
     cp "$here/handler-node/index.js" "$here/handler-node/package.json" "$here/handler-node/package-lock.json" "$stage/"
     # --omit=peer: @aws-sdk/util-dynamodb names the whole DynamoDB client as a peer but does not load it.
     (cd "$stage" && npm ci --omit=dev --omit=peer --no-audit --no-fund --silent >&2)
-    (cd "$stage" && zip -qr "$out" index.js package.json node_modules)
+    (cd "$stage" && python3 -m zipfile -c "$out" index.js package.json node_modules)
     ;;
   rust)
     target="${CARGO_TARGET_DIR:-$here/handler-rust/target}"
@@ -27,7 +27,7 @@ case "$handler" in
     stage="$build/rust"
     rm -rf "$stage" && mkdir -p "$stage"
     cp "$target/release/product-opensearch-sync" "$stage/bootstrap"
-    (cd "$stage" && zip -q "$out" bootstrap)
+    (cd "$stage" && python3 -m zipfile -c "$out" bootstrap)
     ;;
   *)
     echo "unknown handler '$handler' (node or rust)" >&2

@@ -34,6 +34,23 @@ aws_() {
   printf '$ aws %s\n' "$*" >&2
   aws "${E[@]}" "$@"
 }
+# aws_ for a call that checks the new role: on AWS a role and its policy take a few seconds to reach Lambda,
+# which meanwhile answers InvalidParameterValueException ("cannot be assumed", "Cannot access stream"); the call
+# is repeated for up to a minute there. eddy sees the role at once: its answer is final.
+aws_role() {
+  [ "$ENDPOINT" = aws ] || { aws_ "$@"; return; }
+  local out
+  for _ in $(seq 20); do
+    if out="$(aws_ "$@" 2>"$BUILD_DIR/aws.err")"; then
+      printf '%s\n' "$out"
+      return 0
+    fi
+    grep -q InvalidParameterValueException "$BUILD_DIR/aws.err" || break
+    sleep 3
+  done
+  cat "$BUILD_DIR/aws.err" >&2
+  return 1
+}
 
 step "0. Package the $HANDLER handler"
 export BUILD_DIR="${BUILD_DIR:-$here/build}"
@@ -127,14 +144,14 @@ if [ "$HANDLER" = rust ]; then
 else
   RUNTIME=(--runtime nodejs20.x --handler index.handler)
 fi
-aws_ lambda create-function --function-name "$FUNCTION" "${RUNTIME[@]}" --role "$ROLE_ARN" \
+aws_role lambda create-function --function-name "$FUNCTION" "${RUNTIME[@]}" --role "$ROLE_ARN" \
   --zip-file "fileb://$PACKAGE" --timeout 30 \
   --environment "Variables={OPENSEARCH_ENDPOINT=$OPENSEARCH_ENDPOINT}" \
   --query FunctionArn --output text >&2
 aws_ lambda wait function-active-v2 --function-name "$FUNCTION"
 
 step "6. The event source mapping, as the guide creates it"
-UUID="$(aws_ lambda create-event-source-mapping \
+UUID="$(aws_role lambda create-event-source-mapping \
   --event-source-arn "$STREAM_ARN" \
   --function-name "$FUNCTION" \
   --enabled \
@@ -156,7 +173,7 @@ step "7. Partial batch responses, bisection and an on-failure destination (guide
 # true"): boolean options take no value. And with the default MaximumRetryAttempts (-1, retry until the record
 # leaves the stream 24 hours later) a product the index refuses would block its lane for a day and reach the
 # dead-letter queue only then: --maximum-retry-attempts bounds that.
-aws_ lambda update-event-source-mapping \
+aws_role lambda update-event-source-mapping \
   --uuid "$UUID" \
   --function-response-types ReportBatchItemFailures \
   --bisect-batch-on-function-error \
