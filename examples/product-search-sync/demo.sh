@@ -43,14 +43,15 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# Starts a server in the background and prints the URL from its ready line ("... ready on URL").
+# Starts a server in the background (recording its pid for cleanup, so not in a subshell) and sets `url` to
+# the URL of its ready line ("... ready on URL").
 start_server() {
   local name="$1"; shift
   "$@" >"$work/$name.out" 2>"$work/$name.err" &
   pids+=($!)
   for _ in $(seq 300); do
     if grep -q ' ready on ' "$work/$name.out" 2>/dev/null; then
-      sed -n 's/.* ready on //p' "$work/$name.out" | head -1
+      url="$(sed -n 's/.* ready on //p' "$work/$name.out" | head -1)"
       return 0
     fi
     kill -0 "${pids[-1]}" 2>/dev/null || break
@@ -62,8 +63,10 @@ start_server() {
 }
 
 banner "Starting eddy and the OpenSearch stand-in"
-EDDY="$(start_server eddy "$EDDY_BIN" serve --in-memory --listen 127.0.0.1:0)"
-OPENSEARCH="$(start_server opensearch python3 "$root/tests/e2e/opensearch_recorder.py" --port 0)"
+start_server eddy "$EDDY_BIN" serve --in-memory --listen 127.0.0.1:0
+EDDY="$url"
+start_server opensearch python3 "$root/tests/e2e/opensearch_recorder.py" --port 0
+OPENSEARCH="$url"
 export EDDY_ENDPOINT="$EDDY" OPENSEARCH_ENDPOINT="$OPENSEARCH"
 echo "eddy:                 $EDDY"
 echo "OpenSearch stand-in:  $OPENSEARCH (not OpenSearch: it records what arrives, checks it against the mapping)"

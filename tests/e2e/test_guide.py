@@ -262,3 +262,17 @@ def test_demo_prints_the_index_the_dead_letter_and_the_explain_view():
     # The first attempt and 3 retries, each reporting the poisoned record.
     assert len(held) == 4 and all(line.endswith(" 1 failed") for line in held)
     assert out.rstrip().endswith("until it was fixed.")
+    # It stops what it started: eddy and the stand-in no longer answer.
+    urls = [line.split()[-1] for line in out.splitlines() if line.startswith("eddy: ")]
+    urls += [line.split()[2] for line in out.splitlines() if line.startswith("OpenSearch stand-in: ")]
+    assert len(urls) == 2 and all(url.startswith("http://127.0.0.1:") for url in urls)
+    for url in urls:
+        wait_for(lambda: not answers(url), timeout=10, interval=0.1, message=f"{url} to stop")
+
+
+def answers(url):
+    try:
+        requests.get(url, timeout=2)
+        return True
+    except requests.ConnectionError:
+        return False
