@@ -266,18 +266,21 @@ impl Iam {
     }
 
     /// The credentials of a function's execution environment: a session of its execution role named after
-    /// the function (`arn:aws:sts::<account>:assumed-role/<role>/<function>`).
+    /// the function (`arn:aws:sts::<account>:assumed-role/<role>/<function>`), in the function's account. A
+    /// role in another account, or one that does not exist, gives a session that is allowed nothing.
     pub fn function_credentials(
         &self,
+        account: &str,
         role_arn: &str,
         function: &str,
         duration_ms: i64,
     ) -> Option<SessionCredentials> {
-        let (account, _, name) = super::entities::split_iam_arn(role_arn, "role")?;
+        let (role_account, _, name) = super::entities::split_iam_arn(role_arn, "role")?;
         let role_id = self
             .role_by_arn(role_arn)
+            .filter(|_| role_account == account)
             .map(|r| r.stored.role_id.clone())
-            .unwrap_or_default();
+            .unwrap_or_else(|| "-".into());
         Some(self.issue_session(account, name, &role_id, function, duration_ms))
     }
 

@@ -191,7 +191,7 @@ async fn everything_survives_reopening_the_store() {
         .unwrap();
     let key = iam.create_access_key(ACCOUNT, "bob").await.unwrap();
     let session = iam
-        .function_credentials("arn:aws:iam::000000000000:role/r", "fn", 60_000)
+        .function_credentials(ACCOUNT, "arn:aws:iam::000000000000:role/r", "fn", 60_000)
         .unwrap();
 
     let reopened = Iam::open(store, Arc::new(Clock::new()), config())
@@ -264,7 +264,12 @@ async fn sessions_are_allowed_what_their_role_allows_at_the_time() {
     let (iam, _) = open().await;
     lambda_role(&iam, "writer").await;
     let caller = iam
-        .function_credentials("arn:aws:iam::000000000000:role/writer", "fn", 60_000)
+        .function_credentials(
+            ACCOUNT,
+            "arn:aws:iam::000000000000:role/writer",
+            "fn",
+            60_000,
+        )
         .unwrap()
         .caller;
     let table = "arn:aws:dynamodb:us-east-1:000000000000:table/Orders";
@@ -314,7 +319,7 @@ async fn a_recreated_role_does_not_empower_old_sessions() {
     let (iam, _) = open().await;
     lambda_role(&iam, "r").await;
     let old = iam
-        .function_credentials("arn:aws:iam::000000000000:role/r", "fn", 60_000)
+        .function_credentials(ACCOUNT, "arn:aws:iam::000000000000:role/r", "fn", 60_000)
         .unwrap()
         .caller;
     iam.delete_role(ACCOUNT, "r").await.unwrap();
@@ -375,7 +380,7 @@ async fn policy_versions_change_what_attached_roles_may_do() {
     let (iam, _) = open().await;
     lambda_role(&iam, "r").await;
     let caller = iam
-        .function_credentials("arn:aws:iam::000000000000:role/r", "fn", 60_000)
+        .function_credentials(ACCOUNT, "arn:aws:iam::000000000000:role/r", "fn", 60_000)
         .unwrap()
         .caller;
     let policy = iam
