@@ -148,7 +148,8 @@ async fn unknown_keys_and_wrong_secrets_are_refused() {
         .verify(&request(&h, b""), &query_wire(), SUITE_MS)
         .unwrap_err();
     assert!(
-        err.message().contains("The Canonical String for this request should have been"),
+        err.message()
+            .contains("The Canonical String for this request should have been"),
         "{err:?}"
     );
     let h = signed(KEY, SECRET, "sts", None, b"{}");
@@ -201,7 +202,13 @@ async fn session_credentials_verify_until_they_expire() {
         identity.caller.arn(),
         "arn:aws:sts::000000000000:assumed-role/reader/fn"
     );
-    let no_token = signed(&session.access_key_id, &session.secret_access_key, "sts", None, b"");
+    let no_token = signed(
+        &session.access_key_id,
+        &session.secret_access_key,
+        "sts",
+        None,
+        b"",
+    );
     assert_eq!(
         auth.verify(&request(&no_token, b""), &query_wire(), SUITE_MS)
             .unwrap_err(),
@@ -274,7 +281,10 @@ fn wires_are_told_apart_and_signed_for_their_service() {
         Some(Wire::Lambda)
     );
     let other = "/favicon.ico".parse().unwrap();
-    assert_eq!(Wire::of(&Method::GET, &other, &HeaderMap::new(), None, None), None);
+    assert_eq!(
+        Wire::of(&Method::GET, &other, &HeaderMap::new(), None, None),
+        None
+    );
 }
 
 #[test]

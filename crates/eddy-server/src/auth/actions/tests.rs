@@ -75,7 +75,12 @@ impl Fixture {
         self.needed(wire, &Method::POST, "/", None, body, &[])
     }
 
-    fn query(&self, service: QueryService, op: &str, params: &[(&str, &str)]) -> Vec<(String, String)> {
+    fn query(
+        &self,
+        service: QueryService,
+        op: &str,
+        params: &[(&str, &str)],
+    ) -> Vec<(String, String)> {
         let wire = Wire::Query {
             service,
             op: op.into(),
@@ -83,7 +88,13 @@ impl Fixture {
         self.needed(wire, &Method::POST, "/", None, "", params)
     }
 
-    fn lambda(&self, method: Method, path: &str, query: Option<&str>, body: &str) -> Vec<(String, String)> {
+    fn lambda(
+        &self,
+        method: Method,
+        path: &str,
+        query: Option<&str>,
+        body: &str,
+    ) -> Vec<(String, String)> {
         self.needed(Wire::Lambda, &method, path, query, body, &[])
     }
 }
@@ -100,7 +111,11 @@ async fn dynamodb_operations_act_on_tables_and_indexes() {
     let f = Fixture::new().await;
     let table = "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders";
     assert_eq!(
-        f.json(JsonService::DynamoDb, "PutItem", r#"{"TableName":"Orders","Item":{}}"#),
+        f.json(
+            JsonService::DynamoDb,
+            "PutItem",
+            r#"{"TableName":"Orders","Item":{}}"#
+        ),
         pairs(&[("dynamodb:PutItem", table)])
     );
     assert_eq!(
@@ -147,7 +162,8 @@ async fn dynamodb_operations_act_on_tables_and_indexes() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn stream_operations_act_on_streams() {
     let f = Fixture::new().await;
-    let stream = "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders/stream/2024-01-01T00:00:00.000";
+    let stream =
+        "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders/stream/2024-01-01T00:00:00.000";
     assert_eq!(
         f.json(
             JsonService::Streams,
@@ -165,14 +181,22 @@ async fn stream_operations_act_on_streams() {
         pairs(&[("dynamodb:DescribeStream", stream)])
     );
     assert_eq!(
-        f.json(JsonService::Streams, "ListStreams", r#"{"TableName":"Orders"}"#),
+        f.json(
+            JsonService::Streams,
+            "ListStreams",
+            r#"{"TableName":"Orders"}"#
+        ),
         pairs(&[(
             "dynamodb:ListStreams",
             "arn:aws:dynamodb:eu-west-1:123456789012:table/Orders/stream/*"
         )])
     );
     assert_eq!(
-        f.json(JsonService::Logs, "GetLogEvents", r#"{"logGroupName":"/aws/lambda/f","logStreamName":"s"}"#),
+        f.json(
+            JsonService::Logs,
+            "GetLogEvents",
+            r#"{"logGroupName":"/aws/lambda/f","logStreamName":"s"}"#
+        ),
         pairs(&[(
             "logs:GetLogEvents",
             "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/f:log-stream:s"
@@ -237,7 +261,10 @@ async fn queue_and_topic_operations_name_their_resources() {
         service: QueryService::Sns,
         op: "Publish".into(),
     };
-    assert_eq!(Needed::new("sns:Publish", topic).written_for(&sns), "SNS:Publish");
+    assert_eq!(
+        Needed::new("sns:Publish", topic).written_for(&sns),
+        "SNS:Publish"
+    );
     assert!(f.query(QueryService::Sts, "AssumeRole", &[]).is_empty());
 }
 
@@ -246,7 +273,12 @@ async fn lambda_operations_act_on_functions_and_pass_roles() {
     let f = Fixture::new().await;
     let function = "arn:aws:lambda:eu-west-1:123456789012:function:f";
     assert_eq!(
-        f.lambda(Method::POST, "/2015-03-31/functions/f/invocations", None, "{}"),
+        f.lambda(
+            Method::POST,
+            "/2015-03-31/functions/f/invocations",
+            None,
+            "{}"
+        ),
         pairs(&[("lambda:InvokeFunction", function)])
     );
     assert_eq!(
@@ -259,7 +291,12 @@ async fn lambda_operations_act_on_functions_and_pass_roles() {
         pairs(&[("lambda:InvokeFunction", &format!("{function}:live"))])
     );
     assert_eq!(
-        f.lambda(Method::GET, "/2015-03-31/functions/f", Some("Qualifier=3"), ""),
+        f.lambda(
+            Method::GET,
+            "/2015-03-31/functions/f",
+            Some("Qualifier=3"),
+            ""
+        ),
         pairs(&[("lambda:GetFunction", &format!("{function}:3"))])
     );
     assert_eq!(
@@ -279,11 +316,21 @@ async fn lambda_operations_act_on_functions_and_pass_roles() {
         pairs(&[("lambda:ListFunctions", "*")])
     );
     assert_eq!(
-        f.lambda(Method::POST, "/2015-03-31/event-source-mappings/", None, "{}"),
+        f.lambda(
+            Method::POST,
+            "/2015-03-31/event-source-mappings/",
+            None,
+            "{}"
+        ),
         pairs(&[("lambda:CreateEventSourceMapping", "*")])
     );
     assert_eq!(
-        f.lambda(Method::PUT, "/2015-03-31/event-source-mappings/u-1", None, "{}"),
+        f.lambda(
+            Method::PUT,
+            "/2015-03-31/event-source-mappings/u-1",
+            None,
+            "{}"
+        ),
         pairs(&[(
             "lambda:UpdateEventSourceMapping",
             "arn:aws:lambda:eu-west-1:123456789012:event-source-mapping:u-1"
