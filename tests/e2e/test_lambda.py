@@ -563,6 +563,50 @@ def test_logs_are_read_back_with_the_aws_cli(eddy, lam, node_fn):
     assert got["nextForwardToken"].startswith("f/") and got["nextBackwardToken"].startswith("b/")
 
 
+def follow_log_events(logs, group, state):
+    """One polling round of AWS CLI v2's `aws logs tail --follow` (awscli/customizations/logs/tail.py): FilterLogEvents
+    with `interleaved` and `startTime` set to the newest timestamp seen so far, pages followed through nextToken, and
+    events already seen at that timestamp dropped by eventId. Returns the new messages."""
+    kwargs = {"logGroupName": group, "interleaved": True}
+    if state["seen"]:
+        kwargs["startTime"] = max(state["seen"])
+    new = []
+    while True:
+        page = logs.filter_log_events(**kwargs)
+        for e in page["events"]:
+            ids = state["seen"].setdefault(e["timestamp"], set())
+            if e["eventId"] not in ids:
+                ids.add(e["eventId"])
+                new.append(e["message"])
+        if "nextToken" not in page:
+            break
+        kwargs["nextToken"] = page["nextToken"]
+    newest = max(state["seen"], default=None)
+    state["seen"] = {newest: state["seen"][newest]} if newest is not None else {}
+    return new
+
+
+def test_logs_tail_follow_sees_each_line_once(lam, logs, node_fn):
+    """`aws logs tail --follow` is CLI v2 (not installed here); this replays its polling loop against eddy."""
+    group = f"/aws/lambda/{node_fn}"
+    state, everything = {"seen": {}}, []
+
+    def follow_until_report_of(rid):
+        def poll():
+            everything.extend(follow_log_events(logs, group, state))
+            return any(m.startswith(f"REPORT RequestId: {rid}") for m in everything)
+        wait_for(poll, message=f"the REPORT line of {rid}")
+
+    rid1 = invoke(lam, node_fn, {"action": "echo"})[0]["ResponseMetadata"]["RequestId"]
+    follow_until_report_of(rid1)
+    rid2 = invoke(lam, node_fn, {"action": "echo"})[0]["ResponseMetadata"]["RequestId"]
+    follow_until_report_of(rid2)
+    for rid in (rid1, rid2):
+        for kind in ("START", "END", "REPORT"):
+            lines = [m for m in everything if m.startswith(f"{kind} RequestId: {rid}")]
+            assert len(lines) == 1, (kind, rid, lines)
+
+
 def test_python_logging_uses_the_managed_runtime_format(lam, logs, py_fn):
     r, _ = invoke(lam, py_fn, {"action": "log"})
     request_id = r["ResponseMetadata"]["RequestId"]

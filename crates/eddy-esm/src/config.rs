@@ -73,6 +73,29 @@ pub fn not_found() -> EsmError {
     EsmError::NotFound("The resource you requested does not exist.".into())
 }
 
+/// Event sources of other services, which eddy does not poll: refused by name rather than taken for an
+/// unknown DynamoDB stream.
+const OTHER_SOURCES: &[(&str, &str)] = &[
+    ("arn:aws:sqs:", "Amazon SQS"),
+    ("arn:aws:kinesis:", "Amazon Kinesis"),
+    ("arn:aws:kafka:", "Amazon MSK"),
+    ("arn:aws:mq:", "Amazon MQ"),
+    ("arn:aws:rds:", "Amazon DocumentDB"),
+];
+
+/// Refuses an `EventSourceArn` of a service other than DynamoDB Streams.
+pub fn check_source_kind(arn: &str) -> Result<(), EsmError> {
+    match OTHER_SOURCES
+        .iter()
+        .find(|(prefix, _)| arn.starts_with(prefix))
+    {
+        Some((_, service)) => Err(EsmError::InvalidParameter(format!(
+            "eddy implements event source mappings for DynamoDB streams only; {service} event sources are not supported: {arn}"
+        ))),
+        None => Ok(()),
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum StartingPosition {
     TrimHorizon,
@@ -301,9 +324,13 @@ pub struct MappingRequest {
     pub self_managed_kafka_event_source_config: Option<Value>,
     pub amazon_managed_kafka_event_source_config: Option<Value>,
     pub scaling_config: Option<Value>,
+    #[serde(rename = "DocumentDBEventSourceConfig")]
     pub document_db_event_source_config: Option<Value>,
     pub provisioned_poller_config: Option<Value>,
     pub logging_config: Option<Value>,
+    /// Members the Lambda API does not have (or a newer one eddy does not know): refused, never ignored.
+    #[serde(flatten)]
+    pub unknown: BTreeMap<String, Value>,
 }
 
 fn range_error(value: i64, member: &str, bound: &str, limit: i64) -> String {
@@ -359,12 +386,15 @@ impl MappingRequest {
             0,
             900,
         )?;
-        if let Some(age) = self.maximum_record_age_in_seconds
-            && (0..60).contains(&age)
+        if self
+            .maximum_record_age_in_seconds
+            .is_some_and(|age| (0..60).contains(&age))
         {
-            return Err(EsmError::InvalidParameter(format!(
-                "Invalid MaximumRecordAgeInSeconds: {age}. MaximumRecordAgeInSeconds must be either -1 or between 60 and 604800."
-            )));
+            // AWS's text, as reported by users of the real API (terraform-provider-aws#16113).
+            return Err(EsmError::InvalidParameter(
+                "MaximumRecordAgeInSeconds must be either -1 (forever) or between 60 and 604800 (inclusive)"
+                    .into(),
+            ));
         }
         if let Some(types) = &self.function_response_types {
             if types.len() > 1 {
@@ -433,6 +463,11 @@ impl MappingRequest {
             ),
             ("LoggingConfig", self.logging_config.is_some()),
         ];
+        if let Some(name) = self.unknown.keys().next() {
+            return Err(EsmError::InvalidParameter(format!(
+                "Unsupported parameter for DynamoDB stream event source mappings: {name}"
+            )));
+        }
         match foreign.iter().find(|(_, present)| *present) {
             Some((name, _)) => Err(EsmError::InvalidParameter(format!(
                 "Unsupported parameter for DynamoDB stream event source mappings: {name}"
@@ -573,6 +608,20 @@ mod tests {
         );
         let clear = req(r#"{"FilterCriteria": {}}"#);
         assert_eq!(clear.filter_patterns(), Some(None));
+        let docdb = req(r#"{"DocumentDBEventSourceConfig": {"DatabaseName": "d"}}"#);
+        assert_eq!(
+            docdb.check_common().unwrap_err().message(),
+            "Unsupported parameter for DynamoDB stream event source mappings: DocumentDBEventSourceConfig"
+        );
+        let unknown = req(r#"{"SomethingNew": 1}"#);
+        assert_eq!(
+            unknown.check_common().unwrap_err().message(),
+            "Unsupported parameter for DynamoDB stream event source mappings: SomethingNew"
+        );
+        assert!(check_source_kind("arn:aws:sqs:us-east-1:000000000000:q").is_err());
+        assert!(
+            check_source_kind("arn:aws:dynamodb:us-east-1:000000000000:table/t/stream/x").is_ok()
+        );
         let foreign = req(r#"{"Queues": ["q"]}"#);
         assert!(matches!(
             foreign.check_common(),

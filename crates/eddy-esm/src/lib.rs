@@ -179,27 +179,37 @@ impl Esm {
         entry
     }
 
+    /// Starts a mapping's pollers. If earlier pollers of the mapping are still finishing their in-flight
+    /// batches, the new ones start after them, so that a lane never has two batches in flight and the
+    /// checkpoints the old pollers commit are the ones the new pollers read.
     fn start_worker(&self, entry: &Arc<Mutex<Entry>>) {
         let mut e = entry.lock();
+        let previous = e.task.take();
         let (tx, rx) = watch::channel(false);
-        let task = tokio::spawn(worker::run_mapping(
-            self.shared.clone(),
-            e.runtime.clone(),
-            rx,
-        ));
+        let shared = self.shared.clone();
+        let runtime = e.runtime.clone();
+        let task = tokio::spawn(async move {
+            if let Some(previous) = previous {
+                let _ = previous.await;
+            }
+            worker::run_mapping(shared, runtime, rx).await;
+        });
         e.stop = Some(tx);
         e.task = Some(task);
     }
 
-    /// Stops a mapping's pollers and waits for in-flight batches to finish.
-    async fn stop_worker(&self, entry: &Arc<Mutex<Entry>>) {
-        let (stop, task) = {
-            let mut e = entry.lock();
-            (e.stop.take(), e.task.take())
-        };
-        if let Some(stop) = stop {
+    /// Tells a mapping's pollers to stop. They finish their in-flight batches (and commit their checkpoints)
+    /// in the background: an API call never waits for a function, which may run for up to 15 minutes.
+    fn signal_stop(&self, entry: &Arc<Mutex<Entry>>) {
+        if let Some(stop) = entry.lock().stop.take() {
             let _ = stop.send(true);
         }
+    }
+
+    /// Stops a mapping's pollers and waits for in-flight batches to finish (shutdown).
+    async fn stop_worker(&self, entry: &Arc<Mutex<Entry>>) {
+        self.signal_stop(entry);
+        let task = entry.lock().task.take();
         if let Some(task) = task {
             let _ = task.await;
         }
@@ -232,12 +242,17 @@ impl Esm {
     /// CreateEventSourceMapping.
     pub async fn create(&self, scope: &Scope, req: MappingRequest) -> Result<Value, EsmError> {
         let _guard = self.api.lock().await;
+        if req.function_name.is_none() {
+            return Err(EsmError::Validation(
+                "1 validation error detected: Value null at 'functionName' failed to satisfy constraint: Member must not be null".into(),
+            ));
+        }
         let Some(source_arn) = req.event_source_arn.clone() else {
             return Err(EsmError::InvalidParameter(
                 "Unrecognized event source.".into(),
             ));
         };
-        req.check_common()?;
+        config::check_source_kind(&source_arn)?;
         let starting_position = match req.starting_position.as_deref() {
             None => {
                 return Err(EsmError::InvalidParameter(
@@ -257,6 +272,9 @@ impl Esm {
                 )));
             }
         };
+        // After the starting position, so that AT_TIMESTAMP with its timestamp gets AWS's answer about the
+        // starting position rather than one about StartingPositionTimestamp.
+        req.check_common()?;
         let stream = self.resolve_stream(scope, &source_arn)?;
         let function = req.function_name.clone().unwrap_or_default();
         let function_arn = self
@@ -455,6 +473,11 @@ impl Esm {
                 "EventSourceArn and StartingPosition cannot be changed; create a new event source mapping instead.".into(),
             ));
         }
+        if req.tags.is_some() {
+            return Err(EsmError::InvalidParameter(
+                "Unsupported parameter for UpdateEventSourceMapping: Tags".into(),
+            ));
+        }
         req.check_common()?;
         let mut config = (*entry.lock().runtime.config()).clone();
         if let Some(function) = &req.function_name {
@@ -531,7 +554,7 @@ impl Esm {
         config.state_transition_reason = "User action".into();
         config.last_modified_ms = self.shared.clock.now_ms();
         // Settings are read when pollers start: stop the old ones (keeping their checkpoints), then start anew.
-        self.stop_worker(&entry).await;
+        self.signal_stop(&entry);
         self.save(&config, Vec::new()).await?;
         let runtime = entry.lock().runtime.clone();
         runtime.set_config(config.clone());
@@ -548,26 +571,29 @@ impl Esm {
         Ok(view)
     }
 
-    /// DeleteEventSourceMapping: stops the pollers and removes the mapping and its checkpoints.
+    /// DeleteEventSourceMapping: stops the pollers and removes the mapping; its checkpoints are removed once
+    /// the batches still in flight are over.
     pub async fn delete(&self, scope: &Scope, uuid: &str) -> Result<Value, EsmError> {
         let _guard = self.api.lock().await;
         let entry = self.entry(scope, uuid)?;
-        self.stop_worker(&entry).await;
-        let mut changes = vec![DocChange::delete(NS_MAPPINGS, uuid)];
-        for (key, _) in self
-            .shared
-            .store
-            .list_docs(NS_CHECKPOINTS, &format!("{uuid}/"), None, usize::MAX)
-            .map_err(service)?
-        {
-            changes.push(DocChange::delete(NS_CHECKPOINTS, &key));
-        }
+        self.signal_stop(&entry);
         self.shared
             .store
-            .write_docs(changes)
+            .write_docs(vec![DocChange::delete(NS_MAPPINGS, uuid)])
             .await
             .map_err(service)?;
         self.mappings.write().remove(uuid);
+        let task = entry.lock().task.take();
+        let store = self.shared.store.clone();
+        let owner = uuid.to_string();
+        tokio::spawn(async move {
+            if let Some(task) = task {
+                let _ = task.await;
+            }
+            if let Err(e) = delete_checkpoints(&store, &owner).await {
+                tracing::warn!("removing the checkpoints of mapping {owner} failed: {e}");
+            }
+        });
         let mut view = entry.lock().runtime.view();
         view["State"] = Value::String(MappingState::Deleting.wire_name().into());
         Ok(view)
@@ -586,6 +612,19 @@ impl Esm {
             self.stop_worker(&entry).await;
         }
     }
+}
+
+async fn delete_checkpoints(store: &Store, uuid: &str) -> Result<(), EsmError> {
+    let changes: Vec<DocChange> = store
+        .list_docs(NS_CHECKPOINTS, &format!("{uuid}/"), None, usize::MAX)
+        .map_err(service)?
+        .into_iter()
+        .map(|(key, _)| DocChange::delete(NS_CHECKPOINTS, &key))
+        .collect();
+    if changes.is_empty() {
+        return Ok(());
+    }
+    store.write_docs(changes).await.map_err(service)
 }
 
 fn service(e: impl std::fmt::Display) -> EsmError {

@@ -48,6 +48,9 @@ pub(crate) struct Checkpoint {
     pub finished: bool,
     #[serde(default)]
     pub windows: Vec<Option<WindowState>>,
+    /// The last record of the shard every lane is past (what the explain view calls the checkpoint).
+    #[serde(default)]
+    pub last: Option<u64>,
 }
 
 impl Checkpoint {
@@ -56,14 +59,20 @@ impl Checkpoint {
             lanes: vec![position; lanes.max(1) as usize],
             finished: false,
             windows: Vec::new(),
+            last: None,
         }
     }
 
     pub fn finished() -> Checkpoint {
+        Checkpoint::finished_after(None)
+    }
+
+    pub fn finished_after(last: Option<u64>) -> Checkpoint {
         Checkpoint {
             lanes: Vec::new(),
             finished: true,
             windows: Vec::new(),
+            last,
         }
     }
 
@@ -206,6 +215,10 @@ pub(crate) async fn run_mapping(
                     runtime.update_shard(ShardView {
                         shard_id: shard.shard_id.clone(),
                         parent_shard_id: shard.parent.clone(),
+                        checkpoint: checkpoint
+                            .as_ref()
+                            .and_then(|c| c.last)
+                            .map(eddy_store::sequence_number),
                         finished: true,
                         ..Default::default()
                     });
@@ -304,6 +317,8 @@ struct ShardWorker {
     config: Arc<MappingConfig>,
     scope: Scope,
     stream: Arc<StreamDef>,
+    /// `stream.arn()`, which every record of the event carries.
+    stream_arn: String,
     shard: ShardDef,
     patterns: Vec<Pattern>,
     policy: Policy,
@@ -316,6 +331,10 @@ struct ShardWorker {
     caught_up: bool,
     in_flight: JoinSet<Completed>,
     last_saved: Option<Checkpoint>,
+    /// Sequence numbers read (filtered or not) that the low-water mark has not passed yet, in order.
+    unpassed: VecDeque<u64>,
+    /// The last record every lane is past.
+    last_done: Option<u64>,
     last_error: Option<String>,
     last_result: Option<String>,
     function_labels: String,
@@ -377,6 +396,7 @@ impl ShardWorker {
             runtime,
             config,
             scope,
+            stream_arn: stream.arn(),
             stream,
             shard,
             lanes,
@@ -384,7 +404,9 @@ impl ShardWorker {
             end_of_shard: false,
             caught_up: false,
             in_flight: JoinSet::new(),
+            last_done: checkpoint.as_ref().and_then(|c| c.last),
             last_saved: checkpoint,
+            unpassed: VecDeque::new(),
             last_error: None,
             last_result: None,
         }
@@ -408,10 +430,16 @@ impl ShardWorker {
                 self.persist(true).await;
                 return (self.shard.shard_id.clone(), false);
             }
+            // Lanes that already hold a full batch go first, so reading the next records overlaps their
+            // invocation instead of delaying it.
+            let early = self.dispatch(true).await;
             if let Err(e) = self.fill() {
                 self.last_error = Some(e);
             }
-            let wake_at = self.dispatch().await;
+            let wake_at = match (early, self.dispatch(false).await) {
+                (Some(a), Some(b)) => Some(a.min(b)),
+                (a, b) => a.or(b),
+            };
             self.publish_view();
             if self.is_done() {
                 self.persist_finished().await;
@@ -492,12 +520,17 @@ impl ShardWorker {
                 );
             }
             for record in read.records {
+                self.unpassed.push_back(record.seq);
                 let lane = lane_of(&self.stream, &record, self.lanes.len());
                 if record.seq < self.lanes[lane].restored {
                     continue;
                 }
-                let value = event::record_value(&self.stream, &record);
-                if !any_matches(&self.patterns, &value) {
+                let keep = self.patterns.is_empty()
+                    || any_matches(
+                        &self.patterns,
+                        &event::record_value(&self.stream, &self.stream_arn, &record),
+                    );
+                if !keep {
                     if count_events {
                         self.shared.metrics.add(
                             "eddy_esm_filtered_out_events_total",
@@ -518,7 +551,7 @@ impl ShardWorker {
                     l.ready_since_ms = Some(now);
                 }
                 l.queue.push_back(Rec {
-                    json: value.to_string(),
+                    json: event::record_json(&self.stream, &self.stream_arn, &record),
                     record,
                     window_start_ms,
                 });
@@ -535,8 +568,10 @@ impl ShardWorker {
         self.shared.store.stream_retention_ms()
     }
 
-    /// Starts invocations for every lane that is ready; returns when the next timer is due.
-    async fn dispatch(&mut self) -> Option<i64> {
+    /// Starts invocations for every lane that is ready (with `only_full`, only for lanes holding a full batch or
+    /// a retry); returns when the next timer is due.
+    async fn dispatch(&mut self, only_full: bool) -> Option<i64> {
+        let batch_size = self.config.batch_size as usize;
         let mut wake_at: Option<i64> = None;
         let note =
             |t: i64, wake_at: &mut Option<i64>| *wake_at = Some(wake_at.map_or(t, |w| w.min(t)));
@@ -544,7 +579,9 @@ impl ShardWorker {
             loop {
                 let now = self.shared.clock.now_ms();
                 let l = &self.lanes[lane];
-                if l.in_flight.is_some() {
+                if l.in_flight.is_some()
+                    || (only_full && l.batch.is_none() && l.queue.len() < batch_size)
+                {
                     break;
                 }
                 if l.not_before_ms > now {
@@ -682,7 +719,7 @@ impl ShardWorker {
                     end_ms: w.start_ms + t as i64 * 1000,
                     state: &w.state,
                     shard_id: &self.shard.shard_id,
-                    event_source_arn: &self.stream.arn(),
+                    event_source_arn: &self.stream_arn,
                     is_final,
                     terminated_early: w.terminated_early,
                 },
@@ -967,7 +1004,7 @@ impl ShardWorker {
                 first,
                 last,
                 batch_size: count,
-                stream_arn: &self.stream.arn(),
+                stream_arn: &self.stream_arn,
             });
             match self.config.on_failure.clone() {
                 Some(arn) => match self
@@ -1034,6 +1071,27 @@ impl ShardWorker {
                 .all(|l| l.queue.is_empty() && l.in_flight.is_none() && l.window.is_none())
     }
 
+    /// The position before which every record of the shard is done, whatever its lane.
+    fn low_water(&self) -> u64 {
+        self.lanes
+            .iter()
+            .map(|l| l.queue.front().map_or(self.read_pos, |r| r.record.seq))
+            .min()
+            .unwrap_or(self.read_pos)
+    }
+
+    /// Moves `last_done` to the last record read below the low-water mark.
+    fn advance_done(&mut self) {
+        let low = self.low_water();
+        while let Some(&seq) = self.unpassed.front() {
+            if seq >= low {
+                break;
+            }
+            self.last_done = Some(seq);
+            self.unpassed.pop_front();
+        }
+    }
+
     /// Per lane, the position before which every record of the lane is done.
     fn progress(&self) -> Checkpoint {
         Checkpoint {
@@ -1044,11 +1102,13 @@ impl ShardWorker {
                 .collect(),
             finished: false,
             windows: self.lanes.iter().map(|l| l.window.clone()).collect(),
+            last: self.last_done,
         }
     }
 
     /// Commits the checkpoint if it moved (`force`: even if only filtered records moved it).
     async fn persist(&mut self, force: bool) {
+        self.advance_done();
         let checkpoint = self.progress();
         let moved = self.last_saved.as_ref() != Some(&checkpoint);
         let worth_it = force
@@ -1069,11 +1129,12 @@ impl ShardWorker {
     }
 
     async fn persist_finished(&mut self) {
+        self.advance_done();
         save_checkpoint(
             &self.shared,
             &self.config.uuid,
             &self.shard.shard_id,
-            &Checkpoint::finished(),
+            &Checkpoint::finished_after(self.last_done),
         )
         .await;
         let mut view = self.view();
@@ -1083,7 +1144,6 @@ impl ShardWorker {
 
     fn view(&self) -> ShardView {
         let now = self.shared.clock.now_ms();
-        let low = self.progress().low_water().unwrap_or(self.read_pos);
         let oldest = self
             .lanes
             .iter()
@@ -1093,8 +1153,7 @@ impl ShardWorker {
         ShardView {
             shard_id: self.shard.shard_id.clone(),
             parent_shard_id: self.shard.parent.clone(),
-            checkpoint: (low > self.shard.start_seq + 1)
-                .then(|| eddy_store::sequence_number(low - 1)),
+            checkpoint: self.last_done.map(eddy_store::sequence_number),
             lag: oldest.map_or(0, |t| (now - t).max(0)),
             in_flight: self
                 .lanes
@@ -1119,7 +1178,8 @@ impl ShardWorker {
         }
     }
 
-    fn publish_view(&self) {
+    fn publish_view(&mut self) {
+        self.advance_done();
         self.runtime.update_shard(self.view());
     }
 }
@@ -1225,6 +1285,7 @@ mod tests {
             lanes: vec![10, 4, 7],
             finished: false,
             windows: vec![],
+            last: None,
         };
         assert_eq!(c.low_water(), Some(4));
         assert_eq!(Checkpoint::at(5, 3).lanes, vec![5, 5, 5]);

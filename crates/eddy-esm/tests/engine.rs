@@ -326,12 +326,8 @@ async fn bisection_isolates_a_poison_record_and_retries_then_discards_it() {
         dead["DDBStreamBatchInfo"]["startSequenceNumber"],
         dead["DDBStreamBatchInfo"]["endSequenceNumber"]
     );
-    wait_until("the neighbours", || {
-        let ok: Vec<i64> = f.delivered().iter().map(|(_, v)| *v).collect();
-        (0..8).filter(|v| *v != 5).all(|v| ok.contains(&v))
-            && ok.iter().filter(|v| **v == 7).count() >= 1
-    })
-    .await;
+    // Every record is in the first batch, so wait for the last half's batch itself (the eighth invocation).
+    wait_until("the neighbours", || f.events().len() >= 8).await;
     // Batches: 8 → 4+4; the first 4 succeed; 4 (with 5) → 2+2; 2 (with 5) → 1+1; 4 ok; 5 fails twice; 6..7 ok.
     let sizes: Vec<usize> = f
         .events()
@@ -734,4 +730,87 @@ async fn disabling_keeps_the_checkpoint_and_enabling_resumes_from_it() {
     let deleted = esm.delete(&w.scope, &uuid).await.unwrap();
     assert_eq!(deleted["State"], "Deleting");
     assert!(esm.get(&w.scope, &uuid).is_err());
+}
+
+/// A function whose invocations hang until the test opens the gate.
+struct GatedFunction {
+    events: Mutex<Vec<Value>>,
+    open: tokio::sync::watch::Sender<bool>,
+}
+
+impl GatedFunction {
+    fn versions(&self) -> Vec<i64> {
+        self.events
+            .lock()
+            .iter()
+            .flat_map(|e| e["Records"].as_array().cloned().unwrap_or_default())
+            .filter_map(|r| r["dynamodb"]["NewImage"]["v"]["N"].as_str()?.parse().ok())
+            .collect()
+    }
+}
+
+impl Invoker for GatedFunction {
+    fn resolve(&self, scope: &Scope, function: &str) -> Option<String> {
+        Some(format!(
+            "arn:aws:lambda:{}:{}:function:{function}",
+            scope.region, scope.account
+        ))
+    }
+
+    fn invoke(
+        &self,
+        _scope: Scope,
+        _function_arn: String,
+        payload: Vec<u8>,
+    ) -> eddy_esm::BoxFuture<Result<Invocation, InvokeFailure>> {
+        let event: Value = serde_json::from_slice(&payload).unwrap_or(Value::Null);
+        self.events.lock().push(event);
+        let mut open = self.open.subscribe();
+        Box::pin(async move {
+            let _ = open.wait_for(|o| *o).await;
+            ok("null")
+        })
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn update_and_delete_do_not_wait_for_invocations_in_flight() {
+    let w = world(memory_store()).await;
+    let (open, _) = tokio::sync::watch::channel(false);
+    let f = Arc::new(GatedFunction {
+        events: Mutex::new(Vec::new()),
+        open,
+    });
+    let esm = Esm::new(w.store.clone(), f.clone(), Arc::new(FakeQueue::default()));
+    let created = esm.create(&w.scope, request(&w, json!({}))).await.unwrap();
+    let uuid = created["UUID"].as_str().unwrap().to_string();
+    put(&w, "a", 1).await;
+    wait_until("the first invocation", || f.versions() == vec![1]).await;
+    let quick = Duration::from_secs(2);
+    let disable: MappingRequest = serde_json::from_value(json!({"Enabled": false})).unwrap();
+    let view = tokio::time::timeout(quick, esm.update(&w.scope, &uuid, disable))
+        .await
+        .expect("a disable does not wait for the function")
+        .unwrap();
+    assert_eq!(view["State"], "Disabling");
+    put(&w, "a", 2).await;
+    let enable: MappingRequest = serde_json::from_value(json!({"Enabled": true})).unwrap();
+    tokio::time::timeout(quick, esm.update(&w.scope, &uuid, enable))
+        .await
+        .expect("an enable does not wait for the function")
+        .unwrap();
+    // The new pollers start once the old batch is over, after its checkpoint: nothing is delivered twice.
+    assert_eq!(f.versions(), vec![1]);
+    f.open.send_replace(true);
+    wait_until("the second record", || f.versions() == vec![1, 2]).await;
+    f.open.send_replace(false);
+    put(&w, "a", 3).await;
+    wait_until("the third invocation", || f.versions() == vec![1, 2, 3]).await;
+    let view = tokio::time::timeout(quick, esm.delete(&w.scope, &uuid))
+        .await
+        .expect("a delete does not wait for the function")
+        .unwrap();
+    assert_eq!(view["State"], "Deleting");
+    assert!(esm.get(&w.scope, &uuid).is_err());
+    f.open.send_replace(true);
 }

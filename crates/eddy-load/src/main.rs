@@ -52,6 +52,9 @@ struct Args {
     /// Create the table (pk S HASH, sk N RANGE, PAY_PER_REQUEST) if missing and wait until ACTIVE.
     #[arg(long)]
     create_table: bool,
+    /// With --create-table: give the table a stream with this view type.
+    #[arg(long, value_parser = ["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"])]
+    stream_view_type: Option<String>,
     /// Put every key once before the run (so gets and queries find items).
     #[arg(long)]
     prefill: bool,
@@ -120,7 +123,8 @@ fn real_main(a: Args) -> Result<ExitCode, String> {
         warmup: a.warmup,
         timeout: a.timeout,
         mix: a.mix,
-        workload: Workload::new(&a.table, a.item_size, a.keys, a.rows),
+        workload: Workload::new(&a.table, a.item_size, a.keys, a.rows)
+            .with_stream(a.stream_view_type),
         seed: a.seed,
     };
     let threads = a.threads.max(1);

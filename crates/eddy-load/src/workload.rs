@@ -16,6 +16,8 @@ pub struct Workload {
     payload: String,
     pub keys: u64,
     pub rows: u64,
+    /// The StreamViewType of the table `--create-table` creates, if it should have a stream.
+    pub stream_view_type: Option<String>,
 }
 
 /// `n` as decimal into `buf`.
@@ -48,6 +50,15 @@ impl Workload {
             payload,
             keys: keys.max(1),
             rows: rows.max(1),
+            stream_view_type: None,
+        }
+    }
+
+    /// The table `--create-table` creates gets a stream of this view type.
+    pub fn with_stream(self, stream_view_type: Option<String>) -> Self {
+        Workload {
+            stream_view_type,
+            ..self
         }
     }
 
@@ -97,8 +108,15 @@ impl Workload {
     }
 
     pub fn create_table_body(&self) -> String {
+        let stream = match &self.stream_view_type {
+            Some(view) => format!(
+                r#","StreamSpecification":{{"StreamEnabled":true,"StreamViewType":{}}}"#,
+                json!(view)
+            ),
+            None => String::new(),
+        };
         format!(
-            "{},{}}}",
+            "{},{}{stream}}}",
             self.head,
             concat!(
                 r#""AttributeDefinitions":[{"AttributeName":"pk","AttributeType":"S"},"#,
@@ -153,6 +171,14 @@ mod tests {
         let c: Value = serde_json::from_str(&w.create_table_body()).unwrap();
         assert_eq!(c["KeySchema"][1]["KeyType"], "RANGE");
         assert_eq!(c["BillingMode"], "PAY_PER_REQUEST");
+        assert!(c.get("StreamSpecification").is_none());
+        let mut streamed = w.clone();
+        streamed.stream_view_type = Some("NEW_AND_OLD_IMAGES".into());
+        let c: Value = serde_json::from_str(&streamed.create_table_body()).unwrap();
+        assert_eq!(
+            c["StreamSpecification"],
+            json!({"StreamEnabled": true, "StreamViewType": "NEW_AND_OLD_IMAGES"})
+        );
     }
 
     #[test]

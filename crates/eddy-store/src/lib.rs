@@ -15,6 +15,7 @@ mod docs;
 mod items;
 mod layout;
 mod query;
+mod record_json;
 mod stream;
 mod tables;
 mod transact;
@@ -41,6 +42,7 @@ pub use catalog::{
 pub use docs::DocChange;
 pub use items::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
 pub use query::{QueryInput, ReadOutput, ScanInput, Select};
+pub use record_json::{RecordJson, RecordShape};
 pub use stream::{
     EventName, IteratorType, RecordsPage, ShardDef, ShardRead, StreamConfig, StreamDef,
     StreamRecord, StreamSpecification, StreamSummary, parse_sequence_number, sequence_number,

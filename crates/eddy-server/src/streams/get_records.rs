@@ -4,9 +4,9 @@
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
-use eddy_store::{Store, StreamDef, StreamRecord};
-use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use eddy_store::{RecordJson, RecordShape, Store};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
@@ -18,37 +18,13 @@ struct Request {
     limit: Option<usize>,
 }
 
-/// A record as GetRecords returns it.
-pub fn record_json(stream: &StreamDef, r: &StreamRecord) -> Value {
-    let mut dynamodb = Map::new();
-    dynamodb.insert(
-        "ApproximateCreationDateTime".into(),
-        json!(r.created_ms.div_euclid(1000)),
-    );
-    dynamodb.insert("Keys".into(), json!(r.keys));
-    if let Some(image) = &r.new_image {
-        dynamodb.insert("NewImage".into(), json!(image));
-    }
-    if let Some(image) = &r.old_image {
-        dynamodb.insert("OldImage".into(), json!(image));
-    }
-    dynamodb.insert("SequenceNumber".into(), json!(r.sequence_number()));
-    dynamodb.insert("SizeBytes".into(), json!(r.size_bytes));
-    dynamodb.insert("StreamViewType".into(), json!(stream.view_type.wire_name()));
-    let mut o = Map::new();
-    o.insert("eventID".into(), json!(r.event_id));
-    o.insert("eventName".into(), json!(r.event_name.as_str()));
-    o.insert("eventVersion".into(), json!("1.1"));
-    o.insert("eventSource".into(), json!("aws:dynamodb"));
-    o.insert("awsRegion".into(), json!(stream.region));
-    o.insert("dynamodb".into(), Value::Object(dynamodb));
-    if r.by_ttl {
-        o.insert(
-            "userIdentity".into(),
-            json!({"PrincipalId": "dynamodb.amazonaws.com", "Type": "Service"}),
-        );
-    }
-    Value::Object(o)
+/// The GetRecords answer, serialized straight from the records.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+struct Page<'a> {
+    records: Vec<RecordJson<'a>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next_shard_iterator: Option<String>,
 }
 
 pub fn handle(
@@ -67,13 +43,16 @@ pub fn handle(
     if stream.account != *ctx.scope.account || stream.region != *ctx.scope.region {
         return Err(DynamoError::validation("Invalid ShardIterator"));
     }
-    let mut out = Map::new();
-    out.insert(
-        "Records".into(),
-        Value::Array(records.iter().map(|r| record_json(&stream, r)).collect()),
-    );
-    if let Some(next) = next {
-        out.insert("NextShardIterator".into(), json!(next));
-    }
-    Ok(awsjson::ok(&ctx.request_id, &Value::Object(out)))
+    let page = Page {
+        records: records
+            .iter()
+            .map(|record| RecordJson {
+                stream: &stream,
+                record,
+                shape: RecordShape::GetRecords,
+            })
+            .collect(),
+        next_shard_iterator: next,
+    };
+    Ok(awsjson::ok(&ctx.request_id, &page))
 }
