@@ -405,8 +405,14 @@ def test_the_guides_role_steps_and_the_mapping_checks(eddy, tmp_path):
                "--starting-position", "TRIM_HORIZON")["EventSourceArn"] == stream
     ddb.put_item(TableName=table, Item={"pk": {"S": "delivered"}})
     logs = eddy.client("logs")
-    wait_for(lambda: logs.describe_log_streams(logGroupName=f"/aws/lambda/{fn2}").get("logStreams"), timeout=30,
-             message="the mapping to invoke its function")
+
+    def invoked():
+        try:
+            return logs.describe_log_streams(logGroupName=f"/aws/lambda/{fn2}").get("logStreams")
+        except logs.exceptions.ResourceNotFoundException:
+            return None  # the log group appears with the first invocation
+
+    wait_for(invoked, timeout=30, message="the mapping to invoke its function")
 
 
 # ---- iam mode: what a handler may do is what its role allows --------------------------------------------------------
