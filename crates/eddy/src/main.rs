@@ -299,18 +299,27 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     });
     println!("eddy ready on http://{local}");
     let stopping = lambda.clone();
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    // Child processes first: in-flight invocations then end at once instead of holding the graceful
+    // shutdown until their timeouts.
+    let stop = async move {
         shutdown_signal().await;
-        // Child processes first: in-flight invocations then end at once instead of holding the
-        // graceful shutdown until their timeouts.
         stopping.shutdown().await;
-    })
-    .await
-    .map_err(|e| e.to_string())?;
+    };
+    // Only `iam` mode reads the peer address (`aws:SourceIp`); the other modes do not pay for inserting
+    // it into every request.
+    let served = if args.auth == AuthMode::Iam {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
+        .await
+    } else {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+    };
+    served.map_err(|e| e.to_string())?;
     lambda.shutdown().await;
     esm.shutdown().await;
     store.flush().map_err(|e| e.to_string())?;
