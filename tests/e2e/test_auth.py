@@ -21,7 +21,7 @@ import requests
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from conftest import EDDY_BIN, Eddy, error_of
+from conftest import EDDY_BIN, Eddy, error_of, wait_for
 
 ROOT_KEY = "AKIAEDDYROOTEXAMPLE2"
 ROOT_SECRET = "eddy-root-secret/ANOTHEREXAMPLEKEY+0123"
@@ -92,9 +92,23 @@ def client(eddy, service, key=ROOT_KEY, secret=ROOT_SECRET, token=None):
                         config=botocore.config.Config(retries={"max_attempts": 0}, read_timeout=30))
 
 
-def server_time(eddy):
-    now_ms = requests.get(eddy.endpoint + "/_eddy/clock", timeout=5).json()["now"]
-    return datetime.datetime.fromtimestamp(now_ms / 1000, tz=datetime.timezone.utc)
+def wall_time():
+    """Now by the wall clock, which SigV4 dates are judged by (clients sign with their own clocks)."""
+    return datetime.datetime.now(tz=datetime.timezone.utc)
+
+
+def control(eddy, method, path, body=None, key=ROOT_KEY, secret=ROOT_SECRET):
+    """A control-API request signed with SigV4 (any service name in the scope), as auth modes require."""
+    data = json.dumps(body).encode() if body is not None else b""
+    req = AWSRequest(method=method, url=eddy.endpoint + path, data=data,
+                     headers={"Content-Type": "application/json"} if body is not None else {})
+    botocore.auth.SigV4Auth(Credentials(key, secret), "eddy", "us-east-1").add_auth(req)
+    return send(req.prepare())
+
+
+def advance(eddy, seconds):
+    r = control(eddy, "POST", "/_eddy/clock", {"advanceSeconds": seconds})
+    assert r.status_code == 200, r.text
 
 
 def sign(eddy, protocol, key=ROOT_KEY, secret=ROOT_SECRET, token=None, at=None):
@@ -166,7 +180,7 @@ def test_good_signatures_pass_and_bad_ones_fail_per_protocol(iam_eddy, protocol)
 
 @pytest.mark.parametrize("protocol", ["dynamodb", "sqs-query", "iam", "lambda"])
 def test_expired_and_future_timestamps_are_refused(iam_eddy, protocol):
-    now = server_time(iam_eddy)
+    now = wall_time()
     stale = send(sign(iam_eddy, protocol, at=now - datetime.timedelta(minutes=10)))
     check("bad-signature", protocol, stale)
     assert re.match(r"Signature expired: \d{8}T\d{6}Z is now earlier than \d{8}T\d{6}Z \(\d{8}T\d{6}Z - 5 min\.\)",
@@ -178,19 +192,59 @@ def test_expired_and_future_timestamps_are_refused(iam_eddy, protocol):
         "within the five-minute skew a request is accepted"
 
 
-def test_a_replay_outside_the_skew_window_is_refused(own_eddy):
-    requests.post(own_eddy.endpoint + "/_eddy/clock", json={"paused": True}, timeout=5)
-    captured = {p: sign(own_eddy, p, at=server_time(own_eddy)) for p in ("dynamodb", "sts", "lambda")}
-    for protocol, prepared in captured.items():
-        assert send(prepared).status_code == 200
-    requests.post(own_eddy.endpoint + "/_eddy/clock", json={"advanceSeconds": 240}, timeout=5)
+def test_a_replay_outside_the_skew_window_is_refused(iam_eddy):
+    # Requests captured 4 min 57 s after they were signed: replays are accepted for three more seconds of wall
+    # time, then refused.
+    signed_at = wall_time() - datetime.timedelta(minutes=4, seconds=57)
+    captured = {p: sign(iam_eddy, p, at=signed_at) for p in ("dynamodb", "sts", "lambda")}
     for protocol, prepared in captured.items():
         assert send(prepared).status_code == 200, f"{protocol}: a replay within the window is accepted"
-    requests.post(own_eddy.endpoint + "/_eddy/clock", json={"advanceSeconds": 70}, timeout=5)
+        assert send(prepared).status_code == 200, f"{protocol}: ... as often as it is sent"
     for protocol, prepared in captured.items():
-        replay = send(prepared)
+        def refused():
+            r = send(prepared)
+            return [r] if r.status_code != 200 else None  # a list: a 4xx Response is falsy
+
+        [replay] = wait_for(refused, timeout=15, interval=0.2, message=f"the {protocol} replay to leave the window")
         check("bad-signature", protocol, replay)
         assert message_of(protocol, replay).startswith("Signature expired:")
+
+
+def test_advancing_the_server_clock_does_not_break_signed_requests(own_eddy):
+    """SigV4 dates are judged by the wall clock: a test that jumps eddy's clock a day ahead (retention, TTL) or
+    pauses it still talks to eddy with SDK clients that sign with the real time."""
+    ddb = client(own_eddy, "dynamodb")
+    assert control(own_eddy, "POST", "/_eddy/clock", {"paused": True}).json()["paused"] is True
+    advance(own_eddy, 90000)
+    assert ddb.list_tables()["TableNames"] == []
+    assert client(own_eddy, "sts").get_caller_identity()["Account"] == "000000000000"
+    stale = send(sign(own_eddy, "dynamodb", at=wall_time() - datetime.timedelta(minutes=6)))
+    check("bad-signature", "dynamodb", stale)
+
+
+def test_the_control_api_needs_the_root_keys_when_authentication_is_on(iam_eddy):
+    assert requests.get(iam_eddy.endpoint + "/_eddy/health", timeout=5).status_code == 200, "probes stay open"
+    for method, path, body in [("GET", "/_eddy/clock", None), ("POST", "/_eddy/clock", {"advanceSeconds": 1}),
+                               ("POST", "/_eddy/streams/trim", None), ("GET", "/_eddy/metrics", None)]:
+        unsigned = requests.request(method, iam_eddy.endpoint + path, json=body, timeout=5)
+        assert unsigned.status_code == 403, (path, unsigned.text)
+        assert unsigned.json() == {"error": "Request is missing Authentication Token",
+                                   "code": "MissingAuthenticationTokenException"}
+    before = control(iam_eddy, "GET", "/_eddy/clock").json()["now"]
+    wrong = control(iam_eddy, "POST", "/_eddy/clock", {"advanceSeconds": 3600}, secret="not-the-secret")
+    assert (wrong.status_code, wrong.json()["code"]) == (403, "InvalidSignatureException")
+    iam = client(iam_eddy, "iam")
+    user = uid("admin")
+    iam.create_user(UserName=user)
+    iam.attach_user_policy(UserName=user, PolicyArn="arn:aws:iam::aws:policy/AdministratorAccess")
+    key = iam.create_access_key(UserName=user)["AccessKey"]
+    as_user = control(iam_eddy, "POST", "/_eddy/clock", {"advanceSeconds": 3600}, key["AccessKeyId"],
+                      key["SecretAccessKey"])
+    assert as_user.status_code == 403 and as_user.json() == {
+        "error": f"arn:aws:iam::000000000000:user/{user} may not use the control API (/_eddy): sign with the root keys",
+        "code": "AccessDeniedException"}
+    assert control(iam_eddy, "GET", "/_eddy/clock").json()["now"] - before < 3_600_000, "nothing was advanced"
+    assert control(iam_eddy, "GET", "/_eddy/metrics").status_code == 200
 
 
 def test_expired_session_tokens_are_refused(own_eddy):
@@ -203,13 +257,12 @@ def test_expired_session_tokens_are_refused(own_eddy):
         "Credentials"]
     session = (creds["AccessKeyId"], creds["SecretAccessKey"], creds["SessionToken"])
     assert send(sign(own_eddy, "sts", *session)).status_code == 200
-    requests.post(own_eddy.endpoint + "/_eddy/clock", json={"advanceSeconds": 901}, timeout=5)
+    advance(own_eddy, 901)  # sessions expire by the server clock
     for protocol in EXPECTED["expired-token"]:
-        response = send(sign(own_eddy, protocol, *session, at=server_time(own_eddy)))
+        response = send(sign(own_eddy, protocol, *session))
         check("expired-token", protocol, response)
         assert message_of(protocol, response) == "The security token included in the request is expired"
-    forged = send(sign(own_eddy, "dynamodb", creds["AccessKeyId"], creds["SecretAccessKey"], "EDDY1.Zm9v.YmFy",
-                       at=server_time(own_eddy)))
+    forged = send(sign(own_eddy, "dynamodb", creds["AccessKeyId"], creds["SecretAccessKey"], "EDDY1.Zm9v.YmFy"))
     check("unknown-key", "dynamodb", forged)
 
 
@@ -225,8 +278,8 @@ def test_sdk_clients_see_aws_error_codes(iam_eddy):
         assert error_of(e)[0] in ("UnrecognizedClientException", "InvalidClientTokenId"), service
 
 
-def test_presigned_query_string_requests(own_eddy):
-    sts = client(own_eddy, "sts")
+def test_presigned_query_string_requests(iam_eddy):
+    sts = client(iam_eddy, "sts")
     url = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60, HttpMethod="GET")
     assert "X-Amz-Signature=" in url and "Authorization" not in url
     ok = requests.get(url, timeout=5)
@@ -237,14 +290,21 @@ def test_presigned_query_string_requests(own_eddy):
     assert (bad.status_code, code_of("sts", bad)) == (403, "SignatureDoesNotMatch")
     posted_as_get = requests.get(sts.generate_presigned_url("get_caller_identity", Params={}), timeout=5)
     assert code_of("sts", posted_as_get) == "SignatureDoesNotMatch", "a URL presigned for POST is not valid for GET"
-    requests.post(own_eddy.endpoint + "/_eddy/clock", json={"advanceSeconds": 61}, timeout=5)
-    expired = requests.get(url, timeout=5)
+    original = botocore.auth.get_current_datetime
+    botocore.auth.get_current_datetime = lambda: (wall_time() - datetime.timedelta(seconds=61)).replace(tzinfo=None)
+    try:
+        presigned_61s_ago = sts.generate_presigned_url("get_caller_identity", Params={}, ExpiresIn=60,
+                                                       HttpMethod="GET")
+    finally:
+        botocore.auth.get_current_datetime = original
+    expired = requests.get(presigned_61s_ago, timeout=5)
     assert (expired.status_code, code_of("sts", expired)) == (403, "SignatureDoesNotMatch")
     assert message_of("sts", expired).startswith("Signature expired:")
+    assert message_of("sts", expired).endswith(" - 60 sec.)"), "a presigned URL lasts X-Amz-Expires seconds"
 
 
 def test_malformed_authorization_headers_never_crash_or_hang(iam_eddy):
-    amz_date = server_time(iam_eddy).strftime("%Y%m%dT%H%M%SZ")
+    amz_date = wall_time().strftime("%Y%m%dT%H%M%SZ")
     cred = f"Credential={ROOT_KEY}/{amz_date[:8]}/us-east-1/dynamodb/aws4_request"
     headers = [
         "AWS4-HMAC-SHA256",

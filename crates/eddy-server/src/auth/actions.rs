@@ -124,6 +124,8 @@ pub fn required(wire: &Wire, req: &RequestView<'_>) -> Vec<Needed> {
             QueryService::Sts => Vec::new(),
         },
         Wire::Lambda => lambda(req),
+        // Root only, checked by the layer.
+        Wire::Control => Vec::new(),
     }
 }
 

@@ -10,8 +10,12 @@
 //!
 //! The layer reads the body once (the signature covers it), verifies, authorizes, and hands the request on
 //! with its [`Identity`] in the request's extensions. Derived signing keys are cached per
-//! secret, date, region and service, so a request costs two SHA-256 hashes and one HMAC.
-//! `/_eddy/*` (the control API) is not authenticated.
+//! secret, date, region and service, so a request costs two SHA-256 hashes and one HMAC. A request's date is
+//! judged by the wall clock (clients sign with theirs), not by the steerable server clock; session expiry and
+//! `aws:CurrentTime` follow the server clock.
+//!
+//! With authentication on, the control API (`/_eddy/*`) takes only requests signed with a root key (any
+//! region and service name in the credential scope), except `GET /_eddy/health` and function code downloads.
 
 pub mod actions;
 pub mod sigv4;
@@ -133,7 +137,8 @@ impl Auth {
     ) -> Result<Identity, AuthError> {
         let auth = sigv4::parse(req)?;
         sigv4::check_clock(&auth, now_ms)?;
-        if !matches!(wire, Wire::Query { .. }) {
+        // A query request is routed by the service it was signed for; the control API takes any.
+        if !matches!(wire, Wire::Query { .. } | Wire::Control) {
             sigv4::check_service(&auth, wire.signing_name())?;
         }
         let info = self
@@ -162,9 +167,15 @@ impl Auth {
     }
 }
 
+/// The control API paths that stay open when authentication is on: the health check (readiness probes) and
+/// function code downloads (GetFunction's `Code.Location`, which on AWS is a presigned URL fetched unsigned).
+fn is_open_control_path(path: &str) -> bool {
+    path == "/_eddy/health" || path.starts_with("/_eddy/lambda/code/")
+}
+
 /// The layer installed when authentication is on.
 pub async fn layer(State(state): State<AppState>, request: Request, next: Next) -> Response<Body> {
-    if request.uri().path().starts_with("/_eddy/") {
+    if is_open_control_path(request.uri().path()) {
         return next.run(request).await;
     }
     let (mut parts, body) = request.into_parts();
@@ -177,14 +188,19 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         }
     };
     let params = crate::query_params(&parts.method, &parts.uri, &parts.headers, &bytes);
-    let signed_for = signed_service(&parts.headers, parts.uri.query());
-    let Some(wire) = Wire::of(
-        &parts.method,
-        &parts.uri,
-        &parts.headers,
-        signed_for.as_deref(),
-        params.as_deref(),
-    ) else {
+    let wire = if parts.uri.path().starts_with("/_eddy/") {
+        Some(Wire::Control)
+    } else {
+        let signed_for = signed_service(&parts.headers, parts.uri.query());
+        Wire::of(
+            &parts.method,
+            &parts.uri,
+            &parts.headers,
+            signed_for.as_deref(),
+            params.as_deref(),
+        )
+    };
+    let Some(wire) = wire else {
         return next
             .run(Request::from_parts(parts, Body::from(bytes)))
             .await;
@@ -196,52 +212,83 @@ pub async fn layer(State(state): State<AppState>, request: Request, next: Next) 
         headers: &parts.headers,
         body: &bytes,
     };
-    let now_ms = state.store.clock().now_ms();
-    let identity = match state.auth.verify(&req, &wire, now_ms) {
+    // Clients sign with their own clocks: the date is judged by the wall clock, not the server clock
+    // (which tests pause and advance).
+    let identity = match state.auth.verify(&req, &wire, eddy_model::clock::wall_ms()) {
         Ok(identity) => identity,
         Err(e) => return wire::auth_error(&wire, &e, &new_request_id()),
     };
-    if state.auth.mode == AuthMode::Iam {
-        let source_ip = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip());
-        let scope = identity.scope();
-        let view = actions::RequestView {
-            method: &parts.method,
-            path: parts.uri.path(),
-            query: parts.uri.query(),
-            body: &bytes,
-            params: params.as_deref().unwrap_or(&[]),
-            scope: &scope,
-            caller: &identity.caller,
-            iam: &state.auth.iam,
-        };
-        for needed in actions::required(&wire, &view) {
-            let keys = GlobalKeys {
-                source_ip,
-                secure_transport: Some(false),
-                requested_region: Some(identity.region.clone()),
-                ..GlobalKeys::default()
-            };
-            if let Err(reason) = state.auth.iam.authorize(
-                &identity.caller,
-                &needed.action,
-                &needed.resource,
-                Some(keys),
-            ) {
-                let message = reason.message(
-                    &identity.caller.arn(),
-                    &needed.written_for(&wire),
-                    &needed.resource,
-                );
-                return wire::access_denied(&wire, &message, &new_request_id());
-            }
-        }
+    let refusal = if wire == Wire::Control {
+        (!identity.caller.is_root()).then(|| {
+            wire::access_denied(
+                &wire,
+                &format!(
+                    "{} may not use the control API (/_eddy): sign with the root keys",
+                    identity.caller.arn()
+                ),
+                &new_request_id(),
+            )
+        })
+    } else if state.auth.mode == AuthMode::Iam {
+        authorize(&state, &parts, &bytes, params.as_deref(), &wire, &identity)
+    } else {
+        None
+    };
+    if let Some(response) = refusal {
+        return response;
     }
     parts.extensions.insert(identity);
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
+}
+
+/// `iam` mode: every permission the request needs must be allowed by the caller's policies; the answer is
+/// the refusal, if any.
+fn authorize(
+    state: &AppState,
+    parts: &axum::http::request::Parts,
+    body: &[u8],
+    params: Option<&[(String, String)]>,
+    wire: &Wire,
+    identity: &Identity,
+) -> Option<Response<Body>> {
+    let source_ip = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip());
+    let scope = identity.scope();
+    let view = actions::RequestView {
+        method: &parts.method,
+        path: parts.uri.path(),
+        query: parts.uri.query(),
+        body,
+        params: params.unwrap_or(&[]),
+        scope: &scope,
+        caller: &identity.caller,
+        iam: &state.auth.iam,
+    };
+    for needed in actions::required(wire, &view) {
+        let keys = GlobalKeys {
+            source_ip,
+            secure_transport: Some(false),
+            requested_region: Some(identity.region.clone()),
+            ..GlobalKeys::default()
+        };
+        if let Err(reason) = state.auth.iam.authorize(
+            &identity.caller,
+            &needed.action,
+            &needed.resource,
+            Some(keys),
+        ) {
+            let message = reason.message(
+                &identity.caller.arn(),
+                &needed.written_for(wire),
+                &needed.resource,
+            );
+            return Some(wire::access_denied(wire, &message, &new_request_id()));
+        }
+    }
+    None
 }
 
 /// The service named in a request's credential scope, if it has one.

@@ -11,7 +11,7 @@
 //! | not allowed | 400 `AccessDeniedException` | 403 `AccessDenied` | 403 `AccessDenied` (SNS: `AuthorizationError`) | 403 `AccessDeniedException` |
 //!
 //! SQS's JSON protocol names the JSON type in `__type` and its query code in `x-amzn-query-error`, as SQS does
-//! for every error.
+//! for every error. eddy's control API answers `403 {"error": <message>, "code": <JSON code>}`.
 
 use axum::body::Body;
 use axum::http::{HeaderMap, HeaderValue, Method, Response, StatusCode, Uri};
@@ -85,6 +85,8 @@ pub enum Wire {
     Query { service: QueryService, op: String },
     /// The Lambda REST API (event source mappings included).
     Lambda,
+    /// eddy's control API (`/_eddy/*`): JSON `{"error": …}` answers.
+    Control,
 }
 
 /// The AWS JSON services besides SQS.
@@ -159,6 +161,7 @@ impl Wire {
             Wire::SqsJson { .. } => "sqs",
             Wire::Query { service, .. } => service.signing_name(),
             Wire::Lambda => "lambda",
+            Wire::Control => "eddy",
         }
     }
 }
@@ -192,6 +195,7 @@ pub fn auth_error(wire: &Wire, err: &AuthError, request_id: &str) -> Response<Bo
     let (json_code, query_code) = codes(err);
     let message = err.message();
     match wire {
+        Wire::Control => control(403, json_code, &message),
         Wire::Json { .. } => coral(400, json_code, "message", &message, request_id),
         Wire::SqsJson { .. } => sqs_json(
             query_status(err),
@@ -220,6 +224,7 @@ pub fn auth_error(wire: &Wire, err: &AuthError, request_id: &str) -> Response<Bo
 /// An authorization refusal in the request's protocol.
 pub fn access_denied(wire: &Wire, message: &str, request_id: &str) -> Response<Body> {
     match wire {
+        Wire::Control => control(403, "AccessDeniedException", message),
         Wire::Json { .. } => coral(400, "AccessDeniedException", "Message", message, request_id),
         Wire::SqsJson { .. } => sqs_json(
             403,
@@ -249,6 +254,19 @@ pub fn access_denied(wire: &Wire, message: &str, request_id: &str) -> Response<B
             response
         }
     }
+}
+
+/// The control API's error shape, with the code of the AWS error it stands for.
+fn control(status: u16, code: &str, message: &str) -> Response<Body> {
+    let mut response = Response::new(Body::from(
+        json!({"error": message, "code": code}).to_string(),
+    ));
+    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::FORBIDDEN);
+    response.headers_mut().insert(
+        axum::http::header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 fn coral(
