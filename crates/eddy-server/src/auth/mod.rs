@@ -69,11 +69,22 @@ impl AuthMode {
 /// Signing keys kept before the cache is emptied.
 const KEY_CACHE_MAX: usize = 4096;
 
+/// A derived signing key and what it was derived from.
+struct CachedKey {
+    secret: String,
+    date: String,
+    region: String,
+    service: String,
+    key: [u8; 32],
+}
+
 /// The authentication state shared by all requests.
 pub struct Auth {
     pub mode: AuthMode,
     pub iam: Iam,
-    keys: Mutex<HashMap<String, [u8; 32]>>,
+    /// Signing keys by access key id (a key signs for a few dates, regions and services at most).
+    keys: Mutex<HashMap<String, Vec<CachedKey>>>,
+    cached: std::sync::atomic::AtomicUsize,
 }
 
 /// Who sent a request whose signature was verified.
@@ -99,6 +110,7 @@ impl Auth {
             mode,
             iam,
             keys: Mutex::new(HashMap::new()),
+            cached: std::sync::atomic::AtomicUsize::new(0),
         }
     }
 
@@ -114,17 +126,44 @@ impl Auth {
         }
     }
 
-    fn signing_key(&self, secret: &str, date: &str, region: &str, service: &str) -> [u8; 32] {
-        let cache_key = format!("{secret}\n{date}\n{region}\n{service}");
-        if let Some(key) = self.keys.lock().get(&cache_key) {
-            return *key;
+    /// The signing key of an access key's secret for a date, region and service, derived once and cached
+    /// (looking it up allocates nothing).
+    fn signing_key(
+        &self,
+        access_key: &str,
+        secret: &str,
+        date: &str,
+        region: &str,
+        service: &str,
+    ) -> [u8; 32] {
+        use std::sync::atomic::Ordering;
+        let same = |c: &CachedKey| {
+            c.date == date && c.region == region && c.service == service && c.secret == secret
+        };
+        if let Some(found) = self
+            .keys
+            .lock()
+            .get(access_key)
+            .and_then(|entries| entries.iter().find(|c| same(c)))
+        {
+            return found.key;
         }
         let key = sigv4::signing_key(secret, date, region, service);
         let mut keys = self.keys.lock();
-        if keys.len() >= KEY_CACHE_MAX {
+        if self.cached.load(Ordering::Relaxed) >= KEY_CACHE_MAX {
             keys.clear();
+            self.cached.store(0, Ordering::Relaxed);
         }
-        keys.insert(cache_key, key);
+        keys.entry(access_key.to_string())
+            .or_default()
+            .push(CachedKey {
+                secret: secret.to_string(),
+                date: date.to_string(),
+                region: region.to_string(),
+                service: service.to_string(),
+                key,
+            });
+        self.cached.fetch_add(1, Ordering::Relaxed);
         key
     }
 
@@ -151,7 +190,13 @@ impl Auth {
             })?;
         let canonical = sigv4::canonical_request(req, &auth)?;
         let string_to_sign = sigv4::string_to_sign(&auth, &canonical);
-        let key = self.signing_key(&info.secret, &auth.scope_date, &auth.region, &auth.service);
+        let key = self.signing_key(
+            &auth.access_key,
+            &info.secret,
+            &auth.scope_date,
+            &auth.region,
+            &auth.service,
+        );
         if !sigv4::same_signature(&sigv4::signature(&key, &string_to_sign), &auth.signature) {
             return Err(AuthError::Invalid(sigv4::mismatch_message(
                 &canonical,

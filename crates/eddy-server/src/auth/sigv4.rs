@@ -336,23 +336,29 @@ pub fn check_service(auth: &Authorization, expected: &str) -> Result<(), AuthErr
 /// for the query-string form, not before the date (less the skew) and not after its expiry.
 pub fn check_clock(auth: &Authorization, now_ms: i64) -> Result<(), AuthError> {
     let signed_ms = parse_amz_date(&auth.amz_date).unwrap_or(0);
-    let now = format_amz_date(now_ms);
-    let (earliest_ms, window) = match auth.expires_s {
-        Some(expires) if auth.presigned => (now_ms - expires * 1000, format!("{expires} sec.")),
-        _ => (now_ms - SKEW_MS, "5 min.".to_string()),
+    let presigned_for = auth.expires_s.filter(|_| auth.presigned);
+    let earliest_ms = match presigned_for {
+        Some(expires) => now_ms - expires * 1000,
+        None => now_ms - SKEW_MS,
     };
     if signed_ms < earliest_ms {
+        let window = match presigned_for {
+            Some(expires) => format!("{expires} sec."),
+            None => "5 min.".to_string(),
+        };
         return Err(AuthError::Invalid(format!(
-            "Signature expired: {} is now earlier than {} ({now} - {window})",
+            "Signature expired: {} is now earlier than {} ({} - {window})",
             auth.amz_date,
-            format_amz_date(earliest_ms)
+            format_amz_date(earliest_ms),
+            format_amz_date(now_ms)
         )));
     }
     if signed_ms > now_ms + SKEW_MS {
         return Err(AuthError::Invalid(format!(
-            "Signature not yet current: {} is still later than {} ({now} + 5 min.)",
+            "Signature not yet current: {} is still later than {} ({} + 5 min.)",
             auth.amz_date,
-            format_amz_date(now_ms + SKEW_MS)
+            format_amz_date(now_ms + SKEW_MS),
+            format_amz_date(now_ms)
         )));
     }
     Ok(())
@@ -370,7 +376,7 @@ pub fn canonical_request(req: &HttpRequest<'_>, auth: &Authorization) -> Result<
     for name in &auth.signed_headers {
         out.push_str(name);
         out.push(':');
-        out.push_str(&header_value(req.headers, name));
+        push_header_value(&mut out, req.headers, name);
         out.push('\n');
     }
     out.push('\n');
@@ -442,6 +448,9 @@ fn hex(bytes: &[u8]) -> String {
 /// The path with dot segments and empty segments removed (as SDKs normalise it before signing), then
 /// percent-encoded again, `/` kept.
 fn canonical_uri(path: &str) -> String {
+    if path == "/" {
+        return "/".into();
+    }
     let mut segments: Vec<&str> = Vec::new();
     for segment in path.split('/') {
         match segment {
@@ -474,19 +483,21 @@ fn canonical_query(req: &HttpRequest<'_>, presigned: bool) -> String {
     parts.join("&")
 }
 
-/// All values of a header, trimmed, inner runs of whitespace made one space, joined by `,`.
-fn header_value(headers: &HeaderMap, name: &str) -> String {
-    let values: Vec<String> = headers
-        .get_all(name)
-        .iter()
-        .map(|v| {
-            String::from_utf8_lossy(v.as_bytes())
-                .split_whitespace()
-                .collect::<Vec<_>>()
-                .join(" ")
-        })
-        .collect();
-    values.join(",")
+/// All values of a header, trimmed, inner runs of whitespace made one space, joined by `,`, appended to
+/// `out`.
+fn push_header_value(out: &mut String, headers: &HeaderMap, name: &str) {
+    for (i, value) in headers.get_all(name).iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        let text = String::from_utf8_lossy(value.as_bytes());
+        for (j, word) in text.split_whitespace().enumerate() {
+            if j > 0 {
+                out.push(' ');
+            }
+            out.push_str(word);
+        }
+    }
 }
 
 /// The payload's hash: `X-Amz-Content-Sha256` when sent (it must match the body), else the body's.
@@ -508,6 +519,7 @@ fn payload_hash(req: &HttpRequest<'_>) -> Result<String, AuthError> {
 
 /// Percent-encodes everything but `A-Z a-z 0-9 - _ . ~` (and `/` unless `slash` is set).
 pub fn uri_encode(text: &str, slash: bool) -> String {
+    const HEX: &[u8; 16] = b"0123456789ABCDEF";
     let mut out = String::with_capacity(text.len());
     for b in text.bytes() {
         match b {
@@ -515,7 +527,11 @@ pub fn uri_encode(text: &str, slash: bool) -> String {
                 out.push(b as char)
             }
             b'/' if !slash => out.push('/'),
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 0xf)] as char);
+            }
         }
     }
     out
