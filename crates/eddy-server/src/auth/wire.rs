@@ -212,6 +212,12 @@ pub fn auth_error(wire: &Wire, err: &AuthError, request_id: &str) -> Response<Bo
             request_id,
         ),
         Wire::Lambda => {
+            // Lambda's front door words this one differently from the other services.
+            let message = if *err == AuthError::MissingToken {
+                "Missing Authentication Token".to_string()
+            } else {
+                message
+            };
             let mut response = lambda::wire::json(403, request_id, &json!({ "message": message }));
             response
                 .headers_mut()
