@@ -118,7 +118,12 @@ impl Iam {
         }
         let policies = self.caller_policies(caller);
         let refs: Vec<&PolicyDocument> = policies.iter().map(Arc::as_ref).collect();
-        let context = self.context_with(caller, base.unwrap_or_default());
+        // Most policies have neither conditions nor variables: the context is built only when read.
+        let context = if refs.iter().any(|p| p.reads_context()) {
+            self.context_with(caller, base.unwrap_or_default())
+        } else {
+            RequestContext::new()
+        };
         evaluate(
             &refs,
             &AccessRequest::new(action, resource).in_context(context),

@@ -376,6 +376,66 @@ async fn users_get_inline_and_attached_policies() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn conditions_and_variables_read_the_requests_keys() {
+    let (iam, _) = open().await;
+    iam.create_user(ACCOUNT, "bob", None, Vec::new())
+        .await
+        .unwrap();
+    let key = iam.create_access_key(ACCOUNT, "bob").await.unwrap();
+    let bob = iam.lookup_key(&key.access_key_id, None).unwrap().caller;
+    // A variable: each user may read the table named after them.
+    let own_table = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:GetItem",
+        "Resource":"arn:aws:dynamodb:*:*:table/${aws:username}"}]}"#;
+    iam.put_user_policy(ACCOUNT, "bob", "own", own_table)
+        .await
+        .unwrap();
+    let table = |name: &str| format!("arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/{name}");
+    assert!(
+        iam.authorize(&bob, "dynamodb:GetItem", &table("bob"), None)
+            .is_ok()
+    );
+    assert!(
+        iam.authorize(&bob, "dynamodb:GetItem", &table("alice"), None)
+            .is_err()
+    );
+    // A condition on a key the server supplies: writes only in one region.
+    let one_region = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"dynamodb:PutItem",
+        "Resource":"*","Condition":{"StringEquals":{"aws:RequestedRegion":"eu-west-1"}}}]}"#;
+    iam.put_user_policy(ACCOUNT, "bob", "region", one_region)
+        .await
+        .unwrap();
+    let in_region = |region: &str| {
+        Some(crate::context::GlobalKeys {
+            requested_region: Some(region.into()),
+            ..Default::default()
+        })
+    };
+    assert!(
+        iam.authorize(
+            &bob,
+            "dynamodb:PutItem",
+            &table("t"),
+            in_region("eu-west-1")
+        )
+        .is_ok()
+    );
+    assert!(
+        iam.authorize(
+            &bob,
+            "dynamodb:PutItem",
+            &table("t"),
+            in_region("us-east-1")
+        )
+        .is_err()
+    );
+    assert!(
+        iam.authorize(&bob, "dynamodb:PutItem", &table("t"), None)
+            .is_err(),
+        "an absent key fails StringEquals"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn policy_versions_change_what_attached_roles_may_do() {
     let (iam, _) = open().await;
     lambda_role(&iam, "r").await;
