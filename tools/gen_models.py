@@ -4,7 +4,7 @@ eddy-server embeds (crates/eddy-server/models/<service>.json): for every operati
 every shape reachable from an input, its type and constraints (required members, lengths, ranges, enums,
 patterns). Documentation is dropped.
 
-Services that speak the AWS query protocol (SNS, and SQS, whose current model is JSON but which still answers
+Services that speak the AWS query protocol (SNS, IAM, STS, and SQS, whose current model is JSON but which still answers
 query requests from older SDKs) also keep what the query codec needs: each operation's output shape and result
 wrapper, and for every member, list and map the names and flattening the query protocol serializes them with.
 SQS's JSON model no longer carries its query-era names (`Attribute.1.Name`, `SendMessageBatchRequestEntry.1.Id`,
@@ -29,6 +29,8 @@ SERVICES = {
     "sns": ("sns", "2010-03-31", True),
     "lambda": ("lambda", "2015-03-31", False),
     "logs": ("logs", "2014-03-28", False),
+    "iam": ("iam", "2010-05-08", True),
+    "sts": ("sts", "2011-06-15", True),
 }
 
 # Only these operations are extracted for services eddy implements in part (their models are large). For the
@@ -43,6 +45,21 @@ ONLY = {
         "ListTags", "TagResource", "UntagResource",
     },
     "logs": {"DescribeLogGroups", "DescribeLogStreams", "GetLogEvents", "FilterLogEvents", "DeleteLogGroup"},
+    # IAM: roles with trust and inline policies, customer managed policies with versions, attachments, users
+    # with access keys and policies. Everything else IAM has is refused as an unknown action.
+    "iam": {
+        "CreateRole", "GetRole", "ListRoles", "DeleteRole", "UpdateAssumeRolePolicy",
+        "PutRolePolicy", "GetRolePolicy", "ListRolePolicies", "DeleteRolePolicy",
+        "CreatePolicy", "GetPolicy", "ListPolicies", "DeletePolicy",
+        "CreatePolicyVersion", "GetPolicyVersion", "ListPolicyVersions", "DeletePolicyVersion",
+        "SetDefaultPolicyVersion",
+        "AttachRolePolicy", "DetachRolePolicy", "ListAttachedRolePolicies",
+        "CreateUser", "GetUser", "ListUsers", "DeleteUser",
+        "CreateAccessKey", "DeleteAccessKey", "ListAccessKeys",
+        "PutUserPolicy", "GetUserPolicy", "ListUserPolicies", "DeleteUserPolicy",
+        "AttachUserPolicy", "DetachUserPolicy", "ListAttachedUserPolicies",
+    },
+    "sts": {"GetCallerIdentity", "AssumeRole"},
 }
 
 # The query-protocol names of SQS (from its query model, 2012-11-05, before the switch to JSON). Keys are shape

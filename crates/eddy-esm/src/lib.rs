@@ -70,6 +70,19 @@ pub trait Invoker: Send + Sync + 'static {
         function_arn: String,
         payload: Vec<u8>,
     ) -> BoxFuture<Result<Invocation, InvokeFailure>>;
+
+    /// The permission checks Lambda makes when a mapping is created or updated: the function's execution
+    /// role must be allowed to read `source_arn` and to write to the `on_failure` destination. The error is
+    /// Lambda's `InvalidParameterValueException` message. By default nothing is checked.
+    fn check_role(
+        &self,
+        _scope: &Scope,
+        _function_arn: &str,
+        _source_arn: &str,
+        _on_failure: Option<&str>,
+    ) -> Result<(), String> {
+        Ok(())
+    }
 }
 
 /// Where discarded batches go.
@@ -274,10 +287,15 @@ impl Esm {
                 "The event source arn (\" {source_arn} \") and function (\" {function} \") provided mapping already exists. Please update or delete the existing mapping with UUID {existing}"
             )));
         }
-        if let Some(Some(dest)) = req.on_failure() {
+        let on_failure = req.on_failure().flatten();
+        self.shared
+            .invoker
+            .check_role(scope, &function_arn, &source_arn, on_failure.as_deref())
+            .map_err(EsmError::InvalidParameter)?;
+        if let Some(dest) = &on_failure {
             self.shared
                 .destinations
-                .check(scope, &dest)
+                .check(scope, dest)
                 .map_err(EsmError::InvalidParameter)?;
         }
         let now = self.shared.clock.now_ms();
@@ -478,6 +496,15 @@ impl Esm {
             }
             config.on_failure = dest;
         }
+        self.shared
+            .invoker
+            .check_role(
+                scope,
+                &config.function_arn,
+                &config.event_source_arn,
+                config.on_failure.as_deref(),
+            )
+            .map_err(EsmError::InvalidParameter)?;
         macro_rules! set {
             ($field:ident, $value:expr) => {
                 if let Some(v) = $value {

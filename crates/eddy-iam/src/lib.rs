@@ -1,4 +1,5 @@
-//! eddy-iam: the pure core of IAM for eddy — no HTTP, no storage, no clock of its own.
+//! eddy-iam: IAM for eddy — a pure core (no HTTP, no storage, no clock of its own) and, on top of it, the
+//! durable service the server and the Lambda engine use.
 //!
 //! * [`policy`]: policy documents parsed and checked as IAM checks them when they are stored, with IAM's
 //!   `MalformedPolicyDocument` texts; identity (managed, inline) and trust policies told apart.
@@ -11,8 +12,10 @@
 //! * [`checks`]: the checks Lambda makes on an execution role when a function or an event source mapping is
 //!   created, with Lambda's messages.
 //!
-//! The HTTP APIs (IAM and STS query protocol), SigV4 verification and durable storage are built on top of
-//! this crate elsewhere.
+//! * [`service`]: [`Iam`], the entities made durable in the store — roles, users, customer managed policies
+//!   with versions, access keys, root keys and temporary credentials — with authorization against them.
+//!
+//! The HTTP APIs (IAM and STS query protocol) and SigV4 verification are in eddy-server.
 
 mod arn;
 pub mod checks;
@@ -22,6 +25,7 @@ pub mod eval;
 pub mod managed;
 mod pattern;
 pub mod policy;
+pub mod service;
 mod time;
 
 #[cfg(test)]
@@ -39,3 +43,4 @@ pub use eval::{
 };
 pub use managed::ManagedPolicy;
 pub use policy::{PolicyDocument, PolicyError, PolicyKind, PolicyVersion};
+pub use service::{Caller, Iam, IamConfig, KeyError, KeyInfo, SessionCredentials};

@@ -156,14 +156,39 @@ pub fn compile_resource(
     Ok(tokens)
 }
 
-/// Whether `tokens` match the whole of `text`. Runs the pattern as an NFA, so the cost is
+/// Whether `tokens` match the whole of `text`. Literal tokens at either end are compared directly (a policy's
+/// ARNs are mostly literal text around a `*` or two); what remains runs as an NFA, so the cost is at most
 /// O(pattern × text) whatever the wildcards.
 pub fn matches(tokens: &[Token], text: &str, fold_case: bool) -> bool {
+    let (mut tokens, mut text) = (tokens, text);
+    while let Some((Token::Literal(l), rest)) = tokens.split_first() {
+        let mut chars = text.chars();
+        match chars.next() {
+            Some(c) if same_char(*l, c, fold_case) => (tokens, text) = (rest, chars.as_str()),
+            _ => return false,
+        }
+    }
+    while let Some((Token::Literal(l), rest)) = tokens.split_last() {
+        let mut chars = text.chars();
+        match chars.next_back() {
+            Some(c) if same_char(*l, c, fold_case) => (tokens, text) = (rest, chars.as_str()),
+            _ => return false,
+        }
+    }
+    match tokens {
+        [] => text.is_empty(),
+        [Token::AnyRun { crosses_colon }] => *crosses_colon || !text.contains(':'),
+        _ => run_nfa(tokens, text, fold_case),
+    }
+}
+
+fn run_nfa(tokens: &[Token], text: &str, fold_case: bool) -> bool {
     let mut states = vec![false; tokens.len() + 1];
+    let mut next = vec![false; tokens.len() + 1];
     states[0] = true;
     close_over_runs(tokens, &mut states);
     for c in text.chars() {
-        let mut next = vec![false; tokens.len() + 1];
+        next.fill(false);
         for (at, token) in tokens.iter().enumerate() {
             if !states[at] {
                 continue;
@@ -183,7 +208,7 @@ pub fn matches(tokens: &[Token], text: &str, fold_case: bool) -> bool {
         if !next.contains(&true) {
             return false;
         }
-        states = next;
+        std::mem::swap(&mut states, &mut next);
     }
     states[tokens.len()]
 }
@@ -260,6 +285,41 @@ mod tests {
             compile("S3:Get*", None).is_ok_and(|t| matches(&t, "s3:getobject", true)),
             "actions compare without case"
         );
+    }
+
+    #[test]
+    fn literal_ends_are_matched_as_the_nfa_would() {
+        // Every pattern of up to four tokens over a small alphabet against every text of up to four
+        // characters: the direct comparison of literal ends agrees with the NFA alone.
+        let pattern_chars = ['a', 'B', ':', '*', '?'];
+        let text_chars = ['a', 'b', 'B', ':'];
+        let strings = |alphabet: &[char], max: usize| {
+            let mut out = vec![String::new()];
+            let mut level = vec![String::new()];
+            for _ in 0..max {
+                level = level
+                    .iter()
+                    .flat_map(|s| alphabet.iter().map(move |c| format!("{s}{c}")))
+                    .collect();
+                out.extend(level.iter().cloned());
+            }
+            out
+        };
+        let texts = strings(&text_chars, 4);
+        for pattern in strings(&pattern_chars, 4) {
+            for tokens in [compile(&pattern, None), compile_resource(&pattern, None)] {
+                let tokens = tokens.unwrap_or_default();
+                for text in &texts {
+                    for fold_case in [false, true] {
+                        assert_eq!(
+                            matches(&tokens, text, fold_case),
+                            run_nfa(&tokens, text, fold_case),
+                            "{pattern:?} against {text:?}, fold_case {fold_case}"
+                        );
+                    }
+                }
+            }
+        }
     }
 
     #[test]

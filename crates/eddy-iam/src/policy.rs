@@ -136,6 +136,22 @@ impl PolicyDocument {
         self.language_version() == PolicyVersion::Version2012
     }
 
+    /// Whether evaluating the document can read the request context: it has a condition, or a resource
+    /// with a policy variable. A document that cannot is evaluated without building the context.
+    pub fn reads_context(&self) -> bool {
+        let variables = self.supports_variables();
+        self.statements.iter().any(|statement| {
+            !statement.conditions.is_empty()
+                || variables
+                    && match &statement.resource {
+                        Some(ResourceElement::Resource(p) | ResourceElement::NotResource(p)) => {
+                            p.iter().any(|pattern| pattern.contains("${"))
+                        }
+                        None => false,
+                    }
+        })
+    }
+
     /// The IAM user and role ARNs a trust policy names as `AWS` principals. IAM refuses a trust policy that
     /// names a user or role that does not exist (`Invalid principal in policy: "AWS":"<arn>"`); checking that
     /// needs the store, so the caller does it with [`PolicyError::invalid_principal`].

@@ -88,6 +88,8 @@ pub struct Launch {
     pub args: Vec<String>,
     pub cwd: PathBuf,
     pub env: Vec<(String, String)>,
+    /// When the environment's credentials are due for renewal (server clock, epoch ms).
+    pub refresh_at_ms: Option<i64>,
 }
 
 pub struct Environment {
@@ -103,6 +105,7 @@ pub struct Environment {
     init_duration: Mutex<Option<Duration>>,
     last_used: Mutex<Instant>,
     server: Mutex<Option<tokio::task::AbortHandle>>,
+    refresh_at_ms: Option<i64>,
 }
 
 /// Why an environment could not start.
@@ -194,6 +197,7 @@ impl Environment {
             init_duration: Mutex::new(None),
             last_used: Mutex::new(Instant::now()),
             server: Mutex::new(None),
+            refresh_at_ms: launch.refresh_at_ms,
         });
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
@@ -282,6 +286,11 @@ impl Environment {
 
     pub fn is_alive(&self) -> bool {
         !self.state.lock().exited
+    }
+
+    /// Whether the environment's credentials are due for renewal at `now_ms` (it is then not reused).
+    pub fn credentials_due(&self, now_ms: i64) -> bool {
+        self.refresh_at_ms.is_some_and(|at| now_ms >= at)
     }
 
     pub fn idle_for(&self) -> Duration {

@@ -418,14 +418,33 @@ impl Lambda {
     }
 
     fn take_idle(&self, key: &PoolKey) -> Option<Arc<Environment>> {
-        let mut idle = self.inner.idle.lock();
-        let envs = idle.get_mut(key)?;
-        while let Some(env) = envs.pop() {
-            if env.is_alive() {
-                return Some(env);
+        let now_ms = self.inner.clock.now_ms();
+        let mut expired = Vec::new();
+        let found = {
+            let mut idle = self.inner.idle.lock();
+            let envs = idle.get_mut(key)?;
+            let mut found = None;
+            while let Some(env) = envs.pop() {
+                if !env.is_alive() {
+                    continue;
+                }
+                if env.credentials_due(now_ms) {
+                    expired.push(env);
+                    continue;
+                }
+                found = Some(env);
+                break;
+            }
+            found
+        };
+        if !expired.is_empty() {
+            let mut live = self.inner.live.lock();
+            for env in expired {
+                env.kill();
+                live.remove(&env.id);
             }
         }
-        None
+        found
     }
 
     /// Returns an environment to its pool, or stops it if it cannot serve again (dead, timed out, its
@@ -564,12 +583,27 @@ impl Lambda {
         if let Some(exec) = runtime::execution_env(&v.runtime) {
             set("AWS_EXECUTION_ENV", exec);
         }
-        // Credentials: a 12-digit access key names the account at eddy, so SDK calls from the handler land
-        // in the function's own account.
-        set("AWS_ACCESS_KEY_ID", scope.account.to_string());
-        set("AWS_ACCESS_KEY", scope.account.to_string());
-        set("AWS_SECRET_ACCESS_KEY", "eddy-lambda-secret".into());
-        set("AWS_SESSION_TOKEN", "eddy-lambda-session".into());
+        // Credentials: a session of the execution role when an issuer is wired (eddy's IAM); otherwise a
+        // 12-digit access key, which names the account at eddy, so SDK calls from the handler land in the
+        // function's own account.
+        let issued = inner
+            .credentials
+            .read()
+            .clone()
+            .and_then(|issuer| issuer.issue(scope, &v.role, function));
+        let refresh_at_ms = issued.as_ref().and_then(|c| c.refresh_at_ms);
+        let (key_id, secret, token) = match issued {
+            Some(c) => (c.access_key_id, c.secret_access_key, c.session_token),
+            None => (
+                scope.account.to_string(),
+                "eddy-lambda-secret".to_string(),
+                "eddy-lambda-session".to_string(),
+            ),
+        };
+        set("AWS_ACCESS_KEY_ID", key_id.clone());
+        set("AWS_ACCESS_KEY", key_id);
+        set("AWS_SECRET_ACCESS_KEY", secret);
+        set("AWS_SESSION_TOKEN", token);
         set("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR".into());
         set("AWS_XRAY_DAEMON_ADDRESS", "127.0.0.1:2000".into());
         if v.log_format == "JSON" {
@@ -607,6 +641,7 @@ impl Lambda {
             args,
             cwd: code_dir,
             env,
+            refresh_at_ms,
         })
     }
 }

@@ -28,6 +28,7 @@ mod async_queue;
 pub use async_queue::PendingEvent;
 pub mod code;
 pub mod concurrency;
+pub mod credentials;
 pub mod env;
 pub mod error;
 mod functions;
@@ -47,6 +48,7 @@ use eddy_store::Store;
 use parking_lot::{Mutex, RwLock};
 
 pub use concurrency::{FunctionMetrics, MetricsEntry};
+pub use credentials::{CredentialIssuer, IssuedCredentials};
 pub use error::{InvokeError, LambdaError, ThrottleReason};
 pub use functions::{
     AliasInput, CodeInput, CreateFunction, EnvironmentInput, FunctionPage, UpdateAlias,
@@ -103,6 +105,7 @@ pub(crate) struct Inner {
     config: LambdaConfig,
     interpreters: runtime::Interpreters,
     endpoint_url: RwLock<Option<String>>,
+    credentials: RwLock<Option<Arc<dyn CredentialIssuer>>>,
     functions: RwLock<HashMap<(Scope, String), Arc<FunctionRecord>>>,
     /// Serialises control-plane changes (they read, modify and rewrite a function record).
     control: tokio::sync::Mutex<()>,
@@ -150,6 +153,7 @@ impl Lambda {
         let inner = Inner {
             interpreters: runtime::Interpreters::new(config.interpreters.clone()),
             endpoint_url: RwLock::new(config.endpoint_url.clone()),
+            credentials: RwLock::new(None),
             concurrency: Concurrency::new(config.account_concurrency),
             logs: LogStore::new(clock.clone()),
             store,
@@ -177,6 +181,12 @@ impl Lambda {
 
     pub fn endpoint_url(&self) -> Option<String> {
         self.inner.endpoint_url.read().clone()
+    }
+
+    /// Sets who issues execution environments' credentials. Until one is set, environments get
+    /// placeholder credentials whose access key id is the function's account.
+    pub fn set_credential_issuer(&self, issuer: Arc<dyn CredentialIssuer>) {
+        *self.inner.credentials.write() = Some(issuer);
     }
 
     /// Starts the background work: the asynchronous-invocation worker and the idle-environment reaper.

@@ -3,6 +3,9 @@
 //! forward: "records older than 24 h are trimmed" then runs in milliseconds. The clock never goes backwards.
 //!
 //! Waiting on the clock (`sleep_until`) wakes both when real time passes and when the clock is advanced.
+//!
+//! The one exception is [`wall_ms`]: what other machines' clocks say (SigV4 request dates are checked
+//! against it, since clients sign with their own clocks).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -30,7 +33,8 @@ impl Default for Clock {
     }
 }
 
-fn wall_ms() -> i64 {
+/// The system's wall-clock time (epoch ms), whatever the server clock says.
+pub fn wall_ms() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_millis() as i64)

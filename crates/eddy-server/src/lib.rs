@@ -1,35 +1,42 @@
 //! eddy-server: one HTTP listener for every API eddy speaks. Requests are routed by protocol — AWS JSON 1.0
 //! and 1.1 by `X-Amz-Target` (DynamoDB, DynamoDB Streams, SQS, CloudWatch Logs), REST-JSON by path (Lambda,
-//! event source mappings), the query protocol by its form-encoded `Action` (SQS and SNS, told apart by the
-//! service of the SigV4 credential scope, else by the action's name), the `/_eddy/*` control API by path —
-//! decoded, checked against AWS's service models, and handed to the engine crates. This crate holds no state
-//! of its own beyond handles to the engines.
+//! event source mappings), the query protocol by its form-encoded `Action` (SQS, SNS, IAM and STS, told apart
+//! by the service of the SigV4 credential scope, else by the action's name), the `/_eddy/*` control API by
+//! path — authenticated and authorized when that is asked for (`auth`), decoded, checked against AWS's service
+//! models, and handed to the engine crates. This crate holds no state of its own beyond handles to the engines.
 
+pub mod auth;
 pub mod control;
 pub mod dynamodb;
 pub mod esm;
+pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod protocol;
 pub mod sns;
 pub mod sqs;
 pub mod streams;
+pub mod sts;
+
+use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, Extension, State};
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use axum::routing::{get, post};
 use eddy_model::DynamoError;
 use eddy_queue::Queues;
 use eddy_store::Store;
 
+use auth::wire::QueryService;
+use auth::{Auth, AuthMode, Identity};
 use protocol::awsjson;
 use protocol::context::RequestContext;
 
 /// Largest request body accepted: a Lambda CreateFunction may carry a 50 MB zip in base64 (DynamoDB's own
 /// limit is 16 MB for batch requests).
-const MAX_BODY: usize = 72 * 1024 * 1024;
+pub(crate) const MAX_BODY: usize = 72 * 1024 * 1024;
 
 /// Handles to the engines, shared by all requests.
 #[derive(Clone)]
@@ -39,10 +46,19 @@ pub struct AppState {
     pub lambda: eddy_lambda::Lambda,
     /// SQS queues and SNS topics.
     pub queues: Queues,
+    /// IAM and the authentication mode.
+    pub auth: Arc<Auth>,
+}
+
+impl AppState {
+    pub fn iam(&self) -> &eddy_iam::Iam {
+        &self.auth.iam
+    }
 }
 
 pub fn router(state: AppState) -> Router {
-    Router::new()
+    let authenticated = state.auth.mode != AuthMode::Off;
+    let router = Router::new()
         .route("/_eddy/health", get(control::health))
         .route(
             "/_eddy/clock",
@@ -76,7 +92,17 @@ pub fn router(state: AppState) -> Router {
             get(lambda::code_location),
         )
         .route("/_eddy/lambda/metrics", get(lambda::metrics))
-        .fallback(aws_entry)
+        .fallback(aws_entry);
+    // With authentication off no layer is installed: the request path is unchanged.
+    let router = if authenticated {
+        router.layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            auth::layer,
+        ))
+    } else {
+        router
+    };
+    router
         .layer(DefaultBodyLimit::max(MAX_BODY))
         .with_state(state)
 }
@@ -87,9 +113,15 @@ async fn aws_entry(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = RequestContext::from_headers(&headers, uri.query());
+    let ctx = RequestContext::for_request(
+        &state.auth,
+        &headers,
+        uri.query(),
+        identity.as_ref().map(|e| &e.0),
+    );
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
@@ -118,6 +150,7 @@ async fn aws_entry(
     if lambda::is_lambda_path(&method, uri.path()) {
         return lambda::handle(
             &state.lambda,
+            &state.auth,
             &ctx,
             &method,
             uri.path(),
@@ -144,27 +177,51 @@ async fn query_call(
     headers: &HeaderMap,
     body: &[u8],
 ) -> Option<Response<Body>> {
-    let form = headers
+    if !is_query_request(method, uri, headers) {
+        return None;
+    }
+    let params = protocol::query::parse_params(uri.query(), form_body(headers, body));
+    let action = params.get("Action").cloned().unwrap_or_default();
+    Some(
+        match QueryService::route(ctx.service.as_deref(), uri.path(), &action) {
+            QueryService::Sqs => sqs::handle_query(&state.queues, ctx, params, uri.path()).await,
+            QueryService::Sns => sns::handle_query(&state.queues, ctx, params).await,
+            QueryService::Iam => iam::handle_query(state.iam(), ctx, params).await,
+            QueryService::Sts => sts::handle_query(&state.auth, ctx, params).await,
+        },
+    )
+}
+
+fn is_form(headers: &HeaderMap) -> bool {
+    headers
         .get("content-type")
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
+        .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"))
+}
+
+fn form_body<'a>(headers: &HeaderMap, body: &'a [u8]) -> &'a [u8] {
+    if is_form(headers) { body } else { &[] }
+}
+
+/// Whether a request speaks the query protocol: a form post, or `Action` in the query string.
+fn is_query_request(method: &Method, uri: &Uri, headers: &HeaderMap) -> bool {
     let in_query = uri
         .query()
         .is_some_and(|q| q.split('&').any(|p| p.starts_with("Action=")));
-    if !(in_query || form && *method == Method::POST) {
-        return None;
-    }
-    let params = protocol::query::parse_params(uri.query(), if form { body } else { &[] });
-    let action = params.get("Action").cloned().unwrap_or_default();
-    let to_sqs = match ctx.service.as_deref() {
-        Some("sqs") => true,
-        Some("sns") => false,
-        _ => uri.path() != "/" || sqs::is_action(&action) || !sns::is_action(&action),
-    };
-    Some(if to_sqs {
-        sqs::handle_query(&state.queues, ctx, params, uri.path()).await
-    } else {
-        sns::handle_query(&state.queues, ctx, params).await
+    in_query || is_form(headers) && *method == Method::POST
+}
+
+/// The parameters of a query-protocol request (query string and form body), or `None` for other protocols.
+pub(crate) fn query_params(
+    method: &Method,
+    uri: &Uri,
+    headers: &HeaderMap,
+    body: &[u8],
+) -> Option<Vec<(String, String)>> {
+    is_query_request(method, uri, headers).then(|| {
+        protocol::query::parse_params(uri.query(), form_body(headers, body))
+            .into_iter()
+            .collect()
     })
 }
 

@@ -13,6 +13,7 @@ use clap::{Args, Parser, Subcommand};
 use eddy_lambda::{Lambda, LambdaConfig};
 use eddy_model::Clock;
 use eddy_server::AppState;
+use eddy_server::auth::{Auth, AuthMode};
 use eddy_store::{OpenError, Store, StoreConfig, StreamConfig};
 use tokio::net::TcpListener;
 
@@ -85,6 +86,60 @@ struct ServeArgs {
     /// Lambda: the URL handlers get as AWS_ENDPOINT_URL (default: this server's own address).
     #[arg(long, env = "EDDY_LAMBDA_ENDPOINT_URL")]
     lambda_endpoint_url: Option<String>,
+    /// How requests are checked: `off` (accept any request), `sigv4` (verify Signature Version 4 against the
+    /// root keys and the access keys IAM issued), `iam` (sigv4, then authorize every call against the
+    /// caller's IAM policies). See docs/security.md.
+    #[arg(long, env = "EDDY_AUTH", default_value = "off", value_parser = parse_auth)]
+    auth: AuthMode,
+    /// The account root's access key id (needed with --auth sigv4 or iam).
+    #[arg(long, env = "EDDY_ROOT_ACCESS_KEY")]
+    root_access_key: Option<String>,
+    /// The account root's secret access key.
+    #[arg(long, env = "EDDY_ROOT_SECRET_KEY", hide_env_values = true)]
+    root_secret_key: Option<String>,
+    /// Listen on a non-loopback address even though --auth is off (anyone who can reach it can do
+    /// anything).
+    #[arg(long, env = "EDDY_ALLOW_UNAUTHENTICATED")]
+    allow_unauthenticated: bool,
+}
+
+fn parse_auth(text: &str) -> Result<AuthMode, String> {
+    AuthMode::parse(text).ok_or_else(|| format!("expected off, sigv4 or iam, got {text:?}"))
+}
+
+/// How long an execution environment's credentials are valid (they are renewed with the environment
+/// fifteen minutes before they expire).
+const FUNCTION_CREDENTIALS_MS: i64 = 12 * 3600 * 1000;
+
+/// Checks the authentication settings before anything is opened: root keys come in pairs and are required
+/// when requests are verified; a non-loopback listener needs authentication unless explicitly allowed.
+fn check_auth_settings(args: &ServeArgs) -> Result<Vec<(String, String)>, String> {
+    let root_keys = match (&args.root_access_key, &args.root_secret_key) {
+        (Some(id), Some(secret)) if !id.is_empty() && !secret.is_empty() => {
+            vec![(id.clone(), secret.clone())]
+        }
+        (None, None) => Vec::new(),
+        _ => {
+            return Err(
+                "give both --root-access-key and --root-secret-key (EDDY_ROOT_ACCESS_KEY, EDDY_ROOT_SECRET_KEY), or neither"
+                    .into(),
+            );
+        }
+    };
+    if args.auth != AuthMode::Off && root_keys.is_empty() {
+        return Err(format!(
+            "--auth {} verifies signatures against the root keys: give --root-access-key and --root-secret-key (EDDY_ROOT_ACCESS_KEY, EDDY_ROOT_SECRET_KEY)",
+            args.auth.as_str()
+        ));
+    }
+    if args.auth == AuthMode::Off && !args.listen.ip().is_loopback() && !args.allow_unauthenticated
+    {
+        return Err(format!(
+            "refusing to listen on {} with --auth off: anyone who can reach it could do anything. Use --auth sigv4 or --auth iam with root keys, or pass --allow-unauthenticated (EDDY_ALLOW_UNAUTHENTICATED=true) to accept that",
+            args.listen
+        ));
+    }
+    Ok(root_keys)
 }
 
 /// Parses `RUNTIME=PATH`.
@@ -156,6 +211,7 @@ fn init_logging(level: &str) {
 }
 
 async fn serve(args: ServeArgs) -> Result<(), String> {
+    let root_keys = check_auth_settings(&args)?;
     let clock = Arc::new(Clock::new());
     let config = StoreConfig {
         fsync: !args.no_fsync,
@@ -190,13 +246,32 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         },
     )
     .map_err(|e| format!("cannot start Lambda: {e}"))?;
+    let iam = eddy_iam::Iam::open(
+        store.clone(),
+        store.clock().clone(),
+        eddy_iam::IamConfig {
+            root_keys,
+            root_account: eddy_model::scope::DEFAULT_ACCOUNT.to_string(),
+        },
+    )
+    .await
+    .map_err(|e| format!("cannot recover IAM: {e}"))?;
+    lambda.set_credential_issuer(Arc::new(wiring::FunctionCredentials {
+        iam: iam.clone(),
+        valid_ms: FUNCTION_CREDENTIALS_MS,
+        renew: args.auth != AuthMode::Off,
+    }));
     let queues = eddy_queue::Queues::open(store.clone(), store.clock().clone())
         .map_err(|e| format!("cannot recover queues and topics: {e}"))?;
     queues.set_invoker(Arc::new(wiring::LambdaEvents(lambda.clone())));
     queues.start_background();
     let esm = eddy_esm::Esm::new(
         store.clone(),
-        Arc::new(wiring::LambdaInvoker(lambda.clone())),
+        Arc::new(wiring::LambdaInvoker {
+            lambda: lambda.clone(),
+            iam: iam.clone(),
+            roles_must_exist: args.auth != AuthMode::Off,
+        }),
         Arc::new(wiring::QueueDestinations(queues.clone())),
     );
     let listener = TcpListener::bind(args.listen)
@@ -220,18 +295,31 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         esm: esm.clone(),
         lambda: lambda.clone(),
         queues,
+        auth: Arc::new(Auth::new(args.auth, iam)),
     });
     println!("eddy ready on http://{local}");
     let stopping = lambda.clone();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown_signal().await;
-            // Child processes first: in-flight invocations then end at once instead of holding the
-            // graceful shutdown until their timeouts.
-            stopping.shutdown().await;
-        })
+    // Child processes first: in-flight invocations then end at once instead of holding the graceful
+    // shutdown until their timeouts.
+    let stop = async move {
+        shutdown_signal().await;
+        stopping.shutdown().await;
+    };
+    // Only `iam` mode reads the peer address (`aws:SourceIp`); the other modes do not pay for inserting
+    // it into every request.
+    let served = if args.auth == AuthMode::Iam {
+        axum::serve(
+            listener,
+            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(stop)
         .await
-        .map_err(|e| e.to_string())?;
+    } else {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(stop)
+            .await
+    };
+    served.map_err(|e| e.to_string())?;
     lambda.shutdown().await;
     esm.shutdown().await;
     store.flush().map_err(|e| e.to_string())?;

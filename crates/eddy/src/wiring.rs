@@ -1,10 +1,14 @@
 //! Adapters that connect the engines. The event-source-mapping engine reaches functions and destinations only
 //! through its `Invoker` and `Destinations` traits, and SNS reaches functions through eddy-queue's
-//! `FunctionInvoker`; they are implemented here over the Lambda and queue engines.
+//! `FunctionInvoker`; they are implemented here over the Lambda and queue engines. Execution environments get
+//! their credentials from IAM through eddy-lambda's `CredentialIssuer`, and mappings check the function's
+//! role with IAM through `Invoker::check_role`.
 
 use bytes::Bytes;
 use eddy_esm::{BoxFuture, Destinations, Invocation, InvokeFailure, Invoker};
-use eddy_lambda::{InvocationKind, Lambda, LambdaError};
+use eddy_iam::Iam;
+use eddy_iam::service::LambdaRoleCheck;
+use eddy_lambda::{CredentialIssuer, InvocationKind, IssuedCredentials, Lambda, LambdaError};
 use eddy_model::Scope;
 use eddy_queue::{DestinationError, FunctionInvoker, InvokeFuture, Queues};
 
@@ -21,11 +25,30 @@ fn qualifier_of(function: &str) -> Option<&str> {
 }
 
 /// Functions as the event source mappings see them.
-pub struct LambdaInvoker(pub Lambda);
+pub struct LambdaInvoker {
+    pub lambda: Lambda,
+    pub iam: Iam,
+    /// Whether a role eddy's IAM does not know fails the checks (authentication on) or skips them.
+    pub roles_must_exist: bool,
+}
+
+impl LambdaInvoker {
+    /// The execution role and name of a function.
+    fn role_of(&self, scope: &Scope, function_arn: &str) -> Option<(String, String)> {
+        let config = self
+            .lambda
+            .get_function_configuration(scope, function_arn, None)
+            .ok()?;
+        Some((
+            config.get("Role")?.as_str()?.to_string(),
+            config.get("FunctionName")?.as_str()?.to_string(),
+        ))
+    }
+}
 
 impl Invoker for LambdaInvoker {
     fn resolve(&self, scope: &Scope, function: &str) -> Option<String> {
-        let arn = self.0.function_arn(scope, function).ok()?;
+        let arn = self.lambda.function_arn(scope, function).ok()?;
         Some(match qualifier_of(function) {
             Some(q) => format!("{arn}:{q}"),
             None => arn,
@@ -38,7 +61,7 @@ impl Invoker for LambdaInvoker {
         function_arn: String,
         payload: Vec<u8>,
     ) -> BoxFuture<Result<Invocation, InvokeFailure>> {
-        let lambda = self.0.clone();
+        let lambda = self.lambda.clone();
         Box::pin(async move {
             match lambda
                 .invoke(
@@ -65,6 +88,56 @@ impl Invoker for LambdaInvoker {
                     e.message()
                 ))),
             }
+        })
+    }
+
+    /// The role must read the stream and write to the on-failure destination; a role eddy's IAM does not
+    /// know is checked only when authentication is on (see docs/security.md).
+    fn check_role(
+        &self,
+        scope: &Scope,
+        function_arn: &str,
+        source_arn: &str,
+        on_failure: Option<&str>,
+    ) -> Result<(), String> {
+        let Some((role, function)) = self.role_of(scope, function_arn) else {
+            return Ok(());
+        };
+        if !self.roles_must_exist && self.iam.lambda_role_check(&role) == LambdaRoleCheck::Missing {
+            return Ok(());
+        }
+        self.iam
+            .check_stream_access(&role, &function, source_arn)
+            .map_err(|e| e.to_string())?;
+        if let Some(destination) = on_failure {
+            self.iam
+                .check_destination_access(&role, &function, destination)
+                .map_err(|e| e.to_string())?;
+        }
+        Ok(())
+    }
+}
+
+/// Execution environments' credentials: sessions of the function's role.
+pub struct FunctionCredentials {
+    pub iam: Iam,
+    /// How long the credentials are valid.
+    pub valid_ms: i64,
+    /// Whether environments are renewed before their credentials expire (only matters when requests are
+    /// verified).
+    pub renew: bool,
+}
+
+impl CredentialIssuer for FunctionCredentials {
+    fn issue(&self, scope: &Scope, role_arn: &str, function: &str) -> Option<IssuedCredentials> {
+        let session =
+            self.iam
+                .function_credentials(&scope.account, role_arn, function, self.valid_ms)?;
+        Some(IssuedCredentials {
+            access_key_id: session.access_key_id,
+            secret_access_key: session.secret_access_key,
+            session_token: session.session_token,
+            refresh_at_ms: self.renew.then(|| session.expiration_ms - 15 * 60 * 1000),
         })
     }
 }

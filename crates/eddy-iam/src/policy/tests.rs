@@ -783,3 +783,23 @@ fn errors_become_malformed_policy_document() {
     assert_eq!(error.status(), 400);
     assert_eq!(error.message(), NO_RESOURCES);
 }
+
+#[test]
+fn documents_say_whether_they_read_the_request_context() {
+    let read = |text: &str, kind| PolicyDocument::parse(text, kind).map(|d| d.reads_context());
+    let plain = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}"#;
+    assert_eq!(read(plain, PolicyKind::Managed), Ok(false));
+    let variable = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",
+        "NotResource":"arn:aws:s3:::${aws:username}/*"}]}"#;
+    assert_eq!(read(variable, PolicyKind::Managed), Ok(true));
+    let literal = r#"{"Version":"2008-10-17","Statement":[{"Effect":"Allow","Action":"s3:*",
+        "Resource":"arn:aws:s3:::${aws:username}/*"}]}"#;
+    assert_eq!(
+        read(literal, PolicyKind::Inline),
+        Ok(false),
+        "no variables in the 2008 language"
+    );
+    let condition = r#"{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*",
+        "Condition":{"Bool":{"aws:SecureTransport":"true"}}}]}"#;
+    assert_eq!(read(condition, PolicyKind::Managed), Ok(true));
+}

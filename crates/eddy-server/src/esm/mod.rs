@@ -2,13 +2,14 @@
 //! Get, List (filters, Marker, MaxItems), Update (202), Delete (202), with Lambda's error headers and bodies.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Extension, Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, Response, StatusCode, Uri};
 use eddy_esm::{EsmError, MappingRequest};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::AppState;
+use crate::auth::Identity;
 use crate::protocol::context::RequestContext;
 
 fn respond(status: StatusCode, request_id: &str, body: &Value) -> Response<Body> {
@@ -55,17 +56,28 @@ fn parse_body(body: &[u8]) -> Result<MappingRequest, EsmError> {
     })
 }
 
-fn context(headers: &HeaderMap, uri: &Uri) -> RequestContext {
-    RequestContext::from_headers(headers, uri.query())
+fn context(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    identity: Option<Extension<Identity>>,
+) -> RequestContext {
+    RequestContext::for_request(
+        &state.auth,
+        headers,
+        uri.query(),
+        identity.as_ref().map(|e| &e.0),
+    )
 }
 
 pub async fn create(
     State(state): State<AppState>,
     uri: Uri,
     headers: HeaderMap,
+    identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = context(&headers, &uri);
+    let ctx = context(&state, &headers, &uri, identity);
     let req = match parse_body(&body) {
         Ok(r) => r,
         Err(e) => return error(&ctx.request_id, &e),
@@ -81,8 +93,9 @@ pub async fn get(
     Path(uuid): Path<String>,
     uri: Uri,
     headers: HeaderMap,
+    identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = context(&headers, &uri);
+    let ctx = context(&state, &headers, &uri, identity);
     match state.esm.get(&ctx.scope, &uuid) {
         Ok(view) => respond(StatusCode::OK, &ctx.request_id, &view),
         Err(e) => error(&ctx.request_id, &e),
@@ -103,8 +116,9 @@ pub async fn list(
     Query(q): Query<ListQuery>,
     uri: Uri,
     headers: HeaderMap,
+    identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = context(&headers, &uri);
+    let ctx = context(&state, &headers, &uri, identity);
     let max_items = match q.max_items.as_deref().map(str::parse::<i64>) {
         None => None,
         Some(Ok(n)) if (1..=10_000).contains(&n) => Some(n as usize),
@@ -149,9 +163,10 @@ pub async fn update(
     Path(uuid): Path<String>,
     uri: Uri,
     headers: HeaderMap,
+    identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = context(&headers, &uri);
+    let ctx = context(&state, &headers, &uri, identity);
     let req = match parse_body(&body) {
         Ok(r) => r,
         Err(e) => return error(&ctx.request_id, &e),
@@ -167,8 +182,9 @@ pub async fn delete(
     Path(uuid): Path<String>,
     uri: Uri,
     headers: HeaderMap,
+    identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = context(&headers, &uri);
+    let ctx = context(&state, &headers, &uri, identity);
     match state.esm.delete(&ctx.scope, &uuid).await {
         Ok(view) => respond(StatusCode::ACCEPTED, &ctx.request_id, &view),
         Err(e) => error(&ctx.request_id, &e),

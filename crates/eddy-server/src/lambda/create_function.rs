@@ -9,6 +9,7 @@ use super::{LambdaRequest, decode, wire};
 
 pub async fn handle(req: &LambdaRequest<'_>, body: Value) -> Result<Response<Body>, LambdaError> {
     let input: CreateFunction = decode(body)?;
+    super::role::check(req.auth, &input.role)?;
     let config = req.lambda.create_function(&req.ctx.scope, input).await?;
     Ok(wire::json(201, &req.ctx.request_id, &config))
 }

@@ -11,6 +11,7 @@ mod delete_function;
 mod get_function;
 mod invoke;
 mod list_functions;
+mod role;
 pub mod tags;
 mod update_function;
 mod versions;
@@ -27,6 +28,7 @@ use eddy_model::DynamoError;
 use serde_json::{Map, Value};
 
 use crate::AppState;
+use crate::auth::Auth;
 use crate::protocol::context::RequestContext;
 use crate::protocol::model::ServiceModel;
 
@@ -40,6 +42,7 @@ pub fn model() -> &'static ServiceModel {
 pub struct LambdaRequest<'a> {
     pub ctx: &'a RequestContext,
     pub lambda: &'a Lambda,
+    pub auth: &'a Auth,
     /// Path labels (`FunctionName`, `Name`), decoded.
     pub labels: HashMap<&'static str, String>,
     pub query: Vec<(String, String)>,
@@ -83,7 +86,10 @@ impl LambdaRequest<'_> {
 }
 
 /// Maps a path to an operation and its labels. `None` when the path is not a Lambda API path.
-fn route_of(method: &Method, path: &str) -> Option<(&'static str, HashMap<&'static str, String>)> {
+pub(crate) fn route_of(
+    method: &Method,
+    path: &str,
+) -> Option<(&'static str, HashMap<&'static str, String>)> {
     let path = path.trim_end_matches('/');
     let segments: Vec<&str> = path.split('/').skip(1).collect();
     let mut labels = HashMap::new();
@@ -150,8 +156,10 @@ pub fn is_lambda_path(method: &Method, path: &str) -> bool {
 }
 
 /// Serves one Lambda API request.
+#[allow(clippy::too_many_arguments)]
 pub async fn handle(
     lambda: &Lambda,
+    auth: &Auth,
     ctx: &RequestContext,
     method: &Method,
     path: &str,
@@ -168,6 +176,7 @@ pub async fn handle(
     let req = LambdaRequest {
         ctx,
         lambda,
+        auth,
         labels,
         query: wire::query_pairs(query),
         headers,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 
 use axum::body::{Body, Bytes};
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::http::{HeaderMap, Method, Response, Uri};
 use eddy_esm::EsmError;
 use eddy_lambda::LambdaError;
@@ -14,6 +14,7 @@ use serde_json::{Map, Value, json};
 
 use super::wire;
 use crate::AppState;
+use crate::auth::Identity;
 use crate::protocol::context::RequestContext;
 
 const PREFIX: &str = "/2017-03-31/tags/";
@@ -58,9 +59,15 @@ pub async fn handle(
     method: Method,
     uri: Uri,
     headers: HeaderMap,
+    identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = RequestContext::from_headers(&headers, uri.query());
+    let ctx = RequestContext::for_request(
+        &state.auth,
+        &headers,
+        uri.query(),
+        identity.as_ref().map(|e| &e.0),
+    );
     match serve(&state, &ctx, &method, &uri, &body).await {
         Ok(response) => response,
         Err(e) => wire::error(&ctx.request_id, &e),

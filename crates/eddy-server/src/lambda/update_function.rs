@@ -23,6 +23,9 @@ pub async fn configuration(
     body: Value,
 ) -> Result<Response<Body>, LambdaError> {
     let input: UpdateFunctionConfiguration = decode(body)?;
+    if let Some(role) = &input.role {
+        super::role::check(req.auth, role)?;
+    }
     let out = req
         .lambda
         .update_function_configuration(&req.ctx.scope, req.label("FunctionName"), input)

@@ -1,13 +1,19 @@
-//! Who is calling and where: the (account, region) scope of a request, taken from its SigV4 credential scope
-//! (`Credential=<key>/<date>/<region>/<service>/aws4_request`, header or query-string form), and a request id.
-//! Until signatures are verified (IAM issue), any key is accepted; a 12-digit access key names the account
-//! (as LocalStack does), any other key maps to the default account.
+//! Who is calling and where: the (account, region) scope of a request and a request id. With authentication
+//! on, the scope is the verified caller's account and the credential scope's region (see `auth`). With it off,
+//! both come from the SigV4 credential scope as sent (`Credential=<key>/<date>/<region>/<service>/aws4_request`,
+//! header or query-string form) without checking the signature: an access key eddy issued names its own
+//! account, a 12-digit access key names the account (as LocalStack does), any other key the default account.
 
+use std::net::IpAddr;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::http::HeaderMap;
+use eddy_iam::Caller;
 use eddy_model::Scope;
 use eddy_model::scope::{DEFAULT_ACCOUNT, DEFAULT_REGION};
+
+use crate::auth::{Auth, Identity};
 
 #[derive(Clone, Debug)]
 pub struct RequestContext {
@@ -19,6 +25,54 @@ pub struct RequestContext {
     pub service: Option<String>,
     /// The `Host` the client used (DescribeEndpoints answers with it).
     pub host: Option<String>,
+    /// The session token sent with the access key, if any.
+    pub session_token: Option<String>,
+    /// The verified caller, when authentication is on.
+    pub caller: Option<Arc<Caller>>,
+    /// Whether the caller's policies are enforced (`--auth iam`).
+    pub authorizes: bool,
+    pub source_ip: Option<IpAddr>,
+}
+
+/// A credential scope, owned.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OwnedCredential {
+    pub access_key: String,
+    pub region: String,
+    pub service: String,
+}
+
+/// The credential scope of a request's `Authorization` header or `X-Amz-Credential` query parameter.
+pub fn credential_of(headers: &HeaderMap, query: Option<&str>) -> Option<OwnedCredential> {
+    let header = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let from_query = query.and_then(|q| {
+        q.split('&')
+            .find_map(|pair| pair.strip_prefix("X-Amz-Credential="))
+            .map(|v| v.replace("%2F", "/").replace("%2f", "/"))
+    });
+    header
+        .and_then(credential_from_authorization)
+        .or_else(|| from_query.as_deref().and_then(parse_credential))
+        .map(|c| OwnedCredential {
+            access_key: c.access_key.to_string(),
+            region: c.region.to_string(),
+            service: c.service.to_string(),
+        })
+}
+
+/// The session token of a request (header or query-string form).
+fn session_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
+    headers
+        .get("x-amz-security-token")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+        .or_else(|| {
+            query.and_then(|q| {
+                q.split('&')
+                    .find_map(|pair| pair.strip_prefix("X-Amz-Security-Token="))
+                    .map(|v| crate::lambda::wire::percent_decode(v, false))
+            })
+        })
 }
 
 /// Parts of a SigV4 credential scope.
@@ -95,21 +149,14 @@ pub fn new_request_id() -> String {
 }
 
 impl RequestContext {
+    /// The context of a request whose signature is not checked: the scope as its credential names it.
     pub fn from_headers(headers: &HeaderMap, query: Option<&str>) -> RequestContext {
-        let header = headers.get("authorization").and_then(|v| v.to_str().ok());
-        let from_query = query.and_then(|q| {
-            q.split('&')
-                .find_map(|pair| pair.strip_prefix("X-Amz-Credential="))
-                .map(|v| v.replace("%2F", "/").replace("%2f", "/"))
-        });
-        let credential = header
-            .and_then(credential_from_authorization)
-            .or_else(|| from_query.as_deref().and_then(parse_credential));
+        let credential = credential_of(headers, query);
         let (scope, access_key, service) = match credential {
             Some(c) => (
-                Scope::new(account_for_key(c.access_key), c.region),
-                Some(c.access_key.to_string()),
-                Some(c.service.to_string()),
+                Scope::new(account_for_key(&c.access_key), &c.region),
+                Some(c.access_key),
+                Some(c.service),
             ),
             None => (Scope::new(DEFAULT_ACCOUNT, DEFAULT_REGION), None, None),
         };
@@ -122,7 +169,52 @@ impl RequestContext {
                 .get("host")
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
+            session_token: session_token(headers, query),
+            caller: None,
+            authorizes: false,
+            source_ip: None,
         }
+    }
+
+    /// The context of a request as the server sees it: the verified identity when authentication is on,
+    /// else the credential as sent, with keys eddy issued placed in their own account.
+    pub fn for_request(
+        auth: &Auth,
+        headers: &HeaderMap,
+        query: Option<&str>,
+        identity: Option<&Identity>,
+    ) -> RequestContext {
+        let mut ctx = RequestContext::from_headers(headers, query);
+        match identity {
+            Some(identity) => {
+                ctx.scope = identity.scope();
+                ctx.caller = Some(identity.caller.clone());
+                ctx.authorizes = auth.mode == crate::auth::AuthMode::Iam;
+            }
+            None => {
+                if let Some(key) = &ctx.access_key
+                    && let Some(account) = auth.account_of_key(key, ctx.session_token.as_deref())
+                {
+                    ctx.scope = Scope::new(&account, &ctx.scope.region);
+                }
+            }
+        }
+        ctx
+    }
+
+    /// The caller: the verified one; with authentication off, whoever the access key belongs to if eddy
+    /// knows it, else the root of the request's account.
+    pub fn caller(&self, iam: &eddy_iam::Iam) -> Caller {
+        if let Some(caller) = &self.caller {
+            return (**caller).clone();
+        }
+        self.access_key
+            .as_deref()
+            .and_then(|key| iam.lookup_key(key, self.session_token.as_deref()).ok())
+            .map(|info| info.caller)
+            .unwrap_or_else(|| Caller::Root {
+                account: self.scope.account.to_string(),
+            })
     }
 }
 

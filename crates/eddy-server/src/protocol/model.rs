@@ -623,6 +623,18 @@ pub fn sns() -> &'static ServiceModel {
     MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/sns.json")))
 }
 
+/// The IAM model (query protocol; the operations eddy implements), parsed on first use.
+pub fn iam() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/iam.json")))
+}
+
+/// The STS model (query protocol; the operations eddy implements), parsed on first use.
+pub fn sts() -> &'static ServiceModel {
+    static MODEL: OnceLock<ServiceModel> = OnceLock::new();
+    MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/sts.json")))
+}
+
 /// The DynamoDB Streams model, parsed on first use.
 pub fn dynamodb_streams() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
