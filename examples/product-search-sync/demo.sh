@@ -78,12 +78,6 @@ curl -sf -XPUT "$OPENSEARCH/products" -H 'Content-Type: application/json' --data
 echo
 
 banner "The guide's walkthrough (walkthrough.sh, $HANDLER handler)"
-# Temporary: an eddy without the IAM API (InvalidAction) runs the walkthrough without its IAM calls.
-iam_probe="$(aws "${E[@]}" iam list-roles 2>&1 || true)"
-if grep -q InvalidAction <<<"$iam_probe"; then
-  echo "(this eddy has no IAM API yet: SKIP_IAM=1, the walkthrough leaves its IAM calls out)"
-  export SKIP_IAM=1
-fi
 BUILD_DIR="$work/build" "$here/walkthrough.sh" >"$work/walkthrough.env" 2> >(sed 's/^/  /' >&2)
 # shellcheck disable=SC1091
 source "$work/walkthrough.env"

@@ -9,8 +9,7 @@
 #
 # Environment: EDDY_ENDPOINT (default http://127.0.0.1:4566; "aws" for AWS itself), OPENSEARCH_ENDPOINT (the
 # index the function writes to; required), HANDLER (node | rust, default node), BUILD_DIR (where packages are
-# built, default ./build). Temporary: SKIP_IAM=1 leaves out the IAM calls, for an eddy without the IAM API
-# (eddy accepts a role ARN that does not exist until its IAM API is there).
+# built, default ./build).
 # Prints the created resources as KEY=value lines on stdout (everything else goes to stderr).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -128,15 +127,10 @@ POLICY=$(cat <<JSON
 }
 JSON
 )
-if [ "${SKIP_IAM:-}" = 1 ]; then
-  echo "SKIP_IAM=1: not calling IAM (temporary, until eddy answers the IAM API)" >&2
-  ROLE_ARN="arn:aws:iam::$ACCOUNT:role/$ROLE"
-else
-  ROLE_ARN="$(aws_ iam create-role --role-name "$ROLE" --assume-role-policy-document "$TRUST" \
-    --query Role.Arn --output text)"
-  aws_ iam put-role-policy --role-name "$ROLE" --policy-name product-opensearch-sync \
-    --policy-document "$POLICY"
-fi
+ROLE_ARN="$(aws_ iam create-role --role-name "$ROLE" --assume-role-policy-document "$TRUST" \
+  --query Role.Arn --output text)"
+aws_ iam put-role-policy --role-name "$ROLE" --policy-name product-opensearch-sync \
+  --policy-document "$POLICY"
 
 step "5. The function"
 if [ "$HANDLER" = rust ]; then

@@ -26,13 +26,6 @@ with open(os.path.join(EXAMPLE, "index-mapping.json")) as f:
     INDEX_MAPPING = json.load(f)
 
 
-def skip_iam(eddy):
-    """Temporary, until eddy answers the IAM API: "1" (the walkthrough leaves its IAM calls out; eddy accepts a
-    role ARN that does not exist meanwhile) when this eddy does not know IAM's actions."""
-    proc = eddy.aws("iam", "list-roles", check=False)
-    return "1" if "InvalidAction" in proc.stderr else ""
-
-
 def load_changes():
     spec = importlib.util.spec_from_file_location("guide_changes", os.path.join(EXAMPLE, "changes.py"))
     module = importlib.util.module_from_spec(spec)
@@ -61,7 +54,7 @@ def recorder():
 
 def run_walkthrough(eddy, recorder, handler, build):
     env = cli_env(EDDY_ENDPOINT=eddy.endpoint, OPENSEARCH_ENDPOINT=recorder.endpoint, HANDLER=handler,
-                  BUILD_DIR=build, SKIP_IAM=skip_iam(eddy),
+                  BUILD_DIR=build,
                   CARGO_TARGET_DIR=os.path.join(ROOT, "target", "e2e-functions"))
     proc = subprocess.run([os.path.join(EXAMPLE, "walkthrough.sh")], env=env, capture_output=True, text=True,
                           timeout=900)
@@ -70,7 +63,7 @@ def run_walkthrough(eddy, recorder, handler, build):
     # The script shows the guide's commands as it runs them.
     assert "$ aws lambda create-event-source-mapping" in proc.stderr
     assert "--batch-size 50 --maximum-batching-window-in-seconds 5 --parallelization-factor 5" in proc.stderr
-    assert ("$ aws iam put-role-policy" in proc.stderr) == (env["SKIP_IAM"] != "1")
+    assert "$ aws iam put-role-policy" in proc.stderr
     return out
 
 
