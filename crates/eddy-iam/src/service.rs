@@ -13,6 +13,7 @@
 mod authz;
 mod caller;
 mod entities;
+mod holders;
 mod ids;
 mod keys;
 mod policies;

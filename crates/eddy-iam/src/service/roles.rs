@@ -8,15 +8,13 @@ use std::sync::Arc;
 use eddy_store::DocChange;
 
 use super::entities::{Role, StoredRole, Tag, split_iam_arn};
+use super::holders;
 use super::{
     Iam, NS_ROLES, Page, doc_key, ids, name_key, page, policies::parse_document, to_json,
     under_prefix,
 };
 use crate::errors::{self, IamError};
 use crate::policy::{PolicyDocument, PolicyError, PolicyKind};
-
-/// Attached managed policies a role or user may have (IAM's default quota).
-pub const MAX_ATTACHED: usize = 10;
 
 /// CreateRole's input.
 #[derive(Clone, Debug, Default)]
@@ -131,14 +129,8 @@ impl Iam {
         document: &str,
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
-        let role = self.get_role(account, role_name)?;
-        let (text, _) = parse_document(document, PolicyKind::Inline)?;
-        let mut stored = role.stored.clone();
-        stored.inline.insert(policy_name.to_string(), text);
-        let total: usize = stored.inline.values().map(|t| errors::policy_size(t)).sum();
-        if total > errors::INLINE_ROLE_POLICIES_MAX {
-            return Err(IamError::role_inline_policies_too_large(&role.stored.name));
-        }
+        let mut stored = self.get_role(account, role_name)?.stored.clone();
+        holders::put_inline(&mut stored, policy_name, document)?;
         self.commit_role(stored).await.map(|_| ())
     }
 
@@ -149,12 +141,7 @@ impl Iam {
         policy_name: &str,
     ) -> Result<(Arc<Role>, String), IamError> {
         let role = self.get_role(account, role_name)?;
-        let text = role
-            .stored
-            .inline
-            .get(policy_name)
-            .cloned()
-            .ok_or_else(|| IamError::no_such_role_policy(policy_name))?;
+        let text = holders::inline_policy(&role.stored, policy_name)?;
         Ok((role, text))
     }
 
@@ -177,11 +164,8 @@ impl Iam {
         policy_name: &str,
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
-        let role = self.get_role(account, role_name)?;
-        let mut stored = role.stored.clone();
-        if stored.inline.remove(policy_name).is_none() {
-            return Err(IamError::no_such_role_policy(policy_name));
-        }
+        let mut stored = self.get_role(account, role_name)?.stored.clone();
+        holders::delete_inline(&mut stored, policy_name)?;
         self.commit_role(stored).await.map(|_| ())
     }
 
@@ -192,17 +176,12 @@ impl Iam {
         policy_arn: &str,
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
-        let role = self.get_role(account, role_name)?;
+        let mut stored = self.get_role(account, role_name)?.stored.clone();
         self.check_attachable(account, policy_arn)?;
-        if role.stored.attached.iter().any(|a| a == policy_arn) {
-            return Ok(());
+        if holders::attach(&mut stored, policy_arn)? {
+            self.commit_role(stored).await?;
         }
-        if role.stored.attached.len() >= MAX_ATTACHED {
-            return Err(IamError::quota_exceeded("PoliciesPerRole", MAX_ATTACHED));
-        }
-        let mut stored = role.stored.clone();
-        stored.attached.push(policy_arn.to_string());
-        self.commit_role(stored).await.map(|_| ())
+        Ok(())
     }
 
     pub async fn detach_role_policy(
@@ -212,13 +191,8 @@ impl Iam {
         policy_arn: &str,
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
-        let role = self.get_role(account, role_name)?;
-        let mut stored = role.stored.clone();
-        let before = stored.attached.len();
-        stored.attached.retain(|a| a != policy_arn);
-        if stored.attached.len() == before {
-            return Err(not_attached(policy_arn));
-        }
+        let mut stored = self.get_role(account, role_name)?.stored.clone();
+        holders::detach(&mut stored, policy_arn)?;
         self.commit_role(stored).await.map(|_| ())
     }
 
@@ -275,11 +249,6 @@ impl Iam {
                 .is_some_and(|u| u.stored.path == path && u.stored.name == name)
         })
     }
-}
-
-/// `Policy <arn> was not attached.`
-pub(super) fn not_attached(policy_arn: &str) -> IamError {
-    IamError::NoSuchEntity(format!("Policy {policy_arn} was not attached."))
 }
 
 /// A page of `(policy name, ARN)` for attached policy ARNs, optionally only those under a path prefix.

@@ -8,13 +8,10 @@ use std::sync::Arc;
 use eddy_store::DocChange;
 
 use super::entities::{StoredUser, Tag, User};
-use super::roles::{MAX_ATTACHED, attached_page, not_attached};
-use super::{
-    Iam, NS_USERS, Page, doc_key, ids, name_key, page, policies::parse_document, to_json,
-    under_prefix,
-};
-use crate::errors::{self, IamError};
-use crate::policy::PolicyKind;
+use super::holders;
+use super::roles::attached_page;
+use super::{Iam, NS_USERS, Page, doc_key, ids, name_key, page, to_json, under_prefix};
+use crate::errors::IamError;
 
 impl Iam {
     pub async fn create_user(
@@ -101,14 +98,8 @@ impl Iam {
         document: &str,
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
-        let user = self.get_user(account, user_name)?;
-        let (text, _) = parse_document(document, PolicyKind::Inline)?;
-        let mut stored = user.stored.clone();
-        stored.inline.insert(policy_name.to_string(), text);
-        let total: usize = stored.inline.values().map(|t| errors::policy_size(t)).sum();
-        if total > errors::INLINE_USER_POLICIES_MAX {
-            return Err(IamError::user_inline_policies_too_large(&user.stored.name));
-        }
+        let mut stored = self.get_user(account, user_name)?.stored.clone();
+        holders::put_inline(&mut stored, policy_name, document)?;
         self.commit_user(stored).await.map(|_| ())
     }
 
@@ -119,12 +110,7 @@ impl Iam {
         policy_name: &str,
     ) -> Result<(Arc<User>, String), IamError> {
         let user = self.get_user(account, user_name)?;
-        let text = user
-            .stored
-            .inline
-            .get(policy_name)
-            .cloned()
-            .ok_or_else(|| IamError::no_such_user_policy(policy_name))?;
+        let text = holders::inline_policy(&user.stored, policy_name)?;
         Ok((user, text))
     }
 
@@ -147,11 +133,8 @@ impl Iam {
         policy_name: &str,
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
-        let user = self.get_user(account, user_name)?;
-        let mut stored = user.stored.clone();
-        if stored.inline.remove(policy_name).is_none() {
-            return Err(IamError::no_such_user_policy(policy_name));
-        }
+        let mut stored = self.get_user(account, user_name)?.stored.clone();
+        holders::delete_inline(&mut stored, policy_name)?;
         self.commit_user(stored).await.map(|_| ())
     }
 
@@ -162,17 +145,12 @@ impl Iam {
         policy_arn: &str,
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
-        let user = self.get_user(account, user_name)?;
+        let mut stored = self.get_user(account, user_name)?.stored.clone();
         self.check_attachable(account, policy_arn)?;
-        if user.stored.attached.iter().any(|a| a == policy_arn) {
-            return Ok(());
+        if holders::attach(&mut stored, policy_arn)? {
+            self.commit_user(stored).await?;
         }
-        if user.stored.attached.len() >= MAX_ATTACHED {
-            return Err(IamError::quota_exceeded("PoliciesPerUser", MAX_ATTACHED));
-        }
-        let mut stored = user.stored.clone();
-        stored.attached.push(policy_arn.to_string());
-        self.commit_user(stored).await.map(|_| ())
+        Ok(())
     }
 
     pub async fn detach_user_policy(
@@ -182,13 +160,8 @@ impl Iam {
         policy_arn: &str,
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
-        let user = self.get_user(account, user_name)?;
-        let mut stored = user.stored.clone();
-        let before = stored.attached.len();
-        stored.attached.retain(|a| a != policy_arn);
-        if stored.attached.len() == before {
-            return Err(not_attached(policy_arn));
-        }
+        let mut stored = self.get_user(account, user_name)?.stored.clone();
+        holders::detach(&mut stored, policy_arn)?;
         self.commit_user(stored).await.map(|_| ())
     }
 

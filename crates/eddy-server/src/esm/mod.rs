@@ -56,7 +56,8 @@ fn parse_body(body: &[u8]) -> Result<MappingRequest, EsmError> {
     })
 }
 
-fn context(
+/// The context of a routed request: the verified caller when authentication is on, else the scope as sent.
+pub(crate) fn context(
     state: &AppState,
     headers: &HeaderMap,
     uri: &Uri,
