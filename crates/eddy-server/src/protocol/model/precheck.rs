@@ -359,4 +359,136 @@ mod tests {
         ));
         assert!(accepted >= 8, "accepted only {accepted} valid cases");
     }
+
+    /// Every way of replacing one value of a valid request with a value of another type or an edge value:
+    /// the pre-check must never accept a mutant the full walk rejects.
+    #[test]
+    fn no_mutant_is_accepted_that_the_walk_rejects() {
+        use serde_json::{Value, json};
+        let seeds: &[(&str, Value)] = &[
+            (
+                "PutItem",
+                json!({"TableName":"t","Item":{"pk":{"S":"a"},"n":{"N":"1"}},"ReturnValues":"ALL_OLD","ConditionExpression":"attribute_not_exists(pk)","ExpressionAttributeNames":{"#a":"pk"},"ExpressionAttributeValues":{":v":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"}),
+            ),
+            (
+                "GetItem",
+                json!({"TableName":"t","Key":{"pk":{"S":"a"}},"ConsistentRead":true,"ProjectionExpression":"pk","AttributesToGet":["pk"]}),
+            ),
+            (
+                "Query",
+                json!({"TableName":"t","IndexName":"byx","KeyConditionExpression":"pk = :p","Limit":10,"ScanIndexForward":false,"Select":"ALL_ATTRIBUTES","ExclusiveStartKey":{"pk":{"S":"a"}},"ExpressionAttributeValues":{":p":{"S":"x"}}}),
+            ),
+            (
+                "Scan",
+                json!({"TableName":"t","Segment":0,"TotalSegments":4,"Limit":5,"ScanFilter":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"x"}]}}}),
+            ),
+            (
+                "UpdateItem",
+                json!({"TableName":"t","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET a = :v","AttributeUpdates":{"b":{"Action":"PUT","Value":{"S":"y"}}},"Expected":{"c":{"Exists":false}},"ReturnValues":"UPDATED_NEW"}),
+            ),
+            (
+                "BatchWriteItem",
+                json!({"RequestItems":{"t":[{"PutRequest":{"Item":{"pk":{"S":"a"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"b"}}}}]},"ReturnItemCollectionMetrics":"SIZE"}),
+            ),
+            (
+                "BatchGetItem",
+                json!({"RequestItems":{"t":{"Keys":[{"pk":{"S":"a"}}],"ConsistentRead":true}}}),
+            ),
+            (
+                "CreateTable",
+                json!({"TableName":"abc","KeySchema":[{"AttributeName":"a","KeyType":"HASH"}],"AttributeDefinitions":[{"AttributeName":"a","AttributeType":"S"}],"BillingMode":"PROVISIONED","ProvisionedThroughput":{"ReadCapacityUnits":1,"WriteCapacityUnits":1},"StreamSpecification":{"StreamEnabled":true,"StreamViewType":"NEW_IMAGE"},"Tags":[{"Key":"k","Value":"v"}]}),
+            ),
+            (
+                "TransactWriteItems",
+                json!({"TransactItems":[{"Put":{"TableName":"t","Item":{"pk":{"S":"a"}}}}],"ClientRequestToken":"abc"}),
+            ),
+        ];
+        let replacements = [
+            Value::Null,
+            json!(""),
+            json!("x"),
+            json!("a b"),
+            json!(0),
+            json!(-1),
+            json!(1.5),
+            json!(100000000000u64),
+            json!(true),
+            json!([]),
+            json!([1]),
+            json!({}),
+            json!({"S":"x"}),
+        ];
+        let model = dynamodb();
+        let (mut mutants, mut accepted) = (0, 0);
+        for (op, seed) in seeds {
+            assert!(
+                model.validate(op, seed).is_ok(),
+                "seed of {op} must be valid"
+            );
+            assert!(
+                model.accepts(op, seed.to_string().as_bytes()),
+                "seed of {op} must pass the pre-check"
+            );
+            for path in paths(seed) {
+                for replacement in &replacements {
+                    let mut mutant = seed.clone();
+                    *value_at(&mut mutant, &path) = replacement.clone();
+                    mutants += 1;
+                    let body = mutant.to_string();
+                    if model.accepts(op, body.as_bytes()) {
+                        accepted += 1;
+                        assert!(
+                            model.validate(op, &mutant).is_ok(),
+                            "pre-check accepted what the walk rejects: {op} {body}"
+                        );
+                    }
+                }
+            }
+        }
+        assert!(
+            mutants > 1000 && accepted > 100,
+            "{mutants} mutants, {accepted} accepted"
+        );
+    }
+
+    /// Paths (object keys and array indexes) to every value inside a JSON value.
+    fn paths(value: &serde_json::Value) -> Vec<Vec<PathStep>> {
+        let mut out = Vec::new();
+        let children: Vec<(PathStep, &serde_json::Value)> = match value {
+            serde_json::Value::Object(o) => o
+                .iter()
+                .map(|(k, v)| (PathStep::Key(k.clone()), v))
+                .collect(),
+            serde_json::Value::Array(a) => a
+                .iter()
+                .enumerate()
+                .map(|(i, v)| (PathStep::Index(i), v))
+                .collect(),
+            _ => Vec::new(),
+        };
+        for (step, child) in children {
+            out.push(vec![step.clone()]);
+            for mut rest in paths(child) {
+                rest.insert(0, step.clone());
+                out.push(rest);
+            }
+        }
+        out
+    }
+
+    #[derive(Clone)]
+    enum PathStep {
+        Key(String),
+        Index(usize),
+    }
+
+    fn value_at<'v>(
+        value: &'v mut serde_json::Value,
+        path: &[PathStep],
+    ) -> &'v mut serde_json::Value {
+        path.iter().fold(value, |v, step| match step {
+            PathStep::Key(k) => &mut v[k.as_str()],
+            PathStep::Index(i) => &mut v[*i],
+        })
+    }
 }
