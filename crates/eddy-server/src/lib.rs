@@ -13,6 +13,7 @@ pub mod iam;
 pub mod lambda;
 pub mod logs;
 pub mod protocol;
+pub mod serve;
 pub mod sns;
 pub mod sqs;
 pub mod streams;
@@ -122,22 +123,13 @@ async fn aws_entry(
         uri.query(),
         identity.as_ref().map(|e| &e.0),
     );
+    if let Some(api) = JsonApi::of(&headers) {
+        return api.call(&state, &ctx, &body).await;
+    }
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    if let Some(op) = target.strip_prefix(dynamodb::TARGET_PREFIX) {
-        return json_call(&ctx, &body, |value| {
-            dynamodb::handle(&state.store, &ctx, op, value)
-        })
-        .await;
-    }
-    if let Some(op) = target.strip_prefix(streams::TARGET_PREFIX) {
-        return json_call(&ctx, &body, |value| {
-            streams::handle(&state.store, &ctx, op, value)
-        })
-        .await;
-    }
     if let Some(op) = target.strip_prefix(logs::TARGET_PREFIX) {
         return logs::handle(state.lambda.logs(), &ctx, op, &body).await;
     }
@@ -166,6 +158,45 @@ async fn aws_entry(
     let mut response = Response::new(Body::from("not found"));
     *response.status_mut() = StatusCode::NOT_FOUND;
     response
+}
+
+const X_AMZ_TARGET: axum::http::HeaderName = axum::http::HeaderName::from_static("x-amz-target");
+
+/// The AWS JSON 1.0 APIs on the store, told apart by `X-Amz-Target`, with the operation's name.
+pub(crate) enum JsonApi<'a> {
+    DynamoDb(&'a str),
+    Streams(&'a str),
+}
+
+impl<'a> JsonApi<'a> {
+    pub(crate) fn of(headers: &'a HeaderMap) -> Option<JsonApi<'a>> {
+        let target = headers.get(X_AMZ_TARGET)?.to_str().ok()?;
+        if let Some(op) = target.strip_prefix(dynamodb::TARGET_PREFIX) {
+            return Some(JsonApi::DynamoDb(op));
+        }
+        target
+            .strip_prefix(streams::TARGET_PREFIX)
+            .map(JsonApi::Streams)
+    }
+
+    pub(crate) async fn call(
+        &self,
+        state: &AppState,
+        ctx: &RequestContext,
+        body: &[u8],
+    ) -> Response<Body> {
+        match *self {
+            JsonApi::DynamoDb(op) => {
+                reply(ctx, dynamodb::handle(&state.store, ctx, op, body).await)
+            }
+            JsonApi::Streams(op) => {
+                json_call(ctx, body, |value| {
+                    streams::handle(&state.store, ctx, op, value)
+                })
+                .await
+            }
+        }
+    }
 }
 
 /// A query-protocol request (a form post, or a GET with `Action` in the query string), routed to its service.
@@ -234,6 +265,11 @@ where
         Ok(value) => call(value).await,
         Err(e) => Err(e),
     };
+    reply(ctx, result)
+}
+
+/// The response to an AWS JSON call: its result, or its error in the protocol's form.
+fn reply(ctx: &RequestContext, result: Result<Response<Body>, DynamoError>) -> Response<Body> {
     match result {
         Ok(response) => response,
         Err(e) => {

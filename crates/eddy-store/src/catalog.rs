@@ -3,7 +3,8 @@
 //! under the `Meta` keyspace and loaded whole at start-up (there are few tables); only the writer thread changes
 //! them, so a definition change and the item writes around it are ordered by the same commit log.
 
-use std::collections::{BTreeMap, HashMap};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -249,39 +250,46 @@ pub struct Table {
     pub stats: Arc<TableStats>,
 }
 
-/// All live tables, by scope and name. Cheap to read: values are `Arc`s swapped whole on change.
+/// All live tables, by scope and name. Cheap to read: values are `Arc`s swapped whole on change, and a lookup
+/// allocates nothing.
 #[derive(Debug, Default)]
 pub struct Catalog {
-    tables: HashMap<(Scope, String), Arc<Table>>,
+    tables: FxHashMap<Scope, FxHashMap<String, Arc<Table>>>,
 }
 
 impl Catalog {
     pub fn get(&self, scope: &Scope, name: &str) -> Option<Arc<Table>> {
-        self.tables.get(&(scope.clone(), name.to_string())).cloned()
+        self.tables.get(scope)?.get(name).cloned()
     }
 
     pub fn insert(&mut self, table: Arc<Table>) {
         self.tables
-            .insert((table.def.scope(), table.def.name.clone()), table);
+            .entry(table.def.scope())
+            .or_default()
+            .insert(table.def.name.clone(), table);
     }
 
     pub fn remove(&mut self, scope: &Scope, name: &str) -> Option<Arc<Table>> {
-        self.tables.remove(&(scope.clone(), name.to_string()))
+        let tables = self.tables.get_mut(scope)?;
+        let removed = tables.remove(name);
+        if tables.is_empty() {
+            self.tables.remove(scope);
+        }
+        removed
     }
 
     /// Table names of one scope, sorted.
     pub fn names(&self, scope: &Scope) -> Vec<String> {
         let mut names: Vec<String> = self
             .tables
-            .keys()
-            .filter(|(s, _)| s == scope)
-            .map(|(_, n)| n.clone())
-            .collect();
+            .get(scope)
+            .map(|tables| tables.keys().cloned().collect())
+            .unwrap_or_default();
         names.sort();
         names
     }
 
     pub fn all(&self) -> impl Iterator<Item = &Arc<Table>> {
-        self.tables.values()
+        self.tables.values().flat_map(FxHashMap::values)
     }
 }

@@ -9,13 +9,13 @@
 //! readers are held to the durable watermark (see `stream`), so nothing downstream sees a record that a crash
 //! could still take back.
 
-use std::collections::HashMap;
 use std::ops::Bound;
 use std::sync::Arc;
 use std::sync::mpsc;
 use std::thread;
 
 use eddy_model::DynamoError;
+use rustc_hash::FxHashMap;
 use tokio::sync::oneshot;
 
 use crate::backend::{Backend, BackendResult, KeyValue, Mutation, Space};
@@ -41,7 +41,7 @@ pub struct WriteCtx {
     /// Changes of the group's finished jobs, not yet applied.
     group: Vec<Mutation>,
     /// The latest value of every key `group` touches (`None` = deleted), per keyspace, for reads within the group.
-    overlay: [HashMap<Vec<u8>, Option<Vec<u8>>>; 4],
+    overlay: [FxHashMap<Vec<u8>, Option<Vec<u8>>>; 4],
     /// Work to do once the current job's changes are durable (waking stream readers, …).
     after_durable: Vec<Box<dyn FnOnce() + Send>>,
     /// A group batch failed to apply: every job of the group fails.
@@ -89,9 +89,7 @@ impl WriteCtx {
             return Ok(value);
         }
         let value = self.backend.get(space, key)?;
-        if let Some(v) = &value {
-            self.items.insert(key.to_vec(), Some(v.clone()));
-        }
+        self.items.insert(key.to_vec(), value.clone());
         Ok(value)
     }
 
@@ -137,7 +135,7 @@ impl WriteCtx {
                 self.items.insert(key, value);
             }
         }
-        self.overlay.iter_mut().for_each(HashMap::clear);
+        self.overlay.iter_mut().for_each(FxHashMap::clear);
     }
 }
 
@@ -146,8 +144,8 @@ impl WriteCtx {
 /// the young map; when it holds half the budget, it becomes the old map and the previous old map is dropped; a
 /// hit in the old map moves the entry back to the young one.
 struct ItemCache {
-    young: HashMap<Vec<u8>, Option<Vec<u8>>>,
-    old: HashMap<Vec<u8>, Option<Vec<u8>>>,
+    young: FxHashMap<Vec<u8>, Option<Vec<u8>>>,
+    old: FxHashMap<Vec<u8>, Option<Vec<u8>>>,
     young_bytes: usize,
     budget_bytes: usize,
 }
@@ -155,8 +153,8 @@ struct ItemCache {
 impl ItemCache {
     fn new(budget_bytes: usize) -> ItemCache {
         ItemCache {
-            young: HashMap::new(),
-            old: HashMap::new(),
+            young: FxHashMap::default(),
+            old: FxHashMap::default(),
             young_bytes: 0,
             budget_bytes,
         }

@@ -290,13 +290,13 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
     lambda.start_background();
     esm.start()
         .map_err(|e| format!("cannot start event source mappings: {e}"))?;
-    let app = eddy_server::router(AppState {
+    let state = AppState {
         store: store.clone(),
         esm: esm.clone(),
         lambda: lambda.clone(),
         queues,
         auth: Arc::new(Auth::new(args.auth, iam)),
-    });
+    };
     println!("eddy ready on http://{local}");
     let stopping = lambda.clone();
     // Child processes first: in-flight invocations then end at once instead of holding the graceful
@@ -305,20 +305,7 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
         shutdown_signal().await;
         stopping.shutdown().await;
     };
-    // Only `iam` mode reads the peer address (`aws:SourceIp`); the other modes do not pay for inserting
-    // it into every request.
-    let served = if args.auth == AuthMode::Iam {
-        axum::serve(
-            listener,
-            app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-        )
-        .with_graceful_shutdown(stop)
-        .await
-    } else {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(stop)
-            .await
-    };
+    let served = eddy_server::serve::serve(listener, state, stop).await;
     served.map_err(|e| e.to_string())?;
     lambda.shutdown().await;
     esm.shutdown().await;

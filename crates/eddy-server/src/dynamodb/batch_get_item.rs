@@ -1,5 +1,6 @@
 //! BatchGetItem.
 
+use super::Input;
 use std::collections::BTreeMap;
 
 use axum::body::Body;
@@ -42,9 +43,9 @@ struct Reply {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let mut tables = Vec::with_capacity(req.request_items.len());
     let mut echo = BTreeMap::new();

@@ -1,5 +1,6 @@
 //! BatchWriteItem.
 
+use super::Input;
 use std::collections::BTreeMap;
 
 use axum::body::Body;
@@ -61,9 +62,9 @@ fn write_request(w: WireWriteRequest) -> Result<WriteRequest, DynamoError> {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let _ = req.return_item_collection_metrics;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let mut tables = Vec::with_capacity(req.request_items.len());

@@ -1,5 +1,6 @@
 //! CreateTable: parse → `Store::create_table` → `{"TableDescription": …}`.
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::{DynamoError, ScalarType};
@@ -157,9 +158,9 @@ pub fn refuse_unsupported(name: &str, present: bool) -> Result<(), DynamoError> 
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
     refuse_unsupported("OnDemandThroughput", req.on_demand_throughput.is_some())?;
     refuse_unsupported("WarmThroughput", req.warm_throughput.is_some())?;

@@ -1,11 +1,12 @@
 //! DeleteTable: the reply describes the table as `DELETING`; the table is gone at once.
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
 use eddy_store::Store;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::wire::{table_description, table_name};
 use crate::protocol::awsjson;
@@ -20,9 +21,9 @@ struct Request {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
     let table = store.delete_table(&ctx.scope, &name).await?;
     Ok(awsjson::ok(

@@ -1,5 +1,6 @@
 //! ListTables: names in order, paged by `ExclusiveStartTableName` / `Limit` (1–100, default 100).
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
@@ -20,9 +21,9 @@ struct Request {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let (names, last) = store.list_tables(
         &ctx.scope,
         req.exclusive_start_table_name.as_deref(),

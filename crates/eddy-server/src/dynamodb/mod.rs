@@ -28,8 +28,10 @@ use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
 use eddy_store::Store;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
+use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 use crate::protocol::model;
 
@@ -61,24 +63,60 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateTimeToLive",
 ];
 
+/// A request body on its way to an operation's typed request.
+#[derive(Clone, Copy)]
+pub struct Input<'a> {
+    op: &'a str,
+    bytes: &'a [u8],
+}
+
+impl Input<'_> {
+    /// The operation's typed request. A body the model's pre-check vouches for (the common case) is decoded
+    /// straight from its bytes; any other takes the full path — parse, validate against the model, decode —
+    /// which words every error as DynamoDB does. Both paths give the same request.
+    pub fn decode<T: DeserializeOwned>(self) -> Result<T, DynamoError> {
+        let model = model::dynamodb();
+        if model.accepts(self.op, self.bytes)
+            && let Ok(request) = serde_json::from_slice(self.bytes)
+        {
+            debug_assert!(
+                self.value().is_ok(),
+                "the pre-check accepted a {} body the model rejects",
+                self.op
+            );
+            return Ok(request);
+        }
+        awsjson::decode(self.value()?)
+    }
+
+    /// The body as JSON, validated against the operation's model.
+    pub(super) fn value(self) -> Result<Value, DynamoError> {
+        let value = awsjson::parse_body(self.bytes)?;
+        model::dynamodb().validate(self.op, &value)?;
+        Ok(value)
+    }
+}
+
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
     op: &str,
-    body: Value,
+    bytes: &[u8],
 ) -> Result<Response<Body>, DynamoError> {
+    let body = Input { op, bytes };
     if !OPERATIONS.contains(&op) {
+        // A body that is not JSON is reported first.
+        awsjson::parse_body(bytes)?;
         return Err(DynamoError::UnknownOperation);
     }
-    model::dynamodb().validate(op, &body)?;
     match op {
         "BatchGetItem" => batch_get_item::handle(store, ctx, body).await,
         "BatchWriteItem" => batch_write_item::handle(store, ctx, body).await,
         "CreateTable" => create_table::handle(store, ctx, body).await,
         "DeleteItem" => delete_item::handle(store, ctx, body).await,
         "DeleteTable" => delete_table::handle(store, ctx, body).await,
-        "DescribeEndpoints" => account::describe_endpoints(ctx),
-        "DescribeLimits" => account::describe_limits(ctx),
+        "DescribeEndpoints" => body.value().and_then(|_| account::describe_endpoints(ctx)),
+        "DescribeLimits" => body.value().and_then(|_| account::describe_limits(ctx)),
         "DescribeTable" => describe_table::handle(store, ctx, body).await,
         "DescribeTimeToLive" => time_to_live::describe(store, ctx, body).await,
         "GetItem" => get_item::handle(store, ctx, body).await,
@@ -98,8 +136,11 @@ pub async fn handle(
     }
 }
 
-/// For the codec micro-benchmark: PutItem's decoding and expression parsing.
+/// For the codec micro-benchmark: PutItem's decoding (the pre-checked path) and expression parsing.
 #[doc(hidden)]
-pub fn bench_decode_put(body: Value) -> usize {
-    put_item::bench_decode(body)
+pub fn bench_decode_put(bytes: &[u8]) -> usize {
+    put_item::bench_decode(Input {
+        op: "PutItem",
+        bytes,
+    })
 }

@@ -1,12 +1,12 @@
 //! Query.
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{QueryInput, Select, Store};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::wire::{ConsumedCapacity, ExpressionMembers, capacity_mode, consumed, table_name};
 use crate::protocol::awsjson;
@@ -55,9 +55,9 @@ impl From<eddy_store::ReadOutput> for ReadReply {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
     let parsed = req.expressions.parse(Operation::Query)?;
     let Some(key_condition) = parsed.key_condition else {

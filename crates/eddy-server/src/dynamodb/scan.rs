@@ -1,12 +1,12 @@
 //! Scan, including parallel scans (`Segment` / `TotalSegments`).
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{ScanInput, Select, Store};
 use serde::Deserialize;
-use serde_json::Value;
 
 use super::query::ReadReply;
 use super::wire::{ExpressionMembers, capacity_mode, table_name};
@@ -48,9 +48,9 @@ fn segment(req: &Request) -> Result<Option<(u32, u32)>, DynamoError> {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
     let segment = segment(&req)?;
     let parsed = req.expressions.parse(Operation::Scan)?;

@@ -1,5 +1,6 @@
 //! TagResource, UntagResource, ListTagsOfResource on table ARNs.
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
@@ -68,9 +69,9 @@ fn not_found(arn: &str) -> impl Fn(DynamoError) -> DynamoError + '_ {
 pub async fn tag(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: TagRequest = awsjson::decode(body)?;
+    let req: TagRequest = body.decode()?;
     let name = table_of(ctx, &req.resource_arn)?;
     let tags = req.tags.into_iter().map(|t| (t.key, t.value)).collect();
     store
@@ -83,9 +84,9 @@ pub async fn tag(
 pub async fn untag(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: UntagRequest = awsjson::decode(body)?;
+    let req: UntagRequest = body.decode()?;
     let name = table_of(ctx, &req.resource_arn)?;
     store
         .untag_table(&ctx.scope, &name, req.tag_keys)
@@ -97,9 +98,9 @@ pub async fn untag(
 pub async fn list(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: ListRequest = awsjson::decode(body)?;
+    let req: ListRequest = body.decode()?;
     let name = table_of(ctx, &req.resource_arn)?;
     let tags = store
         .table_tags(&ctx.scope, &name)

@@ -1,11 +1,12 @@
 //! UpdateTimeToLive and DescribeTimeToLive.
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
 use eddy_store::Store;
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::wire::table_name;
 use crate::protocol::awsjson;
@@ -34,9 +35,9 @@ struct DescribeRequest {
 pub async fn update(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: UpdateRequest = awsjson::decode(body)?;
+    let req: UpdateRequest = body.decode()?;
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
     let spec = req.time_to_live_specification;
     let setting = store
@@ -51,9 +52,9 @@ pub async fn update(
 pub async fn describe(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: DescribeRequest = awsjson::decode(body)?;
+    let req: DescribeRequest = body.decode()?;
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
     let description = match store.describe_ttl(&ctx.scope, &name)? {
         Some(t) if t.enabled => {

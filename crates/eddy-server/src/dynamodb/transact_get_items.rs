@@ -1,5 +1,6 @@
 //! TransactGetItems.
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
@@ -45,9 +46,9 @@ struct Reply {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let mut gets = Vec::with_capacity(req.transact_items.len());
     for item in req.transact_items {

@@ -1,5 +1,6 @@
 //! TransactWriteItems (with `ClientRequestToken` idempotency).
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
@@ -128,8 +129,10 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
+    // The idempotency fingerprint is taken from the items as sent.
+    let body = body.value()?;
     let fingerprint = fingerprint(body.get("TransactItems").unwrap_or(&Value::Null));
     let req: Request = awsjson::decode(body)?;
     let _ = req.return_item_collection_metrics;

@@ -1,12 +1,12 @@
 //! UpdateItem.
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{Store, UpdateItem};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use super::item_collection::{ItemCollectionMetrics, metrics_for};
 use super::wire::{
@@ -43,9 +43,9 @@ struct Reply {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
     let parsed = req.expressions.parse(Operation::UpdateItem)?;
     let metrics = metrics_for(

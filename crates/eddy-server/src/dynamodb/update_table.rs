@@ -1,5 +1,6 @@
 //! UpdateTable: billing mode, throughput, GSIs (create/update/delete), streams, deletion protection, class.
 
+use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
@@ -75,9 +76,9 @@ fn gsi_update(wire: &GsiUpdateWire) -> Result<GsiUpdate, DynamoError> {
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
-    body: Value,
+    body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
-    let req: Request = awsjson::decode(body)?;
+    let req: Request = body.decode()?;
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
     refuse_unsupported("ReplicaUpdates", req.replica_updates.is_some())?;
     refuse_unsupported("SSESpecification", req.sse_specification.is_some())?;

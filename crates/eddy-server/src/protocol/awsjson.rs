@@ -3,7 +3,8 @@
 //! spelled as DynamoDB spells them.
 
 use axum::body::Body;
-use axum::http::{HeaderValue, Response, StatusCode};
+use axum::http::header::CONTENT_TYPE as CONTENT_TYPE_HEADER;
+use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 use eddy_model::value::split_deserialize_error;
 use eddy_model::{AttributeMap, DynamoError};
 use serde::Serialize;
@@ -11,6 +12,8 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
+const REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
+const CRC32: HeaderName = HeaderName::from_static("x-amz-crc32");
 
 /// Parses a request body; an empty body means "no members".
 pub fn parse_body(bytes: &[u8]) -> Result<Value, DynamoError> {
@@ -76,13 +79,11 @@ fn with_headers(status: StatusCode, request_id: &str, body: Vec<u8>) -> Response
     let mut response = Response::new(Body::from(body));
     *response.status_mut() = status;
     let headers = response.headers_mut();
-    headers.insert("content-type", HeaderValue::from_static(CONTENT_TYPE));
+    headers.insert(CONTENT_TYPE_HEADER, HeaderValue::from_static(CONTENT_TYPE));
     if let Ok(v) = HeaderValue::from_str(request_id) {
-        headers.insert("x-amzn-requestid", v);
+        headers.insert(REQUEST_ID, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&crc.to_string()) {
-        headers.insert("x-amz-crc32", v);
-    }
+    headers.insert(CRC32, HeaderValue::from(crc));
     response
 }
 

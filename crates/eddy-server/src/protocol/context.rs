@@ -8,7 +8,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderName, header};
 use eddy_iam::Caller;
 use eddy_model::Scope;
 use eddy_model::scope::{DEFAULT_ACCOUNT, DEFAULT_REGION};
@@ -34,6 +34,8 @@ pub struct RequestContext {
     pub source_ip: Option<IpAddr>,
 }
 
+const SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
+
 /// A credential scope, owned.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct OwnedCredential {
@@ -44,7 +46,9 @@ pub struct OwnedCredential {
 
 /// The credential scope of a request's `Authorization` header or `X-Amz-Credential` query parameter.
 pub fn credential_of(headers: &HeaderMap, query: Option<&str>) -> Option<OwnedCredential> {
-    let header = headers.get("authorization").and_then(|v| v.to_str().ok());
+    let header = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok());
     let from_query = query.and_then(|q| {
         q.split('&')
             .find_map(|pair| pair.strip_prefix("X-Amz-Credential="))
@@ -63,7 +67,7 @@ pub fn credential_of(headers: &HeaderMap, query: Option<&str>) -> Option<OwnedCr
 /// The session token of a request (header or query-string form).
 fn session_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
     headers
-        .get("x-amz-security-token")
+        .get(SECURITY_TOKEN)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string)
         .or_else(|| {
@@ -145,7 +149,27 @@ pub fn new_request_id() -> String {
             *c = ALPHABET[((x >> (i * 5)) & 31) as usize];
         }
     }
-    out.iter().map(|&b| b as char).collect()
+    // Every byte comes from the ASCII alphabet above.
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The scope of an (account, region), shared with the previous request's scope on this thread when they are
+/// the same (the common case), so that most requests allocate no scope of their own.
+fn scope_of(account: &str, region: &str) -> Scope {
+    thread_local! {
+        static LAST: std::cell::RefCell<Option<Scope>> = const { std::cell::RefCell::new(None) };
+    }
+    LAST.with(|last| {
+        let mut last = last.borrow_mut();
+        match &*last {
+            Some(scope) if &*scope.account == account && &*scope.region == region => scope.clone(),
+            _ => {
+                let scope = Scope::new(account, region);
+                *last = Some(scope.clone());
+                scope
+            }
+        }
+    })
 }
 
 impl RequestContext {
@@ -154,11 +178,11 @@ impl RequestContext {
         let credential = credential_of(headers, query);
         let (scope, access_key, service) = match credential {
             Some(c) => (
-                Scope::new(account_for_key(&c.access_key), &c.region),
+                scope_of(account_for_key(&c.access_key), &c.region),
                 Some(c.access_key),
                 Some(c.service),
             ),
-            None => (Scope::new(DEFAULT_ACCOUNT, DEFAULT_REGION), None, None),
+            None => (scope_of(DEFAULT_ACCOUNT, DEFAULT_REGION), None, None),
         };
         RequestContext {
             scope,
@@ -166,7 +190,7 @@ impl RequestContext {
             access_key,
             service,
             host: headers
-                .get("host")
+                .get(header::HOST)
                 .and_then(|v| v.to_str().ok())
                 .map(str::to_string),
             session_token: session_token(headers, query),

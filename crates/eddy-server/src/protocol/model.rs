@@ -4,6 +4,8 @@
 //! constraint violation, reported together as "N validation errors detected: …" with AWS's wording and member
 //! paths (`keySchema.1.member.attributeName`). Operations then only check what the model cannot express.
 
+mod precheck;
+
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
@@ -333,17 +335,16 @@ impl ServiceModel {
             } => {
                 let s = expect_scalar(value, "String")?;
                 self.check_length(shape, s.chars().count(), value, path, errors);
-                if let Some((source, compiled)) = pattern {
-                    let re = compiled.get_or_init(|| Regex::new(&format!("^(?:{source})$")).ok());
-                    if re.as_ref().is_some_and(|re| !re.is_match(s)) {
-                        report(
-                            errors,
-                            format!(
-                                "Value '{}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {source}",
-                                s
-                            ),
-                        );
-                    }
+                if let Some(pattern @ (source, _)) = pattern
+                    && !pattern_matches(pattern, s)
+                {
+                    report(
+                        errors,
+                        format!(
+                            "Value '{}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {source}",
+                            s
+                        ),
+                    );
                 }
                 if let Some(values) = enumeration
                     && !values.iter().any(|v| v == s)
@@ -517,6 +518,13 @@ fn report(errors: &mut Vec<String>, message: String) {
     if errors.len() < MAX_REPORTED {
         errors.push(message);
     }
+}
+
+/// Whether a string matches a model pattern (compiled on first use; a pattern Rust's regex cannot compile
+/// checks nothing).
+fn pattern_matches((source, compiled): &(String, OnceLock<Option<Regex>>), s: &str) -> bool {
+    let re = compiled.get_or_init(|| Regex::new(&format!("^(?:{source})$")).ok());
+    re.as_ref().is_none_or(|re| re.is_match(s))
 }
 
 fn fmt_num(n: f64) -> String {

@@ -1,0 +1,165 @@
+//! The listener: accepts TCP connections and serves HTTP/1.1 on each with hyper directly, and shuts down
+//! gracefully (no new connections, in-flight requests answered, idle connections closed). AWS JSON 1.0 calls —
+//! DynamoDB and DynamoDB Streams, `POST /` with their `X-Amz-Target`, the data plane's hot path — go straight
+//! to their handlers when no authentication layer is installed; every other request, and every request when
+//! authentication is on, goes through the axum router (`router`). Both paths answer a request identically.
+
+use std::convert::Infallible;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::request::Parts;
+use axum::http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tower_service::Service;
+
+use crate::auth::AuthMode;
+use crate::protocol::context::RequestContext;
+use crate::{AppState, JsonApi, MAX_BODY, router};
+
+/// What every connection needs to answer requests.
+struct App {
+    router: Router,
+    state: AppState,
+    /// AWS JSON 1.0 calls skip the router (no authentication layer to pass).
+    direct: bool,
+    /// Requests carry the peer address for the router's handlers (`aws:SourceIp` in `iam` mode).
+    connect_info: bool,
+}
+
+impl App {
+    async fn answer(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+        let (parts, body) = request.into_parts();
+        if self.direct
+            && parts.uri.path() == "/"
+            && let Some(api) = JsonApi::of(&parts.headers)
+        {
+            return self.answer_json(api, &parts, body).await;
+        }
+        let mut request = Request::from_parts(parts, Body::new(body));
+        if self.connect_info {
+            request.extensions_mut().insert(ConnectInfo(peer));
+        }
+        match self.router.clone().call(request).await {
+            Ok(response) => response,
+            Err(never) => match never {},
+        }
+    }
+
+    async fn answer_json(&self, api: JsonApi<'_>, parts: &Parts, body: Incoming) -> Response<Body> {
+        let body = match Limited::new(body, MAX_BODY).collect().await {
+            Ok(collected) => collected.to_bytes(),
+            Err(e) if e.is::<LengthLimitError>() => {
+                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+            }
+            Err(_) => return plain(StatusCode::BAD_REQUEST, "failed to read the request body"),
+        };
+        let ctx =
+            RequestContext::for_request(&self.state.auth, &parts.headers, parts.uri.query(), None);
+        api.call(&self.state, &ctx, &body).await
+    }
+}
+
+fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
+    let mut response = Response::new(Body::from(text));
+    *response.status_mut() = status;
+    response
+}
+
+/// Serves `state` on `listener` until `shutdown` completes, then waits for open connections to finish their
+/// requests.
+pub async fn serve(
+    listener: TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()>,
+) -> std::io::Result<()> {
+    let app = Arc::new(App {
+        router: router(state.clone()),
+        direct: state.auth.mode == AuthMode::Off,
+        connect_info: state.auth.mode == AuthMode::Iam,
+        state,
+    });
+    // Connections watch `stop` to begin their graceful shutdown; each holds a `done` receiver until it ends.
+    let (stop, stopping) = watch::channel(false);
+    let (done, connection_done) = watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (stream, peer) = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) => {
+                    pause_after_accept_error(&e).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
+        tokio::spawn(serve_connection(
+            app.clone(),
+            stream,
+            peer,
+            stopping.clone(),
+            connection_done.clone(),
+        ));
+    }
+    drop(listener);
+    let _ = stop.send(true);
+    drop(connection_done);
+    done.closed().await;
+    Ok(())
+}
+
+/// Errors of one connection attempt (the peer gave up) are skipped; others (out of descriptors, …) are
+/// waited out so that the accept loop does not spin.
+async fn pause_after_accept_error(e: &std::io::Error) {
+    use std::io::ErrorKind::{ConnectionAborted, ConnectionRefused, ConnectionReset};
+    if matches!(
+        e.kind(),
+        ConnectionAborted | ConnectionRefused | ConnectionReset
+    ) {
+        return;
+    }
+    tracing::error!("accepting a connection failed: {e}");
+    tokio::time::sleep(Duration::from_millis(100)).await;
+}
+
+async fn serve_connection(
+    app: Arc<App>,
+    stream: TcpStream,
+    peer: SocketAddr,
+    mut stopping: watch::Receiver<bool>,
+    _done: watch::Receiver<()>,
+) {
+    // Requests and replies are small and strictly alternate: send each reply at once.
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |request: Request<Incoming>| {
+        let app = app.clone();
+        async move { Ok::<_, Infallible>(app.answer(request, peer).await) }
+    });
+    let connection = http1::Builder::new().serve_connection(TokioIo::new(stream), service);
+    let mut connection = std::pin::pin!(connection);
+    tokio::select! {
+        result = connection.as_mut() => {
+            if let Err(e) = result {
+                tracing::debug!("connection from {peer}: {e}");
+            }
+            return;
+        }
+        _ = stopping.wait_for(|stop| *stop) => {}
+    }
+    connection.as_mut().graceful_shutdown();
+    if let Err(e) = connection.await {
+        tracing::debug!("connection from {peer}: {e}");
+    }
+}
