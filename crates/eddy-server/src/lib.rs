@@ -108,6 +108,21 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// The context of a request that came through the router (and, with authentication on, its layer).
+pub(crate) fn routed_context(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    identity: Option<Extension<Identity>>,
+) -> RequestContext {
+    RequestContext::for_request(
+        &state.auth,
+        headers,
+        uri.query(),
+        identity.as_ref().map(|e| &e.0),
+    )
+}
+
 /// Every AWS API request: dispatch on the protocol's routing information.
 async fn aws_entry(
     State(state): State<AppState>,
@@ -117,12 +132,7 @@ async fn aws_entry(
     identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = RequestContext::for_request(
-        &state.auth,
-        &headers,
-        uri.query(),
-        identity.as_ref().map(|e| &e.0),
-    );
+    let ctx = routed_context(&state, &headers, &uri, identity);
     if let Some(api) = JsonApi::of(&headers) {
         return api.call(&state, &ctx, &body).await;
     }

@@ -10,7 +10,6 @@ use serde_json::{Value, json};
 
 use crate::AppState;
 use crate::auth::Identity;
-use crate::protocol::context::RequestContext;
 
 fn respond(status: StatusCode, request_id: &str, body: &Value) -> Response<Body> {
     let mut response = Response::new(Body::from(body.to_string()));
@@ -56,21 +55,6 @@ fn parse_body(body: &[u8]) -> Result<MappingRequest, EsmError> {
     })
 }
 
-/// The context of a routed request: the verified caller when authentication is on, else the scope as sent.
-pub(crate) fn context(
-    state: &AppState,
-    headers: &HeaderMap,
-    uri: &Uri,
-    identity: Option<Extension<Identity>>,
-) -> RequestContext {
-    RequestContext::for_request(
-        &state.auth,
-        headers,
-        uri.query(),
-        identity.as_ref().map(|e| &e.0),
-    )
-}
-
 pub async fn create(
     State(state): State<AppState>,
     uri: Uri,
@@ -78,7 +62,7 @@ pub async fn create(
     identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = context(&state, &headers, &uri, identity);
+    let ctx = crate::routed_context(&state, &headers, &uri, identity);
     let req = match parse_body(&body) {
         Ok(r) => r,
         Err(e) => return error(&ctx.request_id, &e),
@@ -96,7 +80,7 @@ pub async fn get(
     headers: HeaderMap,
     identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = context(&state, &headers, &uri, identity);
+    let ctx = crate::routed_context(&state, &headers, &uri, identity);
     match state.esm.get(&ctx.scope, &uuid) {
         Ok(view) => respond(StatusCode::OK, &ctx.request_id, &view),
         Err(e) => error(&ctx.request_id, &e),
@@ -119,7 +103,7 @@ pub async fn list(
     headers: HeaderMap,
     identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = context(&state, &headers, &uri, identity);
+    let ctx = crate::routed_context(&state, &headers, &uri, identity);
     let max_items = match q.max_items.as_deref().map(str::parse::<i64>) {
         None => None,
         Some(Ok(n)) if (1..=10_000).contains(&n) => Some(n as usize),
@@ -167,7 +151,7 @@ pub async fn update(
     identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = context(&state, &headers, &uri, identity);
+    let ctx = crate::routed_context(&state, &headers, &uri, identity);
     let req = match parse_body(&body) {
         Ok(r) => r,
         Err(e) => return error(&ctx.request_id, &e),
@@ -185,7 +169,7 @@ pub async fn delete(
     headers: HeaderMap,
     identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = context(&state, &headers, &uri, identity);
+    let ctx = crate::routed_context(&state, &headers, &uri, identity);
     match state.esm.delete(&ctx.scope, &uuid).await {
         Ok(view) => respond(StatusCode::ACCEPTED, &ctx.request_id, &view),
         Err(e) => error(&ctx.request_id, &e),
