@@ -2,11 +2,11 @@
 # A/B of server builds on durable PutItem at concurrency 32: alternates fresh servers of each build (and the
 # do-nothing server as "null") for ROUNDS rounds, so that a noisy moment on the machine hits them alike, and
 # prints for each run ops/s and the server's CPU per request (user and system µs, from /proc/<pid>/stat).
-# The server is pinned to CPU 1 and eddy-load to CPU 0, as in peers.sh.
+# The server is pinned to CPU 1 and eddy-load to CPU 0, as in peers.sh (PIN=0: neither is pinned).
 #
 # Usage: benches/ab.sh ROUNDS NAME=EDDY_BINARY... [null]
 #   e.g. benches/ab.sh 3 null before=/tmp/eddy-before after=target/release/eddy
-# Knobs: N=250000 requests per run, CONC=32, EDDY_LOAD_BIN, NULL_SERVER_BIN (default: target/release/).
+# Knobs: N=250000 requests per run, CONC=32, PIN=1, EDDY_LOAD_BIN, NULL_SERVER_BIN (default: target/release/).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS="${1:?usage: benches/ab.sh ROUNDS NAME=BINARY... [null]}"
@@ -16,6 +16,13 @@ NULL="${NULL_SERVER_BIN:-$ROOT/target/release/eddy-null-server}"
 N="${N:-250000}"
 CONC="${CONC:-32}"
 PORT="${PORT:-4620}"
+if [[ "${PIN:-1}" == 1 ]]; then
+  SERVER_PIN=(taskset -c 1)
+  CLIENT_PIN=(taskset -c 0)
+else
+  SERVER_PIN=()
+  CLIENT_PIN=()
+fi
 
 cpu_ticks() { awk '{print $14, $15}' "/proc/$1/stat"; }
 per_request_us() { echo "scale=2; ($2 - $1) * 1000000 / $(getconf CLK_TCK) / $N" | bc; }
@@ -26,19 +33,19 @@ for round in $(seq 1 "$ROUNDS"); do
     bin="${spec#*=}"
     data=""
     if [[ "$name" == null ]]; then
-      taskset -c 1 "$NULL" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+      "${SERVER_PIN[@]}" "$NULL" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
       pid=$!
       create=()
       until curl -s -o /dev/null -X POST "http://127.0.0.1:$PORT/"; do sleep 0.05; done
     else
       data="$(mktemp -d)"
-      taskset -c 1 "$bin" serve --listen "127.0.0.1:$PORT" --data-dir "$data" >/dev/null 2>&1 &
+      "${SERVER_PIN[@]}" "$bin" serve --listen "127.0.0.1:$PORT" --data-dir "$data" >/dev/null 2>&1 &
       pid=$!
       until curl -sf -o /dev/null "http://127.0.0.1:$PORT/_eddy/health"; do sleep 0.05; done
       create=(--create-table)
     fi
     read -r u0 s0 < <(cpu_ticks "$pid")
-    out="$(taskset -c 0 "$LOAD" --endpoint "http://127.0.0.1:$PORT" --table load "${create[@]}" \
+    out="$("${CLIENT_PIN[@]}" "$LOAD" --endpoint "http://127.0.0.1:$PORT" --table load "${create[@]}" \
       --concurrency "$CONC" --requests "$N" --warmup 0s --mix put=100 --keys 10000 --item-size 100 --json 2>/dev/null)"
     read -r u1 s1 < <(cpu_ticks "$pid")
     kill "$pid"

@@ -179,7 +179,7 @@ impl Backend for MemoryBackend {
 /// On-disk backend over fjall (a pure-Rust LSM tree). Batches are journaled to OS buffers when applied;
 /// `sync` makes the journal durable, which the group committer calls once per group of writes.
 ///
-/// fjall's own `persist` holds the journal lock while it fsyncs, which would stall the writer thread for the
+/// fjall's own `persist` holds the journal lock while it fsyncs, which would stall every writer for the
 /// whole fsync. So `sync` calls `fdatasync` on a descriptor of its own for the active journal file
 /// (`<n>.jnl`, preallocated, so no metadata changes), while the writer keeps appending. When fjall rotates to
 /// `<n+1>.jnl` it fsyncs the old journal itself; `sync` then follows to the new file.

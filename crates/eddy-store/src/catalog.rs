@@ -1,6 +1,6 @@
 //! The catalog: table definitions (key schema, attribute definitions, indexes, billing, TTL, tags, stream
 //! settings) and the in-memory lookup from (scope, table name) to definition. Definitions are persisted as JSON
-//! under the `Meta` keyspace and loaded whole at start-up (there are few tables); only the writer thread changes
+//! under the `Meta` keyspace and loaded whole at start-up (there are few tables); only writer jobs change
 //! them, so a definition change and the item writes around it are ordered by the same commit log.
 
 use rustc_hash::FxHashMap;

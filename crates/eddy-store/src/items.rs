@@ -1,7 +1,7 @@
 //! Single-item operations (PutItem, GetItem, UpdateItem, DeleteItem) and the one function every write path
 //! shares, [`stage_change`]: given an item's old and new state it stages the item, its index entries, its TTL
 //! entry and its stream record into the writer's batch, so they commit together. Validation of keys and items
-//! with DynamoDB's messages lives here too, and runs before a request reaches the writer thread.
+//! with DynamoDB's messages lives here too, and runs before a request becomes a writer job.
 
 use std::sync::Arc;
 
@@ -259,7 +259,7 @@ pub(crate) fn read_item(
     decode_stored(backend.get(Space::Items, key))
 }
 
-/// Reads an item on the writer thread, seeing the changes of earlier jobs of the same group.
+/// Reads an item inside a writer job, seeing the changes of earlier jobs of the same group.
 pub(crate) fn read_item_in(
     ctx: &mut WriteCtx,
     key: &[u8],
@@ -279,7 +279,7 @@ fn decode_stored(
     }
 }
 
-/// Re-fetches the table on the writer thread: the table may have been deleted (or deleted and created again)
+/// Re-fetches the table inside a writer job: the table may have been deleted (or deleted and created again)
 /// between validation and execution.
 pub(crate) fn live_table(
     store: &Store,

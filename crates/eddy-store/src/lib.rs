@@ -52,7 +52,11 @@ pub use transact::{TransactGetItem, TransactWriteAction, TransactWriteInput};
 
 use backend::Mutation;
 use catalog::{Catalog, TableStats};
-use writer::{GroupHook, WriteCtx, Writer};
+pub use writer::WorkerActivity;
+use writer::{GroupHook, SyncPolicy, WriteCtx, Writer};
+
+/// How long an fsync is held back, at most, while the runtime is busy (see [`WorkerActivity`]).
+pub const DEFAULT_COMMIT_DELAY: std::time::Duration = std::time::Duration::from_millis(1);
 
 /// Settings of the engine.
 #[derive(Clone, Debug)]
@@ -63,6 +67,11 @@ pub struct StoreConfig {
     /// How often the background TTL sweeper runs.
     pub ttl_sweep_interval_ms: u64,
     pub streams: StreamConfig,
+    /// The runtime's worker activity (see [`WorkerActivity`]); with it, fsyncs are held back while workers
+    /// are busy, for at most `commit_delay`, so that more writes share each.
+    pub activity: Option<Arc<WorkerActivity>>,
+    /// The longest an fsync waits for more writes to share it.
+    pub commit_delay: std::time::Duration,
 }
 
 impl Default for StoreConfig {
@@ -71,6 +80,8 @@ impl Default for StoreConfig {
             fsync: true,
             ttl_sweep_interval_ms: 5_000,
             streams: StreamConfig::default(),
+            activity: None,
+            commit_delay: DEFAULT_COMMIT_DELAY,
         }
     }
 }
@@ -198,7 +209,15 @@ impl Store {
         let inner = Arc::new_cyclic(|weak: &std::sync::Weak<Inner>| {
             let hook = Arc::new(StatsHook(weak.clone()));
             Inner {
-                writer: Writer::start(backend.clone(), config.fsync, hook),
+                writer: Writer::start(
+                    backend.clone(),
+                    SyncPolicy {
+                        durable: config.fsync,
+                        delay: config.commit_delay,
+                        activity: config.activity.clone(),
+                    },
+                    hook,
+                ),
                 backend,
                 catalog: RwLock::new(catalog),
                 clock,
@@ -247,7 +266,7 @@ impl Store {
 }
 
 impl Inner {
-    /// Allocates a never-reused id; only called on the writer thread, which also stages the new counter.
+    /// Allocates a never-reused id; only called inside a writer job, which also stages the new counter.
     pub(crate) fn allocate_id(&self, ctx: &mut WriteCtx) -> u64 {
         let id = self.next_id.fetch_add(1, Ordering::SeqCst);
         ctx.stage(Mutation::Put(

@@ -283,7 +283,7 @@ impl Streams {
         self.defs.read().values().cloned().collect()
     }
 
-    /// Allocates the next sequence counter (writer thread only).
+    /// Allocates the next sequence counter (inside a writer job only).
     fn allocate(&self) -> u64 {
         self.next_seq.fetch_add(1, Ordering::SeqCst)
     }
@@ -303,7 +303,7 @@ impl Streams {
         });
     }
 
-    /// Stages a definition change and installs it (writer thread only).
+    /// Stages a definition change and installs it (inside a writer job only).
     fn save(
         self: &Arc<Self>,
         ctx: &mut WriteCtx,
@@ -393,7 +393,7 @@ pub(crate) fn check_create_spec(spec: &StreamSpecification) -> Result<(), Dynamo
     Ok(())
 }
 
-/// Creates a new stream for `def` and points the table at it (writer thread).
+/// Creates a new stream for `def` and points the table at it (inside a writer job).
 pub(crate) fn enable(
     store: &Store,
     ctx: &mut WriteCtx,
@@ -448,7 +448,7 @@ pub(crate) fn enable(
     Ok(())
 }
 
-/// Closes every open shard of a stream and marks it disabled (writer thread).
+/// Closes every open shard of a stream and marks it disabled (inside a writer job).
 fn disable(store: &Store, ctx: &mut WriteCtx, stream_id: u64) -> Result<(), DynamoError> {
     let streams = &store.inner.streams;
     let Some(current) = streams.get(stream_id) else {
@@ -468,7 +468,7 @@ fn disable(store: &Store, ctx: &mut WriteCtx, stream_id: u64) -> Result<(), Dyna
     Ok(())
 }
 
-/// UpdateTable's stream changes (writer thread).
+/// UpdateTable's stream changes (inside a writer job).
 pub(crate) fn update(
     store: &Store,
     ctx: &mut WriteCtx,
@@ -614,7 +614,7 @@ fn decode_record(seq: u64, bytes: &[u8]) -> Result<StreamRecord, DynamoError> {
     })
 }
 
-/// Stages the stream record of an item change, if the table's stream is enabled (writer thread).
+/// Stages the stream record of an item change, if the table's stream is enabled (inside a writer job).
 pub(crate) fn capture(
     store: &Store,
     ctx: &mut WriteCtx,
@@ -679,7 +679,7 @@ pub(crate) fn capture(
 // -----------------------------------------------------------------------------------------------------------
 // Shard lifecycle: rollover and trimming
 
-/// Closes every open shard of a stream and opens `children` children for each (writer thread).
+/// Closes every open shard of a stream and opens `children` children for each (inside a writer job).
 /// Returns (closed, opened) shard ids.
 fn rollover(
     store: &Store,
@@ -797,7 +797,7 @@ impl Store {
     }
 }
 
-/// One trimming pass over every stream (writer thread).
+/// One trimming pass over every stream (inside a writer job).
 fn trim_step(store: &Store, ctx: &mut WriteCtx) -> Result<usize, DynamoError> {
     let streams = store.inner.streams.clone();
     let horizon = store.inner.clock.now_ms() - streams.config.retention_ms;

@@ -487,7 +487,7 @@ impl Store {
             .await
     }
 
-    /// Applies a change to a table's definition on the writer thread (TTL, tags, …).
+    /// Applies a change to a table's definition inside a writer job (TTL, tags, …).
     pub(crate) async fn modify_table<T: Send + 'static>(
         &self,
         scope: &Scope,
@@ -777,7 +777,7 @@ fn rebuild_ttl_entries(
     })
 }
 
-/// Visits every item of a table in pages (on the writer thread).
+/// Visits every item of a table in pages (inside a writer job).
 fn for_each_item(
     ctx: &mut WriteCtx,
     table_id: u64,

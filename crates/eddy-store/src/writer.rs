@@ -1,18 +1,22 @@
-//! Group commit. One writer thread executes every write (item writes, table changes, TTL deletes) in arrival
-//! order, so condition checks are race-free and stream sequence numbers follow commit order. The jobs waiting
-//! when the writer turns to them form a group: each job reads through an overlay of the group's earlier
-//! changes, and the whole group is applied as one atomic batch (one journal write). A separate syncer thread
-//! then makes it durable with a single fsync and only then completes the jobs. While the syncer waits on the
-//! disk, the writer already runs the next group, so many concurrent writers share each fsync.
+//! Group commit. Every write (item writes, table changes, TTL deletes) is a job run under one lock, in arrival
+//! order, so condition checks are race-free and stream sequence numbers follow commit order. A job runs at
+//! once on the task that submits it; jobs submitted while a group is open join it: each reads through an
+//! overlay of the group's earlier changes, and the whole group is applied as one atomic batch (one journal
+//! write) when it closes. A group closes when its first task resumes after yielding to the runtime, which
+//! happens only once the runtime has run every other ready task, so everything that arrived meanwhile is in
+//! it. A separate syncer thread then makes closed groups durable with a single fsync and only then completes
+//! their jobs; while the runtime is busy it holds the fsync back a little (see [`WorkerActivity`]) so that
+//! more groups share it.
 //!
 //! Reads go straight to the backend and may observe a batch that is applied but not yet acknowledged; stream
 //! readers are held to the durable watermark (see `stream`), so nothing downstream sees a record that a crash
 //! could still take back.
 
 use std::ops::Bound;
-use std::sync::Arc;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
+use std::time::{Duration, Instant};
 
 use eddy_model::DynamoError;
 use rustc_hash::FxHashMap;
@@ -22,14 +26,11 @@ use crate::backend::{Backend, BackendResult, KeyValue, Mutation, Space};
 
 /// Runs after the job's batch is durable (`true`) or failed to become durable (`false`).
 pub(crate) type Completion = Box<dyn FnOnce(bool) + Send>;
-pub(crate) type Job = Box<dyn FnOnce(&mut WriteCtx) -> Completion + Send>;
 
-/// Most jobs folded into one group before the syncer is handed the group.
+/// Most jobs folded into one group before it is closed.
 const MAX_GROUP: usize = 256;
 /// Memory the writer's item cache may use.
 const ITEM_CACHE_BYTES: usize = 32 * 1024 * 1024;
-/// How many times the writer yields looking for a next job before it parks.
-const SPIN_ROUNDS: usize = 8;
 
 /// What a job sees: reads that include the writes of earlier jobs of the same group, and a batch to stage its
 /// own changes into. A group's changes are applied to the backend together, as one atomic batch, when the group
@@ -196,111 +197,150 @@ pub(crate) trait GroupHook: Send + Sync {
     fn end_of_group(&self, ctx: &mut WriteCtx);
 }
 
+/// The write path: the open group and the channel to the syncer. Cloning shares it.
 #[derive(Clone)]
 pub(crate) struct Writer {
-    jobs: mpsc::Sender<Job>,
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    open: Mutex<OpenGroup>,
+    inbox: Arc<Inbox>,
+    hook: Arc<dyn GroupHook>,
+}
+
+impl Drop for Shared {
+    fn drop(&mut self) {
+        self.inbox.shut();
+    }
+}
+
+/// The group jobs are currently joining.
+struct OpenGroup {
+    ctx: WriteCtx,
+    completions: Vec<Completion>,
+    /// Counts closed groups: a job's group is still open while this is what it was when the job ran.
+    generation: u64,
 }
 
 impl Writer {
     pub(crate) fn start(
         backend: Arc<dyn Backend>,
-        durable: bool,
+        sync: SyncPolicy,
         hook: Arc<dyn GroupHook>,
     ) -> Writer {
-        let (jobs, job_rx) = mpsc::channel::<Job>();
-        let (groups, group_rx) = mpsc::channel::<Group>();
+        let inbox = Arc::new(Inbox::default());
+        if let Some(activity) = &sync.activity {
+            let inbox = Arc::downgrade(&inbox);
+            activity.listen_for_idle(Box::new(move || {
+                if let Some(inbox) = inbox.upgrade() {
+                    inbox.workers_idle();
+                }
+            }));
+        }
+        let open = OpenGroup {
+            ctx: WriteCtx::new(backend.clone()),
+            completions: Vec::new(),
+            generation: 0,
+        };
         {
-            let backend = backend.clone();
+            let inbox = inbox.clone();
             thread::Builder::new()
-                .name("eddy-writer".into())
-                .spawn(move || write_loop(backend, job_rx, groups, hook))
+                .name("eddy-syncer".into())
+                .spawn(move || sync_loop(backend, &inbox, &sync))
                 .ok();
         }
-        thread::Builder::new()
-            .name("eddy-syncer".into())
-            .spawn(move || sync_loop(backend, group_rx, durable))
-            .ok();
-        Writer { jobs }
+        Writer {
+            shared: Arc::new(Shared {
+                open: Mutex::new(open),
+                inbox,
+                hook,
+            }),
+        }
     }
 
-    /// Runs `f` on the writer thread and returns its result once its changes are durable. If `f` fails,
-    /// whatever it staged is dropped: a failed request changes nothing.
+    /// Runs `f` as the next job of the open group and returns its result once its changes are durable. If `f`
+    /// fails, whatever it staged is dropped: a failed request changes nothing.
+    ///
+    /// The job runs at once, on the calling task, under the group's lock. The task then yields: the runtime
+    /// resumes it only after it has run every other ready task, so the requests that arrived meanwhile join the
+    /// same group. The first of the group's tasks to resume closes the group — applies it as one batch and hands
+    /// it to the syncer — and all of them wait for its fsync.
     pub(crate) async fn run<T: Send + 'static>(
         &self,
         f: impl FnOnce(&mut WriteCtx) -> Result<T, DynamoError> + Send + 'static,
     ) -> Result<T, DynamoError> {
         let (tx, rx) = oneshot::channel();
-        let job: Job = Box::new(move |ctx| {
-            let out = f(ctx);
+        let generation = {
+            let mut open = self.shared.lock();
+            let out = f(&mut open.ctx);
             if out.is_err() {
-                ctx.discard();
+                open.ctx.discard();
             }
-            Box::new(move |durable| {
+            open.ctx.finish_job();
+            let after = std::mem::take(&mut open.ctx.after_durable);
+            open.completions.push(Box::new(move |durable| {
+                if durable {
+                    after.into_iter().for_each(|f| f());
+                }
                 let _ = tx.send(if durable { out } else { Err(storage_failure()) });
-            })
-        });
-        self.jobs.send(job).map_err(|_| storage_failure())?;
+            }));
+            if open.completions.len() >= MAX_GROUP {
+                self.shared.close(&mut open);
+            }
+            open.generation
+        };
+        let closer = GroupCloser {
+            shared: &self.shared,
+            generation,
+        };
+        tokio::task::yield_now().await;
+        drop(closer);
         rx.await.map_err(|_| storage_failure())?
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, OpenGroup> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Ends the open group: runs the group hook, applies the group's changes as one batch and hands its
+    /// completions to the syncer.
+    fn close(&self, open: &mut OpenGroup) {
+        if open.completions.is_empty() {
+            return;
+        }
+        self.hook.end_of_group(&mut open.ctx);
+        open.ctx.finish_job();
+        open.ctx.apply_group();
+        let group = Group {
+            completions: std::mem::take(&mut open.completions),
+            applied: !std::mem::take(&mut open.ctx.group_failed),
+        };
+        open.generation += 1;
+        self.inbox.push(group);
+    }
+}
+
+/// Closes a job's group, if it is still open, when dropped — after the job's task has yielded, or when the
+/// task is cancelled in between (a client gone), so that no group is left open without a task to close it.
+struct GroupCloser<'a> {
+    shared: &'a Shared,
+    generation: u64,
+}
+
+impl Drop for GroupCloser<'_> {
+    fn drop(&mut self) {
+        let mut open = self.shared.lock();
+        if open.generation == self.generation {
+            self.shared.close(&mut open);
+        }
     }
 }
 
 fn storage_failure() -> DynamoError {
     DynamoError::Internal("Internal server error".into())
-}
-
-/// Waits for the next job, spinning briefly first: under load the next job is usually microseconds away, and
-/// parking and waking the writer thread for each one would cost more than the job.
-fn next_job(jobs: &mpsc::Receiver<Job>) -> Option<Job> {
-    for _ in 0..SPIN_ROUNDS {
-        match jobs.try_recv() {
-            Ok(job) => return Some(job),
-            Err(mpsc::TryRecvError::Empty) => thread::yield_now(),
-            Err(mpsc::TryRecvError::Disconnected) => return None,
-        }
-    }
-    jobs.recv().ok()
-}
-
-fn write_loop(
-    backend: Arc<dyn Backend>,
-    jobs: mpsc::Receiver<Job>,
-    groups: mpsc::Sender<Group>,
-    hook: Arc<dyn GroupHook>,
-) {
-    let mut ctx = WriteCtx::new(backend);
-    while let Some(first) = next_job(&jobs) {
-        let mut completions: Vec<Completion> = Vec::new();
-        let mut next = Some(first);
-        while let Some(job) = next {
-            let completion = job(&mut ctx);
-            ctx.finish_job();
-            let after = std::mem::take(&mut ctx.after_durable);
-            completions.push(Box::new(move |durable| {
-                if durable {
-                    after.into_iter().for_each(|f| f());
-                }
-                completion(durable)
-            }));
-            next = if completions.len() < MAX_GROUP {
-                jobs.try_recv().ok()
-            } else {
-                None
-            };
-        }
-        hook.end_of_group(&mut ctx);
-        ctx.finish_job();
-        ctx.apply_group();
-        let applied = !std::mem::take(&mut ctx.group_failed);
-        if groups
-            .send(Group {
-                completions,
-                applied,
-            })
-            .is_err()
-        {
-            return;
-        }
-    }
 }
 
 /// A group's completions, handed to the syncer.
@@ -310,13 +350,169 @@ struct Group {
     applied: bool,
 }
 
-fn sync_loop(backend: Arc<dyn Backend>, groups: mpsc::Receiver<Group>, durable: bool) {
-    while let Ok(first) = groups.recv() {
-        let mut batch = vec![first];
-        while let Ok(more) = groups.try_recv() {
-            batch.push(more);
+/// How the syncer makes groups durable.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SyncPolicy {
+    /// fsync at all (off: groups complete once applied).
+    pub(crate) durable: bool,
+    /// The longest an fsync is held back while the runtime's workers are busy.
+    pub(crate) delay: std::time::Duration,
+    /// Whether the runtime's workers are busy; without it the syncer never holds an fsync back.
+    pub(crate) activity: Option<Arc<WorkerActivity>>,
+}
+
+/// How many of the runtime's worker threads are running tasks, as told by the runtime's park and unpark hooks
+/// (`tokio::runtime::Builder::on_thread_park` / `on_thread_unpark`).
+///
+/// An fsync costs tens of microseconds of CPU on top of its wait, whatever it covers. While a worker is busy,
+/// more writes are likely on their way, so the syncer holds the next fsync back — until every worker has gone
+/// idle, or for at most the commit delay — and one fsync covers them all. With nothing else to do (a single
+/// client), workers park at once and the fsync starts without delay.
+#[derive(Default)]
+pub struct WorkerActivity {
+    busy: AtomicUsize,
+    on_idle: OnceLock<Box<dyn Fn() + Send + Sync>>,
+}
+
+impl WorkerActivity {
+    pub fn new() -> WorkerActivity {
+        WorkerActivity::default()
+    }
+
+    /// A worker thread is about to park (it has run out of tasks).
+    pub fn thread_parked(&self) {
+        let before = self
+            .busy
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_sub(1))
+            })
+            .unwrap_or(0);
+        if before <= 1
+            && let Some(on_idle) = self.on_idle.get()
+        {
+            on_idle();
         }
-        let ok = if durable {
+    }
+
+    /// A worker thread woke up.
+    pub fn thread_unparked(&self) {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+    }
+
+    fn is_busy(&self) -> bool {
+        self.busy.load(Ordering::SeqCst) > 0
+    }
+
+    fn listen_for_idle(&self, on_idle: Box<dyn Fn() + Send + Sync>) {
+        if self.on_idle.set(on_idle).is_err() {
+            tracing::warn!(
+                "worker activity is already watched by another store; commits are not delayed"
+            );
+        }
+    }
+}
+
+impl std::fmt::Debug for WorkerActivity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerActivity")
+            .field("busy", &self.busy.load(Ordering::Relaxed))
+            .finish()
+    }
+}
+
+/// Closed groups on their way to the syncer.
+#[derive(Default)]
+struct Inbox {
+    state: Mutex<InboxState>,
+    wake: Condvar,
+    /// The syncer is holding an fsync back until the workers go idle.
+    holding: AtomicBool,
+}
+
+#[derive(Default)]
+struct InboxState {
+    groups: Vec<Group>,
+    /// The syncer is waiting for a first group.
+    waiting: bool,
+    /// The writer is gone.
+    shut: bool,
+}
+
+impl Inbox {
+    fn lock(&self) -> MutexGuard<'_, InboxState> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn push(&self, group: Group) {
+        let waiting = {
+            let mut state = self.lock();
+            state.groups.push(group);
+            state.waiting
+        };
+        if waiting {
+            self.wake.notify_one();
+        }
+    }
+
+    fn shut(&self) {
+        self.lock().shut = true;
+        self.wake.notify_one();
+    }
+
+    fn workers_idle(&self) {
+        if self.holding.load(Ordering::SeqCst) {
+            // Taking the lock orders this after the syncer's check of the workers (it checks under the lock).
+            drop(self.lock());
+            self.wake.notify_one();
+        }
+    }
+
+    /// Waits for groups and takes them all; `None` once the writer is gone and every group is taken.
+    fn next_groups(&self) -> Option<Vec<Group>> {
+        let mut state = self.lock();
+        while state.groups.is_empty() {
+            if state.shut {
+                return None;
+            }
+            state.waiting = true;
+            state = self
+                .wake
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+            state.waiting = false;
+        }
+        Some(std::mem::take(&mut state.groups))
+    }
+
+    /// Waits while `activity` says the workers are busy, for at most `delay`, then adds the groups that
+    /// arrived meanwhile to `batch`.
+    fn hold_while_busy(&self, activity: &WorkerActivity, delay: Duration, batch: &mut Vec<Group>) {
+        let deadline = Instant::now() + delay;
+        let mut state = self.lock();
+        self.holding.store(true, Ordering::SeqCst);
+        while activity.is_busy() && !state.shut {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            state = self
+                .wake
+                .wait_timeout(state, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        self.holding.store(false, Ordering::SeqCst);
+        batch.append(&mut state.groups);
+    }
+}
+
+fn sync_loop(backend: Arc<dyn Backend>, inbox: &Inbox, policy: &SyncPolicy) {
+    while let Some(mut batch) = inbox.next_groups() {
+        let ok = if policy.durable {
+            if let Some(activity) = &policy.activity
+                && !policy.delay.is_zero()
+            {
+                inbox.hold_while_busy(activity, policy.delay, &mut batch);
+            }
             match backend.sync() {
                 Ok(()) => true,
                 Err(e) => {
@@ -383,5 +579,118 @@ mod tests {
             "a discarded job changes nothing"
         );
         assert_eq!(ctx.get(Space::Items, b"k").unwrap(), Some(b"v1".to_vec()));
+    }
+
+    struct NoHook;
+
+    impl GroupHook for NoHook {
+        fn end_of_group(&self, _ctx: &mut WriteCtx) {}
+    }
+
+    fn put(writer: &Writer, key: &'static [u8]) -> impl Future<Output = Result<(), DynamoError>> {
+        writer.run(move |ctx| {
+            ctx.stage(Mutation::Put(Space::Items, key.to_vec(), b"v".to_vec()));
+            Ok(())
+        })
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_jobs_share_groups_and_all_complete() {
+        let backend: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+        let writer = Writer::start(backend.clone(), SyncPolicy::default(), Arc::new(NoHook));
+        let tasks: Vec<_> = (0..64u8)
+            .map(|i| {
+                let writer = writer.clone();
+                tokio::spawn(async move {
+                    let key = vec![b'k', i];
+                    writer
+                        .run(move |ctx| {
+                            ctx.stage(Mutation::Put(Space::Items, key, vec![i]));
+                            Ok(i)
+                        })
+                        .await
+                })
+            })
+            .collect();
+        for (i, task) in tasks.into_iter().enumerate() {
+            assert_eq!(task.await.unwrap().unwrap(), i as u8);
+            assert_eq!(
+                backend.get(Space::Items, &[b'k', i as u8]).unwrap(),
+                Some(vec![i as u8]),
+                "a completed job's write is applied"
+            );
+        }
+    }
+
+    #[tokio::test]
+    async fn a_group_whose_tasks_are_all_cancelled_is_still_closed() {
+        let backend: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+        let writer = Writer::start(backend.clone(), SyncPolicy::default(), Arc::new(NoHook));
+        // Poll once: the job runs and the task yields; then the task is dropped before it can close the group.
+        let mut job = Box::pin(put(&writer, b"gone"));
+        assert!(futures_poll_once(job.as_mut()).is_pending());
+        drop(job);
+        assert_eq!(
+            backend.get(Space::Items, b"gone").unwrap(),
+            Some(b"v".to_vec()),
+            "dropping the last task of a group closes (applies) it"
+        );
+        // The writer goes on with the next group.
+        put(&writer, b"next").await.unwrap();
+        assert_eq!(
+            backend.get(Space::Items, b"next").unwrap(),
+            Some(b"v".to_vec())
+        );
+    }
+
+    fn futures_poll_once<F: Future + ?Sized>(
+        f: std::pin::Pin<&mut F>,
+    ) -> std::task::Poll<F::Output> {
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        f.poll(&mut cx)
+    }
+
+    #[test]
+    fn the_syncer_holds_an_fsync_back_only_while_workers_are_busy() {
+        let inbox = Arc::new(Inbox::default());
+        let activity = Arc::new(WorkerActivity::new());
+        {
+            let inbox = inbox.clone();
+            activity.listen_for_idle(Box::new(move || inbox.workers_idle()));
+        }
+        // Idle workers: no hold at all.
+        let start = Instant::now();
+        inbox.hold_while_busy(&activity, Duration::from_secs(30), &mut Vec::new());
+        assert!(start.elapsed() < Duration::from_secs(10));
+
+        // Busy workers: held until the deadline…
+        activity.thread_unparked();
+        let start = Instant::now();
+        inbox.hold_while_busy(&activity, Duration::from_millis(20), &mut Vec::new());
+        assert!(start.elapsed() >= Duration::from_millis(20));
+
+        // …or until the last busy worker parks; groups that arrived meanwhile join the batch.
+        let parker = {
+            let (activity, inbox) = (activity.clone(), inbox.clone());
+            thread::spawn(move || {
+                while !inbox.holding.load(Ordering::SeqCst) {
+                    thread::yield_now();
+                }
+                inbox.push(Group {
+                    completions: Vec::new(),
+                    applied: true,
+                });
+                activity.thread_parked();
+            })
+        };
+        let mut batch = Vec::new();
+        let start = Instant::now();
+        inbox.hold_while_busy(&activity, Duration::from_secs(30), &mut batch);
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "woken by the park"
+        );
+        parker.join().unwrap();
+        assert_eq!(batch.len(), 1);
     }
 }

@@ -14,7 +14,7 @@ use eddy_lambda::{Lambda, LambdaConfig};
 use eddy_model::Clock;
 use eddy_server::AppState;
 use eddy_server::auth::{Auth, AuthMode};
-use eddy_store::{OpenError, Store, StoreConfig, StreamConfig};
+use eddy_store::{OpenError, Store, StoreConfig, StreamConfig, WorkerActivity};
 use tokio::net::TcpListener;
 
 /// glibc's allocator spends a large share of each request in malloc/free bookkeeping; mimalloc is markedly
@@ -60,6 +60,10 @@ struct ServeArgs {
     /// lose the last acknowledged writes.
     #[arg(long, env = "EDDY_NO_FSYNC")]
     no_fsync: bool,
+    /// Group commit: while the server is busy, the longest an fsync waits for more writes to share it (`0`
+    /// never waits). With nothing else to do, writes are synced at once.
+    #[arg(long, env = "EDDY_COMMIT_DELAY", default_value = "1ms", value_parser = parse_duration)]
+    commit_delay: Duration,
     /// How often expired TTL items are deleted, in milliseconds.
     #[arg(long, env = "EDDY_TTL_SWEEP_INTERVAL_MS", default_value_t = 5000)]
     ttl_sweep_interval_ms: u64,
@@ -183,8 +187,17 @@ fn main() -> ExitCode {
         None => cli.serve,
     };
     init_logging(&args.log_level);
+    let activity = Arc::new(WorkerActivity::new());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .on_thread_park({
+            let activity = activity.clone();
+            move || activity.thread_parked()
+        })
+        .on_thread_unpark({
+            let activity = activity.clone();
+            move || activity.thread_unparked()
+        })
         .build()
     {
         Ok(rt) => rt,
@@ -193,7 +206,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(serve(args)) {
+    match runtime.block_on(serve(args, activity)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
             eprintln!("eddy: {message}");
@@ -211,7 +224,7 @@ fn init_logging(level: &str) {
         .init();
 }
 
-async fn serve(args: ServeArgs) -> Result<(), String> {
+async fn serve(args: ServeArgs, activity: Arc<WorkerActivity>) -> Result<(), String> {
     let root_keys = check_auth_settings(&args)?;
     let clock = Arc::new(Clock::new());
     let config = StoreConfig {
@@ -222,6 +235,8 @@ async fn serve(args: ServeArgs) -> Result<(), String> {
             rollover_ms: args.shard_rollover.as_millis() as i64,
             retention_ms: args.stream_retention.as_millis() as i64,
         },
+        activity: Some(activity),
+        commit_delay: args.commit_delay,
     };
     let store = if args.in_memory {
         Store::in_memory(clock.clone(), config)
