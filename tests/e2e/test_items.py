@@ -146,6 +146,33 @@ def test_item_count_is_reported(ddb, table):
     assert ddb.describe_table(TableName=table)["Table"]["ItemCount"] == 2
 
 
+def test_overwriting_puts_count_sizes_and_capacity_exactly(ddb, table):
+    # A put with no condition on a table without indexes, TTL or stream replaces the stored item without
+    # decoding it; sizes, counts and capacity must still come out as for any other put.
+    def put(item):
+        return ddb.put_item(TableName=table, Item=item, ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+
+    def stats():
+        desc = ddb.describe_table(TableName=table)["Table"]
+        return desc["ItemCount"], desc["TableSizeBytes"]
+
+    big = {"pk": {"S": "a"}, "payload": {"S": "x" * 1500}, "n": {"N": "-12.5"},
+           "m": {"M": {"l": {"L": [{"N": "1"}, {"BOOL": True}]}}}, "ss": {"SS": ["p", "q"]}}
+    big_size = 2 + 1 + 7 + 1500 + 1 + 4 + 1 + (3 + 1 + 1 + (3 + 2 + 2 + 1)) + 2 + 2
+    assert put(big)["CapacityUnits"] == 2.0
+    assert stats() == (1, big_size)
+    small = {"pk": {"S": "a"}, "v": {"N": "7"}}
+    # Replacing an item costs the larger of the two sizes.
+    assert put(small)["CapacityUnits"] == 2.0
+    assert stats() == (1, 2 + 1 + 1 + 2)
+    # Putting the same item again changes nothing.
+    assert put(small)["CapacityUnits"] == 1.0
+    assert stats() == (1, 6)
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == small
+    put({"pk": {"S": "b"}})
+    assert stats() == (2, 6 + 3)
+
+
 def test_batch_write_and_get(ddb, table):
     ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": f"b{i}"}}}} for i in range(25)]})
     out = ddb.batch_get_item(RequestItems={table: {"Keys": [{"pk": {"S": f"b{i}"}} for i in range(30)]}})

@@ -313,13 +313,17 @@ impl Number {
     /// Size in bytes as DynamoDB counts it towards the item size: its base-100 storage, one byte per pair of
     /// significant digits (pairs aligned on the decimal point), one for the exponent, one more if negative.
     pub fn dynamo_size(&self) -> usize {
-        if self.is_zero() {
+        Number::dynamo_size_of_parts(self.negative, self.exponent, self.digits.len())
+    }
+
+    /// [`Number::dynamo_size`] of the number with these [`Number::parts`] (`digits` significant digits).
+    pub fn dynamo_size_of_parts(negative: bool, exponent: i32, digits: usize) -> usize {
+        if digits == 0 {
             return 1;
         }
-        let n = self.digits.len();
-        let sci_exp = self.exponent - 1;
-        let unaligned = n % 2 == 1 || sci_exp % 2 != 0;
-        1 + n.div_ceil(2) + usize::from(!unaligned) + usize::from(self.negative)
+        let sci_exp = exponent - 1;
+        let unaligned = digits % 2 == 1 || sci_exp % 2 != 0;
+        1 + digits.div_ceil(2) + usize::from(!unaligned) + usize::from(negative)
     }
 
     fn cmp_magnitude(&self, other: &Number) -> Ordering {

@@ -36,6 +36,17 @@ pub fn decode_item(bytes: &[u8]) -> Result<AttributeMap, CorruptItem> {
     Ok(item)
 }
 
+/// The size DynamoDB counts for the stored item `bytes` (what `item_size` gives for the decoded item), read
+/// straight from the encoding without decoding it.
+pub fn encoded_item_size(bytes: &[u8]) -> Result<usize, CorruptItem> {
+    let mut reader = Reader { bytes, pos: 0 };
+    let size = reader.map_size()?;
+    if reader.pos != bytes.len() {
+        return Err(CorruptItem);
+    }
+    Ok(size)
+}
+
 fn write_varint(mut v: u64, out: &mut Vec<u8>) {
     while v >= 0x80 {
         out.push((v as u8) | 0x80);
@@ -180,6 +191,65 @@ impl<'a> Reader<'a> {
         Ok(map)
     }
 
+    /// `item_size` of the map at the reader, which it skips. Names must be UTF-8, as in `map`.
+    fn map_size(&mut self) -> Result<usize, CorruptItem> {
+        let n = self.len()?;
+        let mut size = 0;
+        for _ in 0..n {
+            let name = self.slice()?;
+            std::str::from_utf8(name).map_err(|_| CorruptItem)?;
+            size += name.len() + self.value_size()?;
+        }
+        Ok(size)
+    }
+
+    /// `dynamo_size` of the value at the reader, which it skips.
+    fn value_size(&mut self) -> Result<usize, CorruptItem> {
+        Ok(match self.byte()? {
+            TAG_S | TAG_B => self.slice()?.len(),
+            TAG_N => self.number_size()?,
+            TAG_SS | TAG_BS => {
+                let n = self.len()?;
+                let mut size = 0;
+                for _ in 0..n {
+                    size += self.slice()?.len();
+                }
+                size
+            }
+            TAG_NS => {
+                let n = self.len()?;
+                let mut size = 0;
+                for _ in 0..n {
+                    size += self.number_size()?;
+                }
+                size
+            }
+            TAG_M => {
+                let start = self.pos;
+                let n = self.len()?;
+                self.pos = start;
+                3 + n + self.map_size()?
+            }
+            TAG_L => {
+                let n = self.len()?;
+                let mut size = 3 + n;
+                for _ in 0..n {
+                    size += self.value_size()?;
+                }
+                size
+            }
+            TAG_NULL | TAG_TRUE | TAG_FALSE => 1,
+            _ => return Err(CorruptItem),
+        })
+    }
+
+    fn number_size(&mut self) -> Result<usize, CorruptItem> {
+        let negative = self.byte()? != 0;
+        let exponent = unzigzag(self.varint()?);
+        let digits = self.slice()?.len();
+        Ok(Number::dynamo_size_of_parts(negative, exponent, digits))
+    }
+
     fn value(&mut self) -> Result<AttributeValue, CorruptItem> {
         Ok(match self.byte()? {
             TAG_S => AttributeValue::S(self.string()?),
@@ -233,6 +303,31 @@ mod tests {
     fn garbage_is_an_error_not_a_panic() {
         for bytes in [&b""[..], &[1, 1], &[1, 0xff, 0xff], &[5, 1, 3, 0x61, 99]] {
             assert!(decode_item(bytes).is_err());
+            assert!(encoded_item_size(bytes).is_err());
+        }
+    }
+
+    #[test]
+    fn the_size_read_from_the_encoding_is_the_item_size() {
+        let items = [
+            r#"{"pk":{"S":"a"}}"#,
+            r#"{"pk":{"S":"key-1"},"payload":{"S":"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"},"n":{"N":"0"}}"#,
+            r#"{"n1":{"N":"-12.5e-3"},"n2":{"N":"12345678901234567890123456789012345678"},"n3":{"N":"-0.001"},
+               "n4":{"N":"10"},"n5":{"N":"1e125"},"n6":{"N":"-1E-130"},"n7":{"N":"5"},"n8":{"N":"55"}}"#,
+            r#"{"b":{"B":"AAEC"},"e":{"B":""},"s":{"S":""},"ss":{"SS":["x","yy"]},"ns":{"NS":["1","-2.25","100"]},
+               "bs":{"BS":["AA==","AAEC"]}}"#,
+            r#"{"m":{"M":{"l":{"L":[{"NULL":true},{"BOOL":true},{"BOOL":false},{"S":""},{"M":{}},{"L":[]}]},
+               "deep":{"M":{"x":{"M":{"y":{"N":"-7"}}}}}}},"empty":{"M":{}}}"#,
+            r#"{"ünï":{"S":"çödé"},"l":{"L":[{"N":"1"},{"SS":["a"]},{"M":{"k":{"BOOL":false}}}]}}"#,
+        ];
+        for text in items {
+            let item: AttributeMap = serde_json::from_str(text).unwrap();
+            let bytes = encode_item(&item);
+            assert_eq!(
+                encoded_item_size(&bytes).unwrap(),
+                eddy_model::item_size(&item),
+                "{text}"
+            );
         }
     }
 }

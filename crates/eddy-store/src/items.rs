@@ -12,7 +12,7 @@ use crate::Store;
 use crate::backend::{Backend, Mutation, Space};
 use crate::capacity::{Capacity, CapacityMode, IndexUnits, read_units, write_units};
 use crate::catalog::{IndexKind, Table};
-use crate::codec::{decode_item, encode_item};
+use crate::codec::{decode_item, encode_item, encoded_item_size};
 use crate::layout;
 use crate::writer::WriteCtx;
 
@@ -327,12 +327,58 @@ pub(crate) fn stage_change(
     stage_index_entries(ctx, table, old, new, &mut units);
     stage_ttl_entry(ctx, table, old, new);
     crate::stream::capture(store, ctx, table, old, new, origin);
-    let count_delta = i64::from(new.is_some()) - i64::from(old.is_some());
-    let size_delta =
-        new.map(item_size).unwrap_or(0) as i64 - old.map(item_size).unwrap_or(0) as i64;
+    count_change(store, table, old.map(item_size), new.map(item_size));
+    units
+}
+
+/// Counts an item change (sizes before and after, `None` = absent) in the table's item count and size.
+fn count_change(store: &Store, table: &Table, old_size: Option<usize>, new_size: Option<usize>) {
+    let count_delta = i64::from(new_size.is_some()) - i64::from(old_size.is_some());
+    let size_delta = new_size.unwrap_or(0) as i64 - old_size.unwrap_or(0) as i64;
     table.stats.add(count_delta, size_delta);
     store.inner.mark_stats_dirty(table);
-    units
+}
+
+/// Whether a put can replace the stored item without looking inside it: no condition and no ReturnValues to
+/// evaluate, and no index entry, TTL entry or stream record to derive from the old image.
+fn is_blind_put(table: &Table, req: &PutItem) -> bool {
+    req.condition.is_none()
+        && req.return_values != ReturnValues::AllOld
+        && table.def.indexes().next().is_none()
+        && table.def.ttl_attribute().is_none()
+        && table.def.active_stream().is_none()
+}
+
+/// [`stage_change`] for a blind put: the stored item is compared and sized in its encoding, never decoded.
+fn stage_blind_put(
+    store: &Store,
+    ctx: &mut WriteCtx,
+    table: &Table,
+    key_bytes: &[u8],
+    new: &AttributeMap,
+) -> Result<IndexUnits, DynamoError> {
+    let stored = ctx
+        .get(Space::Items, key_bytes)
+        .map_err(|e| DynamoError::Internal(e.to_string()))?;
+    let old_size = match &stored {
+        Some(bytes) => {
+            Some(encoded_item_size(bytes).map_err(|e| DynamoError::Internal(e.to_string()))?)
+        }
+        None => None,
+    };
+    let new_size = item_size(new);
+    let units = IndexUnits {
+        table: write_units(old_size.unwrap_or(0).max(new_size)),
+        ..Default::default()
+    };
+    let encoded = encode_item(new);
+    // The encoding is canonical: equal bytes are an equal item, which is left as it is.
+    if stored.as_deref() == Some(encoded.as_slice()) {
+        return Ok(units);
+    }
+    ctx.stage(Mutation::Put(Space::Items, key_bytes.to_vec(), encoded));
+    count_change(store, table, old_size, Some(new_size));
+    Ok(units)
 }
 
 fn stage_index_entries(
@@ -432,6 +478,13 @@ impl Store {
             .writer
             .run(move |ctx| {
                 let table = live_table(&store, &scope, &req.table, id)?;
+                if is_blind_put(&table, &req) {
+                    let units = stage_blind_put(&store, ctx, &table, &key, &req.item)?;
+                    return Ok(WriteOutput {
+                        attributes: None,
+                        consumed: units.into_capacity(&table.def.name, req.capacity),
+                    });
+                }
                 let old = read_item_in(ctx, &key)?;
                 if !condition_holds(req.condition.as_ref(), old.as_ref()) {
                     return Err(condition_failed(old, req.return_old_on_condition_failure));
