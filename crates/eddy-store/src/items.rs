@@ -1,6 +1,7 @@
 //! Single-item operations (PutItem, GetItem, UpdateItem, DeleteItem) and the one function every write path
 //! shares, [`stage_change`]: given an item's old and new state it stages the item, its index entries, its TTL
-//! entry and its stream record into the writer's batch, so they commit together. Validation of keys and items
+//! entry and its stream record into the writer's batch, so they commit together (a put that needs nothing from
+//! the item it replaces takes a shortcut, [`stage_blind_put`]). Validation of keys and items
 //! with DynamoDB's messages lives here too, and runs before a request becomes a writer job.
 
 use std::sync::Arc;

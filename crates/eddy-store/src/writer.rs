@@ -229,14 +229,19 @@ impl Writer {
         sync: SyncPolicy,
         hook: Arc<dyn GroupHook>,
     ) -> Writer {
+        let mut sync = sync;
         let inbox = Arc::new(Inbox::default());
         if let Some(activity) = &sync.activity {
-            let inbox = Arc::downgrade(&inbox);
-            activity.listen_for_idle(Box::new(move || {
-                if let Some(inbox) = inbox.upgrade() {
+            let weak = Arc::downgrade(&inbox);
+            let listening = activity.listen_for_idle(Box::new(move || {
+                if let Some(inbox) = weak.upgrade() {
                     inbox.workers_idle();
                 }
             }));
+            if !listening {
+                // Another store already listens; holding back without being told of idleness would only delay.
+                sync.activity = None;
+            }
         }
         let open = OpenGroup {
             ctx: WriteCtx::new(backend.clone()),
@@ -302,7 +307,13 @@ impl Writer {
 
 impl Shared {
     fn lock(&self) -> MutexGuard<'_, OpenGroup> {
-        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+        self.open.lock().unwrap_or_else(|poisoned| {
+            // A job panicked half-way: whatever it staged must not join the group.
+            let mut open = poisoned.into_inner();
+            open.ctx.discard();
+            self.open.clear_poison();
+            open
+        })
     }
 
     /// Ends the open group: runs the group hook, applies the group's changes as one batch and hands its
@@ -356,7 +367,7 @@ pub(crate) struct SyncPolicy {
     /// fsync at all (off: groups complete once applied).
     pub(crate) durable: bool,
     /// The longest an fsync is held back while the runtime's workers are busy.
-    pub(crate) delay: std::time::Duration,
+    pub(crate) delay: Duration,
     /// Whether the runtime's workers are busy; without it the syncer never holds an fsync back.
     pub(crate) activity: Option<Arc<WorkerActivity>>,
 }
@@ -403,12 +414,9 @@ impl WorkerActivity {
         self.busy.load(Ordering::SeqCst) > 0
     }
 
-    fn listen_for_idle(&self, on_idle: Box<dyn Fn() + Send + Sync>) {
-        if self.on_idle.set(on_idle).is_err() {
-            tracing::warn!(
-                "worker activity is already watched by another store; commits are not delayed"
-            );
-        }
+    /// Calls `on_idle` whenever the last busy worker parks; `false` if someone else already listens.
+    fn listen_for_idle(&self, on_idle: Box<dyn Fn() + Send + Sync>) -> bool {
+        self.on_idle.set(on_idle).is_ok()
     }
 }
 
@@ -643,6 +651,29 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn a_job_that_panics_leaves_nothing_behind() {
+        let backend: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+        let writer = Writer::start(backend.clone(), SyncPolicy::default(), Arc::new(NoHook));
+        let panicking = writer.clone();
+        let outcome = tokio::spawn(async move {
+            panicking
+                .run(|ctx| -> Result<(), DynamoError> {
+                    ctx.stage(Mutation::Put(Space::Items, b"half".to_vec(), b"v".to_vec()));
+                    panic!("a bug half-way through a job");
+                })
+                .await
+        })
+        .await;
+        assert!(outcome.is_err(), "the job's task panicked");
+        put(&writer, b"next").await.unwrap();
+        assert_eq!(
+            backend.get(Space::Items, b"next").unwrap(),
+            Some(b"v".to_vec())
+        );
+        assert_eq!(backend.get(Space::Items, b"half").unwrap(), None);
+    }
+
     fn futures_poll_once<F: Future + ?Sized>(
         f: std::pin::Pin<&mut F>,
     ) -> std::task::Poll<F::Output> {
@@ -656,7 +687,7 @@ mod tests {
         let activity = Arc::new(WorkerActivity::new());
         {
             let inbox = inbox.clone();
-            activity.listen_for_idle(Box::new(move || inbox.workers_idle()));
+            assert!(activity.listen_for_idle(Box::new(move || inbox.workers_idle())));
         }
         // Idle workers: no hold at all.
         let start = Instant::now();
