@@ -403,9 +403,10 @@ impl Store {
 
     pub async fn delete_table(&self, scope: &Scope, name: &str) -> Result<Arc<Table>, DynamoError> {
         let (store, scope, name) = (self.clone(), scope.clone(), name.to_string());
+        // A TTL change rewrites the TTL entries of every item.
         self.inner
             .writer
-            .run(move |ctx| {
+            .run_long(move |ctx| {
                 let table = store.inner.catalog.read().get(&scope, &name).ok_or_else(|| table_not_found(&name))?;
                 if table.def.deletion_protection {
                     return Err(DynamoError::validation(format!(
@@ -443,9 +444,10 @@ impl Store {
         }
         let (store, scope) = (self.clone(), scope.clone());
         let now = self.inner.clock.now_ms();
+        // A new index is backfilled from every item of the table.
         self.inner
             .writer
-            .run(move |ctx| {
+            .run_long(move |ctx| {
                 let table = store
                     .inner
                     .catalog
@@ -495,9 +497,10 @@ impl Store {
         change: impl FnOnce(&mut TableDef, &mut WriteCtx) -> Result<T, DynamoError> + Send + 'static,
     ) -> Result<T, DynamoError> {
         let (store, scope, name) = (self.clone(), scope.clone(), name.to_string());
+        // A TTL change rewrites the TTL entries of every item.
         self.inner
             .writer
-            .run(move |ctx| {
+            .run_long(move |ctx| {
                 let table = store
                     .inner
                     .catalog

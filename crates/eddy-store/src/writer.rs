@@ -275,25 +275,29 @@ impl Writer {
         &self,
         f: impl FnOnce(&mut WriteCtx) -> Result<T, DynamoError> + Send + 'static,
     ) -> Result<T, DynamoError> {
+        self.run_job(f, false).await
+    }
+
+    /// [`Writer::run`] for a job that may take long (one that visits every item of a table): on a
+    /// multi-threaded runtime it runs in `block_in_place`, so the worker's other tasks (reads) move on to
+    /// another thread meanwhile.
+    pub(crate) async fn run_long<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriteCtx) -> Result<T, DynamoError> + Send + 'static,
+    ) -> Result<T, DynamoError> {
+        self.run_job(f, true).await
+    }
+
+    async fn run_job<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriteCtx) -> Result<T, DynamoError> + Send + 'static,
+        long: bool,
+    ) -> Result<T, DynamoError> {
         let (tx, rx) = oneshot::channel();
-        let generation = {
-            let mut open = self.shared.lock();
-            let out = f(&mut open.ctx);
-            if out.is_err() {
-                open.ctx.discard();
-            }
-            open.ctx.finish_job();
-            let after = std::mem::take(&mut open.ctx.after_durable);
-            open.completions.push(Box::new(move |durable| {
-                if durable {
-                    after.into_iter().for_each(|f| f());
-                }
-                let _ = tx.send(if durable { out } else { Err(storage_failure()) });
-            }));
-            if open.completions.len() >= MAX_GROUP {
-                self.shared.close(&mut open);
-            }
-            open.generation
+        let generation = if long && on_multi_thread_runtime() {
+            tokio::task::block_in_place(|| self.shared.add_job(f, tx))
+        } else {
+            self.shared.add_job(f, tx)
         };
         let closer = GroupCloser {
             shared: &self.shared,
@@ -305,7 +309,38 @@ impl Writer {
     }
 }
 
+fn on_multi_thread_runtime() -> bool {
+    tokio::runtime::Handle::try_current()
+        .is_ok_and(|h| h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread)
+}
+
 impl Shared {
+    /// Runs a job in the open group and queues its completion, which sends its result on `tx` once the group
+    /// is durable; returns the group's generation.
+    fn add_job<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut WriteCtx) -> Result<T, DynamoError>,
+        tx: oneshot::Sender<Result<T, DynamoError>>,
+    ) -> u64 {
+        let mut open = self.lock();
+        let out = f(&mut open.ctx);
+        if out.is_err() {
+            open.ctx.discard();
+        }
+        open.ctx.finish_job();
+        let after = std::mem::take(&mut open.ctx.after_durable);
+        open.completions.push(Box::new(move |durable| {
+            if durable {
+                after.into_iter().for_each(|f| f());
+            }
+            let _ = tx.send(if durable { out } else { Err(storage_failure()) });
+        }));
+        if open.completions.len() >= MAX_GROUP {
+            self.close(&mut open);
+        }
+        open.generation
+    }
+
     fn lock(&self) -> MutexGuard<'_, OpenGroup> {
         self.open.lock().unwrap_or_else(|poisoned| {
             // A job panicked half-way: whatever it staged must not join the group.
@@ -672,6 +707,37 @@ mod tests {
             Some(b"v".to_vec())
         );
         assert_eq!(backend.get(Space::Items, b"half").unwrap(), None);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 1)]
+    async fn a_long_job_leaves_the_runtime_free_for_other_tasks() {
+        let backend: Arc<dyn Backend> = Arc::new(MemoryBackend::new());
+        let writer = Writer::start(backend.clone(), SyncPolicy::default(), Arc::new(NoHook));
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let long = {
+            let writer = writer.clone();
+            tokio::spawn(async move {
+                writer
+                    .run_long(move |_ctx| {
+                        started_tx.send(()).ok();
+                        // Holds its worker until the other task has run (or gives up).
+                        Ok(release_rx.recv_timeout(Duration::from_secs(10)).is_ok())
+                    })
+                    .await
+            })
+        };
+        tokio::task::spawn_blocking(move || started_rx.recv())
+            .await
+            .unwrap()
+            .unwrap();
+        // With the only worker inside the long job, this task runs only if the job gave the worker up.
+        let releaser = tokio::spawn(async move { release_tx.send(()).ok() });
+        assert!(
+            long.await.unwrap().unwrap(),
+            "the other task ran during the long job"
+        );
+        releaser.await.unwrap();
     }
 
     fn futures_poll_once<F: Future + ?Sized>(
