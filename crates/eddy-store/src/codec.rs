@@ -28,23 +28,26 @@ pub fn encode_item(item: &AttributeMap) -> Vec<u8> {
 }
 
 pub fn decode_item(bytes: &[u8]) -> Result<AttributeMap, CorruptItem> {
-    let mut reader = Reader { bytes, pos: 0 };
-    let item = reader.map()?;
-    if reader.pos != bytes.len() {
-        return Err(CorruptItem);
-    }
-    Ok(item)
+    read_whole(bytes, Reader::map)
 }
 
 /// The size DynamoDB counts for the stored item `bytes` (what `item_size` gives for the decoded item), read
 /// straight from the encoding without decoding it.
 pub fn encoded_item_size(bytes: &[u8]) -> Result<usize, CorruptItem> {
+    read_whole(bytes, Reader::map_size)
+}
+
+/// Reads `bytes` with `read`, which must consume all of them.
+fn read_whole<'a, T>(
+    bytes: &'a [u8],
+    read: impl FnOnce(&mut Reader<'a>) -> Result<T, CorruptItem>,
+) -> Result<T, CorruptItem> {
     let mut reader = Reader { bytes, pos: 0 };
-    let size = reader.map_size()?;
+    let out = read(&mut reader)?;
     if reader.pos != bytes.len() {
         return Err(CorruptItem);
     }
-    Ok(size)
+    Ok(out)
 }
 
 fn write_varint(mut v: u64, out: &mut Vec<u8>) {
@@ -191,9 +194,14 @@ impl<'a> Reader<'a> {
         Ok(map)
     }
 
-    /// `item_size` of the map at the reader, which it skips. Names must be UTF-8, as in `map`.
+    /// `item_size` of the map at the reader, which it skips.
     fn map_size(&mut self) -> Result<usize, CorruptItem> {
         let n = self.len()?;
+        self.entries_size(n)
+    }
+
+    /// `item_size` of the `n` map entries at the reader, which it skips. Names must be UTF-8, as in `map`.
+    fn entries_size(&mut self, n: usize) -> Result<usize, CorruptItem> {
         let mut size = 0;
         for _ in 0..n {
             let name = self.slice()?;
@@ -225,10 +233,8 @@ impl<'a> Reader<'a> {
                 size
             }
             TAG_M => {
-                let start = self.pos;
                 let n = self.len()?;
-                self.pos = start;
-                3 + n + self.map_size()?
+                3 + n + self.entries_size(n)?
             }
             TAG_L => {
                 let n = self.len()?;
