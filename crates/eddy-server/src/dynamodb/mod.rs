@@ -71,17 +71,15 @@ pub struct Input<'a> {
 }
 
 impl Input<'_> {
-    /// The operation's typed request. A body the model's pre-check vouches for (the common case) is decoded
-    /// straight from its bytes; any other takes the full path — parse, validate against the model, decode —
-    /// which words every error as DynamoDB does. Both paths give the same request.
+    /// The operation's typed request. A valid body (the common case) is decoded straight from its bytes while
+    /// it is checked against the model (`ServiceModel::decode_checked`); any other takes the full path —
+    /// parse, validate against the model, decode — which words every error as DynamoDB does. Both paths give
+    /// the same request.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, DynamoError> {
-        let model = model::dynamodb();
-        if model.accepts(self.op, self.bytes)
-            && let Ok(request) = serde_json::from_slice(self.bytes)
-        {
+        if let Some(request) = model::dynamodb().decode_checked(self.op, self.bytes) {
             debug_assert!(
                 self.value().is_ok(),
-                "the pre-check accepted a {} body the model rejects",
+                "the checked decode accepted a {} body the model rejects",
                 self.op
             );
             return Ok(request);

@@ -4,6 +4,7 @@
 //! constraint violation, reported together as "N validation errors detected: …" with AWS's wording and member
 //! paths (`keySchema.1.member.attributeName`). Operations then only check what the model cannot express.
 
+mod checked;
 mod precheck;
 
 use std::collections::HashMap;
@@ -93,6 +94,8 @@ pub(crate) struct Member {
     pub(crate) query_name: String,
     /// Flattened lists and maps repeat their entries without a wrapper element.
     pub(crate) flattened: bool,
+    /// Whether the structure requires this member.
+    required: bool,
 }
 
 pub(crate) struct Shape {
@@ -140,6 +143,7 @@ impl ServiceModel {
                                 shape: id(shape),
                                 query_name: query.clone().unwrap_or_else(|| m.clone()),
                                 flattened: flat.unwrap_or(false),
+                                required: s.r.iter().flatten().any(|r| r == m),
                             })
                             .collect(),
                         required: s.r.clone().unwrap_or_default(),

@@ -9,46 +9,46 @@ use std::fmt;
 
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-use super::{Kind, ServiceModel, Shape};
+use super::{Kind, Member, ServiceModel, Shape};
 
 impl ServiceModel {
     /// Whether an operation's request body certainly passes validation (see the module comment).
+    #[cfg(test)]
     pub fn accepts(&self, op: &str, body: &[u8]) -> bool {
-        let Some(shape) = self.input(op) else {
-            return false;
-        };
-        let mut de = serde_json::Deserializer::from_slice(body);
-        let seed = Check {
-            model: self,
-            shape,
-            required: true,
-        };
-        // A body must be an object: `null` (or nothing) is left to the full path.
-        matches!(seed.deserialize(&mut de), Ok(true)) && de.end().is_ok()
+        self.decode_checked::<IgnoredAny>(op, body).is_some()
     }
 }
 
 /// Checks one value against one shape; yields whether the value was present (not `null`).
 #[derive(Clone, Copy)]
-struct Check<'m> {
+pub(super) struct Check<'m> {
     model: &'m ServiceModel,
     shape: usize,
     /// Whether presence matters (a required member): an opaque value is then inspected for `null` rather
     /// than skipped.
-    required: bool,
+    pub(super) required: bool,
 }
 
 /// Why the pre-check gave up; never shown to anyone.
-fn reject<E: serde::de::Error>() -> E {
+pub(super) fn reject<E: serde::de::Error>() -> E {
     E::custom("")
 }
 
-impl Check<'_> {
-    fn shape(&self) -> &Shape {
+impl<'m> Check<'m> {
+    /// The check of a whole request body against its input shape.
+    pub(super) fn required(model: &'m ServiceModel, shape: usize) -> Self {
+        Check {
+            model,
+            shape,
+            required: true,
+        }
+    }
+
+    pub(super) fn shape(&self) -> &'m Shape {
         &self.model.shapes[self.shape]
     }
 
-    fn at(&self, shape: usize) -> Self {
+    pub(super) fn at(&self, shape: usize) -> Self {
         Check {
             shape,
             required: false,
@@ -56,21 +56,43 @@ impl Check<'_> {
         }
     }
 
-    fn required_at(&self, shape: usize) -> Self {
+    fn members(&self) -> &'m [Member] {
+        match &self.shape().kind {
+            Kind::Structure { members, .. } => members,
+            _ => &[],
+        }
+    }
+
+    /// The index of a structure's member, by its name on the wire.
+    pub(super) fn member_index(&self, wire: &str) -> Option<usize> {
+        self.members().iter().position(|m| m.wire == wire)
+    }
+
+    /// The check of a structure's member's value.
+    pub(super) fn member_at(&self, index: usize) -> Self {
+        let member = &self.members()[index];
         Check {
-            shape,
-            required: true,
+            shape: member.shape,
+            required: member.required,
             ..*self
         }
     }
 
-    fn length_ok(&self, len: usize) -> bool {
+    /// Whether every required member of a structure is among those present (a bit per member index).
+    pub(super) fn all_required_present(&self, present: u64) -> bool {
+        self.members()
+            .iter()
+            .enumerate()
+            .all(|(i, m)| !m.required || present & (1 << i) != 0)
+    }
+
+    pub(super) fn length_ok(&self, len: usize) -> bool {
         let shape = self.shape();
         let len = len as f64;
         shape.min.is_none_or(|min| len >= min) && shape.max.is_none_or(|max| len <= max)
     }
 
-    fn string_ok(&self, s: &str) -> bool {
+    pub(super) fn string_ok(&self, s: &str) -> bool {
         match &self.shape().kind {
             Kind::Opaque | Kind::Timestamp => true,
             Kind::Blob => eddy_model::value::decode_blob(s).is_ok(),
@@ -90,7 +112,7 @@ impl Check<'_> {
         }
     }
 
-    fn number_ok(&self, n: f64) -> bool {
+    pub(super) fn number_ok(&self, n: f64) -> bool {
         match &self.shape().kind {
             Kind::Opaque | Kind::Double | Kind::Timestamp => true,
             Kind::Integer { .. } => {
@@ -180,14 +202,14 @@ impl<'de> Visitor<'de> for Check<'_> {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<bool, A::Error> {
         match &self.shape().kind {
-            Kind::Structure { members, required } => {
+            Kind::Structure { members, .. } => {
                 // Members seen (to refuse duplicates, whose last value the full walk would judge) and present.
                 if members.len() > 64 {
                     return Err(reject());
                 }
                 let (mut seen, mut present) = (0u64, 0u64);
                 while let Some(key) = map.next_key::<Key<'de>>()? {
-                    let Some(index) = members.iter().position(|m| m.wire == key.as_str()) else {
+                    let Some(index) = self.member_index(key.as_str()) else {
                         map.next_value::<IgnoredAny>()?;
                         continue;
                     };
@@ -196,21 +218,15 @@ impl<'de> Visitor<'de> for Check<'_> {
                         return Err(reject());
                     }
                     seen |= bit;
-                    let member = &members[index];
-                    let check = if required.contains(&member.name) {
-                        self.required_at(member.shape)
-                    } else {
-                        self.at(member.shape)
-                    };
-                    if map.next_value_seed(check)? {
+                    if map.next_value_seed(self.member_at(index))? {
                         present |= bit;
                     }
                 }
-                let all_present = members
-                    .iter()
-                    .enumerate()
-                    .all(|(i, m)| present & (1 << i) != 0 || !required.contains(&m.name));
-                if all_present { Ok(true) } else { Err(reject()) }
+                if self.all_required_present(present) {
+                    Ok(true)
+                } else {
+                    Err(reject())
+                }
             }
             Kind::Map { key, value, .. } => {
                 // A minimum above one counts distinct keys, which this pass does not track.
@@ -242,13 +258,13 @@ impl<'de> Visitor<'de> for Check<'_> {
 }
 
 /// A member name or map key: borrowed from the body unless it contains escapes.
-enum Key<'de> {
+pub(super) enum Key<'de> {
     Borrowed(&'de str),
     Owned(String),
 }
 
 impl Key<'_> {
-    fn as_str(&self) -> &str {
+    pub(super) fn as_str(&self) -> &str {
         match self {
             Key::Borrowed(s) => s,
             Key::Owned(s) => s,
@@ -419,7 +435,7 @@ mod tests {
             json!({"S":"x"}),
         ];
         let model = dynamodb();
-        let (mut mutants, mut accepted) = (0, 0);
+        let (mut mutants, mut accepted, mut checked) = (0, 0, 0);
         for (op, seed) in seeds {
             assert!(
                 model.validate(op, seed).is_ok(),
@@ -435,19 +451,31 @@ mod tests {
                     *value_at(&mut mutant, &path) = replacement.clone();
                     mutants += 1;
                     let body = mutant.to_string();
+                    let valid = model.validate(op, &mutant).is_ok();
                     if model.accepts(op, body.as_bytes()) {
                         accepted += 1;
                         assert!(
-                            model.validate(op, &mutant).is_ok(),
+                            valid,
                             "pre-check accepted what the walk rejects: {op} {body}"
                         );
                     }
+                    // Decoded through `Checked` (every value visited, none skipped).
+                    let decoded = model.decode_checked::<Value>(op, body.as_bytes());
+                    assert!(
+                        decoded.is_none() || valid,
+                        "checked decode accepted what the walk rejects: {op} {body}"
+                    );
+                    assert!(
+                        decoded.as_ref().is_none_or(|d| *d == mutant),
+                        "checked decode changed the request: {op} {body}"
+                    );
+                    checked += usize::from(decoded.is_some());
                 }
             }
         }
         assert!(
-            mutants > 1000 && accepted > 100,
-            "{mutants} mutants, {accepted} accepted"
+            mutants > 1000 && accepted > 100 && checked > 100,
+            "{mutants} mutants, {accepted} accepted, {checked} decoded"
         );
     }
 
