@@ -186,6 +186,45 @@ impl<'a> ExpressionInputs<'a> {
         }
     }
 
+    /// Whether the request has none of the members these inputs hold (the common plain PutItem or GetItem).
+    fn is_empty(&self) -> bool {
+        let ExpressionInputs {
+            operation: _,
+            condition_expression,
+            filter_expression,
+            key_condition_expression,
+            projection_expression,
+            update_expression,
+            names,
+            values,
+            expected,
+            conditional_operator,
+            attributes_to_get,
+            key_conditions,
+            query_filter,
+            scan_filter,
+            attribute_updates,
+        } = self;
+        [
+            condition_expression,
+            filter_expression,
+            key_condition_expression,
+            projection_expression,
+            update_expression,
+            conditional_operator,
+        ]
+        .iter()
+        .all(|m| m.is_none())
+            && names.is_none()
+            && values.is_none()
+            && expected.is_none()
+            && attributes_to_get.is_none()
+            && key_conditions.is_none()
+            && query_filter.is_none()
+            && scan_filter.is_none()
+            && attribute_updates.is_none()
+    }
+
     fn filter_map(&self) -> Option<(ConditionMap, &'a BTreeMap<String, LegacyCondition>)> {
         match self.operation {
             Operation::Query => self.query_filter.map(|f| (ConditionMap::QueryFilter, f)),
@@ -212,6 +251,10 @@ pub struct ParsedExpressions {
 
 /// Checks and parses all expression inputs of a request, in DynamoDB's order.
 pub fn parse_request(inputs: &ExpressionInputs<'_>) -> Result<ParsedExpressions, DynamoError> {
+    if inputs.is_empty() && inputs.operation != Operation::Query {
+        // Nothing to check or parse (the three phases agree: see the test). A Query needs a key condition.
+        return Ok(ParsedExpressions::default());
+    }
     check_parameter_mix(inputs)?;
     check_legacy(inputs)?;
     parse_expressions(inputs)

@@ -224,7 +224,7 @@ async fn query_call(
     let params = protocol::query::parse_params(uri.query(), form_body(headers, body));
     let action = params.get("Action").cloned().unwrap_or_default();
     Some(
-        match QueryService::route(ctx.service.as_deref(), uri.path(), &action) {
+        match QueryService::route(ctx.service(), uri.path(), &action) {
             QueryService::Sqs => sqs::handle_query(&state.queues, ctx, params, uri.path()).await,
             QueryService::Sns => sns::handle_query(&state.queues, ctx, params).await,
             QueryService::Iam => iam::handle_query(state.iam(), ctx, params).await,

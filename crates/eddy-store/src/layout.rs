@@ -40,19 +40,26 @@ pub fn meta_token_key(account: &str, region: &str, token: &str) -> Vec<u8> {
 /// The encoded key of an item under `schema` (partition hash, partition key, sort key), without a prefix.
 /// The caller has validated that the key attributes are present and typed.
 pub fn key_suffix(schema: &KeySchema, item: &AttributeMap) -> Vec<u8> {
-    let mut pk = Vec::with_capacity(32);
+    let mut out = Vec::with_capacity(48);
+    write_key_suffix(schema, item, &mut out);
+    out
+}
+
+/// Appends the key suffix (hash | enc(pk) | enc(sk)) to `out`, without intermediate buffers.
+fn write_key_suffix(schema: &KeySchema, item: &AttributeMap, out: &mut Vec<u8>) {
+    const HASH_LEN: usize = std::mem::size_of::<u32>();
+    let hash_at = out.len();
+    out.extend_from_slice(&[0; HASH_LEN]);
     if let Some(v) = item.get(&schema.hash.name) {
-        encode_key_value(v, &mut pk);
+        encode_key_value(v, out);
     }
-    let mut out = Vec::with_capacity(pk.len() + 24);
-    out.extend_from_slice(&partition_hash(&pk).to_be_bytes());
-    out.extend_from_slice(&pk);
+    let hash: u32 = partition_hash(&out[hash_at + HASH_LEN..]);
+    out[hash_at..hash_at + HASH_LEN].copy_from_slice(&hash.to_be_bytes());
     if let Some(range) = &schema.range
         && let Some(v) = item.get(&range.name)
     {
-        encode_key_value(v, &mut out);
+        encode_key_value(v, out);
     }
-    out
 }
 
 /// The prefix of all items of one partition: id | hash | enc(pk).
@@ -67,10 +74,9 @@ pub fn partition_prefix(id: u64, partition_value: &eddy_model::AttributeValue) -
 }
 
 pub fn item_key(table_id: u64, schema: &KeySchema, item: &AttributeMap) -> Vec<u8> {
-    let suffix = key_suffix(schema, item);
-    let mut out = Vec::with_capacity(8 + suffix.len());
+    let mut out = Vec::with_capacity(56);
     out.extend_from_slice(&table_id.to_be_bytes());
-    out.extend_from_slice(&suffix);
+    write_key_suffix(schema, item, &mut out);
     out
 }
 
@@ -124,4 +130,35 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
 
 pub fn id_prefix(id: u64) -> [u8; 8] {
     id.to_be_bytes()
+}
+
+#[cfg(test)]
+mod tests {
+    use eddy_model::{KeyAttribute, ScalarType};
+
+    use super::*;
+
+    #[test]
+    fn an_item_key_is_the_table_id_then_hash_partition_key_and_sort_key() {
+        let schema = KeySchema {
+            hash: KeyAttribute {
+                name: "pk".into(),
+                scalar: ScalarType::S,
+            },
+            range: Some(KeyAttribute {
+                name: "sk".into(),
+                scalar: ScalarType::N,
+            }),
+        };
+        let item: AttributeMap =
+            serde_json::from_str(r#"{"pk":{"S":"p1"},"sk":{"N":"-7.5"},"x":{"S":"y"}}"#)
+                .expect("item");
+        let (mut pk, mut sk) = (Vec::new(), Vec::new());
+        encode_key_value(&item["pk"], &mut pk);
+        encode_key_value(&item["sk"], &mut sk);
+        let expected_suffix = [&partition_hash(&pk).to_be_bytes()[..], &pk, &sk].concat();
+        assert_eq!(key_suffix(&schema, &item), expected_suffix);
+        let expected_key = [&42u64.to_be_bytes()[..], &expected_suffix].concat();
+        assert_eq!(item_key(42, &schema, &item), expected_key);
+    }
 }

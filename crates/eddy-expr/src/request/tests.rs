@@ -526,3 +526,40 @@ fn random_bytes_never_panic() {
         }
     }
 }
+
+/// A request without expression members skips the three phases; they would have found nothing either (a
+/// Query, which must have a key condition, still takes them).
+#[test]
+fn a_request_without_expression_members_parses_to_nothing_in_every_operation() {
+    use super::{check_legacy, check_parameter_mix, parse_expressions};
+    let operations = [
+        Operation::GetItem,
+        Operation::BatchGetItem,
+        Operation::PutItem,
+        Operation::DeleteItem,
+        Operation::UpdateItem,
+        Operation::Query,
+        Operation::Scan,
+        Operation::TransactGet,
+        Operation::TransactConditionCheck,
+        Operation::TransactPut,
+        Operation::TransactDelete,
+        Operation::TransactUpdate,
+    ];
+    for op in operations {
+        let inputs = ExpressionInputs::new(op);
+        let phases = check_parameter_mix(&inputs)
+            .and_then(|()| check_legacy(&inputs))
+            .and_then(|()| parse_expressions(&inputs));
+        if op != Operation::Query {
+            assert_eq!(phases, Ok(Default::default()), "{op:?}");
+        }
+        assert_eq!(parse_request(&inputs), phases, "{op:?}");
+    }
+    let names = names_of(&[("#a", "a")]);
+    let inputs = ExpressionInputs {
+        names: Some(&names),
+        ..ExpressionInputs::new(Operation::PutItem)
+    };
+    assert!(parse_request(&inputs).is_err(), "a member present takes the full path");
+}

@@ -22,7 +22,7 @@ pub fn describe_limits(ctx: &RequestContext) -> Result<Response<Body>, DynamoErr
 
 /// Endpoint discovery points clients back at this server (the host they used).
 pub fn describe_endpoints(ctx: &RequestContext) -> Result<Response<Body>, DynamoError> {
-    let address = ctx.host.clone().unwrap_or_else(|| "127.0.0.1:4566".into());
+    let address = ctx.host().unwrap_or("127.0.0.1:4566").to_string();
     Ok(awsjson::ok(
         &ctx.request_id,
         &json!({"Endpoints": [{"Address": address, "CachePeriodInMinutes": 1440}]}),

@@ -75,7 +75,7 @@ impl LambdaRequest<'_> {
 
     /// The endpoint the client used (for `Code.Location`).
     pub fn endpoint(&self) -> String {
-        match &self.ctx.host {
+        match self.ctx.host() {
             Some(host) => format!("http://{host}"),
             None => self
                 .lambda

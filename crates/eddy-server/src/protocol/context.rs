@@ -4,11 +4,13 @@
 //! header or query-string form) without checking the signature: an access key eddy issued names its own
 //! account, a 12-digit access key names the account (as LocalStack does), any other key the default account.
 
+use std::fmt;
 use std::net::IpAddr;
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use axum::http::{HeaderMap, HeaderName, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, header};
 use eddy_iam::Caller;
 use eddy_model::Scope;
 use eddy_model::scope::{DEFAULT_ACCOUNT, DEFAULT_REGION};
@@ -18,15 +20,13 @@ use crate::auth::{Auth, Identity};
 #[derive(Clone, Debug)]
 pub struct RequestContext {
     pub scope: Scope,
-    pub request_id: String,
-    pub access_key: Option<String>,
-    /// The service named in the SigV4 credential scope (`dynamodb`, `sqs`, `sns`, `lambda`, `logs`, `iam`,
-    /// `sts`, …): tells query-protocol services apart, since they share `POST /` with an `Action` parameter.
-    pub service: Option<String>,
+    pub request_id: RequestId,
+    /// The SigV4 credential scope as sent, if any.
+    credential: Option<SentCredential>,
     /// The `Host` the client used (DescribeEndpoints answers with it).
-    pub host: Option<String>,
+    host: Option<HeaderValue>,
     /// The session token sent with the access key, if any.
-    pub session_token: Option<String>,
+    session_token: Option<String>,
     /// The verified caller, when authentication is on.
     pub caller: Option<Arc<Caller>>,
     /// Whether the caller's policies are enforced (`--auth iam`).
@@ -46,22 +46,81 @@ pub struct OwnedCredential {
 
 /// The credential scope of a request's `Authorization` header or `X-Amz-Credential` query parameter.
 pub fn credential_of(headers: &HeaderMap, query: Option<&str>) -> Option<OwnedCredential> {
-    let header = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok());
-    let from_query = query.and_then(|q| {
-        q.split('&')
-            .find_map(|pair| pair.strip_prefix("X-Amz-Credential="))
-            .map(|v| v.replace("%2F", "/").replace("%2f", "/"))
-    });
-    header
-        .and_then(credential_from_authorization)
-        .or_else(|| from_query.as_deref().and_then(parse_credential))
-        .map(|c| OwnedCredential {
-            access_key: c.access_key.to_string(),
-            region: c.region.to_string(),
-            service: c.service.to_string(),
+    SentCredential::of(headers, query).map(|c| OwnedCredential {
+        access_key: c.access_key().to_string(),
+        region: c.region().to_string(),
+        service: c.service().to_string(),
+    })
+}
+
+/// A credential scope as sent, left in the text it came in (the header value is shared, not copied), with
+/// where its parts are.
+#[derive(Clone, Debug)]
+struct SentCredential {
+    text: CredentialText,
+    parts: CredentialParts,
+}
+
+#[derive(Clone, Debug)]
+enum CredentialText {
+    Header(HeaderValue),
+    /// The decoded `X-Amz-Credential` query parameter.
+    Query(String),
+}
+
+/// Byte ranges of a credential scope's access key, region and service in its text.
+#[derive(Clone, Debug, PartialEq, Eq)]
+struct CredentialParts {
+    access_key: Range<usize>,
+    region: Range<usize>,
+    service: Range<usize>,
+}
+
+impl SentCredential {
+    fn of(headers: &HeaderMap, query: Option<&str>) -> Option<SentCredential> {
+        let from_header = headers.get(header::AUTHORIZATION).and_then(|value| {
+            let parts = credential_in_authorization(value.to_str().ok()?)?;
+            Some(SentCredential {
+                text: CredentialText::Header(value.clone()),
+                parts,
+            })
+        });
+        from_header.or_else(|| {
+            let raw = query?
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("X-Amz-Credential="))?;
+            let text = raw.replace("%2F", "/").replace("%2f", "/");
+            let parts = credential_parts(&text, 0..text.len())?;
+            Some(SentCredential {
+                text: CredentialText::Query(text),
+                parts,
+            })
         })
+    }
+
+    fn part(&self, range: &Range<usize>) -> &str {
+        let bytes = match &self.text {
+            CredentialText::Header(value) => value.as_bytes(),
+            CredentialText::Query(text) => text.as_bytes(),
+        };
+        // The ranges were found in this text, which was valid UTF-8 then, at '/' boundaries.
+        bytes
+            .get(range.clone())
+            .and_then(|b| std::str::from_utf8(b).ok())
+            .unwrap_or_default()
+    }
+
+    fn access_key(&self) -> &str {
+        self.part(&self.parts.access_key)
+    }
+
+    fn region(&self) -> &str {
+        self.part(&self.parts.region)
+    }
+
+    fn service(&self) -> &str {
+        self.part(&self.parts.service)
+    }
 }
 
 /// The session token of a request (header or query-string form).
@@ -79,34 +138,67 @@ fn session_token(headers: &HeaderMap, query: Option<&str>) -> Option<String> {
         })
 }
 
-/// Parts of a SigV4 credential scope.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Credential<'a> {
-    pub access_key: &'a str,
-    pub date: &'a str,
-    pub region: &'a str,
-    pub service: &'a str,
+/// Where the parts of a credential scope `<key>/<date>/<region>/<service>/aws4_request` are, within `range`
+/// of `text`.
+fn credential_parts(text: &str, range: Range<usize>) -> Option<CredentialParts> {
+    let bytes = text.as_bytes();
+    let mut bounds = [0usize; 5];
+    let mut start = range.start;
+    for slot in &mut bounds {
+        if start > range.end {
+            return None;
+        }
+        let end = bytes[start..range.end]
+            .iter()
+            .position(|&b| b == b'/')
+            .map_or(range.end, |p| start + p);
+        *slot = end;
+        start = end + 1;
+    }
+    let [key_end, date_end, region_end, service_end, last_end] = bounds;
+    (&bytes[service_end + 1..last_end] == b"aws4_request").then(|| CredentialParts {
+        access_key: range.start..key_end,
+        region: date_end + 1..region_end,
+        service: region_end + 1..service_end,
+    })
 }
 
-/// Parses `<key>/<date>/<region>/<service>/aws4_request`.
-pub fn parse_credential(s: &str) -> Option<Credential<'_>> {
-    let mut parts = s.split('/');
-    let credential = Credential {
-        access_key: parts.next()?,
-        date: parts.next()?,
-        region: parts.next()?,
-        service: parts.next()?,
-    };
-    (parts.next()? == "aws4_request").then_some(credential)
+/// Where the credential scope's parts are in an
+/// `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` header.
+fn credential_in_authorization(header: &str) -> Option<CredentialParts> {
+    const SCHEME: &str = "AWS4-HMAC-SHA256";
+    const CREDENTIAL: &[u8] = b"Credential=";
+    if !header.starts_with(SCHEME) {
+        return None;
+    }
+    let bytes = header.as_bytes();
+    let mut start = SCHEME.len();
+    // The comma-separated parameters, each trimmed; the first that is `Credential=…` counts.
+    loop {
+        let end = bytes[start..]
+            .iter()
+            .position(|&b| b == b',')
+            .map_or(bytes.len(), |p| start + p);
+        let part = trim(bytes, start..end);
+        if bytes[part.clone()].starts_with(CREDENTIAL) {
+            return credential_parts(header, part.start + CREDENTIAL.len()..part.end);
+        }
+        if end == bytes.len() {
+            return None;
+        }
+        start = end + 1;
+    }
 }
 
-/// The credential of an `Authorization: AWS4-HMAC-SHA256 Credential=…, SignedHeaders=…, Signature=…` header.
-pub fn credential_from_authorization(header: &str) -> Option<Credential<'_>> {
-    let rest = header.strip_prefix("AWS4-HMAC-SHA256")?;
-    rest.split(',')
-        .map(str::trim)
-        .find_map(|part| part.strip_prefix("Credential="))
-        .and_then(parse_credential)
+/// A range without its leading and trailing whitespace.
+fn trim(bytes: &[u8], mut range: Range<usize>) -> Range<usize> {
+    while range.start < range.end && bytes[range.start].is_ascii_whitespace() {
+        range.start += 1;
+    }
+    while range.end > range.start && bytes[range.end - 1].is_ascii_whitespace() {
+        range.end -= 1;
+    }
+    range
 }
 
 fn account_for_key(key: &str) -> &str {
@@ -120,37 +212,77 @@ fn account_for_key(key: &str) -> &str {
 static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
 
 /// A 52-character request id in DynamoDB's alphabet (upper-case letters and digits), unique per process run.
-pub fn new_request_id() -> String {
-    // 32 of DynamoDB's 36 characters, so each character is 5 bits of a mixed 64-bit word.
-    const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-    // Mixed into every id so that ids differ between runs; computed once (getpid is a system call).
-    static PROCESS_SALT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
-    let salt = *PROCESS_SALT.get_or_init(|| {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos() as u64)
-            .unwrap_or(0);
-        nanos ^ ((std::process::id() as u64) << 32)
-    });
-    let seed = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
-    let mut out = [0u8; 52];
-    for (word, chunk) in out.chunks_mut(12).enumerate() {
-        // splitmix64 of (counter, word): distinct counters give distinct first words, so ids never repeat.
-        let mut x = seed
-            .wrapping_add(salt)
-            .wrapping_add((word as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
-        if word > 0 {
-            x = x.rotate_left(17) ^ salt;
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+pub struct RequestId([u8; 52]);
+
+impl RequestId {
+    pub fn new() -> RequestId {
+        // 32 of DynamoDB's 36 characters, so each character is 5 bits of a mixed 64-bit word.
+        const ALPHABET: &[u8; 32] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+        // Mixed into every id so that ids differ between runs; computed once (getpid is a system call).
+        static PROCESS_SALT: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+        let salt = *PROCESS_SALT.get_or_init(|| {
+            let nanos = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(0);
+            nanos ^ ((std::process::id() as u64) << 32)
+        });
+        let seed = REQUEST_COUNTER.fetch_add(1, Ordering::Relaxed);
+        let mut out = [0u8; 52];
+        for (word, chunk) in out.chunks_mut(12).enumerate() {
+            // splitmix64 of (counter, word): distinct counters give distinct first words, so ids never repeat.
+            let mut x = seed
+                .wrapping_add(salt)
+                .wrapping_add((word as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15));
+            if word > 0 {
+                x = x.rotate_left(17) ^ salt;
+            }
+            x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+            x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+            x ^= x >> 31;
+            for (i, c) in chunk.iter_mut().enumerate() {
+                *c = ALPHABET[((x >> (i * 5)) & 31) as usize];
+            }
         }
-        x = (x ^ (x >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        x = (x ^ (x >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        x ^= x >> 31;
-        for (i, c) in chunk.iter_mut().enumerate() {
-            *c = ALPHABET[((x >> (i * 5)) & 31) as usize];
-        }
+        RequestId(out)
     }
-    // Every byte comes from the ASCII alphabet above.
-    String::from_utf8_lossy(&out).into_owned()
+
+    pub fn as_str(&self) -> &str {
+        // Every byte comes from the ASCII alphabet above.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl Default for RequestId {
+    fn default() -> Self {
+        RequestId::new()
+    }
+}
+
+impl std::ops::Deref for RequestId {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+/// A fresh request id, as a string.
+pub fn new_request_id() -> String {
+    RequestId::new().to_string()
 }
 
 /// The scope of an (account, region), shared with the previous request's scope on this thread when they are
@@ -175,29 +307,42 @@ fn scope_of(account: &str, region: &str) -> Scope {
 impl RequestContext {
     /// The context of a request whose signature is not checked: the scope as its credential names it.
     pub fn from_headers(headers: &HeaderMap, query: Option<&str>) -> RequestContext {
-        let credential = credential_of(headers, query);
-        let (scope, access_key, service) = match credential {
-            Some(c) => (
-                scope_of(account_for_key(&c.access_key), &c.region),
-                Some(c.access_key),
-                Some(c.service),
-            ),
-            None => (scope_of(DEFAULT_ACCOUNT, DEFAULT_REGION), None, None),
+        let credential = SentCredential::of(headers, query);
+        let scope = match &credential {
+            Some(c) => scope_of(account_for_key(c.access_key()), c.region()),
+            None => scope_of(DEFAULT_ACCOUNT, DEFAULT_REGION),
         };
         RequestContext {
             scope,
-            request_id: new_request_id(),
-            access_key,
-            service,
-            host: headers
-                .get(header::HOST)
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string),
+            request_id: RequestId::new(),
+            credential,
+            host: headers.get(header::HOST).cloned(),
             session_token: session_token(headers, query),
             caller: None,
             authorizes: false,
             source_ip: None,
         }
+    }
+
+    /// The access key of the credential the request was signed with (signature checked or not).
+    pub fn access_key(&self) -> Option<&str> {
+        self.credential.as_ref().map(SentCredential::access_key)
+    }
+
+    /// The service named in the SigV4 credential scope (`dynamodb`, `sqs`, `sns`, `lambda`, `logs`, `iam`,
+    /// `sts`, …): tells query-protocol services apart, since they share `POST /` with an `Action` parameter.
+    pub fn service(&self) -> Option<&str> {
+        self.credential.as_ref().map(SentCredential::service)
+    }
+
+    /// The `Host` the client used.
+    pub fn host(&self) -> Option<&str> {
+        self.host.as_ref().and_then(|h| h.to_str().ok())
+    }
+
+    /// The session token sent with the access key, if any.
+    pub fn session_token(&self) -> Option<&str> {
+        self.session_token.as_deref()
     }
 
     /// The context of a request as the server sees it: the verified identity when authentication is on,
@@ -216,8 +361,8 @@ impl RequestContext {
                 ctx.authorizes = auth.mode == crate::auth::AuthMode::Iam;
             }
             None => {
-                if let Some(key) = &ctx.access_key
-                    && let Some(account) = auth.account_of_key(key, ctx.session_token.as_deref())
+                if let Some(key) = ctx.access_key()
+                    && let Some(account) = auth.account_of_key(key, ctx.session_token())
                 {
                     ctx.scope = Scope::new(&account, &ctx.scope.region);
                 }
@@ -232,9 +377,8 @@ impl RequestContext {
         if let Some(caller) = &self.caller {
             return (**caller).clone();
         }
-        self.access_key
-            .as_deref()
-            .and_then(|key| iam.lookup_key(key, self.session_token.as_deref()).ok())
+        self.access_key()
+            .and_then(|key| iam.lookup_key(key, self.session_token()).ok())
             .map(|info| info.caller)
             .unwrap_or_else(|| Caller::Root {
                 account: self.scope.account.to_string(),
@@ -246,15 +390,67 @@ impl RequestContext {
 mod tests {
     use super::*;
 
+    fn header_credential(value: &str) -> Option<(String, String, String)> {
+        let mut headers = HeaderMap::new();
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_str(value).ok()?);
+        credential_of(&headers, None).map(|c| (c.access_key, c.region, c.service))
+    }
+
+    fn owned(key: &str, region: &str, service: &str) -> Option<(String, String, String)> {
+        Some((key.into(), region.into(), service.into()))
+    }
+
     #[test]
     fn region_comes_from_the_credential_scope() {
         let h = "AWS4-HMAC-SHA256 Credential=AKID/20240101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc";
-        let c = credential_from_authorization(h).unwrap();
+        assert_eq!(header_credential(h), owned("AKID", "eu-west-1", "dynamodb"));
+        // The parameters in another order, and spacing as clients send it.
+        let h = "AWS4-HMAC-SHA256 SignedHeaders=host,Credential=K/d/us-west-2/sqs/aws4_request ,Signature=abc";
+        assert_eq!(header_credential(h), owned("K", "us-west-2", "sqs"));
+        // Parts beyond the fifth are ignored, as before; fewer, or another terminator, are no credential.
+        let h = "AWS4-HMAC-SHA256 Credential=K/d/r/s/aws4_request/x, Signature=abc";
+        assert_eq!(header_credential(h), owned("K", "r", "s"));
+        for bad in [
+            "Bearer x",
+            "AWS4-HMAC-SHA256 Credential=K/d/r/s, Signature=abc",
+            "AWS4-HMAC-SHA256 Credential=K/d/r/s/aws4_requests",
+            "AWS4-HMAC-SHA256 SignedHeaders=host, Signature=abc",
+            "AWS4-HMAC-SHA256 XCredential=K/d/r/s/aws4_request",
+            "AWS4-HMAC-SHA256",
+        ] {
+            assert_eq!(header_credential(bad), None, "{bad}");
+        }
+        let query =
+            "Action=X&X-Amz-Credential=K%2Fd%2Feu-north-1%2Fsns%2Faws4_request&X-Amz-Date=1";
+        let c = credential_of(&HeaderMap::new(), Some(query))
+            .map(|c| (c.access_key, c.region, c.service));
+        assert_eq!(c, owned("K", "eu-north-1", "sns"));
+    }
+
+    #[test]
+    fn the_context_borrows_the_credential_and_host_it_was_sent() {
+        let mut headers = HeaderMap::new();
+        let h = "AWS4-HMAC-SHA256 Credential=123456789012/20240101/eu-west-1/dynamodb/aws4_request, SignedHeaders=host, Signature=abc";
+        headers.insert(header::AUTHORIZATION, HeaderValue::from_static(h));
+        headers.insert(header::HOST, HeaderValue::from_static("localhost:4566"));
+        let ctx = RequestContext::from_headers(&headers, None);
+        assert_eq!(ctx.access_key(), Some("123456789012"));
+        assert_eq!(ctx.service(), Some("dynamodb"));
+        assert_eq!(ctx.host(), Some("localhost:4566"));
         assert_eq!(
-            (c.access_key, c.region, c.service),
-            ("AKID", "eu-west-1", "dynamodb")
+            (&*ctx.scope.account, &*ctx.scope.region),
+            ("123456789012", "eu-west-1")
         );
-        assert!(credential_from_authorization("Bearer x").is_none());
+        let anonymous = RequestContext::from_headers(&HeaderMap::new(), None);
+        assert_eq!(
+            (
+                anonymous.access_key(),
+                anonymous.service(),
+                anonymous.host()
+            ),
+            (None, None, None)
+        );
+        assert_eq!(&*anonymous.scope.region, DEFAULT_REGION);
     }
 
     #[test]

@@ -86,16 +86,15 @@ impl Call<'_> {
 
     /// The URL of a queue, on the host the caller used.
     pub fn queue_url(&self, scope: &Scope, name: &str) -> String {
-        let host = self.ctx.host.as_deref().unwrap_or("localhost:4566");
+        let host = self.ctx.host().unwrap_or("localhost:4566");
         format!("http://{host}/{}/{name}", scope.account)
     }
 
     /// The sender id of messages this caller sends.
     pub fn sender_id(&self) -> String {
         self.ctx
-            .access_key
-            .clone()
-            .unwrap_or_else(|| self.ctx.scope.account.to_string())
+            .access_key()
+            .map_or_else(|| self.ctx.scope.account.to_string(), str::to_string)
     }
 }
 
@@ -274,7 +273,7 @@ pub async fn handle_query(
     let op = params.remove("Action").unwrap_or_default();
     params.remove("Version");
     if !params.contains_key("QueueUrl") && path.trim_matches('/').split('/').count() == 2 {
-        let host = ctx.host.as_deref().unwrap_or("localhost");
+        let host = ctx.host().unwrap_or("localhost");
         params.insert("QueueUrl".into(), format!("http://{host}{path}"));
     }
     let result = match query::decode(model::sqs(), &op, &params) {
