@@ -561,5 +561,8 @@ fn a_request_without_expression_members_parses_to_nothing_in_every_operation() {
         names: Some(&names),
         ..ExpressionInputs::new(Operation::PutItem)
     };
-    assert!(parse_request(&inputs).is_err(), "a member present takes the full path");
+    assert!(
+        parse_request(&inputs).is_err(),
+        "a member present takes the full path"
+    );
 }
