@@ -13,8 +13,9 @@ use eddy_load::{report, run::Report};
 /// keep-alive HTTP/1.1, one connection per concurrent worker).
 ///
 /// Items are `pk` (S) = "p<key / rows>", `sk` (N) = key % rows, and a
-/// `payload` (S) of --item-size bytes; keys are drawn uniformly from
-/// 0..--keys. `get` is GetItem on one key, `query` is Query with
+/// `payload` (S) of --item-size bytes whose first 16 characters are a
+/// random version, so that every put changes its item; keys are drawn
+/// uniformly from 0..--keys. `get` is GetItem on one key, `query` is Query with
 /// `pk = :p` on one partition.
 #[derive(Parser, Debug)]
 #[command(name = "eddy-load", version)]

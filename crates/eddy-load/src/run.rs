@@ -186,7 +186,8 @@ async fn worker(sh: Arc<Shared>, id: usize) -> Result<WorkerStats, String> {
             break;
         }
         let op = sh.cfg.mix.pick((rng.next_u64() >> 32) as u32);
-        sh.cfg.workload.write_body(op, rng.next_u64(), &mut buf);
+        let (key, version) = (rng.next_u64(), rng.next_u64());
+        sh.cfg.workload.write_body(op, key, version, &mut buf);
         let body = buf.split().freeze();
         let call = conn.call(&sh.targets[op.index()], body);
         let outcome = match tokio::time::timeout(sh.cfg.timeout, call).await {
@@ -356,7 +357,7 @@ pub async fn prefill(cfg: &Config) -> Result<(u64, Duration), String> {
                 if key >= sh.cfg.workload.keys {
                     return Ok::<(), String>(());
                 }
-                sh.cfg.workload.write_body(Op::Put, key, &mut buf);
+                sh.cfg.workload.write_body(Op::Put, key, 0, &mut buf);
                 let (status, resp) = conn
                     .call(&sh.targets[Op::Put.index()], buf.split().freeze())
                     .await

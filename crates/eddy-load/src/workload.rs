@@ -12,7 +12,8 @@ use crate::mix::Op;
 pub struct Workload {
     /// `{"TableName":"<table>"` — every body starts with it.
     head: String,
-    /// The `payload` attribute's value (`item_size` ASCII characters).
+    /// The `payload` attribute's value (`item_size` ASCII characters); each put replaces its first
+    /// characters with the put's version, so that every put changes its item.
     payload: String,
     pub keys: u64,
     pub rows: u64,
@@ -75,9 +76,21 @@ impl Workload {
         buf.put_slice(br#""}"#);
     }
 
+    /// The payload with its first (up to 16) characters replaced by `version` in hex: puts of one key
+    /// with different versions write different items (a put that leaves an item as it was is cheaper for
+    /// servers that notice, and is not what a benchmark of writes should measure).
+    fn put_payload(&self, buf: &mut BytesMut, version: u64) {
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let digits = self.payload.len().min(16);
+        for i in (0..digits).rev() {
+            buf.put_u8(HEX[((version >> (i * 4)) & 15) as usize]);
+        }
+        buf.put_slice(&self.payload.as_bytes()[digits..]);
+    }
+
     /// Appends the body of `op` on key `key % keys` (for Query: on the
-    /// partition of that key) to `buf`.
-    pub fn write_body(&self, op: Op, key: u64, buf: &mut BytesMut) {
+    /// partition of that key) to `buf`; a put writes payload `version`.
+    pub fn write_body(&self, op: Op, key: u64, version: u64, buf: &mut BytesMut) {
         let key = key % self.keys;
         buf.put_slice(self.head.as_bytes());
         match op {
@@ -85,7 +98,7 @@ impl Workload {
                 buf.put_slice(br#","Item":{"#);
                 self.put_key(buf, key);
                 buf.put_slice(br#","payload":{"S":""#);
-                buf.put_slice(self.payload.as_bytes());
+                self.put_payload(buf, version);
                 buf.put_slice(br#""}}}"#);
             }
             Op::Get => {
@@ -136,7 +149,7 @@ mod tests {
 
     fn body(w: &Workload, op: Op, key: u64) -> Value {
         let mut buf = BytesMut::new();
-        w.write_body(op, key, &mut buf);
+        w.write_body(op, key, 0, &mut buf);
         serde_json::from_slice(&buf).expect("valid JSON")
     }
 
@@ -182,16 +195,39 @@ mod tests {
     }
 
     #[test]
+    fn every_version_is_a_different_payload_of_the_same_length() {
+        let w = Workload::new("t", 100, 10, 1);
+        let payload = |version| {
+            let mut buf = BytesMut::new();
+            w.write_body(Op::Put, 3, version, &mut buf);
+            let put: Value = serde_json::from_slice(&buf).expect("valid JSON");
+            put["Item"]["payload"]["S"]
+                .as_str()
+                .expect("a string")
+                .to_string()
+        };
+        let (a, b) = (payload(1), payload(0xfedc_ba98_7654_3210));
+        assert_eq!((a.len(), b.len()), (100, 100));
+        assert_ne!(a, b);
+        assert!(b.starts_with("fedcba9876543210"));
+        assert_eq!(a[16..], b[16..], "only the version part differs");
+        let short = Workload::new("t", 3, 10, 1);
+        let mut buf = BytesMut::new();
+        short.write_body(Op::Put, 0, 0xabc, &mut buf);
+        assert!(buf.ends_with(br#""payload":{"S":"abc"}}}"#));
+    }
+
+    #[test]
     fn buffer_is_appended_and_reusable() {
         let w = Workload::new("t", 0, 5, 1);
         let mut buf = BytesMut::with_capacity(256);
-        w.write_body(Op::Get, 3, &mut buf);
+        w.write_body(Op::Get, 3, 0, &mut buf);
         let first = buf.split().freeze();
         assert_eq!(
             &first[..],
             br#"{"TableName":"t","Key":{"pk":{"S":"p3"},"sk":{"N":"0"}}}"#
         );
-        w.write_body(Op::Put, 9, &mut buf); // 9 % 5 = 4
+        w.write_body(Op::Put, 9, 0, &mut buf); // 9 % 5 = 4
         assert_eq!(
             &buf[..],
             br#"{"TableName":"t","Item":{"pk":{"S":"p4"},"sk":{"N":"0"},"payload":{"S":""}}}"#
