@@ -170,13 +170,19 @@ impl ItemCache {
         Some(value)
     }
 
+    /// The bytes an entry counts for against the budget.
+    fn entry_size(key_len: usize, value: Option<&Vec<u8>>) -> usize {
+        key_len + value.map_or(0, Vec::len) + 48
+    }
+
     fn insert(&mut self, key: Vec<u8>, value: Option<Vec<u8>>) {
-        let size = key.len() + value.as_ref().map_or(0, Vec::len) + 48;
+        let key_len = key.len();
+        let size = Self::entry_size(key_len, value.as_ref());
         self.old.remove(&key);
         if let Some(previous) = self.young.insert(key, value) {
-            self.young_bytes = self
-                .young_bytes
-                .saturating_sub(previous.map_or(0, |p| p.len()));
+            // The replaced entry no longer counts (its key, value and overhead).
+            let previous_size = Self::entry_size(key_len, previous.as_ref());
+            self.young_bytes = self.young_bytes.saturating_sub(previous_size);
         }
         self.young_bytes += size;
         if self.young_bytes > self.budget_bytes / 2 {
@@ -593,6 +599,18 @@ mod tests {
         assert_eq!(cache.get(&[b'k', 49]), Some(Some(vec![49; 100])));
         cache.insert(vec![b'k', 49], None);
         assert_eq!(cache.get(&[b'k', 49]), Some(None));
+    }
+
+    #[test]
+    fn rewriting_an_entry_does_not_count_it_twice() {
+        let mut cache = ItemCache::new(1000);
+        cache.insert(b"a".to_vec(), Some(vec![1; 100]));
+        let once = cache.young_bytes;
+        for _ in 0..100 {
+            cache.insert(b"a".to_vec(), Some(vec![2; 100]));
+        }
+        assert_eq!(cache.young_bytes, once, "the budget counts one entry");
+        assert_eq!(cache.get(b"a"), Some(Some(vec![2; 100])));
     }
 
     #[test]
