@@ -2,8 +2,8 @@
 //! answers `true` only when the full walk (`ServiceModel::validate`) would report nothing: every member has its
 //! model type, every constraint holds, every required member is present. Anything it cannot vouch for —
 //! duplicate members, a map whose minimum size depends on distinct keys, any violation — makes it answer
-//! `false`, and the request then takes the full path (parse, walk, the exact error). Valid requests, the common
-//! case, are thereby checked in one pass over their bytes.
+//! `false`, and the request then takes the full path (parse, walk, the exact error). `checked` uses this walk
+//! for the values a typed request skips, and its own adapter, with these same checks, for the values it reads.
 
 use std::fmt;
 
