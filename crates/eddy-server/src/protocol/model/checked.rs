@@ -311,6 +311,31 @@ impl<'de, T: DeserializeSeed<'de>> DeserializeSeed<'de> for CheckedSeed<'_, T> {
     }
 }
 
+/// The next key of an object, noting when the object has ended.
+fn next_key<'de, A: MapAccess<'de>>(
+    map: &mut A,
+    ended: &mut bool,
+) -> Result<Option<Key<'de>>, A::Error> {
+    let key = map.next_key::<Key<'de>>()?;
+    *ended = key.is_none();
+    Ok(key)
+}
+
+/// The next value of an object, checked against `check`; also whether it was present (not `null`).
+fn next_checked_value<'de, A: MapAccess<'de>, T: DeserializeSeed<'de>>(
+    map: &mut A,
+    check: Check<'_>,
+    seed: T,
+) -> Result<(T::Value, bool), A::Error> {
+    let present = Cell::new(true);
+    let value = map.next_value_seed(CheckedSeed {
+        check,
+        present: &present,
+        seed,
+    })?;
+    Ok((value, present.get()))
+}
+
 /// The members of a structure: each known member checked against its shape, duplicates refused, required
 /// members recorded as present.
 struct CheckedStruct<'c, A> {
@@ -331,8 +356,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for &mut CheckedStruct<'_, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let Some(key) = self.map.next_key::<Key<'de>>()? else {
-            self.ended = true;
+        let Some(key) = next_key(&mut self.map, &mut self.ended)? else {
             return Ok(None);
         };
         self.member = self.check.member_index(key.as_str());
@@ -351,13 +375,9 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for &mut CheckedStruct<'_, A> {
             // Not a member of the model: the full walk ignores it too.
             return self.map.next_value_seed(seed);
         };
-        let present = Cell::new(true);
-        let value = self.map.next_value_seed(CheckedSeed {
-            check: self.check.member_at(index),
-            present: &present,
-            seed,
-        })?;
-        if present.get() {
+        let (value, present) =
+            next_checked_value(&mut self.map, self.check.member_at(index), seed)?;
+        if present {
             self.present |= 1u64 << index;
         }
         Ok(value)
@@ -384,8 +404,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for &mut CheckedMap<'_, A> {
         &mut self,
         seed: K,
     ) -> Result<Option<K::Value>, A::Error> {
-        let Some(key) = self.map.next_key::<Key<'de>>()? else {
-            self.ended = true;
+        let Some(key) = next_key(&mut self.map, &mut self.ended)? else {
             return Ok(None);
         };
         if !self.key.string_ok(key.as_str()) {
@@ -396,12 +415,7 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for &mut CheckedMap<'_, A> {
     }
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
-        let present = Cell::new(true);
-        self.map.next_value_seed(CheckedSeed {
-            check: self.value,
-            present: &present,
-            seed,
-        })
+        next_checked_value(&mut self.map, self.value, seed).map(|(value, _)| value)
     }
 
     fn size_hint(&self) -> Option<usize> {
