@@ -2,10 +2,15 @@
 //! reused, so an id prefix is unique across keyspaces and a deleted table's leftovers can never be confused
 //! with a new table's data.
 //!
-//! - `Items`:   table id | partition hash | enc(partition key) | enc(sort key)
-//! - `Indexes`: index id | partition hash of index key | enc(index pk) | enc(index sk) | enc(table pk) | enc(table sk)
-//!   and TTL entries: table id | expiry (biased i64) | partition hash | enc(pk) | enc(sk)
-//! - `Meta`:    `table/<id>`, `stats/<id>`, `next-id`, `purge/<id>`, `token/<…>`
+//! - `Items`:   id(table) | partition hash | enc(partition key) | enc(sort key)
+//! - `Indexes`: id(index) | partition hash of index key | enc(index pk) | enc(index sk) | enc(table pk) | enc(table sk)
+//!   and TTL entries: id(table) | expiry (biased i64) | partition hash | enc(pk) | enc(sk)
+//! - `Meta`:    `table/<id>`, `stats/<id>`, `next-id`, `purge/<id>`, `token/<…>`, `format` (ids here are 8 bytes)
+//!
+//! `id(n)` is the id in as few bytes as it needs, after a byte giving that count ([`id_prefix`]). Short keys
+//! matter: the memtable keeps keys of up to 20 bytes inline and compares keys by their first 4 bytes before
+//! following a pointer, so a 2-byte id leaves a typical item key inline and its first 4 bytes telling keys
+//! apart (with 8-byte ids every key began with the same zeros and every comparison chased two pointers).
 //!
 //! Items are ordered by partition hash first, so a Scan walks them in hash order as DynamoDB does and a parallel
 //! scan segment is one contiguous hash range.
@@ -14,6 +19,10 @@ use eddy_model::key::{encode_key_value, partition_hash};
 use eddy_model::{AttributeMap, KeySchema};
 
 pub const META_NEXT_ID: &[u8] = b"next-id";
+/// The layout version of a data directory, so that a directory written with another layout is refused.
+pub const META_FORMAT: &[u8] = b"format";
+/// This layout's version (1 was 8-byte ids in every key).
+pub const FORMAT_VERSION: u64 = 2;
 
 pub fn meta_table_key(id: u64) -> Vec<u8> {
     let mut k = b"table/".to_vec();
@@ -66,16 +75,16 @@ fn write_key_suffix(schema: &KeySchema, item: &AttributeMap, out: &mut Vec<u8>) 
 pub fn partition_prefix(id: u64, partition_value: &eddy_model::AttributeValue) -> Vec<u8> {
     let mut pk = Vec::with_capacity(32);
     encode_key_value(partition_value, &mut pk);
-    let mut out = Vec::with_capacity(pk.len() + 12);
-    out.extend_from_slice(&id.to_be_bytes());
+    let mut out = Vec::with_capacity(pk.len() + 13);
+    write_id(id, &mut out);
     out.extend_from_slice(&partition_hash(&pk).to_be_bytes());
     out.extend_from_slice(&pk);
     out
 }
 
 pub fn item_key(table_id: u64, schema: &KeySchema, item: &AttributeMap) -> Vec<u8> {
-    let mut out = Vec::with_capacity(56);
-    out.extend_from_slice(&table_id.to_be_bytes());
+    let mut out = Vec::with_capacity(48);
+    write_id(table_id, &mut out);
     write_key_suffix(schema, item, &mut out);
     out
 }
@@ -111,9 +120,17 @@ pub fn ttl_entry_key(
 
 pub fn ttl_prefix(table_id: u64, expiry_secs: i64) -> Vec<u8> {
     let mut out = Vec::with_capacity(40);
-    out.extend_from_slice(&table_id.to_be_bytes());
+    write_id(table_id, &mut out);
     out.extend_from_slice(&((expiry_secs as u64) ^ (1 << 63)).to_be_bytes());
     out
+}
+
+/// The key of the item a TTL entry points at (`None` if the entry key is too short to be one).
+pub fn item_key_of_ttl_entry(table_id: u64, entry_key: &[u8]) -> Option<Vec<u8>> {
+    let mut key = id_prefix(table_id);
+    let suffix = entry_key.get(key.len() + std::mem::size_of::<i64>()..)?;
+    key.extend_from_slice(suffix);
+    Some(key)
 }
 
 /// The smallest key strictly greater than every key starting with `prefix`, if there is one.
@@ -128,8 +145,19 @@ pub fn prefix_end(prefix: &[u8]) -> Option<Vec<u8>> {
     None
 }
 
-pub fn id_prefix(id: u64) -> [u8; 8] {
-    id.to_be_bytes()
+/// The prefix of every key of a table or index: [`write_id`].
+pub fn id_prefix(id: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(9);
+    write_id(id, &mut out);
+    out
+}
+
+/// Appends `id` as the count of its significant big-endian bytes (at least 1) and then those bytes. A longer
+/// count means a larger id, so encoded ids sort as the ids do, and none is a prefix of another.
+fn write_id(id: u64, out: &mut Vec<u8>) {
+    let significant = (8 - id.leading_zeros() as usize / 8).max(1);
+    out.push(significant as u8);
+    out.extend_from_slice(&id.to_be_bytes()[8 - significant..]);
 }
 
 #[cfg(test)]
@@ -158,7 +186,56 @@ mod tests {
         encode_key_value(&item["sk"], &mut sk);
         let expected_suffix = [&partition_hash(&pk).to_be_bytes()[..], &pk, &sk].concat();
         assert_eq!(key_suffix(&schema, &item), expected_suffix);
-        let expected_key = [&42u64.to_be_bytes()[..], &expected_suffix].concat();
+        let expected_key = [&[1, 42][..], &expected_suffix].concat();
         assert_eq!(item_key(42, &schema, &item), expected_key);
+    }
+
+    #[test]
+    fn ids_take_the_bytes_they_need_sort_as_numbers_and_are_never_prefixes_of_each_other() {
+        assert_eq!(id_prefix(0), [1, 0]);
+        assert_eq!(id_prefix(255), [1, 255]);
+        assert_eq!(id_prefix(256), [2, 1, 0]);
+        assert_eq!(
+            id_prefix(u64::MAX),
+            [8, 255, 255, 255, 255, 255, 255, 255, 255]
+        );
+        let ids = [
+            0u64,
+            1,
+            2,
+            255,
+            256,
+            257,
+            65_535,
+            65_536,
+            1 << 40,
+            u64::MAX - 1,
+            u64::MAX,
+        ];
+        for pair in ids.windows(2) {
+            let (a, b) = (id_prefix(pair[0]), id_prefix(pair[1]));
+            assert!(a < b, "{} sorts before {}", pair[0], pair[1]);
+            assert!(!b.starts_with(&a) && !a.starts_with(&b));
+        }
+    }
+
+    #[test]
+    fn a_ttl_entry_leads_back_to_its_item_key() {
+        let schema = KeySchema {
+            hash: KeyAttribute {
+                name: "pk".into(),
+                scalar: ScalarType::S,
+            },
+            range: None,
+        };
+        let item: AttributeMap = serde_json::from_str(r#"{"pk":{"S":"a"}}"#).expect("item");
+        for id in [7, 300, 1 << 33] {
+            let entry = ttl_entry_key(id, 1_700_000_000, &schema, &item);
+            assert_eq!(
+                item_key_of_ttl_entry(id, &entry),
+                Some(item_key(id, &schema, &item))
+            );
+        }
+        assert_eq!(item_key_of_ttl_entry(7, &[1, 7, 0]), None);
     }
 }

@@ -115,6 +115,14 @@ pub enum OpenError {
     },
     #[error("the data directory {0} holds a catalog entry eddy cannot read: {1}")]
     Corrupt(String, String),
+    #[error(
+        "the data directory {dir} was written by another version of eddy (storage layout {found}; this eddy reads layout {expected}); move it away or delete it to start afresh"
+    )]
+    Layout {
+        dir: String,
+        found: u64,
+        expected: u64,
+    },
 }
 
 /// Persists touched tables' counters once per commit group rather than once per write.
@@ -165,15 +173,12 @@ impl Store {
         config: StoreConfig,
         data_dir: Option<PathBuf>,
     ) -> Result<Store, OpenError> {
-        let corrupt = |e: String| {
-            OpenError::Corrupt(
-                data_dir
-                    .as_ref()
-                    .map(|d| d.display().to_string())
-                    .unwrap_or_default(),
-                e,
-            )
-        };
+        let dir = data_dir
+            .as_ref()
+            .map(|d| d.display().to_string())
+            .unwrap_or_default();
+        let corrupt = |e: String| OpenError::Corrupt(dir.clone(), e);
+        check_layout(backend.as_ref(), &dir)?;
         let next_id = match backend.get(Space::Meta, layout::META_NEXT_ID)? {
             Some(bytes) => u64::from_be_bytes(
                 bytes
@@ -265,6 +270,37 @@ impl Store {
     }
 }
 
+/// Refuses a data directory written with another key layout, and stamps a new one with this layout. A
+/// directory that has held tables but carries no stamp was written with layout 1, before the stamp existed.
+fn check_layout(backend: &dyn Backend, dir: &str) -> Result<(), OpenError> {
+    let found = match backend.get(Space::Meta, layout::META_FORMAT)? {
+        Some(bytes) => u64::from_be_bytes(
+            bytes
+                .as_slice()
+                .try_into()
+                .map_err(|_| OpenError::Corrupt(dir.into(), "format".into()))?,
+        ),
+        None if backend.get(Space::Meta, layout::META_NEXT_ID)?.is_some() => 1,
+        None => {
+            backend.apply(vec![Mutation::Put(
+                Space::Meta,
+                layout::META_FORMAT.to_vec(),
+                layout::FORMAT_VERSION.to_be_bytes().to_vec(),
+            )])?;
+            backend.sync()?;
+            return Ok(());
+        }
+    };
+    if found == layout::FORMAT_VERSION {
+        return Ok(());
+    }
+    Err(OpenError::Layout {
+        dir: dir.into(),
+        found,
+        expected: layout::FORMAT_VERSION,
+    })
+}
+
 impl Inner {
     /// Allocates a never-reused id; only called inside a writer job, which also stages the new counter.
     pub(crate) fn allocate_id(&self, ctx: &mut WriteCtx) -> u64 {
@@ -282,5 +318,53 @@ impl Inner {
         if !dirty.iter().any(|(id, _)| *id == table.def.id) {
             dirty.push((table.def.id, table.stats.clone()));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(dir: &Path) -> Result<Store, OpenError> {
+        Store::open(dir, Arc::new(Clock::new()), StoreConfig::default())
+    }
+
+    #[test]
+    fn a_new_data_directory_is_stamped_with_the_layout_and_opens_again() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        drop(open(dir.path()).expect("first open"));
+        let store = open(dir.path()).expect("second open");
+        let stamp = store.inner.backend.get(Space::Meta, layout::META_FORMAT);
+        assert_eq!(
+            stamp.expect("read"),
+            Some(layout::FORMAT_VERSION.to_be_bytes().to_vec())
+        );
+    }
+
+    #[test]
+    fn a_data_directory_of_another_layout_is_refused_and_left_alone() {
+        let backend = Arc::new(MemoryBackend::new());
+        let next_id = (7u64).to_be_bytes().to_vec();
+        let put = Mutation::Put(Space::Meta, layout::META_NEXT_ID.to_vec(), next_id);
+        backend.apply(vec![put]).expect("apply");
+        let opened = Store::with_backend(
+            backend.clone(),
+            Arc::new(Clock::new()),
+            StoreConfig::default(),
+            Some(PathBuf::from("/data/old")),
+        );
+        let Err(e) = opened else {
+            panic!("an unstamped directory with tables opened")
+        };
+        assert_eq!(
+            e.to_string(),
+            "the data directory /data/old was written by another version of eddy (storage layout 1; this eddy reads layout 2); move it away or delete it to start afresh"
+        );
+        let stamp = backend.get(Space::Meta, layout::META_FORMAT);
+        assert_eq!(
+            stamp.expect("read"),
+            None,
+            "a refused directory was stamped"
+        );
     }
 }

@@ -850,7 +850,7 @@ async fn purge_step(store: &Store) -> Result<bool, DynamoError> {
     let Ok(id_bytes) = <[u8; 8]>::try_from(&mark[6..]) else {
         return Ok(false);
     };
-    let prefix = id_bytes.to_vec();
+    let prefix = layout::id_prefix(u64::from_be_bytes(id_bytes));
     let end = layout::prefix_end(&prefix);
     store
         .inner

@@ -86,8 +86,10 @@ impl Store {
                 let table = live_table(&store, &scope, &name, id)?;
                 let mut deleted = 0;
                 for (entry_key, _) in due {
-                    let mut key = id.to_be_bytes().to_vec();
-                    key.extend_from_slice(&entry_key[16..]);
+                    let Some(key) = layout::item_key_of_ttl_entry(id, &entry_key) else {
+                        ctx.stage(crate::backend::Mutation::Delete(Space::Indexes, entry_key));
+                        continue;
+                    };
                     let Some(old) = read_item_in(ctx, &key)? else {
                         ctx.stage(crate::backend::Mutation::Delete(Space::Indexes, entry_key));
                         continue;
