@@ -178,16 +178,9 @@ impl Store {
             .map(|d| d.display().to_string())
             .unwrap_or_default();
         let corrupt = |e: String| OpenError::Corrupt(dir.clone(), e);
-        check_layout(backend.as_ref(), &dir)?;
-        let next_id = match backend.get(Space::Meta, layout::META_NEXT_ID)? {
-            Some(bytes) => u64::from_be_bytes(
-                bytes
-                    .as_slice()
-                    .try_into()
-                    .map_err(|_| corrupt("next-id".into()))?,
-            ),
-            None => 1,
-        };
+        let next_id = meta_u64(backend.as_ref(), layout::META_NEXT_ID, &dir)?;
+        check_layout(backend.as_ref(), next_id.is_some(), &dir)?;
+        let next_id = next_id.unwrap_or(1);
         let mut catalog = Catalog::default();
         for (_, value) in backend.range(
             Space::Meta,
@@ -270,17 +263,23 @@ impl Store {
     }
 }
 
+/// A counter of the `Meta` keyspace (8 bytes, big-endian), if present.
+fn meta_u64(backend: &dyn Backend, key: &[u8], dir: &str) -> Result<Option<u64>, OpenError> {
+    let Some(bytes) = backend.get(Space::Meta, key)? else {
+        return Ok(None);
+    };
+    let bytes = <[u8; 8]>::try_from(bytes.as_slice())
+        .map_err(|_| OpenError::Corrupt(dir.into(), String::from_utf8_lossy(key).into_owned()))?;
+    Ok(Some(u64::from_be_bytes(bytes)))
+}
+
 /// Refuses a data directory written with another key layout, and stamps a new one with this layout. A
-/// directory that has held tables but carries no stamp was written with layout 1, before the stamp existed.
-fn check_layout(backend: &dyn Backend, dir: &str) -> Result<(), OpenError> {
-    let found = match backend.get(Space::Meta, layout::META_FORMAT)? {
-        Some(bytes) => u64::from_be_bytes(
-            bytes
-                .as_slice()
-                .try_into()
-                .map_err(|_| OpenError::Corrupt(dir.into(), "format".into()))?,
-        ),
-        None if backend.get(Space::Meta, layout::META_NEXT_ID)?.is_some() => 1,
+/// directory that has held tables (`used`) but carries no stamp was written with layout 1, before the stamp
+/// existed.
+fn check_layout(backend: &dyn Backend, used: bool, dir: &str) -> Result<(), OpenError> {
+    let found = match meta_u64(backend, layout::META_FORMAT, dir)? {
+        Some(version) => version,
+        None if used => 1,
         None => {
             backend.apply(vec![Mutation::Put(
                 Space::Meta,
