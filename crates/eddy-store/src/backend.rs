@@ -8,6 +8,8 @@ use std::path::Path;
 
 use parking_lot::RwLock;
 
+use crate::prefill::{self, JournalPrefill};
+
 /// The keyspaces eddy uses. Each is an independent ordered map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Space {
@@ -53,6 +55,16 @@ pub type BackendResult<T> = Result<T, BackendError>;
 pub enum Mutation {
     Put(Space, Vec<u8>, Vec<u8>),
     Delete(Space, Vec<u8>),
+}
+
+impl Mutation {
+    /// The lengths of its key and value (0 for a delete).
+    fn lengths(&self) -> (usize, usize) {
+        match self {
+            Mutation::Put(_, k, v) => (k.len(), v.len()),
+            Mutation::Delete(_, k) => (k.len(), 0),
+        }
+    }
 }
 
 pub type KeyValue = (Vec<u8>, Vec<u8>);
@@ -181,14 +193,24 @@ impl Backend for MemoryBackend {
 ///
 /// fjall's own `persist` holds the journal lock while it fsyncs, which would stall every writer for the
 /// whole fsync. So `sync` calls `fdatasync` on a descriptor of its own for the active journal file
-/// (`<n>.jnl`, preallocated, so no metadata changes), while the writer keeps appending. When fjall rotates to
+/// (`<n>.jnl`, preallocated by fjall and zero-filled ahead of its writes by `prefill`, so that the sync has no
+/// block allocation to commit), while the writer keeps appending. When fjall rotates to
 /// `<n+1>.jnl` it fsyncs the old journal itself; `sync` then follows to the new file.
 pub struct FjallBackend {
     db: fjall::Database,
     spaces: Vec<fjall::Keyspace>,
     path: std::path::PathBuf,
     journal: parking_lot::Mutex<Option<ActiveJournal>>,
+    /// Zero-fills the journal ahead of fjall's writes; held across each commit (see `prefill`).
+    prefill: parking_lot::Mutex<JournalPrefill>,
 }
+
+/// Size at which a keyspace's memtable is sealed and flushed to a segment. fjall's default is 64 MiB, and a
+/// memtable holds every version of every key written since its last flush: four keyspaces of that made eddy's
+/// resident memory grow past 200 MB in a long test run, and queries step over every old version in it. At
+/// 4 MiB, writes walk a shorter skiplist and pay for more flushes instead, about even (see docs/benchmarks.md).
+/// fjall stores the size with the keyspace: a data directory created with another size keeps it.
+const MEMTABLE_BYTES: u64 = 4 * 1024 * 1024;
 
 /// Our own descriptor of fjall's active journal file.
 struct ActiveJournal {
@@ -202,17 +224,7 @@ fn journal_path(db_dir: &Path, id: u64) -> std::path::PathBuf {
 
 /// The newest journal file of a database directory.
 fn newest_journal(db_dir: &Path) -> Option<ActiveJournal> {
-    let id = std::fs::read_dir(db_dir)
-        .ok()?
-        .filter_map(|e| {
-            e.ok()?
-                .file_name()
-                .to_str()?
-                .strip_suffix(".jnl")?
-                .parse::<u64>()
-                .ok()
-        })
-        .max()?;
+    let id = prefill::newest_journal_id(db_dir)?;
     let file = std::fs::File::open(journal_path(db_dir, id)).ok()?;
     Some(ActiveJournal { id, file })
 }
@@ -234,8 +246,10 @@ impl FjallBackend {
         let spaces = Space::ALL
             .iter()
             .map(|s| {
-                db.keyspace(s.name(), fjall::KeyspaceCreateOptions::default)
-                    .map_err(storage)
+                db.keyspace(s.name(), || {
+                    fjall::KeyspaceCreateOptions::default().max_memtable_size(MEMTABLE_BYTES)
+                })
+                .map_err(storage)
             })
             .collect::<BackendResult<Vec<_>>>()?;
         let journal = parking_lot::Mutex::new(newest_journal(&path.join("db")));
@@ -244,6 +258,7 @@ impl FjallBackend {
             spaces,
             path: path.to_path_buf(),
             journal,
+            prefill: parking_lot::Mutex::new(JournalPrefill::new(&path.join("db"))),
         })
     }
 
@@ -298,6 +313,7 @@ impl Backend for FjallBackend {
     }
 
     fn apply(&self, batch: Vec<Mutation>) -> BackendResult<()> {
+        let journal_bytes = prefill::batch_bound(batch.iter().map(Mutation::lengths));
         let mut b = self.db.batch();
         for m in batch {
             match m {
@@ -305,7 +321,11 @@ impl Backend for FjallBackend {
                 Mutation::Delete(s, k) => b.remove(self.space(s), k),
             }
         }
-        b.commit().map_err(storage)
+        // No batch is written while the prefill works (its zeros must never meet fjall's writes).
+        let mut prefill = self.prefill.lock();
+        b.commit().map_err(storage)?;
+        prefill.after_commit(journal_bytes);
+        Ok(())
     }
 
     fn sync(&self) -> BackendResult<()> {
@@ -393,6 +413,38 @@ mod tests {
             .unwrap()
             .is_empty()
         );
+    }
+
+    #[test]
+    fn fjall_backend_recovers_every_batch_written_into_the_zero_filled_journal() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = |i: u32| format!("key{i:06}").into_bytes();
+        let value = |i: u32, round: u8| vec![round.wrapping_add(i as u8) | 1; 700];
+        for round in 0..2u8 {
+            // Round 0 writes into a new journal; round 1 appends to the journal fjall reopened.
+            let b = FjallBackend::open(dir.path()).unwrap();
+            for start in (0..6000).step_by(20) {
+                b.apply(
+                    (start..start + 20)
+                        .map(|i| Mutation::Put(Space::Items, key(i), value(i, round)))
+                        .collect(),
+                )
+                .unwrap();
+            }
+            b.sync().unwrap();
+            if round == 0 {
+                let prefill = b.prefill.lock();
+                let zeroed = prefill.zeroed_to().expect("the journal was taken up");
+                assert!(
+                    zeroed > 4_000_000,
+                    "zeroed ahead of 4 MB of batches: {zeroed}"
+                );
+            }
+        }
+        let b = FjallBackend::open(dir.path()).unwrap();
+        for i in 0..6000 {
+            assert_eq!(b.get(Space::Items, &key(i)).unwrap(), Some(value(i, 1)));
+        }
     }
 
     #[test]

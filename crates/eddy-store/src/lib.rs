@@ -14,6 +14,7 @@ mod codec;
 mod docs;
 mod items;
 mod layout;
+mod prefill;
 mod query;
 mod record_json;
 mod stream;
