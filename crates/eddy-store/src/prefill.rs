@@ -50,7 +50,7 @@ struct Prefilled {
     id: u64,
     file: File,
     len: u64,
-    /// Everything before this offset is data (fjall's, or zeros); nothing after it was zeroed by us.
+    /// Where the next zeros go: fjall's data or our zeros end here, and nothing after it was zeroed by us.
     zeroed_to: u64,
 }
 
