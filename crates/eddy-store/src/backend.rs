@@ -8,7 +8,7 @@ use std::path::Path;
 
 use parking_lot::RwLock;
 
-use crate::prefill::{self, JournalPrefill};
+use crate::prefill::{self, JournalPrefill, journal_path};
 
 /// The keyspaces eddy uses. Each is an independent ordered map.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -200,6 +200,8 @@ pub struct FjallBackend {
     db: fjall::Database,
     spaces: Vec<fjall::Keyspace>,
     path: std::path::PathBuf,
+    /// fjall's directory (`<data dir>/db`), where its journal files are.
+    db_dir: std::path::PathBuf,
     journal: parking_lot::Mutex<Option<ActiveJournal>>,
     /// Zero-fills the journal ahead of fjall's writes; held across each commit (see `prefill`).
     prefill: parking_lot::Mutex<JournalPrefill>,
@@ -218,10 +220,6 @@ struct ActiveJournal {
     file: std::fs::File,
 }
 
-fn journal_path(db_dir: &Path, id: u64) -> std::path::PathBuf {
-    db_dir.join(format!("{id}.jnl"))
-}
-
 /// The newest journal file of a database directory.
 fn newest_journal(db_dir: &Path) -> Option<ActiveJournal> {
     let id = prefill::newest_journal_id(db_dir)?;
@@ -235,7 +233,8 @@ fn storage(e: impl std::fmt::Display) -> BackendError {
 
 impl FjallBackend {
     pub fn open(path: &Path) -> BackendResult<FjallBackend> {
-        let db = fjall::Database::builder(path.join("db"))
+        let db_dir = path.join("db");
+        let db = fjall::Database::builder(&db_dir)
             .cache_size(32 * 1024 * 1024)
             .worker_threads(1)
             .open()
@@ -252,13 +251,14 @@ impl FjallBackend {
                 .map_err(storage)
             })
             .collect::<BackendResult<Vec<_>>>()?;
-        let journal = parking_lot::Mutex::new(newest_journal(&path.join("db")));
+        let journal = parking_lot::Mutex::new(newest_journal(&db_dir));
         Ok(FjallBackend {
             db,
             spaces,
             path: path.to_path_buf(),
             journal,
-            prefill: parking_lot::Mutex::new(JournalPrefill::new(&path.join("db"))),
+            prefill: parking_lot::Mutex::new(JournalPrefill::new(&db_dir)),
+            db_dir,
         })
     }
 
@@ -330,14 +330,14 @@ impl Backend for FjallBackend {
 
     fn sync(&self) -> BackendResult<()> {
         let mut journal = self.journal.lock();
-        let db_dir = self.path.join("db");
+        let db_dir = &self.db_dir;
         if journal.is_none() {
             // fjall may create its first journal only with the first write.
-            *journal = newest_journal(&db_dir);
+            *journal = newest_journal(db_dir);
         }
         // Follow rotations: fjall synced every older journal when it rotated away from it.
         while let Some(active) = journal.as_ref() {
-            let next = journal_path(&db_dir, active.id + 1);
+            let next = journal_path(db_dir, active.id + 1);
             if !next.exists() {
                 break;
             }

@@ -126,8 +126,13 @@ impl JournalPrefill {
     }
 
     fn journal_path(&self, id: u64) -> PathBuf {
-        self.db_dir.join(format!("{id}.jnl"))
+        journal_path(&self.db_dir, id)
     }
+}
+
+/// The path of fjall's journal file `id` in a database directory.
+pub(crate) fn journal_path(db_dir: &Path, id: u64) -> PathBuf {
+    db_dir.join(format!("{id}.jnl"))
 }
 
 /// The id of the newest journal file of a database directory.
