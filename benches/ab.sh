@@ -4,8 +4,10 @@
 # prints for each run ops/s and the server's CPU per request (user and system µs, from /proc/<pid>/stat).
 # The server is pinned to CPU 1 and eddy-load to CPU 0, as in peers.sh (PIN=0: neither is pinned).
 #
-# Usage: benches/ab.sh ROUNDS NAME=EDDY_BINARY... [null]
+# Usage: benches/ab.sh ROUNDS NAME=EDDY_BINARY... [null] [null-fsync]
 #   e.g. benches/ab.sh 3 null before=/tmp/eddy-before after=target/release/eddy
+# `null-fsync` is the do-nothing server made durable (`eddy-null-server --fsync-dir`): the ceiling of a server
+# that does nothing but a group-commit fdatasync of each request body.
 # Knobs: N=250000 requests per run, CONC=32, PIN=1, EDDY_LOAD_BIN, NULL_SERVER_BIN (default: target/release/).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -32,8 +34,13 @@ for round in $(seq 1 "$ROUNDS"); do
     name="${spec%%=*}"
     bin="${spec#*=}"
     data=""
-    if [[ "$name" == null ]]; then
-      "${SERVER_PIN[@]}" "$NULL" --listen "127.0.0.1:$PORT" >/dev/null 2>&1 &
+    if [[ "$name" == null || "$name" == null-fsync ]]; then
+      sync_args=()
+      if [[ "$name" == null-fsync ]]; then
+        data="$(mktemp -d)"
+        sync_args=(--fsync-dir "$data")
+      fi
+      "${SERVER_PIN[@]}" "$NULL" --listen "127.0.0.1:$PORT" "${sync_args[@]}" >/dev/null 2>&1 &
       pid=$!
       create=()
       until curl -s -o /dev/null -X POST "http://127.0.0.1:$PORT/"; do sleep 0.05; done

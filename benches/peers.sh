@@ -2,6 +2,10 @@
 # Runs the same eddy-load workloads against eddy's peers and prints a
 # markdown table:
 #   null     eddy-null-server: a do-nothing hyper server, the HTTP ceiling
+#   null-fsync  the same server made durable (`--fsync-dir`): it appends each
+#            body to a zero-filled journal and answers after a group-commit
+#            fdatasync, held back while busy as eddy's is (1 ms at most) — the
+#            ceiling of any server that makes each write durable on this disk
 #   dynalite dynalite (Node, in memory), installed with npm into benches/.peers/
 #   moto     moto_server (Python); `pip install 'moto[server]'` if missing
 #   eddy     only when EDDY_BIN points at a built eddy binary
@@ -13,7 +17,7 @@
 #
 # Usage: benches/peers.sh            (from anywhere; builds eddy-load --release)
 # Knobs (environment):
-#   PEERS="null dynalite moto eddy"  which servers, in order (eddy needs EDDY_BIN)
+#   PEERS="null null-fsync dynalite moto eddy"  which servers, in order (eddy needs EDDY_BIN)
 #   EDDY_BIN=path/to/eddy             include eddy: `$EDDY_BIN serve --listen ... --data-dir ...`
 #   DURATION=10s WARMUP=2s            measured time and warmup of each run
 #   KEYS=10000 ITEM_SIZE=100          key space and payload bytes
@@ -27,7 +31,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PEERS_DIR="$ROOT/benches/.peers"
-PEERS="${PEERS:-null dynalite moto${EDDY_BIN:+ eddy}}"
+PEERS="${PEERS:-null null-fsync dynalite moto${EDDY_BIN:+ eddy}}"
 DURATION="${DURATION:-10s}"
 WARMUP="${WARMUP:-2s}"
 KEYS="${KEYS:-10000}"
@@ -127,6 +131,13 @@ start_server() {
       SERVER_PID=$!
       wait_http '^200$' -X POST "http://127.0.0.1:$port/"
       ;;
+    null-fsync)
+      DATA_DIR="$(mktemp -d)"
+      "${SERVER_PIN[@]}" "$NULL_SERVER" --listen "127.0.0.1:$port" --fsync-dir "$DATA_DIR" \
+        --hold-while-busy --commit-delay-us 1000 >"$logf" 2>&1 &
+      SERVER_PID=$!
+      wait_http '^200$' -X POST "http://127.0.0.1:$port/"
+      ;;
     dynalite)
       "${SERVER_PIN[@]}" node "$PEERS_DIR/node_modules/dynalite/cli.js" --host 127.0.0.1 --port "$port" >"$logf" 2>&1 &
       SERVER_PID=$!
@@ -154,6 +165,7 @@ start_server() {
 port_of() {
   case "$1" in
     null) echo "$BASE_PORT" ;;
+    null-fsync) echo $((BASE_PORT + 1)) ;;
     moto) echo $((BASE_PORT + 2)) ;;
     dynalite) echo $((BASE_PORT + 3)) ;;
     eddy) echo $((BASE_PORT + 4)) ;;
@@ -208,7 +220,7 @@ run() {
   wait_quiet
   start_server "$peer" "$port" "$slug.$round"
   local create=(--create-table)
-  [[ "$peer" == null ]] && create=()
+  [[ "$peer" == null* ]] && create=()
   log "== round $round: $peer: $name (concurrency $conc, mix $mix)"
   local cmd=("$LOAD" --endpoint "http://127.0.0.1:$port" --table load "${create[@]}"
     --concurrency "$conc" --duration "$DURATION" --warmup "$WARMUP" --mix "$mix"

@@ -1,8 +1,25 @@
 //! A do-nothing HTTP/1.1 server that answers every request with a fixed
 //! DynamoDB-shaped `200 {}`: the ceiling of HTTP on this machine for the
 //! same client (`eddy-load --endpoint http://127.0.0.1:4599`).
+//!
+//! With `--fsync-dir DIR` it is the ceiling of a *durable* server instead: each
+//! request body is appended to a journal in DIR and answered only after an
+//! `fdatasync` covers it. A syncer thread runs one `fdatasync` after another,
+//! each covering every body that arrived while the previous one ran (group
+//! commit with nothing else to do); `--commit-delay-us` and `--hold-while-busy`
+//! hold each one back so that more bodies share it, the latter as eddy's syncer
+//! does (until the runtime goes idle). The journal is written with zeros before
+//! the first request and then overwritten in a ring, so no fsync pays for
+//! block allocation.
 
 use std::convert::Infallible;
+use std::fs::{File, OpenOptions};
+use std::io;
+use std::os::unix::fs::FileExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use clap::Parser;
@@ -14,6 +31,7 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
+use tokio::sync::oneshot;
 
 #[derive(Parser, Debug)]
 #[command(name = "eddy-null-server", version)]
@@ -24,15 +42,161 @@ struct Args {
     /// Runtime threads (1 = single-threaded runtime).
     #[arg(long, default_value_t = 1)]
     threads: usize,
+    /// Make every request durable first: append its body to a journal in this
+    /// directory and answer after an fdatasync covers it.
+    #[arg(long)]
+    fsync_dir: Option<PathBuf>,
+    /// With --fsync-dir: how long the syncer waits, after the first body of a
+    /// group arrives, for more bodies to share the fdatasync. With
+    /// --hold-while-busy, the longest it waits while the runtime is busy.
+    #[arg(long, default_value_t = 0, requires = "fsync_dir")]
+    commit_delay_us: u64,
+    /// With --fsync-dir: hold each fdatasync back while the runtime's threads
+    /// are running tasks (for at most --commit-delay-us), as eddy does.
+    #[arg(long, requires = "fsync_dir")]
+    hold_while_busy: bool,
+}
+
+/// Size of the zero-filled journal ring.
+const JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
+
+/// Bodies waiting for the next fdatasync, and who waits for it.
+#[derive(Default)]
+struct Pending {
+    bytes: Vec<u8>,
+    waiters: Vec<oneshot::Sender<()>>,
+}
+
+/// The group-commit journal of `--fsync-dir`.
+struct Journal {
+    pending: Mutex<Pending>,
+    wake: Condvar,
+    /// Runtime threads running tasks (told by the runtime's park hooks).
+    busy: AtomicUsize,
+}
+
+impl Journal {
+    /// Creates the zero-filled journal file and starts its syncer thread.
+    fn start(dir: &Path, commit_delay: Duration, hold: bool) -> io::Result<Arc<Journal>> {
+        std::fs::create_dir_all(dir)?;
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(true)
+            .read(true)
+            .write(true)
+            .open(dir.join("null-journal"))?;
+        let zeros = vec![0u8; 1024 * 1024];
+        for chunk in 0..JOURNAL_BYTES / zeros.len() as u64 {
+            file.write_all_at(&zeros, chunk * zeros.len() as u64)?;
+        }
+        file.sync_all()?;
+        let journal = Arc::new(Journal {
+            pending: Mutex::new(Pending::default()),
+            wake: Condvar::new(),
+            busy: AtomicUsize::new(0),
+        });
+        let syncer = journal.clone();
+        std::thread::Builder::new()
+            .name("null-syncer".into())
+            .spawn(move || syncer.sync_loop(&file, commit_delay, hold))?;
+        Ok(journal)
+    }
+
+    /// Queues `body`; the receiver completes once it is durable.
+    fn append(&self, body: &[u8]) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        pending.bytes.extend_from_slice(body);
+        pending.waiters.push(tx);
+        drop(pending);
+        self.wake.notify_one();
+        rx
+    }
+
+    fn thread_parked(&self) {
+        let before = self
+            .busy
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                Some(n.saturating_sub(1))
+            })
+            .unwrap_or(0);
+        if before <= 1 {
+            // Taking the lock orders this after the syncer's check of `busy`.
+            drop(self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+            self.wake.notify_one();
+        }
+    }
+
+    fn thread_unparked(&self) {
+        self.busy.fetch_add(1, Ordering::SeqCst);
+    }
+
+    /// Waits while a runtime thread is busy, for at most `delay`.
+    fn hold_while_busy(&self, delay: Duration) {
+        let deadline = Instant::now() + delay;
+        let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        while self.busy.load(Ordering::SeqCst) > 0 {
+            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            pending = self
+                .wake
+                .wait_timeout(pending, left)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+    }
+
+    fn sync_loop(&self, file: &File, commit_delay: Duration, hold: bool) {
+        let mut offset = 0u64;
+        loop {
+            {
+                let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+                while pending.waiters.is_empty() {
+                    pending = self
+                        .wake
+                        .wait(pending)
+                        .unwrap_or_else(PoisonError::into_inner);
+                }
+            }
+            if hold {
+                self.hold_while_busy(commit_delay);
+            } else if !commit_delay.is_zero() {
+                std::thread::sleep(commit_delay);
+            }
+            let group =
+                std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
+            if offset + group.bytes.len() as u64 > JOURNAL_BYTES {
+                offset = 0;
+            }
+            if let Err(e) = file
+                .write_all_at(&group.bytes, offset)
+                .and_then(|()| file.sync_data())
+            {
+                eprintln!("journal: {e}");
+                std::process::exit(1);
+            }
+            offset += group.bytes.len() as u64;
+            group.waiters.into_iter().for_each(|w| {
+                let _ = w.send(());
+            });
+        }
+    }
 }
 
 static BODY: &[u8] = b"{}";
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-amzn-requestid");
 static CRC32: HeaderName = HeaderName::from_static("x-amz-crc32");
 
-async fn answer(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+async fn answer(
+    req: Request<Incoming>,
+    journal: Option<Arc<Journal>>,
+) -> Result<Response<Full<Bytes>>, Infallible> {
     // Read the request body so the connection stays reusable.
-    let _ = req.into_body().collect().await;
+    let body = req.into_body().collect().await;
+    if let (Some(journal), Ok(body)) = (journal, body) {
+        let _ = journal.append(&body.to_bytes()).await;
+    }
     let mut resp = Response::new(Full::new(Bytes::from_static(BODY)));
     let h = resp.headers_mut();
     h.insert(
@@ -48,7 +212,7 @@ async fn answer(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infalli
     Ok(resp)
 }
 
-async fn serve(listen: String) -> std::io::Result<()> {
+async fn serve(listen: String, journal: Option<Arc<Journal>>) -> std::io::Result<()> {
     let listener = TcpListener::bind(&listen).await?;
     eprintln!("eddy-null-server listening on {}", listener.local_addr()?);
     loop {
@@ -60,9 +224,11 @@ async fn serve(listen: String) -> std::io::Result<()> {
             }
         };
         let _ = stream.set_nodelay(true);
+        let journal = journal.clone();
         tokio::spawn(async move {
+            let service = service_fn(move |req| answer(req, journal.clone()));
             let _ = http1::Builder::new()
-                .serve_connection(TokioIo::new(stream), service_fn(answer))
+                .serve_connection(TokioIo::new(stream), service)
                 .await;
         });
     }
@@ -70,18 +236,29 @@ async fn serve(listen: String) -> std::io::Result<()> {
 
 fn main() -> std::io::Result<()> {
     let a = Args::parse();
-    let rt = if a.threads <= 1 {
+    let commit_delay = Duration::from_micros(a.commit_delay_us);
+    let journal = a
+        .fsync_dir
+        .as_deref()
+        .map(|dir| Journal::start(dir, commit_delay, a.hold_while_busy))
+        .transpose()?;
+    let mut builder = if a.threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
     } else {
         let mut b = tokio::runtime::Builder::new_multi_thread();
         b.worker_threads(a.threads);
         b
+    };
+    if let Some(journal) = &journal {
+        let (parked, unparked) = (journal.clone(), journal.clone());
+        builder
+            .on_thread_park(move || parked.thread_parked())
+            .on_thread_unpark(move || unparked.thread_unparked());
     }
-    .enable_all()
-    .build()?;
+    let rt = builder.enable_all().build()?;
     rt.block_on(async {
         tokio::select! {
-            r = serve(a.listen) => r,
+            r = serve(a.listen, journal) => r,
             _ = tokio::signal::ctrl_c() => Ok(()),
         }
     })
