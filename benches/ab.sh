@@ -7,7 +7,8 @@
 # Usage: benches/ab.sh ROUNDS NAME=EDDY_BINARY... [null] [null-fsync]
 #   e.g. benches/ab.sh 3 null before=/tmp/eddy-before after=target/release/eddy
 # `null-fsync` is the do-nothing server made durable (`eddy-null-server --fsync-dir`): the ceiling of a server
-# that does nothing but a group-commit fdatasync of each request body.
+# that does nothing but a group-commit fdatasync of each request body, held back while busy (1 ms at most) as
+# eddy's is; the same settings as in peers.sh.
 # Knobs: N=250000 requests per run, CONC=32, PIN=1, EDDY_LOAD_BIN, NULL_SERVER_BIN (default: target/release/).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -38,7 +39,7 @@ for round in $(seq 1 "$ROUNDS"); do
       sync_args=()
       if [[ "$name" == null-fsync ]]; then
         data="$(mktemp -d)"
-        sync_args=(--fsync-dir "$data")
+        sync_args=(--fsync-dir "$data" --hold-while-busy --commit-delay-us 1000)
       fi
       "${SERVER_PIN[@]}" "$NULL" --listen "127.0.0.1:$PORT" "${sync_args[@]}" >/dev/null 2>&1 &
       pid=$!
