@@ -47,6 +47,8 @@ pub struct WriteCtx {
     after_durable: Vec<Box<dyn FnOnce() + Send>>,
     /// A group batch failed to apply: every job of the group fails.
     group_failed: bool,
+    /// The current group applied a batch (it has something to make durable).
+    group_wrote: bool,
     /// Recently read and written items.
     items: ItemCache,
 }
@@ -60,6 +62,7 @@ impl WriteCtx {
             overlay: Default::default(),
             after_durable: Vec::new(),
             group_failed: false,
+            group_wrote: false,
             items: ItemCache::new(ITEM_CACHE_BYTES),
         }
     }
@@ -127,6 +130,7 @@ impl WriteCtx {
         if self.group.is_empty() {
             return;
         }
+        self.group_wrote = true;
         if let Err(e) = self.backend.apply(std::mem::take(&mut self.group)) {
             tracing::error!("applying a write batch failed: {e}");
             self.group_failed = true;
@@ -369,6 +373,7 @@ impl Shared {
         let group = Group {
             completions: std::mem::take(&mut open.completions),
             applied: !std::mem::take(&mut open.ctx.group_failed),
+            wrote: std::mem::take(&mut open.ctx.group_wrote),
         };
         open.generation += 1;
         self.inbox.push(group);
@@ -400,6 +405,10 @@ struct Group {
     completions: Vec<Completion>,
     /// Whether every batch of the group was applied.
     applied: bool,
+    /// Whether the group applied anything. A group that wrote nothing (failed conditions, unchanged items)
+    /// needs no fsync of its own: whatever its jobs read was applied by earlier groups, which the syncer made
+    /// durable (in order) before it takes this one.
+    wrote: bool,
 }
 
 /// How the syncer makes groups durable.
@@ -555,20 +564,24 @@ impl Inbox {
 }
 
 fn sync_loop(backend: Arc<dyn Backend>, inbox: &Inbox, policy: &SyncPolicy) {
+    // After a failed fsync nothing is known to be durable, so every later batch syncs until one succeeds.
+    let mut last_sync_ok = true;
     while let Some(mut batch) = inbox.next_groups() {
-        let ok = if policy.durable {
+        let needs_sync = !last_sync_ok || batch.iter().any(|g| g.wrote);
+        let ok = if policy.durable && needs_sync {
             if let Some(activity) = &policy.activity
                 && !policy.delay.is_zero()
             {
                 inbox.hold_while_busy(activity, policy.delay, &mut batch);
             }
-            match backend.sync() {
+            last_sync_ok = match backend.sync() {
                 Ok(()) => true,
                 Err(e) => {
                     tracing::error!("fsync failed: {e}");
                     false
                 }
-            }
+            };
+            last_sync_ok
         } else {
             true
         };
@@ -758,6 +771,83 @@ mod tests {
         releaser.await.unwrap();
     }
 
+    /// A memory backend that counts its fsyncs and can be told to fail them.
+    #[derive(Default)]
+    struct CountingBackend {
+        inner: MemoryBackend,
+        syncs: AtomicUsize,
+        fail_syncs: AtomicBool,
+    }
+
+    impl Backend for CountingBackend {
+        fn get(&self, space: Space, key: &[u8]) -> BackendResult<Option<Vec<u8>>> {
+            self.inner.get(space, key)
+        }
+
+        fn range(
+            &self,
+            space: Space,
+            lower: Bound<&[u8]>,
+            upper: Bound<&[u8]>,
+            reverse: bool,
+            limit: usize,
+        ) -> BackendResult<Vec<KeyValue>> {
+            self.inner.range(space, lower, upper, reverse, limit)
+        }
+
+        fn apply(&self, batch: Vec<Mutation>) -> BackendResult<()> {
+            self.inner.apply(batch)
+        }
+
+        fn sync(&self) -> BackendResult<()> {
+            self.syncs.fetch_add(1, Ordering::SeqCst);
+            if self.fail_syncs.load(Ordering::SeqCst) {
+                return Err(crate::backend::BackendError::Storage(
+                    "the disk is gone".into(),
+                ));
+            }
+            Ok(())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_group_that_wrote_nothing_completes_without_an_fsync() {
+        let backend = Arc::new(CountingBackend::default());
+        let policy = SyncPolicy {
+            durable: true,
+            ..SyncPolicy::default()
+        };
+        let writer = Writer::start(backend.clone(), policy, Arc::new(NoHook));
+        put(&writer, b"k").await.unwrap();
+        assert_eq!(backend.syncs.load(Ordering::SeqCst), 1, "a write is synced");
+
+        // A job that reads and stages nothing (a failed condition, an unchanged item).
+        let seen = writer
+            .run(|ctx| Ok(ctx.get(Space::Items, b"k").is_ok_and(|v| v.is_some())))
+            .await
+            .unwrap();
+        assert!(seen);
+        assert_eq!(
+            backend.syncs.load(Ordering::SeqCst),
+            1,
+            "nothing new to sync"
+        );
+
+        // After a failed fsync, even a group that wrote nothing waits for one that succeeds.
+        backend.fail_syncs.store(true, Ordering::SeqCst);
+        assert!(put(&writer, b"lost").await.is_err());
+        assert!(
+            writer.run(|_ctx| Ok(())).await.is_err(),
+            "the fsync failed again"
+        );
+        assert_eq!(backend.syncs.load(Ordering::SeqCst), 3);
+        backend.fail_syncs.store(false, Ordering::SeqCst);
+        writer.run(|_ctx| Ok(())).await.unwrap();
+        assert_eq!(backend.syncs.load(Ordering::SeqCst), 4, "synced once more");
+        writer.run(|_ctx| Ok(())).await.unwrap();
+        assert_eq!(backend.syncs.load(Ordering::SeqCst), 4, "then no longer");
+    }
+
     fn futures_poll_once<F: Future + ?Sized>(
         f: std::pin::Pin<&mut F>,
     ) -> std::task::Poll<F::Output> {
@@ -794,6 +884,7 @@ mod tests {
                 inbox.push(Group {
                     completions: Vec::new(),
                     applied: true,
+                    wrote: true,
                 });
                 activity.thread_parked();
             })
