@@ -173,6 +173,38 @@ def test_overwriting_puts_count_sizes_and_capacity_exactly(ddb, table):
     assert stats() == (2, 6 + 3)
 
 
+def test_blind_deletes_and_batch_writes_count_sizes_and_capacity_exactly(ddb, table):
+    # Deletes without a condition, and batch writes, on a table without indexes, TTL or stream also replace the
+    # stored item without decoding it; sizes, counts and capacity must come out as for any other write.
+    def stats():
+        desc = ddb.describe_table(TableName=table)["Table"]
+        return desc["ItemCount"], desc["TableSizeBytes"]
+
+    def batch(requests):
+        out = ddb.batch_write_item(RequestItems={table: requests}, ReturnConsumedCapacity="TOTAL")
+        assert out["UnprocessedItems"] == {}
+        return out["ConsumedCapacity"]
+
+    big = {"pk": {"S": "a"}, "payload": {"S": "x" * 1500}}  # 3 + 1507 bytes: 2 write units
+    small = {"pk": {"S": "b"}}
+    assert batch([{"PutRequest": {"Item": big}}, {"PutRequest": {"Item": small}}]) == [
+        {"TableName": table, "CapacityUnits": 3.0}]
+    assert stats() == (2, 1510 + 3)
+    # An unchanged put, a delete of an item and a delete of a missing one.
+    assert batch([{"PutRequest": {"Item": big}}, {"DeleteRequest": {"Key": {"pk": {"S": "b"}}}},
+                  {"DeleteRequest": {"Key": {"pk": {"S": "missing"}}}}]) == [
+        {"TableName": table, "CapacityUnits": 4.0}]
+    assert stats() == (1, 1510)
+    assert ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == big
+    out = ddb.delete_item(TableName=table, Key={"pk": {"S": "a"}}, ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == {"TableName": table, "CapacityUnits": 2.0}
+    assert "Attributes" not in out
+    assert stats() == (0, 0)
+    out = ddb.delete_item(TableName=table, Key={"pk": {"S": "a"}}, ReturnConsumedCapacity="TOTAL")
+    assert out["ConsumedCapacity"] == {"TableName": table, "CapacityUnits": 1.0}
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "a"}})
+
+
 def test_batch_write_and_get(ddb, table):
     ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": f"b{i}"}}}} for i in range(25)]})
     out = ddb.batch_get_item(RequestItems={table: {"Keys": [{"pk": {"S": f"b{i}"}} for i in range(30)]}})

@@ -11,7 +11,8 @@ use eddy_model::{AttributeMap, DynamoError, Scope, item_size};
 use crate::Store;
 use crate::capacity::{Capacity, CapacityMode, read_units};
 use crate::items::{
-    Origin, live_table, read_item, read_item_in, stage_change, validate_item, validate_key,
+    Origin, live_table, read_item, read_item_in, stage_blind_write, stage_change, validate_item,
+    validate_key, writes_blindly,
 };
 use crate::layout;
 
@@ -106,17 +107,22 @@ impl Store {
                 }
                 for ((name, _, writes), table) in planned.into_iter().zip(tables) {
                     let mut consumed: Option<Capacity> = None;
+                    let blind = writes_blindly(&table);
                     for (key, new) in writes {
-                        let old = read_item_in(ctx, &key)?;
-                        let units = stage_change(
-                            &store,
-                            ctx,
-                            &table,
-                            &key,
-                            old.as_ref(),
-                            new.as_ref(),
-                            Origin::User,
-                        );
+                        let units = if blind {
+                            stage_blind_write(&store, ctx, &table, &key, new.as_ref())?
+                        } else {
+                            let old = read_item_in(ctx, &key)?;
+                            stage_change(
+                                &store,
+                                ctx,
+                                &table,
+                                &key,
+                                old.as_ref(),
+                                new.as_ref(),
+                                Origin::User,
+                            )
+                        };
                         if let Some(c) = units.into_capacity(&name, mode) {
                             match consumed.as_mut() {
                                 Some(total) => total.merge(&c),

@@ -1,7 +1,7 @@
 //! Single-item operations (PutItem, GetItem, UpdateItem, DeleteItem) and the one function every write path
 //! shares, [`stage_change`]: given an item's old and new state it stages the item, its index entries, its TTL
 //! entry and its stream record into the writer's batch, so they commit together (a put that needs nothing from
-//! the item it replaces takes a shortcut, [`stage_blind_put`]). Validation of keys and items
+//! the item it replaces takes a shortcut, [`stage_blind_write`]). Validation of keys and items
 //! with DynamoDB's messages lives here too, and runs before a request becomes a writer job.
 
 use std::sync::Arc;
@@ -340,23 +340,28 @@ fn count_change(store: &Store, table: &Table, old_size: Option<usize>, new_size:
     store.inner.mark_stats_dirty(table);
 }
 
-/// Whether a put can replace the stored item without looking inside it: no condition and no ReturnValues to
-/// evaluate, and no index entry, TTL entry or stream record to derive from the old image.
-fn is_blind_put(table: &Table, req: &PutItem) -> bool {
-    req.condition.is_none()
-        && req.return_values != ReturnValues::AllOld
-        && table.def.indexes().next().is_none()
+/// Whether a table's writes derive nothing from the item they replace: no index entry, TTL entry or stream
+/// record.
+pub(crate) fn writes_blindly(table: &Table) -> bool {
+    table.def.indexes().next().is_none()
         && table.def.ttl_attribute().is_none()
         && table.def.active_stream().is_none()
 }
 
-/// [`stage_change`] for a blind put: the stored item is compared and sized in its encoding, never decoded.
-fn stage_blind_put(
+/// Whether a put or delete can replace the stored item without looking inside it: no condition and no
+/// ReturnValues to evaluate, on a table that [`writes_blindly`].
+fn is_blind(table: &Table, condition: Option<&Condition>, return_values: ReturnValues) -> bool {
+    condition.is_none() && return_values != ReturnValues::AllOld && writes_blindly(table)
+}
+
+/// [`stage_change`] for a blind put (`new` is the item) or delete (`None`): the stored item is compared and
+/// sized in its encoding, never decoded.
+pub(crate) fn stage_blind_write(
     store: &Store,
     ctx: &mut WriteCtx,
     table: &Table,
     key_bytes: &[u8],
-    new: &AttributeMap,
+    new: Option<&AttributeMap>,
 ) -> Result<IndexUnits, DynamoError> {
     let stored = ctx
         .get(Space::Items, key_bytes)
@@ -367,18 +372,26 @@ fn stage_blind_put(
         }
         None => None,
     };
-    let new_size = item_size(new);
+    let new_size = new.map(item_size);
     let units = IndexUnits {
-        table: write_units(old_size.unwrap_or(0).max(new_size)),
+        table: write_units(old_size.max(new_size).unwrap_or(0)),
         ..Default::default()
     };
-    let encoded = encode_item(new);
-    // The encoding is canonical: equal bytes are an equal item, which is left as it is.
-    if stored.as_deref() == Some(encoded.as_slice()) {
-        return Ok(units);
-    }
-    ctx.stage(Mutation::Put(Space::Items, key_bytes.to_vec(), encoded));
-    count_change(store, table, old_size, Some(new_size));
+    let mutation = match new {
+        Some(item) => {
+            let encoded = encode_item(item);
+            // The encoding is canonical: equal bytes are an equal item, which is left as it is.
+            if stored.as_deref() == Some(encoded.as_slice()) {
+                return Ok(units);
+            }
+            Mutation::Put(Space::Items, key_bytes.to_vec(), encoded)
+        }
+        // Deleting a missing item changes nothing.
+        None if stored.is_none() => return Ok(units),
+        None => Mutation::Delete(Space::Items, key_bytes.to_vec()),
+    };
+    ctx.stage(mutation);
+    count_change(store, table, old_size, new_size);
     Ok(units)
 }
 
@@ -479,8 +492,8 @@ impl Store {
             .writer
             .run(move |ctx| {
                 let table = live_table(&store, &scope, &req.table, id)?;
-                if is_blind_put(&table, &req) {
-                    let units = stage_blind_put(&store, ctx, &table, &key, &req.item)?;
+                if is_blind(&table, req.condition.as_ref(), req.return_values) {
+                    let units = stage_blind_write(&store, ctx, &table, &key, Some(&req.item))?;
                     return Ok(WriteOutput {
                         attributes: None,
                         consumed: units.into_capacity(&table.def.name, req.capacity),
@@ -525,6 +538,13 @@ impl Store {
             .writer
             .run(move |ctx| {
                 let table = live_table(&store, &scope, &req.table, id)?;
+                if is_blind(&table, req.condition.as_ref(), req.return_values) {
+                    let units = stage_blind_write(&store, ctx, &table, &key, None)?;
+                    return Ok(WriteOutput {
+                        attributes: None,
+                        consumed: units.into_capacity(&table.def.name, req.capacity),
+                    });
+                }
                 let old = read_item_in(ctx, &key)?;
                 if !condition_holds(req.condition.as_ref(), old.as_ref()) {
                     return Err(condition_failed(old, req.return_old_on_condition_failure));
