@@ -6,7 +6,7 @@
 //! happens only once the runtime has run every other ready task, so everything that arrived meanwhile is in
 //! it. A separate syncer thread then makes closed groups durable with a single fsync and only then completes
 //! their jobs; while the runtime is busy it holds the fsync back a little (see [`WorkerActivity`]) so that
-//! more groups share it.
+//! more groups share it. Groups that wrote nothing complete without one (see [`Group::wrote`]).
 //!
 //! Reads go straight to the backend and may observe a batch that is applied but not yet acknowledged; stream
 //! readers are held to the durable watermark (see `stream`), so nothing downstream sees a record that a crash
