@@ -209,7 +209,11 @@ def check_walkthrough(eddy, recorder, handler, build):
     assert POISON not in index_content(recorder)
     log = requests.get(recorder.endpoint + "/_recorder/requests", timeout=10).json()["requests"]
     bulks = [r for r in log if r["path"] == "/_bulk"]
-    assert bulks[0]["status"] == 429 and all(r["status"] == 200 for r in bulks[1:])
+    # Up to ParallelizationFactor (5) bulk requests are in flight at once, and the recorder logs each one when it
+    # answers it: the refused request is among the first five logged, not necessarily the first.
+    statuses = [r["status"] for r in bulks]
+    assert statuses.count(429) == 1 and 429 in statuses[:5], statuses
+    assert all(status in (200, 429) for status in statuses), statuses
     delivered = sum(r["items"] or 0 for r in bulks)
     assert delivered > len(records)  # some records came more than once
 
