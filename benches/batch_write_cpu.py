@@ -11,26 +11,13 @@ import argparse
 import http.client
 import json
 import os
-import shutil
-import subprocess
-import tempfile
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from eddybench import builds, start_eddy
+
 TABLE = "batch"
 KEYS = 2000
 TICKS = os.sysconf("SC_CLK_TCK")
 
-
-def start_eddy(binary):
-    data = tempfile.mkdtemp(prefix="eddy-bench-")
-    pin = ["taskset", "-c", "1"] if shutil.which("taskset") and os.cpu_count() >= 2 else []
-    proc = subprocess.Popen(pin + [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data,
-                                   "--log-level", "error"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("eddy ready on "):
-        raise SystemExit(f"eddy did not start: {line!r}")
-    return proc, line.strip().removeprefix("eddy ready on ")
 
 
 def cpu_seconds(pid):
@@ -39,7 +26,7 @@ def cpu_seconds(pid):
 
 
 def measure(binary, batches):
-    proc, endpoint = start_eddy(binary)
+    proc, endpoint = start_eddy(binary, cpu=1)
     try:
         host, port = endpoint.removeprefix("http://").split(":")
         conn = http.client.HTTPConnection(host, int(port))
@@ -78,7 +65,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--batches", type=int, default=3000)
     args = parser.parse_args()
-    bins = [b.split("=", 1) for b in args.bin] or [["this", os.path.join(ROOT, "target/release/eddy")]]
+    bins = builds(args.bin)
     print("| build | round | server CPU per batch of 25 overwriting puts (µs) |")
     print("| --- | ---: | ---: |")
     for round_ in range(1, args.rounds + 1):

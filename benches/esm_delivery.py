@@ -22,7 +22,6 @@ import http.client
 import io
 import json
 import os
-import subprocess
 import sys
 import tempfile
 import time
@@ -30,6 +29,8 @@ import zipfile
 
 import boto3
 import botocore.config
+
+from eddybench import start_eddy
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 ROLE = "arn:aws:iam::000000000000:role/bench"
@@ -61,17 +62,6 @@ def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
-
-def start_eddy(binary, fsync):
-    data = tempfile.mkdtemp(prefix="eddy-bench-")
-    args = [binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--log-level", "error"]
-    if not fsync:
-        args.append("--no-fsync")
-    proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("eddy ready on "):
-        raise SystemExit(f"eddy did not start: {line!r}")
-    return proc, line.strip().removeprefix("eddy ready on ")
 
 
 def clients(endpoint):
@@ -203,7 +193,7 @@ def main():
     ap.add_argument("--records", type=int, default=200_000)
     ap.add_argument("--fsync", action="store_true")
     args = ap.parse_args()
-    proc, endpoint = start_eddy(args.bin, args.fsync)
+    proc, endpoint = start_eddy(args.bin, *([] if args.fsync else ["--no-fsync"]))
     try:
         ddb, lam = clients(endpoint)
         rows = []

@@ -25,9 +25,10 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 import zipfile
+
+from eddybench import start_eddy
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -47,15 +48,6 @@ class Client:
         return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
 
 
-def start_eddy(binary):
-    data = tempfile.mkdtemp(prefix="eddy-bench-")
-    proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--no-fsync"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("eddy ready on "):
-        raise SystemExit(f"eddy did not start: {line!r}")
-    return proc, line.strip().removeprefix("eddy ready on http://")
-
 
 def main():
     ap = argparse.ArgumentParser()
@@ -64,7 +56,8 @@ def main():
     ap.add_argument("--cold", type=int, default=20)
     args = ap.parse_args()
 
-    proc, addr = start_eddy(args.bin)
+    proc, endpoint = start_eddy(args.bin, "--no-fsync")
+    addr = endpoint.removeprefix("http://")
     host, port = addr.rsplit(":", 1)
     c = Client(host, int(port))
     try:

@@ -16,23 +16,12 @@ Prints a markdown table (docs/benchmarks.md quotes it).
 import argparse
 import http.client
 import json
-import os
-import subprocess
-import tempfile
 import time
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
+from eddybench import builds, start_eddy
+
 TABLE = "noop"
 
-
-def start_eddy(binary):
-    data = tempfile.mkdtemp(prefix="eddy-bench-")
-    proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--log-level", "error"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("eddy ready on "):
-        raise SystemExit(f"eddy did not start: {line!r}")
-    return proc, line.strip().removeprefix("eddy ready on ")
 
 
 class Client:
@@ -86,7 +75,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--requests", type=int, default=2000)
     args = parser.parse_args()
-    bins = [b.split("=", 1) for b in args.bin] or [["this", os.path.join(ROOT, "target/release/eddy")]]
+    bins = builds(args.bin)
     print("| build | round | " + " | ".join(f"{name} p50 / p90 ms" for name, *_ in CASES) + " |")
     print("| --- | ---: | " + " | ".join("---:" for _ in CASES) + " |")
     for round_ in range(1, args.rounds + 1):

@@ -18,8 +18,9 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
+
+from eddybench import start_eddy
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), ".."))
 
@@ -28,15 +29,6 @@ def pct(values, p):
     values = sorted(values)
     return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
 
-
-def start_eddy(binary):
-    data = tempfile.mkdtemp(prefix="eddy-bench-")
-    proc = subprocess.Popen([binary, "serve", "--listen", "127.0.0.1:0", "--data-dir", data, "--log-level", "error"],
-                            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
-    line = proc.stdout.readline()
-    if not line.startswith("eddy ready on "):
-        raise SystemExit(f"eddy did not start: {line!r}")
-    return proc, line.strip().removeprefix("eddy ready on ")
 
 
 def load(tool, endpoint, table, seconds, stream):
