@@ -65,6 +65,8 @@ const JOURNAL_BYTES: u64 = 64 * 1024 * 1024;
 struct Pending {
     bytes: Vec<u8>,
     waiters: Vec<oneshot::Sender<()>>,
+    /// The syncer is waiting for a first body (only then does `append` wake it).
+    syncer_waiting: bool,
 }
 
 /// The group-commit journal of `--fsync-dir`.
@@ -108,8 +110,11 @@ impl Journal {
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
         pending.bytes.extend_from_slice(body);
         pending.waiters.push(tx);
+        let wake = std::mem::take(&mut pending.syncer_waiting);
         drop(pending);
-        self.wake.notify_one();
+        if wake {
+            self.wake.notify_one();
+        }
         rx
     }
 
@@ -153,6 +158,7 @@ impl Journal {
             {
                 let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
                 while pending.waiters.is_empty() {
+                    pending.syncer_waiting = true;
                     pending = self
                         .wake
                         .wait(pending)
