@@ -202,6 +202,38 @@ def test_query_key_condition_errors(ddb, ranged):
     assert code == "ValidationException"
 
 
+def test_query_filter_may_not_name_the_key_it_reads(ddb, table_name):
+    """DynamoDB refuses a Query filter on the key of what it reads (those belong in the key condition); Scan may."""
+    create_table(ddb, table_name, range_key=("sk", "N"), extra_attributes=[("email", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "by-email",
+                                          "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "ALL"}}])
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "p"}, "sk": {"N": "1"}, "email": {"S": "e"}})
+    on_table = {"TableName": table_name, "KeyConditionExpression": "pk = :p"}
+    assert failure(ddb.query, **on_table, FilterExpression="sk > :z",
+                   ExpressionAttributeValues={":p": {"S": "p"}, ":z": {"N": "0"}}) == (
+        "ValidationException", "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk")
+    # Through a name placeholder and with both keys: the hash key is the one named.
+    assert failure(ddb.query, **on_table, FilterExpression="sk > :z OR attribute_exists(#k)",
+                   ExpressionAttributeNames={"#k": "pk"},
+                   ExpressionAttributeValues={":p": {"S": "p"}, ":z": {"N": "0"}}) == (
+        "ValidationException", "Filter Expression can only contain non-primary key attributes: Primary key attribute: pk")
+    assert failure(ddb.query, TableName=table_name,
+                   KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]}},
+                   QueryFilter={"sk": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "0"}]}}) == (
+        "ValidationException", "QueryFilter can only contain non-primary key attributes: Primary key attribute: sk")
+    assert failure(ddb.query, TableName=table_name, IndexName="by-email", KeyConditionExpression="email = :e",
+                   FilterExpression="begins_with(email, :e)", ExpressionAttributeValues={":e": {"S": "e"}}) == (
+        "ValidationException",
+        "Filter Expression can only contain non-primary key attributes: Primary key attribute: email")
+    # A filter on other attributes, and a Scan's filter on the key, are fine.
+    out = ddb.query(TableName=table_name, KeyConditionExpression="pk = :p", FilterExpression="email = :e",
+                    ExpressionAttributeValues={":p": {"S": "p"}, ":e": {"S": "e"}})
+    assert out["Count"] == 1
+    assert ddb.scan(TableName=table_name, FilterExpression="sk > :z",
+                    ExpressionAttributeValues={":z": {"N": "0"}})["Count"] == 1
+
+
 def test_scan_filters_and_projection(ddb, ranged):
     out = ddb.scan(TableName=ranged, FilterExpression="begins_with(#n, :i) AND sk >= :five",
                    ExpressionAttributeNames={"#n": "name"},

@@ -56,6 +56,8 @@ pub struct QueryInput {
     pub index: Option<String>,
     pub key_condition: KeyCondition,
     pub filter: Option<Condition>,
+    /// Whether the filter came from `QueryFilter` (for error texts).
+    pub filter_is_legacy: bool,
     pub projection: Option<Projection>,
     /// Whether the projection came from `AttributesToGet` (for error texts).
     pub projection_is_legacy: bool,
@@ -226,6 +228,31 @@ impl<'a> AccessPath<'a> {
                     .any(|n| !index.covers(&self.table.def.key, n))
             }),
             _ => false,
+        }
+    }
+
+    /// A Query's filter may not refer to the key attributes of what it reads (the index's key on an index):
+    /// those belong in the key condition. The hash key is named first, as DynamoDB does.
+    fn check_filter_keys(
+        &self,
+        filter: Option<&Condition>,
+        legacy: bool,
+    ) -> Result<(), DynamoError> {
+        let Some(filter) = filter else {
+            return Ok(());
+        };
+        let names = filter.top_level_names();
+        match self.key().attributes().find(|a| names.contains(&a.name)) {
+            Some(key) => Err(DynamoError::validation(format!(
+                "{} can only contain non-primary key attributes: Primary key attribute: {}",
+                if legacy {
+                    "QueryFilter"
+                } else {
+                    "Filter Expression"
+                },
+                key.name
+            ))),
+            None => Ok(()),
         }
     }
 
@@ -521,6 +548,7 @@ impl Store {
                 range.upper = Bound::Excluded(start_key);
             }
         }
+        path.check_filter_keys(req.filter.as_ref(), req.filter_is_legacy)?;
         Walk {
             store: self,
             path,

@@ -72,6 +72,7 @@ pub async fn handle(
             index: req.index_name,
             key_condition,
             filter: parsed.filter,
+            filter_is_legacy: req.expressions.query_filter.is_some(),
             projection: parsed.projection,
             projection_is_legacy: req.expressions.attributes_to_get.is_some(),
             select: req.select.as_deref().and_then(Select::parse),
