@@ -234,6 +234,49 @@ def test_query_filter_may_not_name_the_key_it_reads(ddb, table_name):
                     ExpressionAttributeValues={":z": {"N": "0"}})["Count"] == 1
 
 
+def test_query_start_key_must_lie_where_the_key_condition_reads(ddb, ranged):
+    def start_key_error(condition, values, start):
+        return failure(ddb.query, TableName=ranged, KeyConditionExpression=condition,
+                       ExpressionAttributeValues=values, ExclusiveStartKey=start)
+
+    p_after_2 = ("pk = :p AND sk > :two", {":p": {"S": "p"}, ":two": {"N": "2"}})
+    # Outside the sort-key condition: refused, even when the partition differs too.
+    for start in ({"pk": {"S": "p"}, "sk": {"N": "0"}}, {"pk": {"S": "p"}, "sk": {"N": "2"}},
+                  {"pk": {"S": "other"}, "sk": {"N": "1"}}):
+        assert start_key_error(*p_after_2, start) == (
+            "ValidationException", "The provided starting key does not match the range key predicate")
+    # Inside the sort-key condition but in another partition.
+    assert start_key_error(*p_after_2, {"pk": {"S": "other"}, "sk": {"N": "5"}}) == (
+        "ValidationException", "The query can return at most one row and cannot be restarted")
+    # Without a sort-key condition, another partition is outside the query.
+    assert start_key_error("pk = :p", {":p": {"S": "p"}}, {"pk": {"S": "other"}, "sk": {"N": "1"}}) == (
+        "ValidationException", "The provided starting key is outside query boundaries based on provided conditions")
+    # A start key inside the condition resumes after it, both ways.
+    out = ddb.query(TableName=ranged, KeyConditionExpression=p_after_2[0], ExpressionAttributeValues=p_after_2[1],
+                    ExclusiveStartKey={"pk": {"S": "p"}, "sk": {"N": "6"}})
+    assert [int(i["sk"]["N"]) for i in out["Items"]] == [7, 8, 9]
+    out = ddb.query(TableName=ranged, KeyConditionExpression=p_after_2[0], ExpressionAttributeValues=p_after_2[1],
+                    ExclusiveStartKey={"pk": {"S": "p"}, "sk": {"N": "6"}}, ScanIndexForward=False)
+    assert [int(i["sk"]["N"]) for i in out["Items"]] == [5, 4, 3]
+
+
+def test_reads_may_not_reach_into_key_attributes(ddb, ranged):
+    scalars = "Key attributes must be scalars; list random access '[]' and map lookup '.' are not allowed: Key: "
+    key = {"pk": {"S": "p"}, "sk": {"N": "1"}}
+    assert failure(ddb.get_item, TableName=ranged, Key=key, ProjectionExpression="pk.x") == (
+        "ValidationException", scalars + "pk")
+    assert failure(ddb.scan, TableName=ranged, ProjectionExpression="#n, sk[0]",
+                   ExpressionAttributeNames={"#n": "name"}) == ("ValidationException", scalars + "sk")
+    assert failure(ddb.scan, TableName=ranged, FilterExpression="attribute_exists(pk.x)") == (
+        "ValidationException", scalars + "pk")
+    assert failure(ddb.query, TableName=ranged, KeyConditionExpression="pk = :p", ProjectionExpression="sk.x",
+                   ExpressionAttributeValues={":p": {"S": "p"}}) == ("ValidationException", scalars + "sk")
+    # A Query filter on a key attribute is refused as such, nested or not.
+    assert failure(ddb.query, TableName=ranged, KeyConditionExpression="pk = :p", FilterExpression="sk[1] = :p",
+                   ExpressionAttributeValues={":p": {"S": "p"}}) == (
+        "ValidationException", "Filter Expression can only contain non-primary key attributes: Primary key attribute: sk")
+
+
 def test_scan_filters_and_projection(ddb, ranged):
     out = ddb.scan(TableName=ranged, FilterExpression="begins_with(#n, :i) AND sk >= :five",
                    ExpressionAttributeNames={"#n": "name"},

@@ -65,6 +65,15 @@ impl Projection {
         self.paths.iter().map(|p| p.head().to_string()).collect()
     }
 
+    /// Top-level attributes the projection reaches into with `.` or `[]` (refused on key attributes).
+    pub fn nested_path_heads(&self) -> BTreeSet<String> {
+        self.paths
+            .iter()
+            .filter(|p| p.is_nested())
+            .map(|p| p.head().to_string())
+            .collect()
+    }
+
     /// The projected item: every path that exists in `item`, nested as in the item.
     pub fn apply(&self, item: &AttributeMap) -> AttributeMap {
         let mut root = Tree::Map(BTreeMap::new());

@@ -611,6 +611,14 @@ impl Store {
     ) -> Result<(Option<AttributeMap>, Option<Capacity>), DynamoError> {
         let table = self.table(scope, &req.table)?;
         validate_key(&table, &req.key)?;
+        if let Some(projection) = &req.projection {
+            let index_keys: Vec<&KeySchema> = table.def.indexes().map(|i| &i.key).collect();
+            eddy_expr::check_scalar_key_paths(
+                &projection.nested_path_heads(),
+                &table.def.key,
+                &index_keys,
+            )?;
+        }
         let key = layout::item_key(table.def.id, &table.def.key, &req.key);
         let item = read_item(self.inner.backend.as_ref(), &key)?;
         let units = read_units(item.as_ref().map(item_size).unwrap_or(0), req.consistent);

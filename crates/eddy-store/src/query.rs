@@ -5,7 +5,7 @@
 
 use std::ops::Bound;
 
-use eddy_expr::{Condition, KeyCondition, Projection, RangeCondition};
+use eddy_expr::{Condition, KeyCondition, Projection, RangeCondition, ResolvedKeyCondition};
 use eddy_model::key::encode_key_value;
 use eddy_model::{AttributeMap, AttributeValue, DynamoError, KeySchema, Scope, item_size};
 
@@ -256,6 +256,63 @@ impl<'a> AccessPath<'a> {
         }
     }
 
+    /// A Query's start key must lie where the key condition reads. A start key outside the sort-key condition
+    /// is refused first; then one in another partition, in DynamoDB's words for the case at hand.
+    fn check_start_in_query(
+        &self,
+        start: &AttributeMap,
+        resolved: &ResolvedKeyCondition,
+    ) -> Result<(), DynamoError> {
+        let key = self.key();
+        let range_ok = match (&resolved.range, &key.range) {
+            (Some(condition), Some(range_key)) => start
+                .get(&range_key.name)
+                .is_some_and(|value| condition.matches(value)),
+            _ => true,
+        };
+        if !range_ok {
+            return Err(DynamoError::validation(
+                "The provided starting key does not match the range key predicate",
+            ));
+        }
+        let encoded = |value: &AttributeValue| {
+            let mut out = Vec::new();
+            encode_key_value(value, &mut out);
+            out
+        };
+        let same_partition = start
+            .get(&key.hash.name)
+            .is_some_and(|value| encoded(value) == encoded(&resolved.hash));
+        if !same_partition {
+            return Err(DynamoError::validation(if resolved.range.is_some() {
+                "The query can return at most one row and cannot be restarted"
+            } else {
+                "The provided starting key is outside query boundaries based on provided conditions"
+            }));
+        }
+        Ok(())
+    }
+
+    /// `.` and `[]` may not reach into a key attribute of the table or of any of its indexes, in a read's
+    /// projection or filter.
+    fn check_key_paths(
+        &self,
+        projection: Option<&Projection>,
+        filter: Option<&Condition>,
+    ) -> Result<(), DynamoError> {
+        let mut heads = projection
+            .map(Projection::nested_path_heads)
+            .unwrap_or_default();
+        if let Some(filter) = filter {
+            heads.extend(filter.nested_path_heads());
+        }
+        if heads.is_empty() {
+            return Ok(());
+        }
+        let index_keys: Vec<&KeySchema> = self.table.def.indexes().map(|i| &i.key).collect();
+        eddy_expr::check_scalar_key_paths(&heads, &self.table.def.key, &index_keys)
+    }
+
     /// Start keys must name exactly the key attributes of the path (table key + index key).
     fn validate_start_key(&self, key: &AttributeMap) -> Result<(), DynamoError> {
         let mut expected: Vec<&eddy_model::KeyAttribute> =
@@ -383,20 +440,6 @@ fn segment_range(id: u64, segment: Option<(u32, u32)>) -> KeyRange {
             Bound::Excluded(key_at(end))
         },
     }
-}
-
-fn inside(range: &KeyRange, key: &[u8]) -> bool {
-    let above = match &range.lower {
-        Bound::Included(l) => key >= l.as_slice(),
-        Bound::Excluded(l) => key > l.as_slice(),
-        Bound::Unbounded => true,
-    };
-    let below = match &range.upper {
-        Bound::Included(u) => key <= u.as_slice(),
-        Bound::Excluded(u) => key < u.as_slice(),
-        Bound::Unbounded => true,
-    };
-    above && below
 }
 
 /// Everything a walk needs besides its range.
@@ -530,25 +573,17 @@ impl Store {
         let mut range = query_range(&prefix, resolved.range.as_ref());
         if let Some(start) = &req.exclusive_start_key {
             path.validate_start_key(start)?;
+            path.check_start_in_query(start, &resolved)?;
             let start_key = path.entry_key(start);
-            if !inside(
-                &KeyRange {
-                    lower: Bound::Included(prefix.clone()),
-                    upper: after_prefix(&prefix),
-                },
-                &start_key,
-            ) {
-                return Err(DynamoError::validation(
-                    "The provided starting key is outside query boundaries based on provided conditions",
-                ));
-            }
             if req.forward {
                 range.lower = Bound::Excluded(start_key);
             } else {
                 range.upper = Bound::Excluded(start_key);
             }
         }
+        path.check_key_paths(req.projection.as_ref(), None)?;
         path.check_filter_keys(req.filter.as_ref(), req.filter_is_legacy)?;
+        path.check_key_paths(None, req.filter.as_ref())?;
         Walk {
             store: self,
             path,
@@ -578,6 +613,7 @@ impl Store {
             path.validate_start_key(start)?;
             range.lower = Bound::Excluded(path.entry_key(start));
         }
+        path.check_key_paths(req.projection.as_ref(), req.filter.as_ref())?;
         Walk {
             store: self,
             path,
