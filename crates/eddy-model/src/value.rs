@@ -310,14 +310,16 @@ impl fmt::Display for ValueError {
                 "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
             ),
             ValueError::Number(e) => e.fmt(f),
-            ValueError::EmptySet(t) => {
-                let kind = match t {
-                    ValueType::Ss => "string",
-                    ValueType::Ns => "number",
-                    _ => "binary",
-                };
-                write!(f, "One or more parameter values were invalid: An {kind} set  may not be empty")
-            }
+            // DynamoDB's own words, which differ for binary sets.
+            ValueError::EmptySet(ValueType::Ss) => f.write_str(
+                "One or more parameter values were invalid: An string set  may not be empty",
+            ),
+            ValueError::EmptySet(ValueType::Ns) => f.write_str(
+                "One or more parameter values were invalid: An number set  may not be empty",
+            ),
+            ValueError::EmptySet(_) => f.write_str(
+                "One or more parameter values were invalid: Binary sets should not be empty",
+            ),
             ValueError::DuplicateStrings(v) => write!(
                 f,
                 "One or more parameter values were invalid: Input collection [{}] contains duplicates.",

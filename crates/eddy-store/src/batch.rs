@@ -80,6 +80,17 @@ impl Store {
             for request in requests {
                 let (key_item, new) = match request {
                     WriteRequest::Put(item) => {
+                        // A batch names a put whose key is missing or mistyped as a key mismatch, unlike PutItem.
+                        let key_fits = table
+                            .def
+                            .key
+                            .attributes()
+                            .all(|a| item.get(&a.name).is_some_and(|v| a.scalar.matches(v)));
+                        if !key_fits {
+                            return Err(DynamoError::validation(
+                                "The provided key element does not match the schema",
+                            ));
+                        }
                         validate_item(&table, &item)?;
                         (table.def.key.extract_key(&item), Some(item))
                     }

@@ -156,7 +156,7 @@ pub(crate) fn validate_key(table: &Table, key: &AttributeMap) -> Result<(), Dyna
     for attr in schema.attributes() {
         if key.get(&attr.name).is_some_and(empty_key_value) {
             return Err(DynamoError::validation(format!(
-                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
+                "One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
                 if attr.scalar == eddy_model::ScalarType::B {
                     "binary"
                 } else {
@@ -189,9 +189,9 @@ pub(crate) fn validate_item(table: &Table, item: &AttributeMap) -> Result<(), Dy
             }
             Some(v) if empty_key_value(v) => {
                 return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: An AttributeValue may not contain an empty {}. Key: {}",
+                    "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
                     if attr.scalar == eddy_model::ScalarType::B {
-                        "binary value"
+                        "binary"
                     } else {
                         "string"
                     },
