@@ -44,13 +44,33 @@ def test_partiql_through_boto3_is_refused(ddb):
     assert error_of(e)[0] == "UnknownOperationException"
 
 
-def test_serialization_errors_for_wrong_json_types(eddy):
-    r = requests.post(eddy.endpoint + "/", data=json.dumps({"TableName": 5}), headers={
-        "X-Amz-Target": "DynamoDB_20120810.DescribeTable", "Content-Type": "application/x-amz-json-1.0"})
+@pytest.mark.parametrize("op,body,message", [
+    ("DescribeTable", {"TableName": 5}, "NUMBER_VALUE cannot be converted to String"),
+    ("DescribeTable", {"TableName": True}, "TRUE_VALUE cannot be converted to String"),
+    ("DescribeTable", {"TableName": 3.5}, "DECIMAL_VALUE cannot be converted to String"),
+    ("DescribeTable", {"TableName": []}, "Unrecognized collection type class java.lang.String"),
+    ("DescribeTable", {"TableName": {}}, "Start of structure or map found where not expected"),
+    ("Scan", {"TableName": "abc", "Limit": "x"}, "STRING_VALUE cannot be converted to Integer"),
+    ("Scan", {"TableName": "abc", "ConsistentRead": "yes"}, "Unexpected token received from parser"),
+    ("Scan", {"TableName": "abc", "AttributesToGet": "a"}, "Unexpected field type"),
+    ("Scan", {"TableName": "abc", "ExclusiveStartKey": []},
+     "Unrecognized collection type java.util.Map<java.lang.String, com.amazonaws.dynamodb.v20120810.AttributeValue>"),
+    # Inside an item: checked before the request's other rules (here, the missing TableName).
+    ("PutItem", {"Item": {"a": 23}}, "Unexpected value type in payload"),
+    ("PutItem", {"Item": {"a": []}}, "Unrecognized collection type class com.amazonaws.dynamodb.v20120810.AttributeValue"),
+    ("PutItem", {"Item": {"a": {"S": False}}}, "FALSE_VALUE cannot be converted to String"),
+    ("PutItem", {"Item": {"a": {"L": [{"BOOL": "true"}]}}}, "Unexpected token received from parser"),
+    ("PutItem", {"Item": {"a": {"SS": {}}}}, "Start of structure or map found where not expected"),
+    ("PutItem", {"Item": {"a": {"M": 1}}}, "Unexpected field type"),
+    ("PutItem", {"Item": {"a": {"B": 5}}}, "only base-64-encoded strings are convertible to bytes"),
+    ("PutItem", {"Item": {"a": {"B": "abcde"}}}, "Base64 encoded length is expected a multiple of 4 bytes but found: 5"),
+    ("UpdateItem", {"Key": {"a": {"S": "x"}}, "Expected": {"a": {"Value": 1}}}, "Unexpected field type"),
+])
+def test_serialization_errors_for_wrong_json_types(eddy, op, body, message):
+    r = requests.post(eddy.endpoint + "/", data=json.dumps(body), headers={
+        "X-Amz-Target": f"DynamoDB_20120810.{op}", "Content-Type": "application/x-amz-json-1.0"})
     assert r.status_code == 400
-    body = r.json()
-    assert body["__type"] == "com.amazon.coral.service#SerializationException"
-    assert body["Message"] == "NUMBER_VALUE cannot be converted to String"
+    assert r.json() == {"__type": "com.amazon.coral.service#SerializationException", "Message": message}
 
 
 def test_region_comes_from_the_credential_scope(eddy, table_name):

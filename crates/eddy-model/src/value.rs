@@ -270,7 +270,7 @@ impl<'de> Deserialize<'de> for Blob {
 pub fn decode_blob(text: &str) -> Result<Vec<u8>, String> {
     if !text.len().is_multiple_of(4) {
         return Err(format!(
-            "'{text}' can not be converted to a Blob: Base64 encoded length is expected a multiple of 4 bytes but found: {}",
+            "Base64 encoded length is expected a multiple of 4 bytes but found: {}",
             text.len()
         ));
     }
@@ -278,13 +278,11 @@ pub fn decode_blob(text: &str) -> Result<Vec<u8>, String> {
         .chars()
         .find(|c| !(c.is_ascii_alphanumeric() || *c == '+' || *c == '/' || *c == '='))
     {
-        return Err(format!(
-            "'{text}' can not be converted to a Blob: Invalid Base64 character: '{bad}'"
-        ));
+        return Err(format!("Invalid Base64 character: '{bad}'"));
     }
     base64::engine::general_purpose::STANDARD
         .decode(text)
-        .map_err(|_| format!("'{text}' can not be converted to a Blob: Invalid last non-pad Base64 character dectected"))
+        .map_err(|_| "Invalid last non-pad Base64 character dectected".to_string())
 }
 
 /// Why a well-formed JSON attribute value is not a valid DynamoDB value. `Display` gives DynamoDB's message.

@@ -44,19 +44,24 @@ pub fn map_serde_error(message: &str) -> DynamoError {
         "String"
     } else if text.contains("expected a boolean") {
         "Boolean"
-    } else if text.contains("expected a sequence") {
-        return DynamoError::Serialization("Expected list or null".into());
-    } else if text.contains("expected a map") || text.contains("expected struct") {
-        return DynamoError::Serialization("Unexpected value type in payload".into());
+    } else if text.contains("expected a sequence")
+        || text.contains("expected a map")
+        || text.contains("expected struct")
+    {
+        return DynamoError::Serialization("Unexpected field type".into());
     } else {
         "Integer"
     };
-    let message = if found("integer") || found("floating point") {
+    let message = if found("integer") {
         format!("NUMBER_VALUE cannot be converted to {target}")
+    } else if found("floating point") {
+        format!("DECIMAL_VALUE cannot be converted to {target}")
     } else if found("string") {
         format!("STRING_VALUE cannot be converted to {target}")
+    } else if found("boolean `true`") {
+        format!("TRUE_VALUE cannot be converted to {target}")
     } else if found("boolean") {
-        format!("BOOLEAN_VALUE cannot be converted to {target}")
+        format!("FALSE_VALUE cannot be converted to {target}")
     } else if found("map") {
         "Start of structure or map found where not expected".to_string()
     } else if found("sequence") {

@@ -111,6 +111,10 @@ pub struct ServiceModel {
     pub(crate) shapes: Vec<Shape>,
     /// Operation → (output shape, result wrapper).
     pub(crate) outputs: HashMap<String, (usize, String)>,
+    /// The Java package of the service's request classes, which its SerializationExceptions name.
+    java_package: Option<&'static str>,
+    /// The structure the full walk checks an opaque `AttributeValue` against (DynamoDB only).
+    attribute_value: Option<usize>,
 }
 
 impl ServiceModel {
@@ -188,11 +192,118 @@ impl ServiceModel {
             .iter()
             .map(|(op, (shape, wrapper))| (op.clone(), (id(shape), wrapper.clone())))
             .collect();
-        ServiceModel {
+        let mut model = ServiceModel {
             operations,
             shapes,
             outputs,
-        }
+            java_package: None,
+            attribute_value: None,
+        };
+        model.attribute_value = model.add_attribute_value_shapes();
+        model
+    }
+
+    /// DynamoDB's `AttributeValue` is opaque to the fast decoders (the typed request reads it), but the full walk
+    /// checks its JSON types like any structure's, so that a wrong type anywhere in an item is the parser's
+    /// SerializationException. This adds the structure it walks (nothing else refers to it) and returns its id.
+    fn add_attribute_value_shapes(&mut self) -> Option<usize> {
+        self.shapes
+            .iter()
+            .position(|s| s.name == "AttributeValue" && matches!(s.kind, Kind::Opaque))?;
+        let mut add = |name: &str, kind: Kind| {
+            self.shapes.push(Shape {
+                name: name.to_string(),
+                kind,
+                min: None,
+                max: None,
+            });
+            self.shapes.len() - 1
+        };
+        let string = add(
+            "String",
+            Kind::String {
+                pattern: None,
+                enumeration: None,
+            },
+        );
+        let blob = add("Blob", Kind::Blob);
+        let boolean = add("Boolean", Kind::Boolean);
+        let strings = add(
+            "StringList",
+            Kind::List {
+                item: string,
+                item_name: None,
+            },
+        );
+        let blobs = add(
+            "BlobList",
+            Kind::List {
+                item: blob,
+                item_name: None,
+            },
+        );
+        // The structure refers to its own list and map, so those are added first and pointed at it after.
+        let value = self.shapes.len() + 2;
+        let mut add = |name: &str, kind: Kind| {
+            self.shapes.push(Shape {
+                name: name.to_string(),
+                kind,
+                min: None,
+                max: None,
+            });
+            self.shapes.len() - 1
+        };
+        let list = add(
+            "ListAttributeValue",
+            Kind::List {
+                item: value,
+                item_name: None,
+            },
+        );
+        let map = add(
+            "MapAttributeValue",
+            Kind::Map {
+                key: string,
+                value,
+                key_name: "key".into(),
+                value_name: "value".into(),
+            },
+        );
+        let member = |name: &str, shape: usize| Member {
+            name: name.to_string(),
+            wire: name.to_string(),
+            shape,
+            query_name: name.to_string(),
+            flattened: false,
+            required: false,
+        };
+        let members = vec![
+            member("S", string),
+            member("N", string),
+            member("B", blob),
+            member("SS", strings),
+            member("NS", strings),
+            member("BS", blobs),
+            member("M", map),
+            member("L", list),
+            member("NULL", boolean),
+            member("BOOL", boolean),
+        ];
+        let id = add(
+            "AttributeValue",
+            Kind::Structure {
+                members,
+                required: Vec::new(),
+            },
+        );
+        debug_assert_eq!(id, value);
+        Some(id)
+    }
+
+    /// Names the Java package of the service's classes (for the `Unrecognized collection type` errors).
+    fn with_java_package(mut self, package: &'static str) -> ServiceModel {
+        self.java_package = Some(package);
+        self
     }
 
     pub fn has_operation(&self, op: &str) -> bool {
@@ -224,7 +335,7 @@ impl ServiceModel {
             return Ok(());
         };
         let mut errors = Vec::new();
-        self.walk(shape, body, &Path::ROOT, &mut errors)?;
+        self.walk(shape, body, &Path::ROOT, Slot::Field, &mut errors)?;
         if errors.is_empty() {
             return Ok(());
         }
@@ -241,16 +352,27 @@ impl ServiceModel {
         shape_id: usize,
         value: &Value,
         path: &Path<'_>,
+        slot: Slot,
         errors: &mut Vec<String>,
     ) -> Result<(), DynamoError> {
         let shape = &self.shapes[shape_id];
         if value.is_null() {
             return Ok(());
         }
+        if let Some(message) = self.type_mismatch(shape_id, value, slot) {
+            return Err(serialization(&message));
+        }
         match &shape.kind {
-            Kind::Opaque => Ok(()),
+            Kind::Opaque => match self.attribute_value {
+                Some(id) if shape.name == "AttributeValue" => {
+                    self.walk(id, value, path, slot, errors)
+                }
+                _ => Ok(()),
+            },
             Kind::Structure { members, required } => {
-                let obj = expect_object(value)?;
+                let Value::Object(obj) = value else {
+                    return Ok(());
+                };
                 for member in members {
                     let child = obj.get(&member.wire).unwrap_or(&Value::Null);
                     let child_path = Path {
@@ -268,21 +390,15 @@ impl ServiceModel {
                         }
                         continue;
                     }
-                    self.walk(member.shape, child, &child_path, errors)?;
+                    self.walk(member.shape, child, &child_path, Slot::Field, errors)?;
                 }
                 Ok(())
             }
             Kind::List {
                 item: item_shape, ..
             } => {
-                let items = match value {
-                    Value::Array(a) => a,
-                    Value::Object(_) => {
-                        return Err(serialization(
-                            "Start of structure or map found where not expected",
-                        ));
-                    }
-                    _ => return Err(serialization("Expected list or null")),
+                let Value::Array(items) = value else {
+                    return Ok(());
                 };
                 self.check_length(shape, items.len(), value, path, errors);
                 for (i, item) in items.iter().enumerate() {
@@ -293,6 +409,7 @@ impl ServiceModel {
                             parent: Some(path),
                             step: Step::Item(i + 1),
                         },
+                        Slot::Element,
                         errors,
                     )?;
                 }
@@ -303,12 +420,8 @@ impl ServiceModel {
                 value: value_shape,
                 ..
             } => {
-                let obj = match value {
-                    Value::Object(o) => o,
-                    Value::Array(_) => {
-                        return Err(serialization("Start of list found where not expected"));
-                    }
-                    _ => return Err(serialization("Expected map or null")),
+                let Value::Object(obj) = value else {
+                    return Ok(());
                 };
                 self.check_length(shape, obj.len(), value, path, errors);
                 for (k, v) in obj {
@@ -319,6 +432,7 @@ impl ServiceModel {
                             parent: Some(path),
                             step: Step::MapKey(k),
                         },
+                        Slot::Element,
                         errors,
                     )?;
                     self.walk(
@@ -328,6 +442,7 @@ impl ServiceModel {
                             parent: Some(path),
                             step: Step::MapValue(k),
                         },
+                        Slot::Element,
                         errors,
                     )?;
                 }
@@ -337,7 +452,9 @@ impl ServiceModel {
                 pattern,
                 enumeration,
             } => {
-                let s = expect_scalar(value, "String")?;
+                let Value::String(s) = value else {
+                    return Ok(());
+                };
                 self.check_length(shape, s.chars().count(), value, path, errors);
                 if let Some(pattern @ (source, _)) = pattern
                     && !pattern_matches(pattern, s)
@@ -363,28 +480,11 @@ impl ServiceModel {
                 }
                 Ok(())
             }
-            Kind::Integer { java } => {
-                let n = match value {
-                    Value::Number(n) => n.as_f64().unwrap_or(0.0).floor(),
-                    Value::String(_) => {
-                        return Err(serialization(&format!(
-                            "STRING_VALUE cannot be converted to {java}"
-                        )));
-                    }
-                    Value::Bool(_) => {
-                        return Err(serialization(&format!(
-                            "BOOLEAN_VALUE cannot be converted to {java}"
-                        )));
-                    }
-                    Value::Array(_) => {
-                        return Err(serialization("Start of list found where not expected"));
-                    }
-                    _ => {
-                        return Err(serialization(
-                            "Start of structure or map found where not expected",
-                        ));
-                    }
+            Kind::Integer { .. } => {
+                let Value::Number(n) = value else {
+                    return Ok(());
                 };
+                let n = n.as_f64().unwrap_or(0.0).floor();
                 if let Some(min) = shape.min
                     && n < min
                 {
@@ -411,37 +511,91 @@ impl ServiceModel {
                 }
                 Ok(())
             }
-            Kind::Double => match value {
-                Value::Number(_) => Ok(()),
-                Value::String(_) => {
-                    Err(serialization("STRING_VALUE cannot be converted to Double"))
-                }
-                _ => Err(serialization("Unexpected value type in payload")),
-            },
-            Kind::Boolean => match value {
-                Value::Bool(_) => Ok(()),
-                Value::String(_) => {
-                    Err(serialization("STRING_VALUE cannot be converted to Boolean"))
-                }
-                Value::Number(_) => {
-                    Err(serialization("NUMBER_VALUE cannot be converted to Boolean"))
-                }
-                Value::Array(_) => Err(serialization("Start of list found where not expected")),
-                _ => Err(serialization(
-                    "Start of structure or map found where not expected",
-                )),
-            },
-            Kind::Blob => {
-                let s = expect_scalar(value, "Blob")?;
-                eddy_model::value::decode_blob(s)
+            Kind::Double | Kind::Boolean => Ok(()),
+            Kind::Blob => match value {
+                Value::String(text) => eddy_model::value::decode_blob(text)
                     .map(|_| ())
-                    .map_err(|m| serialization(&m))
-            }
+                    .map_err(|m| serialization(&m)),
+                _ => Ok(()),
+            },
             Kind::Timestamp => match value {
                 Value::Number(_) | Value::String(_) => Ok(()),
                 _ => Err(serialization("Unexpected value type in payload")),
             },
         }
+    }
+
+    /// The SerializationException for a JSON value of the wrong kind for its shape, in the words of DynamoDB's
+    /// (Java) request parser. `slot` tells a structure given as a member from one given as a list or map element.
+    fn type_mismatch(&self, shape_id: usize, value: &Value, slot: Slot) -> Option<String> {
+        let shape = &self.shapes[shape_id];
+        let token = JsonToken::of(value);
+        let cannot_convert = |java: &str| format!("{} cannot be converted to {java}", token.name());
+        let unrecognized_collection = || match self.java_type(shape_id) {
+            Some(java) if java.starts_with("java.util.") => {
+                format!("Unrecognized collection type {java}")
+            }
+            Some(java) => format!("Unrecognized collection type class {java}"),
+            None => "Start of list found where not expected".to_string(),
+        };
+        const STRUCTURE_UNEXPECTED: &str = "Start of structure or map found where not expected";
+        let message = match (&shape.kind, token) {
+            (Kind::Opaque | Kind::Timestamp, _) => return None,
+            (_, JsonToken::Null) => return None,
+            (Kind::Structure { .. }, JsonToken::Object) => return None,
+            (Kind::Structure { .. }, JsonToken::Array) => unrecognized_collection(),
+            (Kind::Structure { .. }, _) => match slot {
+                Slot::Field => "Unexpected field type".to_string(),
+                Slot::Element => "Unexpected value type in payload".to_string(),
+            },
+            (Kind::List { .. }, JsonToken::Array) => return None,
+            (Kind::List { .. }, JsonToken::Object) => STRUCTURE_UNEXPECTED.to_string(),
+            (Kind::List { .. }, _) => "Unexpected field type".to_string(),
+            (Kind::Map { .. }, JsonToken::Object) => return None,
+            (Kind::Map { .. }, JsonToken::Array) => unrecognized_collection(),
+            (Kind::Map { .. }, _) => "Unexpected field type".to_string(),
+            (_, JsonToken::Array) => unrecognized_collection(),
+            (_, JsonToken::Object) => STRUCTURE_UNEXPECTED.to_string(),
+            (Kind::String { .. }, JsonToken::String) => return None,
+            (Kind::String { .. }, _) => cannot_convert("String"),
+            (Kind::Integer { .. } | Kind::Double, JsonToken::Number | JsonToken::Decimal) => {
+                return None;
+            }
+            (Kind::Integer { java }, _) => cannot_convert(java),
+            (Kind::Double, _) => cannot_convert("Double"),
+            (Kind::Boolean, JsonToken::True | JsonToken::False) => return None,
+            (Kind::Boolean, JsonToken::String) => {
+                "Unexpected token received from parser".to_string()
+            }
+            (Kind::Boolean, _) => cannot_convert("Boolean"),
+            (Kind::Blob, JsonToken::String) => return None,
+            (Kind::Blob, _) => "only base-64-encoded strings are convertible to bytes".to_string(),
+        };
+        Some(message)
+    }
+
+    /// The Java type DynamoDB's parser reads a shape into, when the service's package is known.
+    fn java_type(&self, shape_id: usize) -> Option<String> {
+        let shape = &self.shapes[shape_id];
+        Some(match &shape.kind {
+            Kind::String { .. } => "java.lang.String".to_string(),
+            Kind::Integer { java } => format!("java.lang.{java}"),
+            Kind::Double => "java.lang.Double".to_string(),
+            Kind::Boolean => "java.lang.Boolean".to_string(),
+            Kind::Blob => "java.nio.ByteBuffer".to_string(),
+            Kind::Structure { .. } => format!("{}.{}", self.java_package?, shape.name),
+            Kind::List { item, .. } => format!("java.util.List<{}>", self.java_type(*item)?),
+            Kind::Map { value, .. } => {
+                format!(
+                    "java.util.Map<java.lang.String, {}>",
+                    self.java_type(*value)?
+                )
+            }
+            Kind::Opaque if shape.name == "AttributeValue" => {
+                return self.java_type(self.attribute_value?);
+            }
+            Kind::Timestamp | Kind::Opaque => return None,
+        })
     }
 
     fn check_length(
@@ -593,34 +747,69 @@ fn serialization(message: &str) -> DynamoError {
     DynamoError::Serialization(message.to_string())
 }
 
-fn expect_object(value: &Value) -> Result<&serde_json::Map<String, Value>, DynamoError> {
-    match value {
-        Value::Object(o) => Ok(o),
-        Value::Array(_) => Err(serialization("Start of list found where not expected")),
-        _ => Err(serialization("Unexpected value type in payload")),
-    }
+/// Where a value sits: as a structure's member, or as an element of a list or map.
+#[derive(Clone, Copy)]
+enum Slot {
+    Field,
+    Element,
 }
 
-fn expect_scalar<'a>(value: &'a Value, java: &str) -> Result<&'a str, DynamoError> {
-    match value {
-        Value::String(s) => Ok(s),
-        Value::Number(_) => Err(serialization(&format!(
-            "NUMBER_VALUE cannot be converted to {java}"
-        ))),
-        Value::Bool(_) => Err(serialization(&format!(
-            "BOOLEAN_VALUE cannot be converted to {java}"
-        ))),
-        Value::Array(_) => Err(serialization("Start of list found where not expected")),
-        _ => Err(serialization(
-            "Start of structure or map found where not expected",
-        )),
+/// The kind of JSON token a value starts with, as the Java parser names them.
+#[derive(Clone, Copy)]
+enum JsonToken {
+    Null,
+    True,
+    False,
+    Number,
+    Decimal,
+    String,
+    Array,
+    Object,
+}
+
+impl JsonToken {
+    fn of(value: &Value) -> JsonToken {
+        match value {
+            Value::Null => JsonToken::Null,
+            Value::Bool(true) => JsonToken::True,
+            Value::Bool(false) => JsonToken::False,
+            Value::Number(n) if n.is_f64() => JsonToken::Decimal,
+            Value::Number(_) => JsonToken::Number,
+            Value::String(_) => JsonToken::String,
+            Value::Array(_) => JsonToken::Array,
+            Value::Object(_) => JsonToken::Object,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        match self {
+            JsonToken::Null => "NULL_VALUE",
+            JsonToken::True => "TRUE_VALUE",
+            JsonToken::False => "FALSE_VALUE",
+            JsonToken::Number => "NUMBER_VALUE",
+            JsonToken::Decimal => "DECIMAL_VALUE",
+            JsonToken::String => "STRING_VALUE",
+            JsonToken::Array => "START_ARRAY",
+            JsonToken::Object => "START_OBJECT",
+        }
     }
 }
 
 /// The DynamoDB model, parsed on first use.
 pub fn dynamodb() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
-    MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/dynamodb.json")))
+    MODEL.get_or_init(|| {
+        ServiceModel::parse(include_str!("../../models/dynamodb.json"))
+            .with_java_package("com.amazonaws.dynamodb.v20120810")
+    })
+}
+
+/// The DynamoDB model without the walk's check of `AttributeValue` JSON types (what the fast decoders check).
+#[cfg(test)]
+pub(crate) fn dynamodb_with_opaque_attribute_values() -> ServiceModel {
+    let mut model = ServiceModel::parse(include_str!("../../models/dynamodb.json"));
+    model.attribute_value = None;
+    model
 }
 
 /// The SQS model (JSON protocol, with the query protocol's names), parsed on first use.

@@ -435,6 +435,7 @@ mod tests {
             json!({"S":"x"}),
         ];
         let model = dynamodb();
+        let opaque_values = super::super::dynamodb_with_opaque_attribute_values();
         let (mut mutants, mut accepted, mut checked) = (0, 0, 0);
         for (op, seed) in seeds {
             assert!(
@@ -451,7 +452,9 @@ mod tests {
                     *value_at(&mut mutant, &path) = replacement.clone();
                     mutants += 1;
                     let body = mutant.to_string();
-                    let valid = model.validate(op, &mutant).is_ok();
+                    // The fast decoders leave `AttributeValue`s to the typed request, which refuses any wrong
+                    // JSON type in them; the walk's own check of them is the slow path's.
+                    let valid = opaque_values.validate(op, &mutant).is_ok();
                     if model.accepts(op, body.as_bytes()) {
                         accepted += 1;
                         assert!(
