@@ -325,6 +325,26 @@ def test_global_and_local_secondary_index_queries(ddb, table_name):
         "IndexName: by-email")
 
 
+def test_updates_must_keep_index_keys_typed(ddb, table_name):
+    create_table(ddb, table_name, extra_attributes=[("email", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "by-email",
+                                          "KeySchema": [{"AttributeName": "email", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "ALL"}}])
+    key = {"pk": {"S": "u"}}
+    ddb.put_item(TableName=table_name, Item={**key, "n": {"N": "1"}, "email": {"S": "e"}})
+    mismatch = ("ValidationException", "One or more parameter values were invalid: Type mismatch for Index Key email "
+                                       "Expected: S Actual: N IndexName: by-email")
+    # A value known from the request is refused as a type mismatch, before any path check…
+    assert failure(ddb.update_item, TableName=table_name, Key=key, UpdateExpression="SET email = :n",
+                   ExpressionAttributeValues={":n": {"N": "1"}}) == mismatch
+    assert failure(ddb.update_item, TableName=table_name, Key=key, UpdateExpression="SET email = n + :n, email2 = email",
+                   ExpressionAttributeValues={":n": {"N": "1"}}) == mismatch
+    # …one taken from the item only once the update has run.
+    assert failure(ddb.update_item, TableName=table_name, Key=key, UpdateExpression="SET email = n") == (
+        "ValidationException", "The update expression attempted to update the secondary index key to unsupported type")
+    assert ddb.get_item(TableName=table_name, Key=key)["Item"]["email"] == {"S": "e"}
+
+
 def test_legacy_parameters(ddb, ranged):
     out = ddb.query(TableName=ranged, KeyConditions={
         "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]},

@@ -7,7 +7,10 @@
 use std::sync::Arc;
 
 use eddy_expr::{Condition, Update};
-use eddy_model::{AttributeMap, AttributeValue, DynamoError, KeySchema, Scope, item_size};
+use eddy_model::value::ValueType;
+use eddy_model::{
+    AttributeMap, AttributeValue, DynamoError, KeyAttribute, KeySchema, Scope, item_size,
+};
 
 use crate::Store;
 use crate::backend::{Backend, Mutation, Space};
@@ -214,28 +217,72 @@ pub(crate) fn validate_item(table: &Table, item: &AttributeMap) -> Result<(), Dy
 
 /// Attributes that are keys of an index must have the index's type and must not be empty.
 pub(crate) fn validate_index_keys(table: &Table, item: &AttributeMap) -> Result<(), DynamoError> {
-    for index in table.def.indexes() {
-        for attr in index.key.attributes() {
-            if table.def.key.is_key_attribute(&attr.name) {
-                continue;
-            }
-            if let Some(v) = item.get(&attr.name) {
-                if !attr.scalar.matches(v) {
-                    return Err(DynamoError::validation(format!(
-                        "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
-                        attr.name,
-                        attr.scalar,
-                        v.value_type(),
-                        index.name
-                    )));
-                }
-                if empty_key_value(v) {
-                    return Err(DynamoError::validation(format!(
-                        "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {}, IndexKey: {}",
-                        index.name, attr.name
-                    )));
-                }
-            }
+    check_index_keys(table, item, IndexKeySource::Request)
+}
+
+/// Where a new item's index key values came from, which DynamoDB's message for a wrong type depends on.
+#[derive(Clone, Copy, PartialEq)]
+enum IndexKeySource {
+    /// Given in the request (an item, or an update's value known before the item is read).
+    Request,
+    /// Computed by an update expression from the stored item.
+    Update,
+}
+
+/// The index (name) and key attribute of every secondary index key that is not also a table key.
+fn index_key_attributes(table: &Table) -> impl Iterator<Item = (&str, &KeyAttribute)> {
+    table.def.indexes().flat_map(move |index| {
+        index
+            .key
+            .attributes()
+            .filter(|a| !table.def.key.is_key_attribute(&a.name))
+            .map(move |a| (index.name.as_str(), a))
+    })
+}
+
+fn index_key_type_mismatch(attr: &KeyAttribute, actual: ValueType, index: &str) -> DynamoError {
+    DynamoError::validation(format!(
+        "One or more parameter values were invalid: Type mismatch for Index Key {} Expected: {} Actual: {} IndexName: {}",
+        attr.name, attr.scalar, actual, index
+    ))
+}
+
+fn check_index_keys(
+    table: &Table,
+    item: &AttributeMap,
+    source: IndexKeySource,
+) -> Result<(), DynamoError> {
+    for (index, attr) in index_key_attributes(table) {
+        let Some(v) = item.get(&attr.name) else {
+            continue;
+        };
+        if !attr.scalar.matches(v) {
+            return Err(match source {
+                IndexKeySource::Request => index_key_type_mismatch(attr, v.value_type(), index),
+                IndexKeySource::Update => DynamoError::validation(
+                    "The update expression attempted to update the secondary index key to unsupported type",
+                ),
+            });
+        }
+        if empty_key_value(v) {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {index}, IndexKey: {}",
+                attr.name
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// An update's values known before the item is read must already fit the index keys they set.
+fn check_update_index_key_types(table: &Table, update: &Update) -> Result<(), DynamoError> {
+    let types = update.top_level_value_types();
+    for (index, attr) in index_key_attributes(table) {
+        if let Some((_, actual)) = types
+            .iter()
+            .find(|(name, t)| *name == attr.name && t.as_str() != attr.scalar.as_str())
+        {
+            return Err(index_key_type_mismatch(attr, *actual, index));
         }
     }
     Ok(())
@@ -644,7 +691,7 @@ pub(crate) fn apply_update(
         None => base,
     };
     check_nesting(&new)?;
-    validate_index_keys(table, &new)?;
+    check_index_keys(table, &new, IndexKeySource::Update)?;
     if item_size(&new) > MAX_ITEM_SIZE {
         return Err(DynamoError::validation(
             "Item size to update has exceeded the maximum allowed size",
@@ -662,6 +709,7 @@ pub(crate) fn check_update_paths(
     let index_keys: Vec<&KeySchema> = table.def.indexes().map(|i| &i.key).collect();
     if let Some(update) = update {
         update.check_key_attributes(&table.def.key)?;
+        check_update_index_key_types(table, update)?;
         eddy_expr::check_scalar_key_paths(
             &update.nested_path_heads(),
             &table.def.key,
