@@ -274,6 +274,16 @@ def test_parallel_scan_segments_partition_the_table(ddb, table):
         ddb.scan(TableName=table, Segment=4, TotalSegments=4)
     assert error_of(e) == ("ValidationException", "The Segment parameter is zero-based and must be less than parameter "
                                                   "TotalSegments: Segment: 4 is not less than TotalSegments: 4")
+    # A segment resumes only from its own keys.
+    first = ddb.scan(TableName=table, Segment=1, TotalSegments=4, Limit=1)
+    assert first["LastEvaluatedKey"]
+    resumed = ddb.scan(TableName=table, Segment=1, TotalSegments=4, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert first["Items"][0] not in resumed["Items"]
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=table, Segment=0, TotalSegments=4, ExclusiveStartKey=first["LastEvaluatedKey"])
+    assert error_of(e) == ("ValidationException", "The provided starting key is invalid: Invalid ExclusiveStartKey. "
+                                                  "Please use ExclusiveStartKey with correct Segment. TotalSegments: 4 "
+                                                  "Segment: 0")
 
 
 def test_scan_pages_with_limit_and_start_key(ddb, table):

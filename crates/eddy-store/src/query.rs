@@ -343,6 +343,22 @@ struct KeyRange {
     upper: Bound<Vec<u8>>,
 }
 
+impl KeyRange {
+    fn contains(&self, key: &[u8]) -> bool {
+        let above = match &self.lower {
+            Bound::Included(l) => key >= l.as_slice(),
+            Bound::Excluded(l) => key > l.as_slice(),
+            Bound::Unbounded => true,
+        };
+        let below = match &self.upper {
+            Bound::Included(u) => key <= u.as_slice(),
+            Bound::Excluded(u) => key < u.as_slice(),
+            Bound::Unbounded => true,
+        };
+        above && below
+    }
+}
+
 fn bound_ref(b: &Bound<Vec<u8>>) -> Bound<&[u8]> {
     match b {
         Bound::Included(k) => Bound::Included(k.as_slice()),
@@ -611,7 +627,15 @@ impl Store {
         let mut range = segment_range(path.id(), req.segment);
         if let Some(start) = &req.exclusive_start_key {
             path.validate_start_key(start)?;
-            range.lower = Bound::Excluded(path.entry_key(start));
+            let start_key = path.entry_key(start);
+            if let Some((segment, total)) = req.segment
+                && !range.contains(&start_key)
+            {
+                return Err(DynamoError::validation(format!(
+                    "The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. TotalSegments: {total} Segment: {segment}"
+                )));
+            }
+            range.lower = Bound::Excluded(start_key);
         }
         path.check_key_paths(req.projection.as_ref(), req.filter.as_ref())?;
         Walk {
