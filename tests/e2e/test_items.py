@@ -227,6 +227,15 @@ def test_batch_validation(ddb, table):
     with pytest.raises(ClientError) as e:
         ddb.batch_get_item(RequestItems={table: {"Keys": [{"pk": {"S": str(i)}} for i in range(101)]}})
     assert error_of(e)[0] == "ValidationException"
+    # A map's value breaking its constraints is reported for the whole map, with every constraint listed.
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": str(i)}}}} for i in range(26)]})
+    code, message = error_of(e)
+    assert code == "ValidationException"
+    assert message.startswith(f"1 validation error detected: Value '{{{table}=[WriteRequest(putRequest=PutRequest(")
+    assert message.endswith("' at 'requestItems' failed to satisfy constraint: Map value must satisfy constraint: "
+                            "[Member must have length less than or equal to 25, Member must have length greater than "
+                            "or equal to 1]")
     # A bad request anywhere in a batch means nothing is written.
     with pytest.raises(ClientError) as e:
         ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "ok"}}}},

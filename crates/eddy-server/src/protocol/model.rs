@@ -400,7 +400,9 @@ impl ServiceModel {
                 let Value::Array(items) = value else {
                     return Ok(());
                 };
-                self.check_length(shape, items.len(), value, path, errors);
+                if slot.reports_own_constraints() {
+                    self.check_own_constraints(shape, value, path, errors);
+                }
                 for (i, item) in items.iter().enumerate() {
                     self.walk(
                         *item_shape,
@@ -423,16 +425,24 @@ impl ServiceModel {
                 let Value::Object(obj) = value else {
                     return Ok(());
                 };
-                self.check_length(shape, obj.len(), value, path, errors);
+                if slot.reports_own_constraints() {
+                    self.check_own_constraints(shape, value, path, errors);
+                }
+                // A key or value breaking its own constraints is reported once, for the whole map, as AWS does.
+                let (mut bad_key, mut bad_value) = (false, false);
                 for (k, v) in obj {
+                    let k = Value::String(k.clone());
+                    bad_key |= self.breaks_own_constraints(*key, &k);
+                    bad_value |= self.breaks_own_constraints(*value_shape, v);
+                    let Value::String(name) = &k else { continue };
                     self.walk(
                         *key,
-                        &Value::String(k.clone()),
+                        &k,
                         &Path {
                             parent: Some(path),
-                            step: Step::MapKey(k),
+                            step: Step::MapKey(name),
                         },
-                        Slot::Element,
+                        Slot::MapEntry,
                         errors,
                     )?;
                     self.walk(
@@ -440,74 +450,39 @@ impl ServiceModel {
                         v,
                         &Path {
                             parent: Some(path),
-                            step: Step::MapValue(k),
+                            step: Step::MapValue(name),
                         },
-                        Slot::Element,
+                        Slot::MapEntry,
                         errors,
                     )?;
                 }
+                for (bad, part, part_shape) in [
+                    (bad_key, "Map keys", *key),
+                    (bad_value, "Map value", *value_shape),
+                ] {
+                    if bad {
+                        report(
+                            errors,
+                            format!(
+                                "Value '{}' at '{path}' failed to satisfy constraint: {part} must satisfy constraint: [{}]",
+                                self.java_repr(shape, value),
+                                self.constraint_descriptions(&self.shapes[part_shape])
+                                    .join(", ")
+                            ),
+                        );
+                    }
+                }
                 Ok(())
             }
-            Kind::String {
-                pattern,
-                enumeration,
-            } => {
-                let Value::String(s) = value else {
-                    return Ok(());
-                };
-                self.check_length(shape, s.chars().count(), value, path, errors);
-                if let Some(pattern @ (source, _)) = pattern
-                    && !pattern_matches(pattern, s)
-                {
-                    report(
-                        errors,
-                        format!(
-                            "Value '{}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {source}",
-                            s
-                        ),
-                    );
-                }
-                if let Some(values) = enumeration
-                    && !values.iter().any(|v| v == s)
-                {
-                    report(
-                        errors,
-                        format!(
-                            "Value '{s}' at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
-                            values.join(", ")
-                        ),
-                    );
+            Kind::String { .. } => {
+                if slot.reports_own_constraints() {
+                    self.check_own_constraints(shape, value, path, errors);
                 }
                 Ok(())
             }
             Kind::Integer { .. } => {
-                let Value::Number(n) = value else {
-                    return Ok(());
-                };
-                let n = n.as_f64().unwrap_or(0.0).floor();
-                if let Some(min) = shape.min
-                    && n < min
-                {
-                    report(
-                        errors,
-                        format!(
-                            "Value '{}' at '{path}' failed to satisfy constraint: Member must have value greater than or equal to {}",
-                            fmt_num(n),
-                            fmt_num(min)
-                        ),
-                    );
-                }
-                if let Some(max) = shape.max
-                    && n > max
-                {
-                    report(
-                        errors,
-                        format!(
-                            "Value '{}' at '{path}' failed to satisfy constraint: Member must have value less than or equal to {}",
-                            fmt_num(n),
-                            fmt_num(max)
-                        ),
-                    );
+                if slot.reports_own_constraints() {
+                    self.check_own_constraints(shape, value, path, errors);
                 }
                 Ok(())
             }
@@ -546,7 +521,7 @@ impl ServiceModel {
             (Kind::Structure { .. }, JsonToken::Array) => unrecognized_collection(),
             (Kind::Structure { .. }, _) => match slot {
                 Slot::Field => "Unexpected field type".to_string(),
-                Slot::Element => "Unexpected value type in payload".to_string(),
+                Slot::Element | Slot::MapEntry => "Unexpected value type in payload".to_string(),
             },
             (Kind::List { .. }, JsonToken::Array) => return None,
             (Kind::List { .. }, JsonToken::Object) => STRUCTURE_UNEXPECTED.to_string(),
@@ -596,6 +571,128 @@ impl ServiceModel {
             }
             Kind::Timestamp | Kind::Opaque => return None,
         })
+    }
+
+    /// Reports the constraints a value breaks on its own: length, pattern, enumeration, range.
+    fn check_own_constraints(
+        &self,
+        shape: &Shape,
+        value: &Value,
+        path: &Path<'_>,
+        errors: &mut Vec<String>,
+    ) {
+        match (&shape.kind, value) {
+            (Kind::List { .. }, Value::Array(items)) => {
+                self.check_length(shape, items.len(), value, path, errors);
+            }
+            (Kind::Map { .. }, Value::Object(obj)) => {
+                self.check_length(shape, obj.len(), value, path, errors);
+            }
+            (
+                Kind::String {
+                    pattern,
+                    enumeration,
+                },
+                Value::String(s),
+            ) => {
+                self.check_length(shape, s.chars().count(), value, path, errors);
+                if let Some(pattern @ (source, _)) = pattern
+                    && !pattern_matches(pattern, s)
+                {
+                    report(
+                        errors,
+                        format!(
+                            "Value '{s}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: {source}"
+                        ),
+                    );
+                }
+                if let Some(values) = enumeration
+                    && !values.iter().any(|v| v == s)
+                {
+                    report(
+                        errors,
+                        format!(
+                            "Value '{s}' at '{path}' failed to satisfy constraint: Member must satisfy enum value set: [{}]",
+                            values.join(", ")
+                        ),
+                    );
+                }
+            }
+            (Kind::Integer { .. }, Value::Number(n)) => {
+                let n = n.as_f64().unwrap_or(0.0).floor();
+                if let Some(min) = shape.min
+                    && n < min
+                {
+                    report(
+                        errors,
+                        format!(
+                            "Value '{}' at '{path}' failed to satisfy constraint: Member must have value greater than or equal to {}",
+                            fmt_num(n),
+                            fmt_num(min)
+                        ),
+                    );
+                }
+                if let Some(max) = shape.max
+                    && n > max
+                {
+                    report(
+                        errors,
+                        format!(
+                            "Value '{}' at '{path}' failed to satisfy constraint: Member must have value less than or equal to {}",
+                            fmt_num(n),
+                            fmt_num(max)
+                        ),
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn breaks_own_constraints(&self, shape_id: usize, value: &Value) -> bool {
+        let mut broken = Vec::new();
+        self.check_own_constraints(&self.shapes[shape_id], value, &Path::ROOT, &mut broken);
+        !broken.is_empty()
+    }
+
+    /// Every constraint of a shape, as AWS lists them for a map's keys or values: maximum, minimum, pattern,
+    /// enumeration.
+    fn constraint_descriptions(&self, shape: &Shape) -> Vec<String> {
+        let measure = match shape.kind {
+            Kind::Integer { .. } => "value",
+            _ => "length",
+        };
+        let mut out = Vec::new();
+        if let Some(max) = shape.max {
+            out.push(format!(
+                "Member must have {measure} less than or equal to {}",
+                fmt_num(max)
+            ));
+        }
+        if let Some(min) = shape.min {
+            out.push(format!(
+                "Member must have {measure} greater than or equal to {}",
+                fmt_num(min)
+            ));
+        }
+        if let Kind::String {
+            pattern,
+            enumeration,
+        } = &shape.kind
+        {
+            if let Some((source, _)) = pattern {
+                out.push(format!(
+                    "Member must satisfy regular expression pattern: {source}"
+                ));
+            }
+            if let Some(values) = enumeration {
+                out.push(format!(
+                    "Member must satisfy enum value set: [{}]",
+                    values.join(", ")
+                ));
+            }
+        }
+        out
     }
 
     fn check_length(
@@ -752,6 +849,14 @@ fn serialization(message: &str) -> DynamoError {
 enum Slot {
     Field,
     Element,
+    /// A map's key or value: its own constraints are reported for the whole map.
+    MapEntry,
+}
+
+impl Slot {
+    fn reports_own_constraints(self) -> bool {
+        !matches!(self, Slot::MapEntry)
+    }
 }
 
 /// The kind of JSON token a value starts with, as the Java parser names them.
