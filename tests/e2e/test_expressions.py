@@ -248,6 +248,14 @@ def test_query_start_key_must_lie_where_the_key_condition_reads(ddb, ranged):
     # Inside the sort-key condition but in another partition.
     assert start_key_error(*p_after_2, {"pk": {"S": "other"}, "sk": {"N": "5"}}) == (
         "ValidationException", "The query can return at most one row and cannot be restarted")
+    # A start key missing an attribute, or of the wrong type, or with a bad value.
+    assert start_key_error("pk = :p", {":p": {"S": "p"}}, {"pk": {"S": "p"}}) == (
+        "ValidationException", "The provided starting key is invalid")
+    assert start_key_error("pk = :p", {":p": {"S": "p"}}, {"pk": {"S": "p"}, "sk": {"S": "1"}}) == (
+        "ValidationException", "The provided key element does not match the schema")
+    assert start_key_error("pk = :p", {":p": {"S": "p"}}, {"pk": {"S": "p"}, "sk": {"NS": []}}) == (
+        "ValidationException",
+        "The provided starting key is invalid: One or more parameter values were invalid: An number set  may not be empty")
     # Without a sort-key condition, another partition is outside the query.
     assert start_key_error("pk = :p", {":p": {"S": "p"}}, {"pk": {"S": "other"}, "sk": {"N": "1"}}) == (
         "ValidationException", "The provided starting key is outside query boundaries based on provided conditions")

@@ -256,6 +256,23 @@ struct WireAttributeValue {
     boolean: Option<bool>,
 }
 
+/// An attribute map whose JSON types are checked on decoding but whose values are validated only when asked
+/// (`check`): DynamoDB validates some maps (a Query's or Scan's `ExclusiveStartKey`) after the rest of the
+/// request, and words the errors as about that map.
+#[derive(Deserialize)]
+#[serde(transparent)]
+pub struct UncheckedAttributeMap(BTreeMap<String, WireAttributeValue>);
+
+impl UncheckedAttributeMap {
+    /// The validated map, or the first value's error (in key order).
+    pub fn check(self) -> Result<AttributeMap, ValueError> {
+        self.0
+            .into_iter()
+            .map(|(name, value)| value.validate().map(|v| (name, v)))
+            .collect()
+    }
+}
+
 /// A base64 `Blob` member, decoded with the SerializationException texts DynamoDB uses.
 pub struct Blob(pub Vec<u8>);
 

@@ -313,6 +313,45 @@ impl<'a> AccessPath<'a> {
         eddy_expr::check_scalar_key_paths(&heads, &self.table.def.key, &index_keys)
     }
 
+    /// The first check of a start key, in DynamoDB's words: as many attributes as the table and index keys
+    /// have together, and the key attributes of what is read present (`The provided starting key is invalid`)
+    /// and of their types (`The provided key element does not match the schema`).
+    fn check_start_key_shape(&self, start: &AttributeMap) -> Result<(), DynamoError> {
+        let mut names: Vec<&str> = self
+            .table
+            .def
+            .key
+            .attributes()
+            .map(|a| a.name.as_str())
+            .collect();
+        for attr in self.key().attributes() {
+            if !names.contains(&attr.name.as_str()) {
+                names.push(&attr.name);
+            }
+        }
+        if start.len() != names.len() {
+            return Err(DynamoError::validation(
+                "The provided starting key is invalid",
+            ));
+        }
+        for attr in self.key().attributes() {
+            match start.get(&attr.name) {
+                None => {
+                    return Err(DynamoError::validation(
+                        "The provided starting key is invalid",
+                    ));
+                }
+                Some(v) if !attr.scalar.matches(v) => {
+                    return Err(DynamoError::validation(
+                        "The provided key element does not match the schema",
+                    ));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(())
+    }
+
     /// Start keys must name exactly the key attributes of the path (table key + index key).
     fn validate_start_key(&self, key: &AttributeMap) -> Result<(), DynamoError> {
         let mut expected: Vec<&eddy_model::KeyAttribute> =
@@ -579,11 +618,9 @@ impl Store {
         check_limit(req.limit)?;
         let path = AccessPath::resolve(&table, req.index.as_deref())?;
         path.check_consistent(req.consistent)?;
-        let select = path.effective_select(
-            req.select,
-            req.projection.as_ref(),
-            req.projection_is_legacy,
-        )?;
+        if let Some(start) = &req.exclusive_start_key {
+            path.check_start_key_shape(start)?;
+        }
         let resolved = req.key_condition.resolve(path.key())?;
         let prefix = layout::partition_prefix(path.id(), &resolved.hash);
         let mut range = query_range(&prefix, resolved.range.as_ref());
@@ -599,6 +636,11 @@ impl Store {
         }
         path.check_key_paths(req.projection.as_ref(), None)?;
         path.check_filter_keys(req.filter.as_ref(), req.filter_is_legacy)?;
+        let select = path.effective_select(
+            req.select,
+            req.projection.as_ref(),
+            req.projection_is_legacy,
+        )?;
         path.check_key_paths(None, req.filter.as_ref())?;
         Walk {
             store: self,
@@ -626,6 +668,9 @@ impl Store {
         )?;
         let mut range = segment_range(path.id(), req.segment);
         if let Some(start) = &req.exclusive_start_key {
+            if path.index.is_some() {
+                path.check_start_key_shape(start)?;
+            }
             path.validate_start_key(start)?;
             let start_key = path.entry_key(start);
             if let Some((segment, total)) = req.segment

@@ -4,11 +4,14 @@ use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
+use eddy_model::value::UncheckedAttributeMap;
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{QueryInput, Select, Store};
 use serde::{Deserialize, Serialize};
 
-use super::wire::{ConsumedCapacity, ExpressionMembers, capacity_mode, consumed, table_name};
+use super::wire::{
+    ConsumedCapacity, ExpressionMembers, capacity_mode, consumed, start_key, table_name,
+};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -21,7 +24,7 @@ struct Request {
     limit: Option<usize>,
     consistent_read: Option<bool>,
     scan_index_forward: Option<bool>,
-    exclusive_start_key: Option<AttributeMap>,
+    exclusive_start_key: Option<UncheckedAttributeMap>,
     return_consumed_capacity: Option<String>,
     #[serde(flatten)]
     expressions: ExpressionMembers,
@@ -78,7 +81,7 @@ pub async fn handle(
             select: req.select.as_deref().and_then(Select::parse),
             limit: req.limit,
             forward: req.scan_index_forward.unwrap_or(true),
-            exclusive_start_key: req.exclusive_start_key,
+            exclusive_start_key: start_key(req.exclusive_start_key)?,
             consistent: req.consistent_read.unwrap_or(false),
             capacity: capacity_mode(req.return_consumed_capacity.as_deref()),
         },

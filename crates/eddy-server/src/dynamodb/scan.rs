@@ -4,12 +4,13 @@ use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
-use eddy_model::{AttributeMap, DynamoError};
+use eddy_model::DynamoError;
+use eddy_model::value::UncheckedAttributeMap;
 use eddy_store::{ScanInput, Select, Store};
 use serde::Deserialize;
 
 use super::query::ReadReply;
-use super::wire::{ExpressionMembers, capacity_mode, table_name};
+use super::wire::{ExpressionMembers, capacity_mode, start_key, table_name};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -21,7 +22,7 @@ struct Request {
     select: Option<String>,
     limit: Option<usize>,
     consistent_read: Option<bool>,
-    exclusive_start_key: Option<AttributeMap>,
+    exclusive_start_key: Option<UncheckedAttributeMap>,
     return_consumed_capacity: Option<String>,
     segment: Option<u32>,
     total_segments: Option<u32>,
@@ -52,8 +53,8 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    let segment = segment(&req)?;
     let parsed = req.expressions.parse(Operation::Scan)?;
+    let segment = segment(&req)?;
     let out = store.scan(
         &ctx.scope,
         ScanInput {
@@ -64,7 +65,7 @@ pub async fn handle(
             projection_is_legacy: req.expressions.attributes_to_get.is_some(),
             select: req.select.as_deref().and_then(Select::parse),
             limit: req.limit,
-            exclusive_start_key: req.exclusive_start_key,
+            exclusive_start_key: start_key(req.exclusive_start_key)?,
             consistent: req.consistent_read.unwrap_or(false),
             segment,
             capacity: capacity_mode(req.return_consumed_capacity.as_deref()),

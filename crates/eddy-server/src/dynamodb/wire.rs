@@ -7,6 +7,7 @@ use eddy_expr::{
     AttributeValueUpdate, ExpectedAttributeValue, ExpressionInputs, LegacyCondition, Operation,
     ParsedExpressions,
 };
+use eddy_model::value::UncheckedAttributeMap;
 use eddy_model::{AttributeMap, DynamoError, Scope};
 use eddy_store::{
     BillingMode, Capacity, CapacityMode, IndexDef, ProjectionType, ReturnValues, Table,
@@ -336,3 +337,11 @@ pub fn table_description(table: &Table, status: &str) -> Value {
 
 /// A map of items as `{"name": AttributeValue}` JSON, ready for a response.
 pub type Item = AttributeMap;
+
+/// A Query's or Scan's `ExclusiveStartKey`, validated after the rest of the request as DynamoDB does, its
+/// errors worded as about the start key.
+pub fn start_key(key: Option<UncheckedAttributeMap>) -> Result<Option<AttributeMap>, DynamoError> {
+    key.map(|k| k.check())
+        .transpose()
+        .map_err(|e| DynamoError::validation(format!("The provided starting key is invalid: {e}")))
+}
