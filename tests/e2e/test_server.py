@@ -137,3 +137,25 @@ def test_sigterm_shuts_down_cleanly_and_keeps_data(fresh_eddy, table_name):
         assert again.client().get_item(TableName=table_name, Key={"pk": {"S": "kept"}})["Item"] == {"pk": {"S": "kept"}}
     finally:
         again.kill()
+
+
+def test_browsers_get_cors_answers(eddy):
+    """A browser's preflight is answered for any origin, and its calls carry the CORS headers."""
+    r = requests.options(eddy.endpoint + "/", headers={
+        "Origin": "http://localhost:3000", "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-amz-target,authorization"})
+    assert r.status_code == 200
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert r.headers["access-control-allow-methods"] == "POST"
+    assert r.headers["access-control-allow-headers"] == "content-type,x-amz-target,authorization"
+    assert r.headers["access-control-max-age"] == "172800"
+    r = requests.post(eddy.endpoint + "/", data="{}", headers={
+        "Origin": "http://localhost:3000", "X-Amz-Target": "DynamoDB_20120810.ListTables",
+        "Content-Type": "application/x-amz-json-1.0"})
+    assert r.status_code == 200 and "TableNames" in r.json()
+    assert r.headers["access-control-allow-origin"] == "*"
+    assert "x-amzn-RequestId" in r.headers["access-control-expose-headers"]
+    # Without an Origin, no CORS headers.
+    r = requests.post(eddy.endpoint + "/", data="{}", headers={
+        "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"})
+    assert "access-control-allow-origin" not in r.headers

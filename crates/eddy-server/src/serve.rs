@@ -3,6 +3,8 @@
 //! DynamoDB and DynamoDB Streams, `POST /` with their `X-Amz-Target`, the data plane's hot path — go straight
 //! to their handlers when no authentication layer is installed; every other request, and every request when
 //! authentication is on, goes through the axum router (`router`). Both paths answer a request identically.
+//! A request with an `Origin` header (a browser's) gets AWS's CORS answer: any origin allowed, and preflight
+//! `OPTIONS` requests answered here, before authentication.
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -13,8 +15,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ConnectInfo;
+use axum::http::header::{
+    ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
+    ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS,
+    ACCESS_CONTROL_REQUEST_METHOD, CONTENT_LENGTH, ORIGIN,
+};
 use axum::http::request::Parts;
-use axum::http::{Request, Response, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -40,6 +47,24 @@ struct App {
 
 impl App {
     async fn answer(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
+        if !request.headers().contains_key(ORIGIN) {
+            return self.answer_call(request, peer).await;
+        }
+        // A browser's call: CORS as AWS answers it (any origin).
+        if request.method() == Method::OPTIONS {
+            return preflight(request.headers());
+        }
+        let mut response = self.answer_call(request, peer).await;
+        let headers = response.headers_mut();
+        headers.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+        headers.insert(
+            ACCESS_CONTROL_EXPOSE_HEADERS,
+            HeaderValue::from_static(EXPOSED_HEADERS),
+        );
+        response
+    }
+
+    async fn answer_call(&self, request: Request<Incoming>, peer: SocketAddr) -> Response<Body> {
         let (parts, body) = request.into_parts();
         if self.direct
             && parts.uri.path() == "/"
@@ -69,6 +94,28 @@ impl App {
             RequestContext::for_request(&self.state.auth, &parts.headers, parts.uri.query(), None);
         api.call(&self.state, &ctx, &body).await
     }
+}
+
+/// The response headers a browser may read, as AWS exposes them.
+const EXPOSED_HEADERS: &str =
+    "x-amzn-RequestId,x-amzn-ErrorType,x-amz-request-id,x-amz-id-2,x-amzn-ErrorMessage,Date";
+
+/// The answer to a CORS preflight: every origin, and the method and headers the browser asked for.
+fn preflight(headers: &HeaderMap) -> Response<Body> {
+    let mut response = Response::new(Body::empty());
+    let out = response.headers_mut();
+    out.insert(ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*"));
+    for (asked, allowed) in [
+        (ACCESS_CONTROL_REQUEST_HEADERS, ACCESS_CONTROL_ALLOW_HEADERS),
+        (ACCESS_CONTROL_REQUEST_METHOD, ACCESS_CONTROL_ALLOW_METHODS),
+    ] {
+        if let Some(value) = headers.get(asked) {
+            out.insert(allowed, value.clone());
+        }
+    }
+    out.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("172800"));
+    out.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+    response
 }
 
 fn plain(status: StatusCode, text: &'static str) -> Response<Body> {
