@@ -246,3 +246,44 @@ def test_cli_table_lifecycle(eddy, table_name):
     proc = eddy.aws("dynamodb", "describe-table", "--table-name", table_name, check=False)
     assert proc.returncode != 0
     assert "ResourceNotFoundException" in proc.stderr
+
+
+def test_throughput_changes_are_dated_and_counted(fresh_eddy, table_name):
+    """LastIncreaseDateTime, LastDecreaseDateTime and NumberOfDecreasesToday, for the table and its GSIs, by the
+    server clock; they survive a restart, and the count starts again on a later (UTC) day."""
+    ddb = fresh_eddy.client()
+    throughput = lambda r, w: {"ReadCapacityUnits": r, "WriteCapacityUnits": w}  # noqa: E731
+    ddb.create_table(TableName=table_name, AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"},
+                                                                 {"AttributeName": "g", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}], ProvisionedThroughput=throughput(5, 5),
+                     GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                              "Projection": {"ProjectionType": "ALL"},
+                                              "ProvisionedThroughput": throughput(5, 5)}])
+    fresh_eddy.control("POST", "/_eddy/clock", {"paused": True})
+    created = ddb.describe_table(TableName=table_name)["Table"]["ProvisionedThroughput"]
+    assert created == {**throughput(5, 5), "NumberOfDecreasesToday": 0}
+    up = ddb.update_table(TableName=table_name, ProvisionedThroughput=throughput(10, 10))["TableDescription"]
+    increased_at = up["ProvisionedThroughput"]["LastIncreaseDateTime"]
+    assert "LastDecreaseDateTime" not in up["ProvisionedThroughput"]
+    now = fresh_eddy.control("GET", "/_eddy/clock")["now"] / 1000
+    assert abs(increased_at.timestamp() - now) < 1
+    fresh_eddy.control("POST", "/_eddy/clock", {"advanceSeconds": 60})
+    down = ddb.update_table(TableName=table_name, ProvisionedThroughput=throughput(2, 10))["TableDescription"]
+    assert down["ProvisionedThroughput"]["LastIncreaseDateTime"] == increased_at
+    assert down["ProvisionedThroughput"]["LastDecreaseDateTime"].timestamp() - increased_at.timestamp() == 60
+    assert down["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 1
+    index = ddb.update_table(TableName=table_name, GlobalSecondaryIndexUpdates=[
+        {"Update": {"IndexName": "by-g", "ProvisionedThroughput": throughput(1, 1)}}])["TableDescription"]
+    gsi = index["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]
+    assert gsi["NumberOfDecreasesToday"] == 1 and "LastDecreaseDateTime" in gsi and "LastIncreaseDateTime" not in gsi
+    fresh_eddy.stop()
+    fresh_eddy.start()
+    ddb = fresh_eddy.client()
+    assert ddb.describe_table(TableName=table_name)["Table"]["ProvisionedThroughput"]["LastDecreaseDateTime"] == (
+        down["ProvisionedThroughput"]["LastDecreaseDateTime"])
+    # Two days on (whatever the time of day was), no decrease was today.
+    fresh_eddy.control("POST", "/_eddy/clock", {"advanceSeconds": 2 * 86400})
+    table = ddb.describe_table(TableName=table_name)["Table"]
+    assert table["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0
+    assert table["ProvisionedThroughput"]["LastIncreaseDateTime"] == increased_at
+    assert table["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["NumberOfDecreasesToday"] == 0

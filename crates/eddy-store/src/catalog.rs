@@ -35,6 +35,50 @@ pub struct Throughput {
     pub write: i64,
 }
 
+/// When provisioned throughput last went up and down (`LastIncreaseDateTime`, `LastDecreaseDateTime`,
+/// `NumberOfDecreasesToday` of a `ProvisionedThroughputDescription`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ThroughputChanges {
+    pub last_increase_ms: Option<i64>,
+    pub last_decrease_ms: Option<i64>,
+    /// Decreases on the UTC day of `last_decrease_ms`.
+    pub decreases_that_day: u32,
+}
+
+const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+
+impl ThroughputChanges {
+    /// Records a change from `old` to `new` at `now_ms`: an increase if either rate went up, a decrease if either
+    /// went down (both, if one did each).
+    pub fn record(&mut self, old: Option<Throughput>, new: Throughput, now_ms: i64) {
+        let Some(old) = old else { return };
+        if new.read > old.read || new.write > old.write {
+            self.last_increase_ms = Some(now_ms);
+        }
+        if new.read < old.read || new.write < old.write {
+            let same_day = self
+                .last_decrease_ms
+                .is_some_and(|at| at.div_euclid(DAY_MS) == now_ms.div_euclid(DAY_MS));
+            self.decreases_that_day = if same_day {
+                self.decreases_that_day + 1
+            } else {
+                1
+            };
+            self.last_decrease_ms = Some(now_ms);
+        }
+    }
+
+    /// `NumberOfDecreasesToday` as of `now_ms` (UTC days).
+    pub fn decreases_today(&self, now_ms: i64) -> u32 {
+        match self.last_decrease_ms {
+            Some(at) if at.div_euclid(DAY_MS) == now_ms.div_euclid(DAY_MS) => {
+                self.decreases_that_day
+            }
+            _ => 0,
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum BillingMode {
     Provisioned,
@@ -65,6 +109,8 @@ pub struct IndexDef {
     pub key: KeySchema,
     pub projection: ProjectionType,
     pub throughput: Option<Throughput>,
+    #[serde(default)]
+    pub throughput_changes: ThroughputChanges,
 }
 
 impl IndexDef {
@@ -179,6 +225,8 @@ pub struct TableDef {
     pub table_class: Option<String>,
     /// When billing mode last changed (for `BillingModeSummary`).
     pub billing_changed_ms: Option<i64>,
+    #[serde(default)]
+    pub throughput_changes: ThroughputChanges,
 }
 
 impl TableDef {

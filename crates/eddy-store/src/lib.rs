@@ -38,7 +38,7 @@ pub use batch::{
 pub use capacity::{Capacity, CapacityMode};
 pub use catalog::{
     BillingMode, IndexDef, IndexKind, ProjectionType, StreamViewType, Table, TableDef, Throughput,
-    TtlSetting,
+    ThroughputChanges, TtlSetting,
 };
 pub use docs::DocChange;
 pub use items::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput};

@@ -12,7 +12,7 @@ use crate::Store;
 use crate::backend::{Mutation, Space};
 use crate::catalog::{
     BillingMode, IndexDef, IndexKind, ProjectionType, Table, TableDef, TableStats, Throughput,
-    TtlSetting,
+    ThroughputChanges, TtlSetting,
 };
 use crate::codec::{decode_item, encode_item};
 use crate::layout;
@@ -231,6 +231,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
                 key: index_key,
                 projection,
                 throughput: None,
+                throughput_changes: ThroughputChanges::default(),
             });
         }
         if specs.len() > 5 {
@@ -278,6 +279,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         deletion_protection: req.deletion_protection.unwrap_or(false),
         table_class: req.table_class.clone(),
         billing_changed_ms: (billing == BillingMode::PayPerRequest).then_some(now_ms),
+        throughput_changes: ThroughputChanges::default(),
     })
 }
 
@@ -310,6 +312,7 @@ fn plan_gsi(
         key: index_key,
         projection,
         throughput: spec.throughput,
+        throughput_changes: ThroughputChanges::default(),
     })
 }
 
@@ -642,10 +645,14 @@ fn apply_billing_update(
         def.billing_changed_ms = Some(now);
     }
     def.billing = billing;
-    def.throughput = match billing {
+    let throughput = match billing {
         BillingMode::PayPerRequest => None,
         BillingMode::Provisioned => req.throughput.or(def.throughput),
     };
+    if let Some(new) = throughput {
+        def.throughput_changes.record(def.throughput, new, now);
+    }
+    def.throughput = throughput;
     if billing == BillingMode::PayPerRequest {
         for gsi in &mut def.gsis {
             gsi.throughput = None;
@@ -707,6 +714,8 @@ fn apply_gsi_update(
                     )));
                 }
                 check_throughput(t)?;
+                let now = store.inner.clock.now_ms();
+                index.throughput_changes.record(index.throughput, *t, now);
                 index.throughput = Some(*t);
             }
             Ok(None)

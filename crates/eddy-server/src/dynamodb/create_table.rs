@@ -195,6 +195,6 @@ pub async fn handle(
     let table = store.create_table(&ctx.scope, create).await?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"TableDescription": table_description(&table, "ACTIVE")}),
+        &json!({"TableDescription": table_description(&table, "ACTIVE", store.clock().now_ms())}),
     ))
 }

@@ -28,6 +28,6 @@ pub async fn handle(
     let table = store.delete_table(&ctx.scope, &name).await?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"TableDescription": table_description(&table, "DELETING")}),
+        &json!({"TableDescription": table_description(&table, "DELETING", store.clock().now_ms())}),
     ))
 }

@@ -28,6 +28,6 @@ pub async fn handle(
     let table = store.describe_table(&ctx.scope, &name)?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"Table": table_description(&table, "ACTIVE")}),
+        &json!({"Table": table_description(&table, "ACTIVE", store.clock().now_ms())}),
     ))
 }

@@ -108,6 +108,6 @@ pub async fn handle(
     let table = store.update_table(&ctx.scope, update).await?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"TableDescription": table_description(&table, "ACTIVE")}),
+        &json!({"TableDescription": table_description(&table, "ACTIVE", store.clock().now_ms())}),
     ))
 }

@@ -218,12 +218,29 @@ fn projection_json(p: &ProjectionType) -> Value {
     }
 }
 
-fn throughput_json(t: Option<&eddy_store::Throughput>) -> Value {
+fn throughput_json(
+    t: Option<&eddy_store::Throughput>,
+    changes: &eddy_store::ThroughputChanges,
+    now_ms: i64,
+) -> Value {
     let (r, w) = t.map(|t| (t.read, t.write)).unwrap_or((0, 0));
-    json!({"NumberOfDecreasesToday": 0, "ReadCapacityUnits": r, "WriteCapacityUnits": w})
+    let mut o = Map::new();
+    if let Some(at) = changes.last_increase_ms {
+        o.insert("LastIncreaseDateTime".into(), json!(seconds(at)));
+    }
+    if let Some(at) = changes.last_decrease_ms {
+        o.insert("LastDecreaseDateTime".into(), json!(seconds(at)));
+    }
+    o.insert(
+        "NumberOfDecreasesToday".into(),
+        json!(changes.decreases_today(now_ms)),
+    );
+    o.insert("ReadCapacityUnits".into(), json!(r));
+    o.insert("WriteCapacityUnits".into(), json!(w));
+    Value::Object(o)
 }
 
-fn index_json(table: &Table, index: &IndexDef, global: bool) -> Value {
+fn index_json(table: &Table, index: &IndexDef, global: bool, now_ms: i64) -> Value {
     let scope = table.def.scope();
     let mut o = Map::new();
     o.insert("IndexName".into(), json!(index.name));
@@ -233,7 +250,7 @@ fn index_json(table: &Table, index: &IndexDef, global: bool) -> Value {
         o.insert("IndexStatus".into(), json!("ACTIVE"));
         o.insert(
             "ProvisionedThroughput".into(),
-            throughput_json(index.throughput.as_ref()),
+            throughput_json(index.throughput.as_ref(), &index.throughput_changes, now_ms),
         );
     }
     o.insert("IndexSizeBytes".into(), json!(0));
@@ -260,8 +277,9 @@ fn table_uuid(table: &Table) -> String {
     )
 }
 
-/// `TableDescription` as DynamoDB returns it. `status` is `ACTIVE`, or `DELETING` in a DeleteTable reply.
-pub fn table_description(table: &Table, status: &str) -> Value {
+/// `TableDescription` as DynamoDB returns it. `status` is `ACTIVE`, or `DELETING` in a DeleteTable reply;
+/// `now_ms` (the server clock) dates `NumberOfDecreasesToday`.
+pub fn table_description(table: &Table, status: &str, now_ms: i64) -> Value {
     let def = &table.def;
     let (items, bytes) = table.stats.snapshot();
     let mut o = Map::new();
@@ -277,7 +295,7 @@ pub fn table_description(table: &Table, status: &str) -> Value {
     o.insert("CreationDateTime".into(), json!(seconds(def.created_ms)));
     o.insert(
         "ProvisionedThroughput".into(),
-        throughput_json(def.throughput.as_ref()),
+        throughput_json(def.throughput.as_ref(), &def.throughput_changes, now_ms),
     );
     o.insert("TableSizeBytes".into(), json!(bytes));
     o.insert("ItemCount".into(), json!(items));
@@ -299,7 +317,7 @@ pub fn table_description(table: &Table, status: &str) -> Value {
             "LocalSecondaryIndexes".into(),
             def.lsis
                 .iter()
-                .map(|i| index_json(table, i, false))
+                .map(|i| index_json(table, i, false, now_ms))
                 .collect(),
         );
     }
@@ -308,7 +326,7 @@ pub fn table_description(table: &Table, status: &str) -> Value {
             "GlobalSecondaryIndexes".into(),
             def.gsis
                 .iter()
-                .map(|i| index_json(table, i, true))
+                .map(|i| index_json(table, i, true, now_ms))
                 .collect(),
         );
     }
