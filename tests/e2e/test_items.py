@@ -268,6 +268,17 @@ def test_transact_get(ddb, table):
     out = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": {"pk": {"S": "g1"}}}},
                                                 {"Get": {"TableName": table, "Key": {"pk": {"S": "missing"}}}}])
     assert out["Responses"] == [{"Item": {"pk": {"S": "g1"}, "v": {"S": "one"}}}, {}]
+    # A bad table name is placed in the request.
+    with pytest.raises(ClientError) as e:
+        ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": {"pk": {"S": "g1"}}}},
+                                              {"Get": {"TableName": "no such!", "Key": {"pk": {"S": "g1"}}}}])
+    assert error_of(e) == ("ValidationException", "1 validation error detected: Value 'no such!' at "
+                                                  "'transactItems.2.member.get.tableName' failed to satisfy constraint: "
+                                                  "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[{"Put": {"TableName": "ab", "Item": {"pk": {"S": "x"}}}}])
+    assert error_of(e)[1] == ("1 validation error detected: Value 'ab' at 'transactItems.1.member.put.tableName' failed "
+                              "to satisfy constraint: Member must have length greater than or equal to 3")
 
 
 def test_parallel_scan_segments_partition_the_table(ddb, table):

@@ -51,10 +51,11 @@ pub async fn handle(
     let req: Request = body.decode()?;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let mut gets = Vec::with_capacity(req.transact_items.len());
-    for item in req.transact_items {
+    for (i, item) in req.transact_items.into_iter().enumerate() {
         let parsed = item.get.expressions.parse(Operation::TransactGet)?;
+        let member = format!("transactItems.{}.member.get.tableName", i + 1);
         gets.push(TransactGetItem {
-            table: table_name(&ctx.scope, &item.get.table_name, "tableName")?,
+            table: table_name(&ctx.scope, &item.get.table_name, &member)?,
             key: item.get.key,
             projection: parsed.projection,
         });

@@ -60,7 +60,12 @@ pub fn fingerprint(value: &Value) -> u64 {
     })
 }
 
-fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteAction, DynamoError> {
+/// One action of the request; `number` (from 1) places it in error messages (`transactItems.2.member.put.…`).
+fn action(
+    ctx: &RequestContext,
+    number: usize,
+    item: TransactItem,
+) -> Result<TransactWriteAction, DynamoError> {
     let kinds = [
         item.condition_check.is_some(),
         item.put.is_some(),
@@ -74,8 +79,15 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
     }
     let missing = |what: &str| {
         DynamoError::validation(format!(
-            "1 validation error detected: Value null at 'transactItems.member.{what}' failed to satisfy constraint: Member must not be null"
+            "1 validation error detected: Value null at 'transactItems.{number}.member.{what}' failed to satisfy constraint: Member must not be null"
         ))
+    };
+    let table = |name: &str, action: &str| {
+        table_name(
+            &ctx.scope,
+            name,
+            &format!("transactItems.{number}.member.{action}.tableName"),
+        )
     };
     if let Some(a) = item.condition_check {
         let parsed = a.expressions.parse(Operation::TransactConditionCheck)?;
@@ -83,7 +95,7 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
             .condition
             .ok_or_else(|| missing("conditionCheck.conditionExpression"))?;
         return Ok(TransactWriteAction::ConditionCheck {
-            table: table_name(&ctx.scope, &a.table_name, "tableName")?,
+            table: table(&a.table_name, "conditionCheck")?,
             key: a.key.ok_or_else(|| missing("conditionCheck.key"))?,
             condition,
             return_old_on_failure: return_old_on_failure(
@@ -94,7 +106,7 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
     if let Some(a) = item.put {
         let parsed = a.expressions.parse(Operation::TransactPut)?;
         return Ok(TransactWriteAction::Put {
-            table: table_name(&ctx.scope, &a.table_name, "tableName")?,
+            table: table(&a.table_name, "put")?,
             item: a.item.ok_or_else(|| missing("put.item"))?,
             condition: parsed.condition,
             return_old_on_failure: return_old_on_failure(
@@ -105,7 +117,7 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
     if let Some(a) = item.delete {
         let parsed = a.expressions.parse(Operation::TransactDelete)?;
         return Ok(TransactWriteAction::Delete {
-            table: table_name(&ctx.scope, &a.table_name, "tableName")?,
+            table: table(&a.table_name, "delete")?,
             key: a.key.ok_or_else(|| missing("delete.key"))?,
             condition: parsed.condition,
             return_old_on_failure: return_old_on_failure(
@@ -116,7 +128,7 @@ fn action(ctx: &RequestContext, item: TransactItem) -> Result<TransactWriteActio
     let a = item.update.ok_or_else(|| missing("update"))?;
     let parsed = a.expressions.parse(Operation::TransactUpdate)?;
     Ok(TransactWriteAction::Update {
-        table: table_name(&ctx.scope, &a.table_name, "tableName")?,
+        table: table(&a.table_name, "update")?,
         key: a.key.ok_or_else(|| missing("update.key"))?,
         update: parsed.update,
         condition: parsed.condition,
@@ -140,7 +152,8 @@ pub async fn handle(
     let actions = req
         .transact_items
         .into_iter()
-        .map(|i| action(ctx, i))
+        .enumerate()
+        .map(|(i, item)| action(ctx, i + 1, item))
         .collect::<Result<Vec<_>, _>>()?;
     let consumed = store
         .transact_write_items(
