@@ -115,6 +115,16 @@ def test_item_size_limit(ddb, table):
     ddb.put_item(TableName=table, Item={"pk": {"S": "a"}, "d": {"S": "x" * (400 * 1024 - 4)}})
     assert put_error(ddb, table, {"pk": {"S": "a"}, "d": {"S": "x" * (400 * 1024 - 3)}}) == (
         "ValidationException", "Item size has exceeded the maximum allowed size")
+    # Checked before the table is looked up, as the request's own fault; so is a ReturnValues PutItem cannot have.
+    too_big = {"pk": {"S": "a"}, "d": {"S": "x" * (400 * 1024)}}
+    assert put_error(ddb, "no-such-table", too_big) == (
+        "ValidationException", "Item size has exceeded the maximum allowed size")
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={"no-such-table": [{"PutRequest": {"Item": too_big}}]})
+    assert error_of(e) == ("ValidationException", "Item size has exceeded the maximum allowed size")
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName="no-such-table", Item={"pk": {"S": "a"}}, ReturnValues="ALL_NEW")
+    assert error_of(e) == ("ValidationException", "ReturnValues can only be ALL_OLD or NONE")
 
 
 def test_missing_table(ddb):

@@ -11,8 +11,8 @@ use eddy_model::{AttributeMap, DynamoError, Scope, item_size};
 use crate::Store;
 use crate::capacity::{Capacity, CapacityMode, read_units};
 use crate::items::{
-    Origin, live_table, read_item, read_item_in, stage_blind_write, stage_change, validate_item,
-    validate_key, writes_blindly,
+    Origin, check_item_size, live_table, read_item, read_item_in, stage_blind_write, stage_change,
+    validate_item_fits_table, validate_key, writes_blindly,
 };
 use crate::layout;
 
@@ -71,7 +71,15 @@ impl Store {
                 "Too many items requested for the BatchWriteItem call",
             ));
         }
-        // Validate everything first; nothing runs if any request is bad.
+        // Validate everything first; nothing runs if any request is bad. Item sizes are checked before any
+        // table is looked up, as DynamoDB does.
+        for (_, requests) in &req.tables {
+            for request in requests {
+                if let WriteRequest::Put(item) = request {
+                    check_item_size(item)?;
+                }
+            }
+        }
         let mut planned = Vec::with_capacity(req.tables.len());
         for (name, requests) in req.tables {
             let table = self.table(scope, &name)?;
@@ -91,7 +99,7 @@ impl Store {
                                 "The provided key element does not match the schema",
                             ));
                         }
-                        validate_item(&table, &item)?;
+                        validate_item_fits_table(&table, &item)?;
                         (table.def.key.extract_key(&item), Some(item))
                     }
                     WriteRequest::Delete(key) => {

@@ -174,6 +174,15 @@ pub(crate) fn validate_key(table: &Table, key: &AttributeMap) -> Result<(), Dyna
 
 /// A whole item (PutItem): key attributes present and typed, index keys typed, size within limits.
 pub(crate) fn validate_item(table: &Table, item: &AttributeMap) -> Result<(), DynamoError> {
+    validate_item_fits_table(table, item)?;
+    check_item_size(item)
+}
+
+/// An item's keys and index keys against its table, and its nesting depth (not its size).
+pub(crate) fn validate_item_fits_table(
+    table: &Table,
+    item: &AttributeMap,
+) -> Result<(), DynamoError> {
     for attr in table.def.key.attributes() {
         match item.get(&attr.name) {
             None => {
@@ -206,7 +215,11 @@ pub(crate) fn validate_item(table: &Table, item: &AttributeMap) -> Result<(), Dy
     }
     check_key_sizes(&table.def.key, item)?;
     validate_index_keys(table, item)?;
-    check_nesting(item)?;
+    check_nesting(item)
+}
+
+/// The 400 KB limit of a whole item, as DynamoDB sizes it.
+pub(crate) fn check_item_size(item: &AttributeMap) -> Result<(), DynamoError> {
     if item_size(item) > MAX_ITEM_SIZE {
         return Err(DynamoError::validation(
             "Item size has exceeded the maximum allowed size",
@@ -533,9 +546,11 @@ fn condition_failed(old: Option<AttributeMap>, return_old: bool) -> DynamoError 
 
 impl Store {
     pub async fn put_item(&self, scope: &Scope, req: PutItem) -> Result<WriteOutput, DynamoError> {
-        let table = self.table(scope, &req.table)?;
+        // What DynamoDB checks before it looks the table up.
         check_return_values_put_delete(req.return_values)?;
-        validate_item(&table, &req.item)?;
+        check_item_size(&req.item)?;
+        let table = self.table(scope, &req.table)?;
+        validate_item_fits_table(&table, &req.item)?;
         let key = layout::item_key(table.def.id, &table.def.key, &req.item);
         let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
         self.inner
@@ -579,8 +594,8 @@ impl Store {
         scope: &Scope,
         req: DeleteItem,
     ) -> Result<WriteOutput, DynamoError> {
-        let table = self.table(scope, &req.table)?;
         check_return_values_put_delete(req.return_values)?;
+        let table = self.table(scope, &req.table)?;
         validate_key(&table, &req.key)?;
         let key = layout::item_key(table.def.id, &table.def.key, &req.key);
         let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
