@@ -210,57 +210,25 @@ impl ServiceModel {
         self.shapes
             .iter()
             .position(|s| s.name == "AttributeValue" && matches!(s.kind, Kind::Opaque))?;
-        let mut add = |name: &str, kind: Kind| {
-            self.shapes.push(Shape {
-                name: name.to_string(),
-                kind,
-                min: None,
-                max: None,
-            });
-            self.shapes.len() - 1
-        };
-        let string = add(
+        let string = self.push_shape(
             "String",
             Kind::String {
                 pattern: None,
                 enumeration: None,
             },
         );
-        let blob = add("Blob", Kind::Blob);
-        let boolean = add("Boolean", Kind::Boolean);
-        let strings = add(
-            "StringList",
-            Kind::List {
-                item: string,
-                item_name: None,
-            },
-        );
-        let blobs = add(
-            "BlobList",
-            Kind::List {
-                item: blob,
-                item_name: None,
-            },
-        );
-        // The structure refers to its own list and map, so those are added first and pointed at it after.
-        let value = self.shapes.len() + 2;
-        let mut add = |name: &str, kind: Kind| {
-            self.shapes.push(Shape {
-                name: name.to_string(),
-                kind,
-                min: None,
-                max: None,
-            });
-            self.shapes.len() - 1
+        let blob = self.push_shape("Blob", Kind::Blob);
+        let boolean = self.push_shape("Boolean", Kind::Boolean);
+        let list_of = |item| Kind::List {
+            item,
+            item_name: None,
         };
-        let list = add(
-            "ListAttributeValue",
-            Kind::List {
-                item: value,
-                item_name: None,
-            },
-        );
-        let map = add(
+        let strings = self.push_shape("StringList", list_of(string));
+        let blobs = self.push_shape("BlobList", list_of(blob));
+        // The structure refers to its own list and map, which are added first and point at where it will be.
+        let value = self.shapes.len() + 2;
+        let list = self.push_shape("ListAttributeValue", list_of(value));
+        let map = self.push_shape(
             "MapAttributeValue",
             Kind::Map {
                 key: string,
@@ -289,7 +257,7 @@ impl ServiceModel {
             member("NULL", boolean),
             member("BOOL", boolean),
         ];
-        let id = add(
+        let id = self.push_shape(
             "AttributeValue",
             Kind::Structure {
                 members,
@@ -298,6 +266,17 @@ impl ServiceModel {
         );
         debug_assert_eq!(id, value);
         Some(id)
+    }
+
+    /// Adds a shape without constraints; returns its id.
+    fn push_shape(&mut self, name: &str, kind: Kind) -> usize {
+        self.shapes.push(Shape {
+            name: name.to_string(),
+            kind,
+            min: None,
+            max: None,
+        });
+        self.shapes.len() - 1
     }
 
     /// Names the Java package of the service's classes (for the `Unrecognized collection type` errors).
