@@ -317,19 +317,7 @@ impl<'a> AccessPath<'a> {
     /// have together, and the key attributes of what is read present (`The provided starting key is invalid`)
     /// and of their types (`The provided key element does not match the schema`).
     fn check_start_key_shape(&self, start: &AttributeMap) -> Result<(), DynamoError> {
-        let mut names: Vec<&str> = self
-            .table
-            .def
-            .key
-            .attributes()
-            .map(|a| a.name.as_str())
-            .collect();
-        for attr in self.key().attributes() {
-            if !names.contains(&attr.name.as_str()) {
-                names.push(&attr.name);
-            }
-        }
-        if start.len() != names.len() {
+        if start.len() != self.start_key_attributes().len() {
             return Err(DynamoError::validation(
                 "The provided starting key is invalid",
             ));
@@ -352,17 +340,23 @@ impl<'a> AccessPath<'a> {
         Ok(())
     }
 
-    /// Start keys must name exactly the key attributes of the path (table key + index key).
-    fn validate_start_key(&self, key: &AttributeMap) -> Result<(), DynamoError> {
-        let mut expected: Vec<&eddy_model::KeyAttribute> =
+    /// The attributes a start key carries: the table's key, then the index's key attributes not among them.
+    fn start_key_attributes(&self) -> Vec<&eddy_model::KeyAttribute> {
+        let mut attributes: Vec<&eddy_model::KeyAttribute> =
             self.table.def.key.attributes().collect();
         if let Some(index) = self.index {
             for attr in index.key.attributes() {
-                if !expected.iter().any(|a| a.name == attr.name) {
-                    expected.push(attr);
+                if !attributes.iter().any(|a| a.name == attr.name) {
+                    attributes.push(attr);
                 }
             }
         }
+        attributes
+    }
+
+    /// Start keys must name exactly the key attributes of the path (table key + index key).
+    fn validate_start_key(&self, key: &AttributeMap) -> Result<(), DynamoError> {
+        let expected = self.start_key_attributes();
         let valid = key.len() == expected.len()
             && expected
                 .iter()

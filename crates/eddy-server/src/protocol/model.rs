@@ -341,6 +341,9 @@ impl ServiceModel {
         if let Some(message) = self.type_mismatch(shape_id, value, slot) {
             return Err(serialization(&message));
         }
+        if slot.reports_own_constraints() {
+            self.check_own_constraints(shape, value, path, errors);
+        }
         match &shape.kind {
             Kind::Opaque => match self.attribute_value {
                 Some(id) if shape.name == "AttributeValue" => {
@@ -379,9 +382,6 @@ impl ServiceModel {
                 let Value::Array(items) = value else {
                     return Ok(());
                 };
-                if slot.reports_own_constraints() {
-                    self.check_own_constraints(shape, value, path, errors);
-                }
                 for (i, item) in items.iter().enumerate() {
                     self.walk(
                         *item_shape,
@@ -404,9 +404,6 @@ impl ServiceModel {
                 let Value::Object(obj) = value else {
                     return Ok(());
                 };
-                if slot.reports_own_constraints() {
-                    self.check_own_constraints(shape, value, path, errors);
-                }
                 // A key or value breaking its own constraints is reported once, for the whole map, as AWS does.
                 let (mut bad_key, mut bad_value) = (false, false);
                 for (k, v) in obj {
@@ -453,19 +450,7 @@ impl ServiceModel {
                 }
                 Ok(())
             }
-            Kind::String { .. } => {
-                if slot.reports_own_constraints() {
-                    self.check_own_constraints(shape, value, path, errors);
-                }
-                Ok(())
-            }
-            Kind::Integer { .. } => {
-                if slot.reports_own_constraints() {
-                    self.check_own_constraints(shape, value, path, errors);
-                }
-                Ok(())
-            }
-            Kind::Double | Kind::Boolean => Ok(()),
+            Kind::String { .. } | Kind::Integer { .. } | Kind::Double | Kind::Boolean => Ok(()),
             Kind::Blob => match value {
                 Value::String(text) => eddy_model::value::decode_blob(text)
                     .map(|_| ())
