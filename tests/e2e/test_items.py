@@ -316,6 +316,56 @@ def test_parallel_scan_segments_partition_the_table(ddb, table):
                                                   "Segment: 0")
 
 
+# The orders and segments below are those of dynalite's tests, which were run against DynamoDB itself.
+def test_scan_returns_string_keys_in_dynamodb_order(ddb, table):
+    keys = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "aardman", "hello", "zapf", "äáöü"]
+    for key in keys:
+        ddb.put_item(TableName=table, Item={"pk": {"S": key}})
+    assert [i["pk"]["S"] for i in ddb.scan(TableName=table)["Items"]] == [
+        "2", "8", "9", "1", "6", "hello", "0", "5", "4", "äáöü", "aardman", "7", "3", "zapf"]
+
+
+def test_scan_returns_number_keys_in_dynamodb_order(ddb, table_name):
+    create_table(ddb, table_name, hash_key=("pk", "N"))
+    for key in ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-0.09", "999.9", "0.012345", "-999.9"]:
+        ddb.put_item(TableName=table_name, Item={"pk": {"N": key}})
+    assert [i["pk"]["N"] for i in ddb.scan(TableName=table_name)["Items"]] == [
+        "7", "999.9", "8", "3", "2", "-999.9", "9", "4", "-0.09", "6", "1", "0", "0.012345", "5"]
+
+
+def test_parallel_scan_puts_items_in_dynamodb_segments(ddb, table):
+    for key in ["3635", "228", "1668", "3435"]:
+        ddb.put_item(TableName=table, Item={"pk": {"S": key}})
+
+    def segment(n):
+        return sorted(i["pk"]["S"] for i in ddb.scan(TableName=table, Segment=n, TotalSegments=4096)["Items"])
+
+    assert (segment(0), segment(1), segment(2), segment(4)) == (["228", "3635"], ["1668"], [], ["3435"])
+
+
+def test_index_entries_with_equal_keys_come_in_dynamodb_order(ddb, table_name):
+    create_table(ddb, table_name, range_key=("sk", "S"), extra_attributes=[("c", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "byc", "KeySchema": [{"AttributeName": "c", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    items = {"item": ("a", "a"), "item2": ("b", "b"), "item3": ("c", "e"), "item4": ("c", "d"), "item6": ("d", "a"),
+             "item7": ("e", "a")}
+    names = {keys: name for name, keys in items.items()}
+    for pk, sk in items.values():
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": pk}, "sk": {"S": sk}, "c": {"S": "same"}})
+
+    def query(**kwargs):
+        page = ddb.query(TableName=table_name, IndexName="byc", KeyConditionExpression="c = :c",
+                         ExpressionAttributeValues={":c": {"S": "same"}}, **kwargs)
+        return [names[(i["pk"]["S"], i["sk"]["S"])] for i in page["Items"]], page.get("LastEvaluatedKey")
+
+    order, last = query(Limit=4)
+    assert order == ["item2", "item", "item3", "item7"]
+    assert last == {"pk": {"S": "e"}, "sk": {"S": "a"}, "c": {"S": "same"}}
+    assert query(ScanIndexForward=False, Limit=4)[0] == ["item4", "item6", "item7", "item3"]
+    assert query(ExclusiveStartKey={"pk": {"S": "c"}, "sk": {"S": "e"}, "c": {"S": "same"}}, Limit=2)[0] == [
+        "item7", "item6"]
+
+
 def test_scan_pages_with_limit_and_start_key(ddb, table):
     for i in range(10):
         ddb.put_item(TableName=table, Item={"pk": {"S": f"p{i}"}})

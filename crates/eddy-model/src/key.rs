@@ -105,9 +105,88 @@ fn encode_bytes(bytes: &[u8], out: &mut Vec<u8>) {
     out.extend_from_slice(&[0x00, 0x00]);
 }
 
-/// A stable 32-bit hash of an encoded partition key (FNV-1a). It orders the items of a table the way DynamoDB
-/// orders a Scan (by partition hash, not by key), splits parallel-scan segments, and assigns stream shards.
-/// It must never change: it is part of the on-disk layout.
+/// How a table's items are spread over the partition-hash space, which is the order of its Scan and the split
+/// of its parallel-scan segments. Part of the on-disk layout of each table: a table keeps the scheme it was
+/// created with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PartitionHashScheme {
+    /// [`partition_hash`] of the encoded partition key: the scheme of tables created before eddy ordered a
+    /// Scan as DynamoDB does (the default, so that their stored definitions keep it).
+    #[default]
+    Fnv,
+    /// [`dynamo_partition_hash`]: DynamoDB's own order.
+    Dynamo,
+}
+
+impl PartitionHashScheme {
+    /// The 32-bit partition hash of `value` (the partition key value) under this scheme; `encoded` is the
+    /// value's [`encode_key_value`] encoding.
+    pub fn hash(self, value: &AttributeValue, encoded: &[u8]) -> u32 {
+        match self {
+            PartitionHashScheme::Fnv => partition_hash(encoded),
+            PartitionHashScheme::Dynamo => dynamo_partition_hash(value, None),
+        }
+    }
+}
+
+/// The partition hash in the order DynamoDB returns a Scan: the first 24 bits of MD5 over the salt `Outliers`
+/// and the key's serialized bytes (UTF-8 for S, the bytes for B, [`dynamo_number_bytes`] for N), the last
+/// 8 bits zero so that keys whose 24 bits agree fall back to key order. dynalite found this scheme and checks
+/// its Scan and parallel-scan tests against DynamoDB with it. With a sort key value it gives the order of
+/// index entries that share an index key (`sort` then joins the hashed bytes).
+pub fn dynamo_partition_hash(partition: &AttributeValue, sort: Option<&AttributeValue>) -> u32 {
+    use md5::{Digest, Md5};
+    let mut hasher = Md5::new();
+    hasher.update(b"Outliers");
+    let mut bytes = Vec::new();
+    for value in std::iter::once(partition).chain(sort) {
+        bytes.clear();
+        serialized_key_bytes(value, &mut bytes);
+        hasher.update(&bytes);
+    }
+    let digest = hasher.finalize();
+    u32::from_be_bytes([digest[0], digest[1], digest[2], 0])
+}
+
+fn serialized_key_bytes(value: &AttributeValue, out: &mut Vec<u8>) {
+    match value {
+        AttributeValue::S(s) => out.extend_from_slice(s.as_bytes()),
+        AttributeValue::B(b) => out.extend_from_slice(b),
+        AttributeValue::N(n) => dynamo_number_bytes(n, out),
+        _ => {}
+    }
+}
+
+/// Appends DynamoDB's serialized form of a number (that of Oracle's NUMBER): an exponent byte (the base-100
+/// exponent biased by 192, complemented when negative), then the significant digits in base-100 pairs
+/// aligned on the decimal point, each stored plus 1 (or as 101 minus the pair when negative), and for a
+/// negative number of fewer than 20 pairs a closing 102. Zero is the single byte 0x80.
+pub fn dynamo_number_bytes(number: &crate::Number, out: &mut Vec<u8>) {
+    let (negative, exponent, digits) = number.parts();
+    if digits.is_empty() {
+        out.push(0x80);
+        return;
+    }
+    // An odd decimal exponent needs one leading zero digit to align the pairs on the decimal point.
+    let pad = exponent.rem_euclid(2) as usize;
+    let head = (exponent + pad as i32) / 2 - 64;
+    out.push(if negative { !head } else { head } as u8);
+    let pairs = (digits.len() + pad).div_ceil(2);
+    let mut it = std::iter::repeat_n(0u8, pad).chain(digits.iter().copied());
+    for _ in 0..pairs {
+        let high = it.next().unwrap_or(0);
+        let low = it.next().unwrap_or(0);
+        let pair = high * 10 + low;
+        out.push(if negative { 101 - pair } else { pair + 1 });
+    }
+    if negative && pairs < 20 {
+        out.push(102);
+    }
+}
+
+/// A stable 32-bit hash of an encoded partition key (FNV-1a). It assigns stream shards and mapping lanes, and
+/// orders the items of tables of the [`PartitionHashScheme::Fnv`] scheme. It must never change: it is part of
+/// the on-disk layout.
 pub fn partition_hash(encoded_partition_key: &[u8]) -> u32 {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
     for &b in encoded_partition_key {
@@ -126,6 +205,27 @@ mod tests {
         let mut out = Vec::new();
         encode_key_value(v, &mut out);
         out
+    }
+
+    fn number_bytes(text: &str) -> Vec<u8> {
+        let mut out = Vec::new();
+        dynamo_number_bytes(&Number::parse(text).expect("number"), &mut out);
+        out
+    }
+
+    #[test]
+    fn numbers_serialize_as_oracle_numbers_do() {
+        assert_eq!(number_bytes("0"), [0x80]);
+        assert_eq!(number_bytes("5"), [0xC1, 0x06]);
+        assert_eq!(number_bytes("-5"), [0x3E, 0x60, 0x66]);
+        assert_eq!(number_bytes("100"), [0xC2, 0x02]);
+        assert_eq!(number_bytes("123"), [0xC2, 0x02, 0x18]);
+        assert_eq!(number_bytes("12.3"), [0xC1, 0x0D, 0x1F]);
+        assert_eq!(number_bytes("0.5"), [0xC0, 0x33]);
+        assert_eq!(number_bytes("-123.45"), [0x3D, 0x64, 0x4E, 0x38, 0x66]);
+        // 38 digits, odd exponent: 20 pairs, and a negative one has no closing byte.
+        let long = format!("-{}", "1".repeat(38));
+        assert_eq!(number_bytes(&long).len(), 21);
     }
 
     #[test]

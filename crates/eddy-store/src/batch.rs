@@ -14,7 +14,6 @@ use crate::items::{
     Origin, check_item_size, live_table, read_item, read_item_in, stage_blind_write, stage_change,
     validate_item_fits_table, validate_key, writes_blindly,
 };
-use crate::layout;
 
 pub enum WriteRequest {
     Put(AttributeMap),
@@ -107,7 +106,7 @@ impl Store {
                         (key, None)
                     }
                 };
-                let key = layout::item_key(table.def.id, &table.def.key, &key_item);
+                let key = table.def.item_key(&key_item);
                 if !seen.insert(key.clone()) {
                     return Err(duplicates());
                 }
@@ -173,7 +172,7 @@ impl Store {
             let mut seen = HashSet::new();
             for key in &request.keys {
                 validate_key(&table, key)?;
-                if !seen.insert(layout::item_key(table.def.id, &table.def.key, key)) {
+                if !seen.insert(table.def.item_key(key)) {
                     return Err(duplicates());
                 }
             }
@@ -189,7 +188,7 @@ impl Store {
                     out.unprocessed.entry(name.clone()).or_default().push(key);
                     continue;
                 }
-                let stored = layout::item_key(table.def.id, &table.def.key, &key);
+                let stored = table.def.item_key(&key);
                 let item = read_item(self.inner.backend.as_ref(), &stored)?;
                 units += read_units(
                     item.as_ref().map(item_size).unwrap_or(0),

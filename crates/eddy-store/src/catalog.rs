@@ -8,7 +8,10 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use eddy_model::key::PartitionHashScheme;
 use eddy_model::{AttributeMap, KeySchema, ScalarType, Scope};
+
+use crate::layout;
 use serde::{Deserialize, Serialize};
 
 /// Which attributes an index copies from the table.
@@ -227,9 +230,27 @@ pub struct TableDef {
     pub billing_changed_ms: Option<i64>,
     #[serde(default)]
     pub throughput_changes: ThroughputChanges,
+    /// How the table's keys are hashed (and so the order of its Scan); FNV for tables stored before the field.
+    #[serde(default)]
+    pub partition_hash: PartitionHashScheme,
 }
 
 impl TableDef {
+    /// The stored key of an item (or of a key) of this table.
+    pub fn item_key(&self, item: &AttributeMap) -> Vec<u8> {
+        layout::item_key(self.partition_hash, self.id, &self.key, item)
+    }
+
+    /// The stored key of the entry of one of this table's indexes for `entry` (an item's projection).
+    pub fn index_entry_key(&self, index: &IndexDef, entry: &AttributeMap) -> Vec<u8> {
+        layout::index_entry_key(self.partition_hash, index.id, &index.key, &self.key, entry)
+    }
+
+    /// The stored key of the TTL entry of `item`, which expires at `expiry_secs`.
+    pub fn ttl_entry_key(&self, expiry_secs: i64, item: &AttributeMap) -> Vec<u8> {
+        layout::ttl_entry_key(self.partition_hash, self.id, expiry_secs, &self.key, item)
+    }
+
     pub fn scope(&self) -> Scope {
         Scope::new(&self.account, &self.region)
     }

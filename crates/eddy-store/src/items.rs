@@ -17,7 +17,6 @@ use crate::backend::{Backend, Mutation, Space};
 use crate::capacity::{Capacity, CapacityMode, IndexUnits, read_units, write_units};
 use crate::catalog::{IndexKind, Table};
 use crate::codec::{decode_item, encode_item, encoded_item_size};
-use crate::layout;
 use crate::writer::WriteCtx;
 
 /// Lists and maps may wrap a value at most this deep (31 wrappers are accepted, 32 refused, as AWS does).
@@ -474,10 +473,10 @@ fn stage_index_entries(
         }
         let old_key = old_entry
             .as_ref()
-            .map(|e| layout::index_entry_key(index.id, &index.key, table_key, e));
+            .map(|e| table.def.index_entry_key(index, e));
         let new_key = new_entry
             .as_ref()
-            .map(|e| layout::index_entry_key(index.id, &index.key, table_key, e));
+            .map(|e| table.def.index_entry_key(index, e));
         let mut index_units = 0.0;
         if let Some(ok) = &old_key
             && Some(ok) != new_key.as_ref()
@@ -519,13 +518,13 @@ fn stage_ttl_entry(
     if let (Some(exp), Some(item)) = (old_expiry, old) {
         ctx.stage(Mutation::Delete(
             Space::Indexes,
-            layout::ttl_entry_key(table.def.id, exp, &table.def.key, item),
+            table.def.ttl_entry_key(exp, item),
         ));
     }
     if let (Some(exp), Some(item)) = (new_expiry, new) {
         ctx.stage(Mutation::Put(
             Space::Indexes,
-            layout::ttl_entry_key(table.def.id, exp, &table.def.key, item),
+            table.def.ttl_entry_key(exp, item),
             Vec::new(),
         ));
     }
@@ -551,7 +550,7 @@ impl Store {
         check_item_size(&req.item)?;
         let table = self.table(scope, &req.table)?;
         validate_item_fits_table(&table, &req.item)?;
-        let key = layout::item_key(table.def.id, &table.def.key, &req.item);
+        let key = table.def.item_key(&req.item);
         let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
         self.inner
             .writer
@@ -597,7 +596,7 @@ impl Store {
         check_return_values_put_delete(req.return_values)?;
         let table = self.table(scope, &req.table)?;
         validate_key(&table, &req.key)?;
-        let key = layout::item_key(table.def.id, &table.def.key, &req.key);
+        let key = table.def.item_key(&req.key);
         let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
         self.inner
             .writer
@@ -636,7 +635,7 @@ impl Store {
         let table = self.table(scope, &req.table)?;
         validate_key(&table, &req.key)?;
         check_update_paths(&table, req.update.as_ref(), req.condition.as_ref())?;
-        let key = layout::item_key(table.def.id, &table.def.key, &req.key);
+        let key = table.def.item_key(&req.key);
         let (store, scope, id) = (self.clone(), scope.clone(), table.def.id);
         self.inner
             .writer
@@ -684,7 +683,7 @@ impl Store {
                 &index_keys,
             )?;
         }
-        let key = layout::item_key(table.def.id, &table.def.key, &req.key);
+        let key = table.def.item_key(&req.key);
         let item = read_item(self.inner.backend.as_ref(), &key)?;
         let units = read_units(item.as_ref().map(item_size).unwrap_or(0), req.consistent);
         let consumed = Capacity::for_table(&table.def.name, units, req.capacity);

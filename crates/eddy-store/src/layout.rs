@@ -3,8 +3,9 @@
 //! with a new table's data.
 //!
 //! - `Items`:   id(table) | partition hash | enc(partition key) | enc(sort key)
-//! - `Indexes`: id(index) | partition hash of index key | enc(index pk) | enc(index sk) | enc(table pk) | enc(table sk)
-//!   and TTL entries: id(table) | expiry (biased i64) | partition hash | enc(pk) | enc(sk)
+//! - `Indexes`: id(index) | partition hash of index key | enc(index pk) | enc(index sk) | [table key hash] |
+//!   enc(table pk) | enc(table sk), and TTL entries: id(table) | expiry (biased i64) | partition hash | enc(pk) |
+//!   enc(sk)
 //! - `Meta`:    `table/<id>`, `stats/<id>`, `next-id`, `purge/<id>`, `token/<…>`, `format` (ids here are 8 bytes)
 //!
 //! `id(n)` is the id in as few bytes as it needs, after a byte giving that count ([`id_prefix`]). Short keys
@@ -13,9 +14,12 @@
 //! apart (with 8-byte ids every key began with the same zeros and every comparison chased two pointers).
 //!
 //! Items are ordered by partition hash first, so a Scan walks them in hash order as DynamoDB does and a parallel
-//! scan segment is one contiguous hash range.
+//! scan segment is one contiguous hash range. Each table keeps the [`PartitionHashScheme`] it was created with
+//! (tables created before eddy used DynamoDB's own hash keep FNV). Under the DynamoDB scheme an index entry also
+//! carries the hash of the table key (4 bytes) between the index key and the table key, so entries with equal
+//! index keys come in DynamoDB's order too.
 
-use eddy_model::key::{encode_key_value, partition_hash};
+use eddy_model::key::{PartitionHashScheme, dynamo_partition_hash, encode_key_value};
 use eddy_model::{AttributeMap, KeySchema};
 
 pub const META_NEXT_ID: &[u8] = b"next-id";
@@ -46,24 +50,21 @@ pub fn meta_token_key(account: &str, region: &str, token: &str) -> Vec<u8> {
     format!("token/{account}/{region}/{token}").into_bytes()
 }
 
-/// The encoded key of an item under `schema` (partition hash, partition key, sort key), without a prefix.
-/// The caller has validated that the key attributes are present and typed.
-pub fn key_suffix(schema: &KeySchema, item: &AttributeMap) -> Vec<u8> {
-    let mut out = Vec::with_capacity(48);
-    write_key_suffix(schema, item, &mut out);
-    out
-}
-
 /// Appends the key suffix (hash | enc(pk) | enc(sk)) to `out`, without intermediate buffers.
-fn write_key_suffix(schema: &KeySchema, item: &AttributeMap, out: &mut Vec<u8>) {
+fn write_key_suffix(
+    scheme: PartitionHashScheme,
+    schema: &KeySchema,
+    item: &AttributeMap,
+    out: &mut Vec<u8>,
+) {
     const HASH_LEN: usize = std::mem::size_of::<u32>();
     let hash_at = out.len();
     out.extend_from_slice(&[0; HASH_LEN]);
     if let Some(v) = item.get(&schema.hash.name) {
         encode_key_value(v, out);
+        let hash = scheme.hash(v, &out[hash_at + HASH_LEN..]);
+        out[hash_at..hash_at + HASH_LEN].copy_from_slice(&hash.to_be_bytes());
     }
-    let hash: u32 = partition_hash(&out[hash_at + HASH_LEN..]);
-    out[hash_at..hash_at + HASH_LEN].copy_from_slice(&hash.to_be_bytes());
     if let Some(range) = &schema.range
         && let Some(v) = item.get(&range.name)
     {
@@ -72,32 +73,49 @@ fn write_key_suffix(schema: &KeySchema, item: &AttributeMap, out: &mut Vec<u8>) 
 }
 
 /// The prefix of all items of one partition: id | hash | enc(pk).
-pub fn partition_prefix(id: u64, partition_value: &eddy_model::AttributeValue) -> Vec<u8> {
+pub fn partition_prefix(
+    scheme: PartitionHashScheme,
+    id: u64,
+    partition_value: &eddy_model::AttributeValue,
+) -> Vec<u8> {
     let mut pk = Vec::with_capacity(32);
     encode_key_value(partition_value, &mut pk);
     let mut out = Vec::with_capacity(pk.len() + 13);
     write_id(id, &mut out);
-    out.extend_from_slice(&partition_hash(&pk).to_be_bytes());
+    out.extend_from_slice(&scheme.hash(partition_value, &pk).to_be_bytes());
     out.extend_from_slice(&pk);
     out
 }
 
-pub fn item_key(table_id: u64, schema: &KeySchema, item: &AttributeMap) -> Vec<u8> {
+pub fn item_key(
+    scheme: PartitionHashScheme,
+    table_id: u64,
+    schema: &KeySchema,
+    item: &AttributeMap,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(48);
     write_id(table_id, &mut out);
-    write_key_suffix(schema, item, &mut out);
+    write_key_suffix(scheme, schema, item, &mut out);
     out
 }
 
 /// Index entry key: the index key (hash-ordered like a table) followed by the table key, which makes entries
-/// with equal index keys unique and ordered by table key.
+/// with equal index keys unique and ordered as DynamoDB orders them: by the hash of the table key under the
+/// DynamoDB scheme, by the table key itself under FNV.
 pub fn index_entry_key(
+    scheme: PartitionHashScheme,
     index_id: u64,
     index_key: &KeySchema,
     table_key: &KeySchema,
     item: &AttributeMap,
 ) -> Vec<u8> {
-    let mut out = item_key(index_id, index_key, item);
+    let mut out = item_key(scheme, index_id, index_key, item);
+    if scheme == PartitionHashScheme::Dynamo
+        && let Some(pk) = item.get(&table_key.hash.name)
+    {
+        let sk = table_key.range.as_ref().and_then(|r| item.get(&r.name));
+        out.extend_from_slice(&dynamo_partition_hash(pk, sk).to_be_bytes());
+    }
     for attr in table_key.attributes() {
         if let Some(v) = item.get(&attr.name) {
             encode_key_value(v, &mut out);
@@ -108,13 +126,14 @@ pub fn index_entry_key(
 
 /// TTL entry key: table id | expiry seconds (order-preserving) | item key suffix.
 pub fn ttl_entry_key(
+    scheme: PartitionHashScheme,
     table_id: u64,
     expiry_secs: i64,
     table_key: &KeySchema,
     item: &AttributeMap,
 ) -> Vec<u8> {
     let mut out = ttl_prefix(table_id, expiry_secs);
-    out.extend_from_slice(&key_suffix(table_key, item));
+    write_key_suffix(scheme, table_key, item, &mut out);
     out
 }
 
@@ -162,6 +181,7 @@ fn write_id(id: u64, out: &mut Vec<u8>) {
 
 #[cfg(test)]
 mod tests {
+    use eddy_model::key::partition_hash;
     use eddy_model::{KeyAttribute, ScalarType};
 
     use super::*;
@@ -184,10 +204,109 @@ mod tests {
         let (mut pk, mut sk) = (Vec::new(), Vec::new());
         encode_key_value(&item["pk"], &mut pk);
         encode_key_value(&item["sk"], &mut sk);
+        let fnv = PartitionHashScheme::Fnv;
         let expected_suffix = [&partition_hash(&pk).to_be_bytes()[..], &pk, &sk].concat();
-        assert_eq!(key_suffix(&schema, &item), expected_suffix);
+        assert_eq!(item_key(fnv, 42, &schema, &item)[2..], expected_suffix);
         let expected_key = [&[1, 42][..], &expected_suffix].concat();
-        assert_eq!(item_key(42, &schema, &item), expected_key);
+        assert_eq!(item_key(fnv, 42, &schema, &item), expected_key);
+        let dynamo = PartitionHashScheme::Dynamo;
+        let hash = dynamo_partition_hash(&item["pk"], None).to_be_bytes();
+        let expected_suffix = [&hash[..], &pk, &sk].concat();
+        assert_eq!(item_key(dynamo, 42, &schema, &item)[2..], expected_suffix);
+    }
+
+    fn hash_key(name: &str, scalar: ScalarType) -> KeySchema {
+        KeySchema {
+            hash: KeyAttribute {
+                name: name.into(),
+                scalar,
+            },
+            range: None,
+        }
+    }
+
+    /// The order of items by their keys under the DynamoDB scheme, as their `a` values.
+    fn scan_order(scalar: ScalarType, values: &[&str]) -> Vec<String> {
+        let schema = hash_key("a", scalar);
+        let mut keyed: Vec<(Vec<u8>, String)> = values
+            .iter()
+            .map(|v| {
+                let json = format!(r#"{{"a":{{"{scalar}":"{v}"}}}}"#);
+                let item: AttributeMap = serde_json::from_str(&json).expect("item");
+                (
+                    item_key(PartitionHashScheme::Dynamo, 9, &schema, &item),
+                    v.to_string(),
+                )
+            })
+            .collect();
+        keyed.sort();
+        keyed.into_iter().map(|(_, v)| v).collect()
+    }
+
+    // The expected orders are those of dynalite's Scan tests, which were checked against DynamoDB.
+    #[test]
+    fn string_keys_scan_in_dynamodb_order() {
+        let values = [
+            "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "aardman", "hello", "zapf", "äáöü",
+        ];
+        let expected = [
+            "2", "8", "9", "1", "6", "hello", "0", "5", "4", "äáöü", "aardman", "7", "3", "zapf",
+        ];
+        assert_eq!(scan_order(ScalarType::S, &values), expected);
+    }
+
+    #[test]
+    fn number_keys_scan_in_dynamodb_order() {
+        let values = [
+            "0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "-0.09", "999.9", "0.012345",
+            "-999.9",
+        ];
+        let expected = [
+            "7", "999.9", "8", "3", "2", "-999.9", "9", "4", "-0.09", "6", "1", "0", "0.012345",
+            "5",
+        ];
+        assert_eq!(scan_order(ScalarType::N, &values), expected);
+    }
+
+    #[test]
+    fn index_entries_with_equal_index_keys_come_in_dynamodb_order() {
+        let table_key = KeySchema {
+            hash: KeyAttribute {
+                name: "a".into(),
+                scalar: ScalarType::S,
+            },
+            range: Some(KeyAttribute {
+                name: "b".into(),
+                scalar: ScalarType::S,
+            }),
+        };
+        let index_key = hash_key("c", ScalarType::S);
+        let items = [
+            ("item", "a", "a"),
+            ("item2", "b", "b"),
+            ("item3", "c", "e"),
+            ("item4", "c", "d"),
+            ("item6", "d", "a"),
+            ("item7", "e", "a"),
+        ];
+        let mut keyed: Vec<(Vec<u8>, &str)> = items
+            .iter()
+            .map(|(name, a, b)| {
+                let json = format!(r#"{{"a":{{"S":"{a}"}},"b":{{"S":"{b}"}},"c":{{"S":"same"}}}}"#);
+                let item: AttributeMap = serde_json::from_str(&json).expect("item");
+                let key = index_entry_key(
+                    PartitionHashScheme::Dynamo,
+                    5,
+                    &index_key,
+                    &table_key,
+                    &item,
+                );
+                (key, *name)
+            })
+            .collect();
+        keyed.sort();
+        let order: Vec<&str> = keyed.into_iter().map(|(_, n)| n).collect();
+        assert_eq!(order, ["item2", "item", "item3", "item7", "item6", "item4"]);
     }
 
     #[test]
@@ -230,11 +349,13 @@ mod tests {
         };
         let item: AttributeMap = serde_json::from_str(r#"{"pk":{"S":"a"}}"#).expect("item");
         for id in [7, 300, 1 << 33] {
-            let entry = ttl_entry_key(id, 1_700_000_000, &schema, &item);
-            assert_eq!(
-                item_key_of_ttl_entry(id, &entry),
-                Some(item_key(id, &schema, &item))
-            );
+            for scheme in [PartitionHashScheme::Fnv, PartitionHashScheme::Dynamo] {
+                let entry = ttl_entry_key(scheme, id, 1_700_000_000, &schema, &item);
+                assert_eq!(
+                    item_key_of_ttl_entry(id, &entry),
+                    Some(item_key(scheme, id, &schema, &item))
+                );
+            }
         }
         assert_eq!(item_key_of_ttl_entry(7, &[1, 7, 0]), None);
     }

@@ -136,8 +136,8 @@ impl<'a> AccessPath<'a> {
     /// The stored key of an item (or start key) on this path.
     fn entry_key(&self, item: &AttributeMap) -> Vec<u8> {
         match self.index {
-            Some(index) => layout::index_entry_key(index.id, &index.key, &self.table.def.key, item),
-            None => layout::item_key(self.table.def.id, &self.table.def.key, item),
+            Some(index) => self.table.def.index_entry_key(index, item),
+            None => self.table.def.item_key(item),
         }
     }
 
@@ -464,7 +464,10 @@ fn query_range(prefix: &[u8], range: Option<&RangeCondition>) -> KeyRange {
     }
 }
 
-/// The key range of a parallel-scan segment: a contiguous slice of the 32-bit partition-hash space.
+/// The key range of a parallel-scan segment: a contiguous slice of the partition-hash space. As in DynamoDB
+/// (dynalite's tests pin this down), the space is cut into 4096 buckets by the top 12 bits of the hash, and
+/// segment `s` of `t` holds buckets ⌈4096·s/t⌉ up to ⌈4096·(s+1)/t⌉ − 1 (so with more than 4096 segments some
+/// are empty).
 fn segment_range(id: u64, segment: Option<(u32, u32)>) -> KeyRange {
     let prefix = layout::id_prefix(id);
     let Some((segment, total)) = segment else {
@@ -473,17 +476,27 @@ fn segment_range(id: u64, segment: Option<(u32, u32)>) -> KeyRange {
             upper: after_prefix(&prefix),
         };
     };
-    let span = 1u64 << 32;
-    let start = span * segment as u64 / total as u64;
-    let end = span * (segment as u64 + 1) / total as u64;
-    let key_at = |hash: u64| {
+    const BUCKETS: u64 = 4096;
+    let first_bucket = |s: u64| (BUCKETS * s).div_ceil(total as u64);
+    let (start, end) = (
+        first_bucket(segment as u64),
+        first_bucket(segment as u64 + 1),
+    );
+    let key_at = |bucket: u64| {
         let mut k = prefix.to_vec();
-        k.extend_from_slice(&(hash as u32).to_be_bytes());
+        k.extend_from_slice(&((bucket << 20) as u32).to_be_bytes());
         k
     };
+    if start >= BUCKETS {
+        // One of the empty last segments when there are more than 4096.
+        return KeyRange {
+            lower: Bound::Included(key_at(0)),
+            upper: Bound::Excluded(key_at(0)),
+        };
+    }
     KeyRange {
         lower: Bound::Included(key_at(start)),
-        upper: if end >= span {
+        upper: if end >= BUCKETS {
             after_prefix(&prefix)
         } else {
             Bound::Excluded(key_at(end))
@@ -536,8 +549,7 @@ impl Walk<'_> {
                     decode_item(&value).map_err(|e| DynamoError::Internal(e.to_string()))?;
                 read_bytes += item_size(&item);
                 if fetch_table {
-                    let table_key =
-                        layout::item_key(self.path.table.def.id, &self.path.table.def.key, &item);
+                    let table_key = self.path.table.def.item_key(&item);
                     if let Some(full) = read_item(backend, &table_key)? {
                         table_bytes += item_size(&full);
                         item = full;
@@ -616,7 +628,7 @@ impl Store {
             path.check_start_key_shape(start)?;
         }
         let resolved = req.key_condition.resolve(path.key())?;
-        let prefix = layout::partition_prefix(path.id(), &resolved.hash);
+        let prefix = layout::partition_prefix(table.def.partition_hash, path.id(), &resolved.hash);
         let mut range = query_range(&prefix, resolved.range.as_ref());
         if let Some(start) = &req.exclusive_start_key {
             path.validate_start_key(start)?;
@@ -689,5 +701,52 @@ impl Store {
             capacity: req.capacity,
         }
         .run(range)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use eddy_model::key::PartitionHashScheme;
+    use eddy_model::{KeyAttribute, ScalarType};
+
+    use super::*;
+
+    /// The segment of `total` that holds the item whose hash key `a` is `value` (of type `scalar`).
+    fn segment_of(scalar: ScalarType, value: &str, total: u32) -> u32 {
+        let schema = KeySchema {
+            hash: KeyAttribute {
+                name: "a".into(),
+                scalar,
+            },
+            range: None,
+        };
+        let json = format!(r#"{{"a":{{"{scalar}":"{value}"}}}}"#);
+        let item: AttributeMap = serde_json::from_str(&json).expect("item");
+        let key = layout::item_key(PartitionHashScheme::Dynamo, 3, &schema, &item);
+        let holding: Vec<u32> = (0..total)
+            .filter(|&s| segment_range(3, Some((s, total))).contains(&key))
+            .collect();
+        assert_eq!(holding.len(), 1, "{value} is in segments {holding:?}");
+        holding[0]
+    }
+
+    // The expected segments are those of dynalite's parallel-scan tests, which were checked against DynamoDB.
+    #[test]
+    fn items_fall_in_dynamodb_segments() {
+        assert_eq!(segment_of(ScalarType::S, "3635", 4096), 0);
+        assert_eq!(segment_of(ScalarType::S, "228", 4096), 0);
+        assert_eq!(segment_of(ScalarType::S, "1668", 4096), 1);
+        assert_eq!(segment_of(ScalarType::S, "3435", 4096), 4);
+        assert_eq!(segment_of(ScalarType::N, "251", 4096), 1);
+        assert_eq!(segment_of(ScalarType::N, "2388", 4096), 4095);
+    }
+
+    #[test]
+    fn segments_cover_every_item_once_whatever_their_count() {
+        for total in [1, 2, 3, 7, 4095, 4097, 10_000] {
+            for value in ["0", "1", "hello", "zapf"] {
+                segment_of(ScalarType::S, value, total);
+            }
+        }
     }
 }

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use eddy_model::key::PartitionHashScheme;
 use eddy_model::{DynamoError, KeyAttribute, KeySchema, ScalarType, Scope};
 
 use crate::Store;
@@ -280,6 +281,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         table_class: req.table_class.clone(),
         billing_changed_ms: (billing == BillingMode::PayPerRequest).then_some(now_ms),
         throughput_changes: ThroughputChanges::default(),
+        partition_hash: PartitionHashScheme::Dynamo,
     })
 }
 
@@ -752,7 +754,7 @@ fn apply_gsi_update(
 fn backfill_index(ctx: &mut WriteCtx, def: &TableDef, index: &IndexDef) -> Result<(), DynamoError> {
     for_each_item(ctx, def.id, |ctx, _, item| {
         if let Some(entry) = index.project(&def.key, &item) {
-            let key = layout::index_entry_key(index.id, &index.key, &def.key, &entry);
+            let key = def.index_entry_key(index, &entry);
             ctx.stage(Mutation::Put(Space::Indexes, key, encode_item(&entry)));
         }
     })
@@ -776,13 +778,13 @@ fn rebuild_ttl_entries(
         if let Some(exp) = crate::items::ttl_expiry(&old_table, &item) {
             ctx.stage(Mutation::Delete(
                 Space::Indexes,
-                layout::ttl_entry_key(old.id, exp, &old.key, &item),
+                old.ttl_entry_key(exp, &item),
             ));
         }
         if let Some(exp) = crate::items::ttl_expiry(&new_table, &item) {
             ctx.stage(Mutation::Put(
                 Space::Indexes,
-                layout::ttl_entry_key(new.id, exp, &new.key, &item),
+                new.ttl_entry_key(exp, &item),
                 Vec::new(),
             ));
         }
@@ -891,4 +893,27 @@ async fn purge_step(store: &Store) -> Result<bool, DynamoError> {
             Ok(true)
         })
         .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn new_tables_hash_as_dynamodb_does_and_stored_ones_keep_fnv() {
+        let req = CreateTable {
+            name: "t1".into(),
+            attribute_definitions: vec![("pk".into(), ScalarType::S)],
+            key_schema: vec![("pk".into(), "HASH".into())],
+            billing_mode: Some(BillingMode::PayPerRequest),
+            ..CreateTable::default()
+        };
+        let def = plan_table(&Scope::new("000000000000", "us-east-1"), &req, 0).expect("plan");
+        assert_eq!(def.partition_hash, PartitionHashScheme::Dynamo);
+        let mut stored = serde_json::to_value(&def).expect("encode");
+        let fields = stored.as_object_mut().expect("object");
+        assert!(fields.remove("partition_hash").is_some());
+        let old: TableDef = serde_json::from_value(stored).expect("decode");
+        assert_eq!(old.partition_hash, PartitionHashScheme::Fnv);
+    }
 }

@@ -145,7 +145,7 @@ impl Store {
                 _ => None,
             };
             check_update_paths(&table, update, action.condition())?;
-            let key = layout::item_key(table.def.id, &table.def.key, &key_item);
+            let key = table.def.item_key(&key_item);
             if !seen.insert(key.clone()) {
                 return Err(DynamoError::validation(
                     "Transaction request cannot include multiple operations on one item",
@@ -266,7 +266,7 @@ impl Store {
         let mut items = Vec::with_capacity(gets.len());
         let mut consumed = Vec::new();
         for (get, table) in gets.into_iter().zip(tables) {
-            let key = layout::item_key(table.def.id, &table.def.key, &get.key);
+            let key = table.def.item_key(&get.key);
             let item = read_item(self.inner.backend.as_ref(), &key)?;
             let units = read_units(item.as_ref().map(item_size).unwrap_or(0), true) * 2.0;
             if let Some(c) = Capacity::for_table(&table.def.name, units, mode) {
