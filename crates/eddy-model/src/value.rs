@@ -232,28 +232,171 @@ impl Serialize for AttributeValue {
 }
 
 /// The wire form before validation: every member optional, as the JSON protocol allows.
-#[derive(Deserialize)]
+#[derive(Default)]
 struct WireAttributeValue {
-    #[serde(rename = "S")]
     s: Option<String>,
-    #[serde(rename = "N")]
     n: Option<String>,
-    #[serde(rename = "B")]
     b: Option<Blob>,
-    #[serde(rename = "SS")]
     ss: Option<Vec<String>>,
-    #[serde(rename = "NS")]
     ns: Option<Vec<String>>,
-    #[serde(rename = "BS")]
     bs: Option<Vec<Blob>>,
-    #[serde(rename = "M")]
     m: Option<AttributeMap>,
-    #[serde(rename = "L")]
     l: Option<Vec<AttributeValue>>,
-    #[serde(rename = "NULL")]
     null: Option<bool>,
-    #[serde(rename = "BOOL")]
     boolean: Option<bool>,
+}
+
+/// What a derived `Deserialize` would do, except that a member of no type is skipped by visiting it
+/// ([`SkippedValue`]), so the parser's nesting limit applies to it as to every other value.
+impl<'de> Deserialize<'de> for WireAttributeValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        const MEMBERS: &[&str] = &["S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL"];
+
+        struct WireVisitor;
+
+        impl<'de> de::Visitor<'de> for WireVisitor {
+            type Value = WireAttributeValue;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("struct WireAttributeValue")
+            }
+
+            fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+                fn set<'de, A: de::MapAccess<'de>, T: Deserialize<'de>>(
+                    map: &mut A,
+                    slot: &mut Option<T>,
+                    name: &'static str,
+                ) -> Result<(), A::Error> {
+                    if slot.is_some() {
+                        return Err(de::Error::duplicate_field(name));
+                    }
+                    *slot = map.next_value()?;
+                    Ok(())
+                }
+                let mut w = WireAttributeValue::default();
+                while let Some(key) = map.next_key::<Member>()? {
+                    match key {
+                        Member::S => set(&mut map, &mut w.s, "S")?,
+                        Member::N => set(&mut map, &mut w.n, "N")?,
+                        Member::B => set(&mut map, &mut w.b, "B")?,
+                        Member::Ss => set(&mut map, &mut w.ss, "SS")?,
+                        Member::Ns => set(&mut map, &mut w.ns, "NS")?,
+                        Member::Bs => set(&mut map, &mut w.bs, "BS")?,
+                        Member::M => set(&mut map, &mut w.m, "M")?,
+                        Member::L => set(&mut map, &mut w.l, "L")?,
+                        Member::Null => set(&mut map, &mut w.null, "NULL")?,
+                        Member::Bool => set(&mut map, &mut w.boolean, "BOOL")?,
+                        Member::Other => {
+                            map.next_value::<SkippedValue>()?;
+                        }
+                    }
+                }
+                Ok(w)
+            }
+        }
+
+        deserializer.deserialize_struct("WireAttributeValue", MEMBERS, WireVisitor)
+    }
+}
+
+/// A member name of an attribute value: one of the ten types, or anything else.
+enum Member {
+    S,
+    N,
+    B,
+    Ss,
+    Ns,
+    Bs,
+    M,
+    L,
+    Null,
+    Bool,
+    Other,
+}
+
+impl<'de> Deserialize<'de> for Member {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct MemberVisitor;
+
+        impl de::Visitor<'_> for MemberVisitor {
+            type Value = Member;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("field identifier")
+            }
+
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Member, E> {
+                Ok(match v {
+                    "S" => Member::S,
+                    "N" => Member::N,
+                    "B" => Member::B,
+                    "SS" => Member::Ss,
+                    "NS" => Member::Ns,
+                    "BS" => Member::Bs,
+                    "M" => Member::M,
+                    "L" => Member::L,
+                    "NULL" => Member::Null,
+                    "BOOL" => Member::Bool,
+                    _ => Member::Other,
+                })
+            }
+        }
+
+        deserializer.deserialize_identifier(MemberVisitor)
+    }
+}
+
+/// Any JSON value, skipped by visiting it rather than by the parser's own skip: the parser's nesting limit then
+/// applies to it (serde_json's own skip has none), so a value the reader ignores fails on depth exactly where
+/// parsing the body into a tree would.
+pub struct SkippedValue;
+
+impl<'de> Deserialize<'de> for SkippedValue {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<SkippedValue, D::Error> {
+        deserializer.deserialize_any(SkippedValue)
+    }
+}
+
+impl<'de> de::Visitor<'de> for SkippedValue {
+    type Value = SkippedValue;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<SkippedValue, E> {
+        Ok(SkippedValue)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<SkippedValue, E> {
+        Ok(SkippedValue)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<SkippedValue, E> {
+        Ok(SkippedValue)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<SkippedValue, E> {
+        Ok(SkippedValue)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<SkippedValue, E> {
+        Ok(SkippedValue)
+    }
+
+    fn visit_unit<E>(self) -> Result<SkippedValue, E> {
+        Ok(SkippedValue)
+    }
+
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<SkippedValue, A::Error> {
+        while seq.next_element::<SkippedValue>()?.is_some() {}
+        Ok(SkippedValue)
+    }
+
+    fn visit_map<A: de::MapAccess<'de>>(self, mut map: A) -> Result<SkippedValue, A::Error> {
+        while map.next_entry::<SkippedValue, SkippedValue>()?.is_some() {}
+        Ok(SkippedValue)
+    }
 }
 
 /// An attribute map whose JSON types are checked on decoding but whose values are validated only when asked
@@ -527,6 +670,23 @@ mod tests {
         );
         let err = parse(r#"{"S":5}"#).unwrap_err();
         assert!(!err.contains(VALIDATION_TAG), "{err}");
+    }
+
+    #[test]
+    fn a_member_of_no_type_is_ignored_unless_it_nests_deeper_than_the_parser_allows() {
+        assert_eq!(
+            parse(r#"{"S":"a","other":[{"x":null}]}"#),
+            parse(r#"{"S":"a"}"#)
+        );
+        let deep = format!(
+            r#"{{"S":"a","other":{}{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        let err = parse(&deep).unwrap_err();
+        assert!(err.contains("recursion limit exceeded"), "{err}");
+        let err = parse(r#"{"S":"a","S":"b"}"#).unwrap_err();
+        assert!(err.contains("duplicate field `S`"), "{err}");
     }
 
     #[test]

@@ -372,8 +372,10 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for &mut CheckedStruct<'_, A> {
 
     fn next_value_seed<T: DeserializeSeed<'de>>(&mut self, seed: T) -> Result<T::Value, A::Error> {
         let Some(index) = self.member.take() else {
-            // Not a member of the model: the full walk ignores it too.
-            return self.map.next_value_seed(seed);
+            // Not a member of the model: the full walk ignores it too, once the parse has read it into a tree
+            // (and failed if it nests too deep; the parser's own skip has no limit, so read it as a tree).
+            let value = self.map.next_value::<serde_json::Value>()?;
+            return seed.deserialize(value).map_err(de::Error::custom);
         };
         let (value, present) =
             next_checked_value(&mut self.map, self.check.member_at(index), seed)?;
@@ -507,6 +509,32 @@ mod tests {
                 .decode_checked::<Value>("PutItem", duplicate)
                 .is_none()
         );
+        // A member the model does not know, nested deeper than the parser's limit: the full path's parse
+        // fails on it, so this one must too.
+        let deep = format!(
+            r#"{{"TableName":"t","Item":{{}},"Unknown":{}1{}}}"#,
+            "[".repeat(200),
+            "]".repeat(200)
+        );
+        assert!(serde_json::from_str::<Value>(&deep).is_err());
+        assert!(
+            dynamodb()
+                .decode_checked::<Put>("PutItem", deep.as_bytes())
+                .is_none()
+        );
+        assert!(!dynamodb().accepts("PutItem", deep.as_bytes()));
+        #[derive(Deserialize)]
+        #[serde(rename_all = "PascalCase")]
+        struct Describe {
+            #[allow(dead_code)]
+            table_name: String,
+        }
+        let deep = deep.replace(r#","Item":{}"#, "");
+        let describe = dynamodb().decode_checked::<Describe>("DescribeTable", deep.as_bytes());
+        assert!(describe.is_none());
+        let shallow = br#"{"TableName":"t","Unknown":[[{"x":[1]}]]}"#;
+        let describe = dynamodb().decode_checked::<Describe>("DescribeTable", shallow);
+        assert!(describe.is_some());
         let trailing = br#"{"TableName":"t","Item":{}} x"#;
         assert!(
             dynamodb()

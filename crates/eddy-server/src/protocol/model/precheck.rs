@@ -7,6 +7,7 @@
 
 use std::fmt;
 
+use eddy_model::value::SkippedValue;
 use serde::de::{DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
 use super::{Kind, Member, ServiceModel, Shape};
@@ -210,7 +211,7 @@ impl<'de> Visitor<'de> for Check<'_> {
                 let (mut seen, mut present) = (0u64, 0u64);
                 while let Some(key) = map.next_key::<Key<'de>>()? {
                     let Some(index) = self.member_index(key.as_str()) else {
-                        map.next_value::<IgnoredAny>()?;
+                        map.next_value::<SkippedValue>()?;
                         continue;
                     };
                     let bit = 1u64 << index;
