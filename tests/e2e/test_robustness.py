@@ -1,6 +1,7 @@
 """Hostile input: thousands of mutated requests for every DynamoDB and DynamoDB Streams operation, sent raw to
-one eddy that holds a table with indexes, a stream and TTL. Every answer must be a well-formed AWS answer (2xx,
-or 4xx with a JSON `__type`): never a 5xx, a dropped connection or a dead server. Deterministic (a fixed seed per
+one eddy that holds a table with indexes, a stream and TTL, and then for the SQS, SNS, IAM, STS, Lambda and
+event-source-mapping APIs and eddy's own control API. Every answer must be a well-formed answer (2xx, or 4xx with
+the protocol's error body): never a 5xx, a dropped connection or a dead server. Deterministic (a fixed seed per
 round), so a failure reproduces; the failing request is in the assertion message."""
 import copy
 import json
@@ -234,3 +235,187 @@ def test_mutated_requests_get_aws_shaped_answers_and_never_break_the_server(targ
     assert requests.get(server.endpoint + "/_eddy/health", timeout=5).json() == {"status": "ok"}
     got = server.client().get_item(TableName="fuzzed", Key={"pk": {"S": "p1"}, "sk": {"N": "1"}})
     assert got["ResponseMetadata"]["HTTPStatusCode"] == 200
+
+
+# ---------------------------------------------------------------------------------------------- other services
+
+QUERY_STRINGS = [
+    "", "x", "-1", "0", "1", "99999999999999999999", "1.5", "true", "%", "%ZZ", "é😀", "\u0000", "x" * 3000,
+    "arn:aws:sns:us-east-1:000000000000:fz", "arn:aws:sqs:us-east-1:000000000000:fz", "sqs", "lambda", "http",
+    "arn:aws:iam::000000000000:role/fz", '{"Version":"2012-10-17","Statement":[]}', "{", "[]", "All", "RawMessageDelivery",
+    "String", "Number", "Binary", "String.Array",
+]
+
+
+def mutate_form(form, rng):
+    """One mutation of a query-protocol request (a flat map of strings)."""
+    roll = rng.random()
+    if roll < 0.2 or not form:
+        form[rng.choice(["Attributes.entry.9.key", "MessageAttributes.entry.1.Value.DataType", "Tags.member.1.Key",
+                         "Version", "Unknown", "MaxItems", "Marker", "NextToken"])] = rng.choice(QUERY_STRINGS)
+        return
+    key = rng.choice(list(form))
+    if roll < 0.35 and key != "Action":
+        del form[key]
+    else:
+        form[key] = rng.choice(QUERY_STRINGS)
+
+
+LAMBDA_NAMES = ["nope", "", "x" * 200, "%", "%ZZ", "..", "arn:aws:lambda:us-east-1:000000000000:function:nope",
+                "nope:1", "nope:$LATEST", "é", "00000000-0000-0000-0000-000000000000"]
+
+
+@pytest.fixture(scope="module")
+def services():
+    server = Eddy(in_memory=True).start()
+    sqs = server.client("sqs")
+    queue_url = sqs.create_queue(QueueName="fz")["QueueUrl"]
+    sqs.send_message(QueueUrl=queue_url, MessageBody="kept")
+    sns = server.client("sns")
+    topic = sns.create_topic(Name="fz")["TopicArn"]
+    ddb = server.client()
+    stream = ddb.create_table(
+        TableName="fzt", BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+    )["TableDescription"]["LatestStreamArn"]
+    yield server, queue_url, topic, stream
+    server.stop()
+
+
+def other_bases(queue_url, topic, stream):
+    """(kind, operation or path, body): kind is `sqs` (JSON), `query` (form), or an HTTP method (REST)."""
+    message_attributes = {"a": {"DataType": "String", "StringValue": "x"},
+                          "b": {"DataType": "Binary", "BinaryValue": "AAE="}}
+    return [
+        ("sqs", "CreateQueue", {"QueueName": "fz2", "Attributes": {"VisibilityTimeout": "30", "DelaySeconds": "0",
+                                                                   "RedrivePolicy": '{"maxReceiveCount":"2"}'},
+                                "tags": {"a": "b"}}),
+        ("sqs", "SendMessage", {"QueueUrl": queue_url, "MessageBody": "hi", "DelaySeconds": 0,
+                                "MessageAttributes": message_attributes,
+                                "MessageSystemAttributes": {"AWSTraceHeader": {"DataType": "String",
+                                                                               "StringValue": "Root=1"}}}),
+        ("sqs", "SendMessageBatch", {"QueueUrl": queue_url, "Entries": [
+            {"Id": "1", "MessageBody": "a"}, {"Id": "2", "MessageBody": "b", "DelaySeconds": 1}]}),
+        ("sqs", "ReceiveMessage", {"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": 0,
+                                   "AttributeNames": ["All"], "MessageAttributeNames": ["All"],
+                                   "VisibilityTimeout": 0}),
+        ("sqs", "DeleteMessage", {"QueueUrl": queue_url, "ReceiptHandle": "bogus"}),
+        ("sqs", "ChangeMessageVisibility", {"QueueUrl": queue_url, "ReceiptHandle": "bogus", "VisibilityTimeout": 5}),
+        ("sqs", "DeleteMessageBatch", {"QueueUrl": queue_url, "Entries": [{"Id": "1", "ReceiptHandle": "bogus"}]}),
+        ("sqs", "GetQueueAttributes", {"QueueUrl": queue_url, "AttributeNames": ["All"]}),
+        ("sqs", "SetQueueAttributes", {"QueueUrl": queue_url, "Attributes": {"MaximumMessageSize": "2048"}}),
+        ("sqs", "GetQueueUrl", {"QueueName": "fz"}),
+        ("sqs", "ListQueues", {"QueueNamePrefix": "f", "MaxResults": 5}),
+        ("sqs", "TagQueue", {"QueueUrl": queue_url, "Tags": {"k": "v"}}),
+        ("sqs", "ListQueueTags", {"QueueUrl": queue_url}),
+        ("query", "Publish", {"Action": "Publish", "TopicArn": topic, "Message": "m", "Subject": "s",
+                              "MessageAttributes.entry.1.Name": "a",
+                              "MessageAttributes.entry.1.Value.DataType": "String",
+                              "MessageAttributes.entry.1.Value.StringValue": "x"}),
+        ("query", "Subscribe", {"Action": "Subscribe", "TopicArn": topic, "Protocol": "sqs",
+                                "Endpoint": "arn:aws:sqs:us-east-1:000000000000:fz",
+                                "Attributes.entry.1.key": "RawMessageDelivery", "Attributes.entry.1.value": "true"}),
+        ("query", "SetTopicAttributes", {"Action": "SetTopicAttributes", "TopicArn": topic,
+                                         "AttributeName": "DisplayName", "AttributeValue": "d"}),
+        ("query", "ListSubscriptionsByTopic", {"Action": "ListSubscriptionsByTopic", "TopicArn": topic}),
+        ("query", "CreateTopic", {"Action": "CreateTopic", "Name": "fz3", "Tags.member.1.Key": "k",
+                                  "Tags.member.1.Value": "v"}),
+        ("query", "CreateRole", {"Action": "CreateRole", "Version": "2010-05-08", "RoleName": "fz",
+                                 "AssumeRolePolicyDocument": '{"Version":"2012-10-17","Statement":[{"Effect":"Allow",'
+                                                             '"Principal":{"Service":"lambda.amazonaws.com"},'
+                                                             '"Action":"sts:AssumeRole"}]}'}),
+        ("query", "PutRolePolicy", {"Action": "PutRolePolicy", "Version": "2010-05-08", "RoleName": "fz",
+                                    "PolicyName": "p", "PolicyDocument": '{"Version":"2012-10-17","Statement":['
+                                                                         '{"Effect":"Allow","Action":"*","Resource":"*"}]}'}),
+        ("query", "GetRole", {"Action": "GetRole", "Version": "2010-05-08", "RoleName": "fz"}),
+        ("query", "ListRoles", {"Action": "ListRoles", "Version": "2010-05-08", "MaxItems": "2"}),
+        ("query", "AssumeRole", {"Action": "AssumeRole", "Version": "2011-06-15",
+                                 "RoleArn": "arn:aws:iam::000000000000:role/fz", "RoleSessionName": "s",
+                                 "DurationSeconds": "900"}),
+        ("query", "GetCallerIdentity", {"Action": "GetCallerIdentity", "Version": "2011-06-15"}),
+        ("GET", "/2015-03-31/functions/{name}", None),
+        ("GET", "/2015-03-31/functions?MaxItems=2&Marker={name}", None),
+        ("POST", "/2015-03-31/functions", {"FunctionName": "fz", "Runtime": "python3.11", "Handler": "h.handler",
+                                           "Role": "arn:aws:iam::000000000000:role/fz", "Timeout": 3,
+                                           "Code": {"ZipFile": "UEsFBgAAAAAAAAAAAAAAAAAAAAAAAA=="},
+                                           "Environment": {"Variables": {"A": "b"}}}),
+        ("POST", "/2015-03-31/functions/{name}/invocations", {"any": "event"}),
+        ("PUT", "/2015-03-31/functions/{name}/configuration", {"Timeout": 5, "MemorySize": 128}),
+        ("PUT", "/2017-10-31/functions/{name}/concurrency", {"ReservedConcurrentExecutions": 1}),
+        ("POST", "/2015-03-31/functions/{name}/aliases", {"Name": "live", "FunctionVersion": "1"}),
+        ("POST", "/2015-03-31/event-source-mappings/", {
+            "FunctionName": "{name}", "EventSourceArn": stream, "StartingPosition": "TRIM_HORIZON", "BatchSize": 10,
+            "MaximumBatchingWindowInSeconds": 0, "ParallelizationFactor": 2, "BisectBatchOnFunctionError": True,
+            "MaximumRetryAttempts": 1, "MaximumRecordAgeInSeconds": 60, "TumblingWindowInSeconds": 30,
+            "FunctionResponseTypes": ["ReportBatchItemFailures"],
+            "FilterCriteria": {"Filters": [{"Pattern": '{"eventName":["INSERT"]}'}]},
+            "DestinationConfig": {"OnFailure": {"Destination": "arn:aws:sqs:us-east-1:000000000000:fz"}}}),
+        ("GET", "/2015-03-31/event-source-mappings/?EventSourceArn=" + stream + "&MaxItems=1", None),
+        ("GET", "/2015-03-31/event-source-mappings/{name}", None),
+        ("PUT", "/2015-03-31/event-source-mappings/{name}", {"BatchSize": 5, "Enabled": False}),
+        ("DELETE", "/2015-03-31/event-source-mappings/{name}", None),
+        ("GET", "/_eddy/event-source-mappings/{name}", None),
+        ("POST", "/_eddy/clock", {"paused": True, "advanceSeconds": 1}),
+        ("POST", "/_eddy/ttl/sweep", {}),
+    ]
+
+
+def send_other(session, endpoint, kind, op, body):
+    if kind == "sqs":
+        return session.post(endpoint + "/", data=body.encode("utf-8", "surrogatepass"), timeout=30, headers={
+            "X-Amz-Target": f"AmazonSQS.{op}", "Content-Type": "application/x-amz-json-1.0"})
+    if kind == "query":
+        return session.post(endpoint + "/", data=body, timeout=30,
+                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    return session.request(kind, endpoint + op, data=None if body is None else body.encode("utf-8", "surrogatepass"),
+                           timeout=30, headers={"Content-Type": "application/json"})
+
+
+def other_request(base, rng):
+    """A mutated request: (kind, operation or path, body text)."""
+    kind, op, body = base
+    body = copy.deepcopy(body)
+    if kind == "query":
+        for _ in range(rng.randint(1, 3)):
+            mutate_form(body, rng)
+        return kind, op, requests.models.RequestEncodingMixin._encode_params(body)
+    if "{name}" in op or (body is not None and "{name}" in json.dumps(body)):
+        name = rng.choice(LAMBDA_NAMES)
+        op = op.replace("{name}", requests.utils.quote(name, safe="") if rng.random() < 0.7 else name)
+        if body is not None:
+            body = json.loads(json.dumps(body).replace("{name}", json.dumps(name)[1:-1]))
+    if body is None:
+        return kind, op, None
+    for _ in range(rng.randint(1, 3)):
+        mutate(body, rng)
+    if op == "ReceiveMessage" and isinstance(body, dict) and "WaitTimeSeconds" in body:
+        body["WaitTimeSeconds"] = 0  # a mutated long poll would only make the round slow
+    if op == "/_eddy/clock" and isinstance(body, dict):
+        body["paused"] = True  # an unpaused clock would let mappings and retries run on their own
+    return kind, op, raw_body(body, rng)
+
+
+@pytest.mark.parametrize("seed", range(int(os.environ.get("EDDY_FUZZ_ROUNDS", "6"))))
+def test_other_apis_answer_mutated_requests_without_breaking(services, seed):
+    server, queue_url, topic, stream = services
+    bases = other_bases(queue_url, topic, stream)
+    rng = random.Random(1000 + seed)
+    session = requests.Session()
+    statuses = {}
+    previous = None
+    for _ in range(300):
+        kind, op, body = other_request(rng.choice(bases), rng)
+        what = f"{kind} {op} {(body or '')[:2000]} (after {previous})"
+        previous = f"{kind} {op} {(body or '')[:2000]}"
+        try:
+            r = send_other(session, server.endpoint, kind, op, body)
+        except requests.RequestException as e:
+            raise AssertionError(f"no answer ({e}) to {what}") from None
+        assert r.status_code < 500, f"{r.status_code} {r.text[:500]} for {what}"
+        statuses[r.status_code] = statuses.get(r.status_code, 0) + 1
+    assert sum(n for status, n in statuses.items() if status < 300) > 10, statuses
+    assert requests.get(server.endpoint + "/_eddy/health", timeout=5).json() == {"status": "ok"}
+    messages = server.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["All"])
+    assert "ApproximateNumberOfMessages" in messages["Attributes"]

@@ -103,6 +103,26 @@ def test_clock_can_be_paused_and_advanced(fresh_eddy):
     assert fresh_eddy.control("GET", "/_eddy/clock")["now"] == advanced["now"]
     r = requests.post(fresh_eddy.endpoint + "/_eddy/clock", json={"advanceSeconds": -5})
     assert r.status_code == 400
+    # Past the year 9999, or by more than any integer holds: refused, and nothing changes (not even `paused`).
+    for change in [{"advanceSeconds": 1e300}, {"advanceMs": 2 ** 63 - 1, "advanceSeconds": 1},
+                   {"advanceMs": 2 ** 63 - 1, "paused": False}]:
+        r = requests.post(fresh_eddy.endpoint + "/_eddy/clock", json=change)
+        assert (r.status_code, r.json()) == (400, {"error": "the clock cannot be advanced past 9999-12-31T23:59:59.999Z"})
+    assert fresh_eddy.control("GET", "/_eddy/clock") == advanced
+    last = fresh_eddy.control("POST", "/_eddy/clock", {"advanceMs": 253_402_300_799_999 - advanced["now"]})
+    assert last["now"] == 253_402_300_799_999
+    fresh_eddy.aws("dynamodb", "list-tables")
+
+
+def test_an_answer_that_leaves_the_body_unread_closes_the_connection(eddy):
+    session = requests.Session()
+    r = session.post(eddy.endpoint + "/_eddy/ttl/sweep", data=b'{"ignored": true}' * 1000)
+    assert r.status_code == 200
+    assert r.headers["Connection"] == "close"
+    # The client was told, so its next request goes out on a new connection and is answered.
+    assert session.get(eddy.endpoint + "/_eddy/health").json() == {"status": "ok"}
+    r = session.post(eddy.endpoint + "/_eddy/ttl/sweep")
+    assert "Connection" not in r.headers
 
 
 def test_second_process_on_same_data_dir_is_refused(fresh_eddy):

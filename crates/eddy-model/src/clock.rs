@@ -42,6 +42,9 @@ pub fn wall_ms() -> i64 {
 }
 
 impl Clock {
+    /// The latest time the clock can show: the end of year 9999 (DynamoDB's dates have four-digit years).
+    pub const LATEST_MS: i64 = 253_402_300_799_999;
+
     pub fn new() -> Clock {
         Clock {
             state: Mutex::new(State {
@@ -80,7 +83,8 @@ impl Clock {
         self.notify();
     }
 
-    /// Moves the clock forward (negative amounts are ignored: the clock never goes backwards).
+    /// Moves the clock forward (negative amounts are ignored: the clock never goes backwards), at most to
+    /// [`Clock::LATEST_MS`].
     pub fn advance_ms(&self, ms: i64) {
         if ms <= 0 {
             return;
@@ -88,11 +92,21 @@ impl Clock {
         {
             let mut state = self.state.lock();
             match state.frozen_at.as_mut() {
-                Some(frozen) => *frozen += ms,
-                None => state.offset_ms += ms,
+                Some(frozen) => *frozen = frozen.saturating_add(ms).min(Self::LATEST_MS),
+                None => {
+                    let room = Self::LATEST_MS
+                        .saturating_sub(wall_ms() + state.offset_ms)
+                        .max(0);
+                    state.offset_ms += ms.min(room);
+                }
             }
         }
         self.notify();
+    }
+
+    /// How far the clock may be advanced from now: up to [`Clock::LATEST_MS`].
+    pub fn room_ms(&self) -> i64 {
+        Self::LATEST_MS.saturating_sub(self.now_ms()).max(0)
     }
 
     fn notify(&self) {

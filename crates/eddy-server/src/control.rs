@@ -27,6 +27,23 @@ pub struct ClockChange {
     advance_ms: Option<i64>,
 }
 
+impl ClockChange {
+    /// The advance asked for, in ms, if the clock can make it (it never goes backwards, nor past
+    /// [`eddy_model::Clock::LATEST_MS`], `room_ms` from now).
+    fn advance(&self, room_ms: i64) -> Result<i64, &'static str> {
+        let seconds = self.advance_seconds.unwrap_or(0.0);
+        let ms = self.advance_ms.unwrap_or(0);
+        if seconds.is_nan() || seconds < 0.0 || ms < 0 {
+            return Err("the clock never goes backwards: advance must not be negative");
+        }
+        // Compared as floats first, so that no amount overflows on the way.
+        if seconds * 1000.0 + ms as f64 > room_ms as f64 {
+            return Err("the clock cannot be advanced past 9999-12-31T23:59:59.999Z");
+        }
+        Ok((seconds * 1000.0) as i64 + ms)
+    }
+}
+
 pub async fn post_clock(State(state): State<AppState>, body: axum::body::Bytes) -> Response {
     let change: ClockChange =
         match serde_json::from_slice(if body.is_empty() { b"{}" } else { &body }) {
@@ -34,16 +51,12 @@ pub async fn post_clock(State(state): State<AppState>, body: axum::body::Bytes) 
             Err(e) => return bad_request(&e.to_string()),
         };
     let clock = state.store.clock();
+    let advance = match change.advance(clock.room_ms()) {
+        Ok(ms) => ms,
+        Err(message) => return bad_request(message),
+    };
     if let Some(paused) = change.paused {
         clock.set_paused(paused);
-    }
-    let advance = change.advance_ms.unwrap_or(0)
-        + change
-            .advance_seconds
-            .map(|s| (s * 1000.0) as i64)
-            .unwrap_or(0);
-    if advance < 0 {
-        return bad_request("the clock never goes backwards: advance must not be negative");
     }
     clock.advance_ms(advance);
     Json(json!({"now": clock.now_ms(), "paused": clock.is_paused()})).into_response()

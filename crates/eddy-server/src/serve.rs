@@ -9,7 +9,10 @@
 use std::convert::Infallible;
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use axum::Router;
@@ -18,12 +21,13 @@ use axum::extract::ConnectInfo;
 use axum::http::header::{
     ACCESS_CONTROL_ALLOW_HEADERS, ACCESS_CONTROL_ALLOW_METHODS, ACCESS_CONTROL_ALLOW_ORIGIN,
     ACCESS_CONTROL_EXPOSE_HEADERS, ACCESS_CONTROL_MAX_AGE, ACCESS_CONTROL_REQUEST_HEADERS,
-    ACCESS_CONTROL_REQUEST_METHOD, CONTENT_LENGTH, ORIGIN,
+    ACCESS_CONTROL_REQUEST_METHOD, CONNECTION, CONTENT_LENGTH, ORIGIN,
 };
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, Request, Response, StatusCode};
+use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use hyper::body::Incoming;
+use hyper::body::{Body as _, Frame, Incoming, SizeHint};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
@@ -72,27 +76,89 @@ impl App {
         {
             return self.answer_json(api, &parts, body).await;
         }
+        let (body, read_to_end) = ReadToEnd::track(body);
         let mut request = Request::from_parts(parts, Body::new(body));
         if self.connect_info {
             request.extensions_mut().insert(ConnectInfo(peer));
         }
-        match self.router.clone().call(request).await {
+        let mut response = match self.router.clone().call(request).await {
             Ok(response) => response,
             Err(never) => match never {},
+        };
+        if !read_to_end.load(Ordering::Acquire) {
+            closes_connection(&mut response);
         }
+        response
     }
 
     async fn answer_json(&self, api: JsonApi<'_>, parts: &Parts, body: Incoming) -> Response<Body> {
         let body = match Limited::new(body, MAX_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
             Err(e) if e.is::<LengthLimitError>() => {
-                return plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+                let mut response = plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+                closes_connection(&mut response);
+                return response;
             }
-            Err(_) => return plain(StatusCode::BAD_REQUEST, "failed to read the request body"),
+            Err(_) => {
+                let mut response =
+                    plain(StatusCode::BAD_REQUEST, "failed to read the request body");
+                closes_connection(&mut response);
+                return response;
+            }
         };
         let ctx =
             RequestContext::for_request(&self.state.auth, &parts.headers, parts.uri.query(), None);
         api.call(&self.state, &ctx, &body).await
+    }
+}
+
+/// Marks an answer given before its request's body was read to the end: hyper cannot find the next request on
+/// such a connection and closes it after the answer, so the answer says so (`Connection: close`) and the client
+/// opens a new connection rather than sending its next request into a closing one.
+fn closes_connection(response: &mut Response<Body>) {
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+}
+
+/// A request body that notes when it has been read to its end (an empty body is at its end from the start).
+struct ReadToEnd {
+    inner: Incoming,
+    done: Arc<AtomicBool>,
+}
+
+impl ReadToEnd {
+    fn track(inner: Incoming) -> (ReadToEnd, Arc<AtomicBool>) {
+        let done = Arc::new(AtomicBool::new(inner.is_end_stream()));
+        let body = ReadToEnd {
+            inner,
+            done: done.clone(),
+        };
+        (body, done)
+    }
+}
+
+impl hyper::body::Body for ReadToEnd {
+    type Data = Bytes;
+    type Error = hyper::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, hyper::Error>>> {
+        let polled = Pin::new(&mut self.inner).poll_frame(cx);
+        if matches!(polled, Poll::Ready(None)) || self.inner.is_end_stream() {
+            self.done.store(true, Ordering::Release);
+        }
+        polled
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
     }
 }
 
