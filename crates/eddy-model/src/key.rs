@@ -138,23 +138,20 @@ pub fn dynamo_partition_hash(partition: &AttributeValue, sort: Option<&Attribute
     use md5::{Digest, Md5};
     let mut hasher = Md5::new();
     hasher.update(b"Outliers");
-    let mut bytes = Vec::new();
     for value in std::iter::once(partition).chain(sort) {
-        bytes.clear();
-        serialized_key_bytes(value, &mut bytes);
-        hasher.update(&bytes);
+        match value {
+            AttributeValue::S(s) => hasher.update(s.as_bytes()),
+            AttributeValue::B(b) => hasher.update(b),
+            AttributeValue::N(n) => {
+                let mut bytes = Vec::with_capacity(24);
+                dynamo_number_bytes(n, &mut bytes);
+                hasher.update(&bytes);
+            }
+            _ => {}
+        }
     }
     let digest = hasher.finalize();
     u32::from_be_bytes([digest[0], digest[1], digest[2], 0])
-}
-
-fn serialized_key_bytes(value: &AttributeValue, out: &mut Vec<u8>) {
-    match value {
-        AttributeValue::S(s) => out.extend_from_slice(s.as_bytes()),
-        AttributeValue::B(b) => out.extend_from_slice(b),
-        AttributeValue::N(n) => dynamo_number_bytes(n, out),
-        _ => {}
-    }
 }
 
 /// Appends DynamoDB's serialized form of a number (that of Oracle's NUMBER): an exponent byte (the base-100
