@@ -82,7 +82,7 @@ def test_key_schema_validation_messages(ddb, table_name):
                             KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}])
     assert code == "ValidationException"
     assert message == ("1 validation error detected: Value 'X' at 'attributeDefinitions.1.member.attributeType' "
-                       "failed to satisfy constraint: Member must satisfy enum value set: [S, N, B]")
+                       "failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]")
 
 
 def test_billing_mode_rules(ddb, table_name):

@@ -67,11 +67,12 @@ pub enum LegacyOp {
     Between,
 }
 
-/// The enum as DynamoDB lists it in constraint messages.
+/// The enums as DynamoDB lists them in constraint messages (the order of the Java hash set DynamoDB keeps them
+/// in: see `with_java_enum_order` in eddy-server's model, which orders the model's enums the same way).
 pub const COMPARISON_OPERATOR_ENUM: &str =
     "[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS]";
 const CONDITIONAL_OPERATOR_ENUM: &str = "[OR, AND]";
-const ACTION_ENUM: &str = "[ADD, PUT, DELETE]";
+const ACTION_ENUM: &str = "[ADD, DELETE, PUT]";
 
 impl LegacyOp {
     pub fn parse(text: &str) -> Option<LegacyOp> {

@@ -382,7 +382,7 @@ fn attribute_updates_validation_messages() {
     }
     assert_eq!(
         updates(r#"{"a":{"Action":"SET","Value":{"S":"1"}}}"#).unwrap_err(),
-        "1 validation error detected: Value 'SET' at 'attributeUpdates.a.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, PUT, DELETE]"
+        "1 validation error detected: Value 'SET' at 'attributeUpdates.a.member.action' failed to satisfy constraint: Member must satisfy enum value set: [ADD, DELETE, PUT]"
     );
 }
 

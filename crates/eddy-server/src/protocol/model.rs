@@ -279,6 +279,24 @@ impl ServiceModel {
         self.shapes.len() - 1
     }
 
+    /// Orders every enumeration as DynamoDB lists it in `Member must satisfy enum value set: [...]`: the
+    /// iteration order of the Java hash set the service keeps the values in — by `String.hashCode() & 31`,
+    /// and within one bucket the value later in the model first. Every such message of DynamoDB's on record
+    /// agrees (`[B, N, S]`, `[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]`,
+    /// `[OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]`, the thirteen comparison operators, …).
+    fn with_java_enum_order(mut self) -> ServiceModel {
+        for shape in &mut self.shapes {
+            if let Kind::String {
+                enumeration: Some(values),
+                ..
+            } = &mut shape.kind
+            {
+                *values = java_hash_set_order(values);
+            }
+        }
+        self
+    }
+
     /// Names the Java package of the service's classes (for the `Unrecognized collection type` errors).
     fn with_java_package(mut self, package: &'static str) -> ServiceModel {
         self.java_package = Some(package);
@@ -864,12 +882,30 @@ impl JsonToken {
     }
 }
 
+/// Java's `String.hashCode()`: 31·h + c over the UTF-16 code units.
+fn java_string_hash(s: &str) -> u32 {
+    s.encode_utf16().fold(0u32, |h, unit| {
+        h.wrapping_mul(31).wrapping_add(u32::from(unit))
+    })
+}
+
+/// `values` in the order DynamoDB's messages list them (see [`ServiceModel::with_java_enum_order`]).
+fn java_hash_set_order(values: &[String]) -> Vec<String> {
+    let mut ordered: Vec<(usize, &String)> = values.iter().enumerate().collect();
+    ordered.sort_by_key(|&(index, value)| (java_string_hash(value) & 31, std::cmp::Reverse(index)));
+    ordered
+        .into_iter()
+        .map(|(_, value)| value.clone())
+        .collect()
+}
+
 /// The DynamoDB model, parsed on first use.
 pub fn dynamodb() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
     MODEL.get_or_init(|| {
         ServiceModel::parse(include_str!("../../models/dynamodb.json"))
             .with_java_package("com.amazonaws.dynamodb.v20120810")
+            .with_java_enum_order()
     })
 }
 
@@ -908,12 +944,84 @@ pub fn sts() -> &'static ServiceModel {
 /// The DynamoDB Streams model, parsed on first use.
 pub fn dynamodb_streams() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
-    MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/dynamodbstreams.json")))
+    MODEL.get_or_init(|| {
+        ServiceModel::parse(include_str!("../../models/dynamodbstreams.json"))
+            .with_java_enum_order()
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The values of a model enumeration, in message order.
+    fn enumeration(model: &ServiceModel, shape: &str) -> Vec<String> {
+        let Some(shape) = model.shapes.iter().find(|s| s.name == shape) else {
+            panic!("no shape {shape}")
+        };
+        match &shape.kind {
+            Kind::String {
+                enumeration: Some(values),
+                ..
+            } => values.clone(),
+            _ => panic!("{} is no enumeration", shape.name),
+        }
+    }
+
+    #[test]
+    fn enumerations_are_listed_in_dynamodbs_order() {
+        // Each as DynamoDB's own messages list it.
+        let cases: &[(&str, &[&str])] = &[
+            ("ScalarAttributeType", &["B", "N", "S"]),
+            (
+                "Select",
+                &[
+                    "SPECIFIC_ATTRIBUTES",
+                    "COUNT",
+                    "ALL_ATTRIBUTES",
+                    "ALL_PROJECTED_ATTRIBUTES",
+                ],
+            ),
+            ("ReturnConsumedCapacity", &["INDEXES", "TOTAL", "NONE"]),
+            ("ConditionalOperator", &["OR", "AND"]),
+            (
+                "ReturnValue",
+                &["ALL_NEW", "UPDATED_OLD", "ALL_OLD", "NONE", "UPDATED_NEW"],
+            ),
+            ("ReturnItemCollectionMetrics", &["SIZE", "NONE"]),
+            ("BillingMode", &["PROVISIONED", "PAY_PER_REQUEST"]),
+            (
+                "StreamViewType",
+                &["OLD_IMAGE", "KEYS_ONLY", "NEW_AND_OLD_IMAGES", "NEW_IMAGE"],
+            ),
+            ("ContributorInsightsAction", &["ENABLE", "DISABLE"]),
+            (
+                "ContributorInsightsMode",
+                &["THROTTLED_KEYS", "ACCESSED_AND_THROTTLED_KEYS"],
+            ),
+            (
+                "ComparisonOperator",
+                &[
+                    "IN",
+                    "NULL",
+                    "BETWEEN",
+                    "LT",
+                    "NOT_CONTAINS",
+                    "EQ",
+                    "GT",
+                    "NOT_NULL",
+                    "NE",
+                    "LE",
+                    "BEGINS_WITH",
+                    "GE",
+                    "CONTAINS",
+                ],
+            ),
+        ];
+        for (shape, expected) in cases {
+            assert_eq!(enumeration(dynamodb(), shape), *expected, "{shape}");
+        }
+    }
 
     fn check(op: &str, body: &str) -> Result<(), DynamoError> {
         dynamodb().validate(op, &serde_json::from_str(body).unwrap())
