@@ -566,3 +566,205 @@ fn a_request_without_expression_members_parses_to_nothing_in_every_operation() {
         "a member present takes the full path"
     );
 }
+
+// ---------------------------------------------------------------- well-formed random expressions
+
+/// Random expressions from the grammar (rather than token soup), so that most parse and the evaluation of
+/// every function, operator and update action is exercised against values of every type, numbers at the
+/// limits of their range and paths into lists and maps that exist, do not, or are of another type.
+struct Grammar<'r>(&'r mut Rng);
+
+const PATHS: &[&str] = &[
+    "a", "b", "n", "s", "l", "m", "big", "#n", "#m", "a[0]", "a[1].b", "a[99999]", "l[0][0]",
+    "m.x.y", "m.x", "s[0]", "b.c", "l[2]", "#n[0]", "new", "new.x",
+];
+const VALUES: &[&str] = &[
+    ":n", ":s", ":ss", ":ns", ":bs", ":b", ":l", ":m", ":t", ":null", ":big", ":tiny", ":neg",
+    ":type",
+];
+
+impl Grammar<'_> {
+    fn path(&mut self) -> String {
+        self.0.pick(PATHS).to_string()
+    }
+
+    fn operand(&mut self) -> String {
+        match self.0.next() % 4 {
+            0 => format!("size({})", self.path()),
+            1 => self.0.pick(VALUES).to_string(),
+            _ => self.path(),
+        }
+    }
+
+    fn condition(&mut self, depth: u32) -> String {
+        let pick = if depth > 3 {
+            self.0.next() % 6
+        } else {
+            self.0.next() % 9
+        };
+        match pick {
+            0 => format!(
+                "{} {} {}",
+                self.operand(),
+                self.0.pick(&["=", "<>", "<", "<=", ">", ">="]),
+                self.operand()
+            ),
+            1 => format!(
+                "{} BETWEEN {} AND {}",
+                self.operand(),
+                self.operand(),
+                self.operand()
+            ),
+            2 => format!(
+                "{} IN ({}, {})",
+                self.operand(),
+                self.operand(),
+                self.operand()
+            ),
+            3 => format!(
+                "{}({}, {})",
+                self.0.pick(&["begins_with", "contains", "attribute_type"]),
+                self.path(),
+                self.operand()
+            ),
+            4 => format!(
+                "{}({})",
+                self.0.pick(&["attribute_exists", "attribute_not_exists"]),
+                self.path()
+            ),
+            5 => format!("size({}) > :n", self.path()),
+            6 => format!("NOT ({})", self.condition(depth + 1)),
+            _ => format!(
+                "({}) {} ({})",
+                self.condition(depth + 1),
+                self.0.pick(&["AND", "OR"]),
+                self.condition(depth + 1)
+            ),
+        }
+    }
+
+    fn value(&mut self) -> String {
+        match self.0.next() % 5 {
+            0 => format!(
+                "{} {} {}",
+                self.operand(),
+                self.0.pick(&["+", "-"]),
+                self.operand()
+            ),
+            1 => format!("if_not_exists({}, {})", self.path(), self.operand()),
+            2 => format!("list_append({}, {})", self.operand(), self.operand()),
+            _ => self.operand(),
+        }
+    }
+
+    fn update(&mut self) -> String {
+        let mut clauses = Vec::new();
+        for clause in ["SET", "REMOVE", "ADD", "DELETE"] {
+            if !self.0.next().is_multiple_of(3) {
+                continue;
+            }
+            let count = 1 + self.0.next() % 2;
+            let actions: Vec<String> = (0..count)
+                .map(|_| match clause {
+                    "SET" => format!("{} = {}", self.path(), self.value()),
+                    "REMOVE" => self.path(),
+                    _ => format!("{} {}", self.path(), self.0.pick(VALUES)),
+                })
+                .collect();
+            clauses.push(format!("{clause} {}", actions.join(", ")));
+        }
+        if clauses.is_empty() {
+            clauses.push(format!("SET {} = {}", self.path(), self.value()));
+        }
+        clauses.join(" ")
+    }
+}
+
+/// Whether `text` names the placeholder `key` (not merely a longer one that starts like it).
+fn names_placeholder(text: &str, key: &str) -> bool {
+    text.match_indices(key).any(|(at, _)| {
+        text[at + key.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !(c.is_ascii_alphanumeric() || c == '_'))
+    })
+}
+
+/// Parses a condition and/or an update with only the names and values they use (unused ones are an error).
+fn parse_with_used(
+    condition: Option<&str>,
+    update: Option<&str>,
+    names: &BTreeMap<String, String>,
+    values: &AttributeMap,
+) -> Option<super::ParsedExpressions> {
+    let text = format!("{} {}", condition.unwrap_or(""), update.unwrap_or(""));
+    let names: BTreeMap<String, String> = names
+        .iter()
+        .filter(|(k, _)| names_placeholder(&text, k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let values: AttributeMap = values
+        .iter()
+        .filter(|(k, _)| names_placeholder(&text, k))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.condition_expression = condition;
+    inputs.update_expression = update;
+    inputs.names = (!names.is_empty()).then_some(&names);
+    inputs.values = (!values.is_empty()).then_some(&values);
+    parse_request(&inputs).ok()
+}
+
+#[test]
+fn random_well_formed_expressions_evaluate_without_panicking() {
+    let names = names_of(&[("#n", "n"), ("#m", "m")]);
+    let values = av_map(
+        r#"{":n":{"N":"1"},":s":{"S":"x"},":ss":{"SS":["x","y"]},":ns":{"NS":["1","2"]},":bs":{"BS":["AAE="]},
+            ":b":{"B":"AAE="},":l":{"L":[{"N":"1"},{"L":[]}]},":m":{"M":{"x":{"M":{"y":{"N":"3"}}}}},
+            ":t":{"BOOL":true},":null":{"NULL":true},":big":{"N":"9.9999999999999999999999999999999999999E+125"},
+            ":tiny":{"N":"1E-130"},":neg":{"N":"-9.9999999999999999999999999999999999999E+125"},":type":{"S":"L"}}"#,
+    );
+    let start = av_map(
+        r#"{"a":{"L":[{"N":"1"},{"M":{"b":{"S":"x"}}}]},"b":{"N":"2"},"n":{"SS":["v"]},"s":{"S":"text"},
+            "l":{"L":[{"L":[{"S":"deep"}]}]},"m":{"M":{"x":{"M":{"y":{"N":"1"}}}}},
+            "big":{"N":"9.9999999999999999999999999999999999999E+125"}}"#,
+    );
+    let mut rng = Rng(0x5DEE_CE66_D1CE_4E5B);
+    let (mut conditions, mut updates) = (0, 0);
+    let rounds: usize = std::env::var("EDDY_FUZZ_ROUNDS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(1000);
+    for _ in 0..rounds {
+        let mut item = start.clone();
+        for _ in 0..8 {
+            let mut grammar = Grammar(&mut rng);
+            let (condition, update) = (grammar.condition(0), grammar.update());
+            let parsed = [
+                (Some(condition.as_str()), None),
+                (None, Some(update.as_str())),
+            ]
+            .into_iter()
+            .filter_map(|(c, u)| parse_with_used(c, u, &names, &values));
+            for parsed in parsed {
+                if let Some(c) = parsed.condition {
+                    conditions += 1;
+                    c.evaluate(Some(&item));
+                    c.evaluate(None);
+                }
+                if let Some(u) = parsed.update
+                    && let Ok(next) = u.apply(&item)
+                {
+                    updates += 1;
+                    item = next;
+                }
+            }
+        }
+    }
+    // The grammar reaches evaluation, not just the parser's errors.
+    assert!(
+        conditions > 4000 && updates > 800,
+        "{conditions} conditions parsed, {updates} updates applied"
+    );
+}
