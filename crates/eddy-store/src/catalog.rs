@@ -291,11 +291,22 @@ impl TableDef {
     }
 }
 
-/// Live counters DescribeTable reports (AWS refreshes them every few hours; eddy keeps them exact).
+/// Live counters DescribeTable reports (AWS refreshes them every few hours; eddy keeps them exact): the table's
+/// items and their size, and each index's entries and their size.
 #[derive(Debug, Default)]
 pub struct TableStats {
     pub item_count: AtomicI64,
     pub size_bytes: AtomicI64,
+    /// Changed only inside writer jobs, which run one at a time: the lock is never contended by writers.
+    indexes: parking_lot::Mutex<Vec<IndexStats>>,
+}
+
+/// One index's counters.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct IndexStats {
+    pub id: u64,
+    pub count: i64,
+    pub bytes: i64,
 }
 
 impl TableStats {
@@ -309,6 +320,81 @@ impl TableStats {
             self.item_count.load(Ordering::Relaxed).max(0),
             self.size_bytes.load(Ordering::Relaxed).max(0),
         )
+    }
+
+    /// Counts entries added to (positive) or removed from (negative) an index.
+    pub fn add_to_index(&self, id: u64, entries: i64, bytes: i64) {
+        let mut indexes = self.indexes.lock();
+        match indexes.iter_mut().find(|s| s.id == id) {
+            Some(stats) => {
+                stats.count += entries;
+                stats.bytes += bytes;
+            }
+            None => indexes.push(IndexStats {
+                id,
+                count: entries,
+                bytes,
+            }),
+        }
+    }
+
+    /// An index's entry count and size.
+    pub fn index_snapshot(&self, id: u64) -> (i64, i64) {
+        let indexes = self.indexes.lock();
+        indexes
+            .iter()
+            .find(|s| s.id == id)
+            .map_or((0, 0), |s| (s.count.max(0), s.bytes.max(0)))
+    }
+
+    /// Whether the index's counters are known (they are not for an index stored before eddy counted them).
+    pub fn knows_index(&self, id: u64) -> bool {
+        self.indexes.lock().iter().any(|s| s.id == id)
+    }
+
+    /// Drops the counters of indexes the table no longer has.
+    pub fn retain_indexes(&self, keep: impl Fn(u64) -> bool) {
+        self.indexes.lock().retain(|s| keep(s.id));
+    }
+
+    /// The stored form: item count and size, then each index's id, count and size (8 bytes each, big-endian).
+    pub fn encode(&self) -> Vec<u8> {
+        let (count, bytes) = (
+            self.item_count.load(Ordering::Relaxed),
+            self.size_bytes.load(Ordering::Relaxed),
+        );
+        let indexes = self.indexes.lock();
+        let mut out = Vec::with_capacity(16 + 24 * indexes.len());
+        for n in [count, bytes] {
+            out.extend_from_slice(&n.to_be_bytes());
+        }
+        for s in indexes.iter() {
+            out.extend_from_slice(&s.id.to_be_bytes());
+            out.extend_from_slice(&s.count.to_be_bytes());
+            out.extend_from_slice(&s.bytes.to_be_bytes());
+        }
+        out
+    }
+
+    /// Reads [`TableStats::encode`]'s form (and the older one of 16 bytes, without indexes); `None` if it is
+    /// neither.
+    pub fn decode(stored: &[u8]) -> Option<TableStats> {
+        if stored.len() < 16 || !(stored.len() - 16).is_multiple_of(24) {
+            return None;
+        }
+        let word = |at: usize| {
+            stored
+                .get(at..at + 8)
+                .and_then(|b| <[u8; 8]>::try_from(b).ok())
+                .map(i64::from_be_bytes)
+                .unwrap_or(0)
+        };
+        let stats = TableStats::default();
+        stats.add(word(0), word(8));
+        for at in (16..stored.len()).step_by(24) {
+            stats.add_to_index(word(at) as u64, word(at + 8), word(at + 16));
+        }
+        Some(stats)
     }
 }
 

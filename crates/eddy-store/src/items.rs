@@ -478,16 +478,23 @@ fn stage_index_entries(
             .as_ref()
             .map(|e| table.def.index_entry_key(index, e));
         let mut index_units = 0.0;
+        let old_size = old_entry.as_ref().map(item_size);
         if let Some(ok) = &old_key
             && Some(ok) != new_key.as_ref()
         {
             ctx.stage(Mutation::Delete(Space::Indexes, ok.clone()));
-            index_units += write_units(old_entry.as_ref().map(item_size).unwrap_or(0));
+            index_units += write_units(old_size.unwrap_or(0));
         }
-        if let (Some(nk), Some(entry)) = (new_key, &new_entry) {
+        let new_size = new_entry.as_ref().map(item_size);
+        if let (Some(nk), Some(entry), Some(size)) = (new_key, &new_entry, new_size) {
             ctx.stage(Mutation::Put(Space::Indexes, nk, encode_item(entry)));
-            index_units += write_units(item_size(entry));
+            index_units += write_units(size);
         }
+        table.stats.add_to_index(
+            index.id,
+            i64::from(new_size.is_some()) - i64::from(old_size.is_some()),
+            new_size.unwrap_or(0) as i64 - old_size.unwrap_or(0) as i64,
+        );
         match index.kind {
             IndexKind::Global => units.gsis.push((index.name.clone(), index_units)),
             IndexKind::Local => units.lsis.push((index.name.clone(), index_units)),

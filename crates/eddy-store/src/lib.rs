@@ -136,13 +136,10 @@ impl GroupHook for StatsHook {
         };
         let dirty = std::mem::take(&mut *inner.dirty_stats.lock());
         for (id, stats) in dirty {
-            let (count, bytes) = stats.snapshot();
-            let mut value = count.to_be_bytes().to_vec();
-            value.extend_from_slice(&bytes.to_be_bytes());
             ctx.stage(Mutation::Put(
                 Space::Meta,
                 layout::meta_stats_key(id),
-                value,
+                stats.encode(),
             ));
         }
     }
@@ -192,15 +189,21 @@ impl Store {
         )? {
             let def: TableDef =
                 serde_json::from_slice(&value).map_err(|e| corrupt(e.to_string()))?;
-            let stats = Arc::new(TableStats::default());
-            if let Some(bytes) = backend.get(Space::Meta, &layout::meta_stats_key(def.id))?
-                && bytes.len() == 16
-            {
-                let count = i64::from_be_bytes(bytes[..8].try_into().unwrap_or([0; 8]));
-                let size = i64::from_be_bytes(bytes[8..].try_into().unwrap_or([0; 8]));
-                stats.add(count, size);
+            let stats = backend
+                .get(Space::Meta, &layout::meta_stats_key(def.id))?
+                .and_then(|stored| TableStats::decode(&stored))
+                .unwrap_or_default();
+            for index in def.indexes() {
+                if !stats.knows_index(index.id) {
+                    // Stored before eddy counted index entries: counted here, and stored with the next write.
+                    let (count, bytes) = count_index_entries(backend.as_ref(), index.id, &dir)?;
+                    stats.add_to_index(index.id, count, bytes);
+                }
             }
-            catalog.insert(Arc::new(Table { def, stats }));
+            catalog.insert(Arc::new(Table {
+                def,
+                stats: Arc::new(stats),
+            }));
         }
         let streams = Arc::new(
             stream::Streams::load(backend.as_ref(), config.streams.clone()).map_err(corrupt)?,
@@ -262,6 +265,33 @@ impl Store {
     pub fn table_def(&self, scope: &Scope, name: &str) -> Option<Arc<Table>> {
         self.inner.catalog.read().get(scope, name)
     }
+}
+
+/// The number and total size of an index's entries, read from the store.
+fn count_index_entries(
+    backend: &dyn Backend,
+    index_id: u64,
+    dir: &str,
+) -> Result<(i64, i64), OpenError> {
+    let prefix = layout::id_prefix(index_id);
+    let end = layout::prefix_end(&prefix);
+    let upper = end
+        .as_deref()
+        .map_or(std::ops::Bound::Unbounded, std::ops::Bound::Excluded);
+    let (mut count, mut bytes) = (0i64, 0i64);
+    for (_, value) in backend.range(
+        Space::Indexes,
+        std::ops::Bound::Included(&prefix),
+        upper,
+        false,
+        usize::MAX,
+    )? {
+        let size = codec::encoded_item_size(&value)
+            .map_err(|e| OpenError::Corrupt(dir.into(), e.to_string()))?;
+        count += 1;
+        bytes += size as i64;
+    }
+    Ok((count, bytes))
 }
 
 /// A counter of the `Meta` keyspace (8 bytes, big-endian), if present.
@@ -339,6 +369,89 @@ mod tests {
             stamp.expect("read"),
             Some(layout::FORMAT_VERSION.to_be_bytes().to_vec())
         );
+    }
+
+    /// A store written before eddy counted index entries (its stats hold the table's counters only) counts
+    /// them when it opens.
+    #[tokio::test]
+    async fn index_counters_missing_from_an_older_store_are_counted_at_open() {
+        use eddy_model::{AttributeMap, ScalarType};
+        let backend = Arc::new(MemoryBackend::new());
+        let open = || {
+            Store::with_backend(
+                backend.clone(),
+                Arc::new(Clock::new()),
+                StoreConfig::default(),
+                None,
+            )
+            .expect("open")
+        };
+        let store = open();
+        let scope = Scope::default();
+        let table = store
+            .create_table(
+                &scope,
+                tables::CreateTable {
+                    name: "old".into(),
+                    attribute_definitions: vec![
+                        ("pk".into(), ScalarType::S),
+                        ("g".into(), ScalarType::S),
+                    ],
+                    key_schema: vec![("pk".into(), "HASH".into())],
+                    billing_mode: Some(catalog::BillingMode::PayPerRequest),
+                    gsis: Some(vec![tables::IndexSpec {
+                        name: "by-g".into(),
+                        key_schema: vec![("g".into(), "HASH".into())],
+                        projection_type: Some("KEYS_ONLY".into()),
+                        non_key_attributes: None,
+                        throughput: None,
+                    }]),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("create");
+        for (pk, g) in [("a", Some("x")), ("b", None), ("c", Some("y"))] {
+            let mut item: AttributeMap =
+                serde_json::from_str(&format!(r#"{{"pk":{{"S":"{pk}"}}}}"#)).expect("item");
+            if let Some(g) = g {
+                item.insert("g".into(), eddy_model::AttributeValue::S(g.into()));
+            }
+            let put = items::PutItem {
+                table: "old".into(),
+                item,
+                condition: None,
+                return_values: Default::default(),
+                return_old_on_condition_failure: false,
+                capacity: Default::default(),
+            };
+            store.put_item(&scope, put).await.expect("put");
+        }
+        let index = table.def.gsis[0].id;
+        let counted = store
+            .describe_table(&scope, "old")
+            .expect("table")
+            .stats
+            .index_snapshot(index);
+        assert_eq!(counted, (2, 2 * (3 + 2)), "pk and g of two items");
+        drop(store);
+        // The stats as an older eddy stored them: item count and size only.
+        let stats_key = layout::meta_stats_key(table.def.id);
+        let stored = backend
+            .get(Space::Meta, &stats_key)
+            .expect("read")
+            .expect("stats");
+        backend
+            .apply(vec![Mutation::Put(
+                Space::Meta,
+                stats_key,
+                stored[..16].to_vec(),
+            )])
+            .expect("write");
+        let store = open();
+        let table = store.describe_table(&scope, "old").expect("table");
+        assert_eq!(table.stats.index_snapshot(index), counted);
+        assert_eq!(table.stats.snapshot().0, 3);
     }
 
     #[test]

@@ -480,10 +480,19 @@ impl Store {
                 if let Some(spec) = &req.stream {
                     crate::stream::update(&store, ctx, &mut def, spec)?;
                 }
+                let mut backfilled = Vec::new();
                 for index in &backfill {
-                    backfill_index(ctx, &def, index)?;
+                    backfilled.push((index.id, backfill_index(ctx, &def, index)?));
                 }
                 stage_def(ctx, &def)?;
+                // The counters change only once nothing can fail any more.
+                table
+                    .stats
+                    .retain_indexes(|id| def.indexes().any(|i| i.id == id));
+                for (id, (count, bytes)) in backfilled {
+                    table.stats.add_to_index(id, count, bytes);
+                }
+                store.inner.mark_stats_dirty(&table);
                 let updated = Arc::new(Table {
                     def,
                     stats: table.stats.clone(),
@@ -750,14 +759,22 @@ fn apply_gsi_update(
     }
 }
 
-/// Writes the entries of a new index for every existing item of the table.
-fn backfill_index(ctx: &mut WriteCtx, def: &TableDef, index: &IndexDef) -> Result<(), DynamoError> {
+/// Writes the entries of a new index for every existing item of the table; returns their number and size.
+fn backfill_index(
+    ctx: &mut WriteCtx,
+    def: &TableDef,
+    index: &IndexDef,
+) -> Result<(i64, i64), DynamoError> {
+    let (mut count, mut bytes) = (0i64, 0i64);
     for_each_item(ctx, def.id, |ctx, _, item| {
         if let Some(entry) = index.project(&def.key, &item) {
+            count += 1;
+            bytes += eddy_model::item_size(&entry) as i64;
             let key = def.index_entry_key(index, &entry);
             ctx.stage(Mutation::Put(Space::Indexes, key, encode_item(&entry)));
         }
-    })
+    })?;
+    Ok((count, bytes))
 }
 
 /// Replaces the TTL entries of a table after its TTL setting changed.

@@ -253,8 +253,9 @@ fn index_json(table: &Table, index: &IndexDef, global: bool, now_ms: i64) -> Val
             throughput_json(index.throughput.as_ref(), &index.throughput_changes, now_ms),
         );
     }
-    o.insert("IndexSizeBytes".into(), json!(0));
-    o.insert("ItemCount".into(), json!(0));
+    let (count, bytes) = table.stats.index_snapshot(index.id);
+    o.insert("IndexSizeBytes".into(), json!(bytes));
+    o.insert("ItemCount".into(), json!(count));
     o.insert(
         "IndexArn".into(),
         json!(scope.index_arn(&table.def.name, &index.name)),
