@@ -74,14 +74,24 @@ def test_items_and_counts_survive_sigkill(tmp_path, table_name):
     data = str(tmp_path / "data")
     server = Eddy(data_dir=data).start()
     ddb = server.client()
-    create_table(ddb, table_name)
+    create_table(ddb, table_name, extra_attributes=[("g", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+
+    def item(i):
+        # Every other item has the index's key (a sparse index).
+        return {"pk": {"S": f"k{i}"}, "d": {"S": "x" * 200}, **({"g": {"S": f"g{i % 7}"}} if i % 2 else {})}
+
     for start in range(0, 500, 25):
         ddb.batch_write_item(RequestItems={table_name: [
-            {"PutRequest": {"Item": {"pk": {"S": f"k{i}"}, "d": {"S": "x" * 200}}}} for i in range(start, start + 25)]})
+            {"PutRequest": {"Item": item(i)}} for i in range(start, start + 25)]})
     server.kill()
     server = Eddy(data_dir=data).start()
     try:
-        assert server.client().describe_table(TableName=table_name)["Table"]["ItemCount"] == 500
+        table = server.client().describe_table(TableName=table_name)["Table"]
+        assert table["ItemCount"] == 500
         assert server.client().scan(TableName=table_name, Select="COUNT")["Count"] == 500
+        assert table["GlobalSecondaryIndexes"][0]["ItemCount"] == 250
+        assert server.client().scan(TableName=table_name, IndexName="by-g", Select="COUNT")["Count"] == 250
     finally:
         server.kill()
