@@ -228,6 +228,44 @@ def test_tags(ddb, table_name):
     assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == [{"Key": "env", "Value": "dev"}]
 
 
+# As DynamoDB answered these (recorded against AWS in October 2026): tags are checked by the operation, not as
+# constraints of the model.
+@pytest.mark.parametrize("call,message", [
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{}]), "The Tag Key provided is invalid, Key: null"),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{"Key": "k"}]),
+     "The Tag Value provided is invalid, Value: null"),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{"Value": "v"}]), "The Tag Key provided is invalid, Key: null"),
+    (lambda c, arn: c.untag_resource(ResourceArn=arn, TagKeys=[""]), "The Tag Key provided is invalid, Key: "),
+    (lambda c, arn: c.untag_resource(ResourceArn=arn, TagKeys=[]), "Atleast one Tag Key needs to be provided as Input."),
+    (lambda c, arn: c.create_table(TableName=arn.split("/")[-1] + "-2", BillingMode="PAY_PER_REQUEST",
+                                   AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                                   KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], Tags=[{}]),
+     "The Tag Key provided is invalid, Key: null"),
+])
+def test_invalid_tags_are_refused_as_dynamodb_does(eddy, table_name, call, message):
+    ddb = eddy.client(validate=False)
+    arn = create_table(ddb, table_name)["TableDescription"]["TableArn"]
+    with pytest.raises(ClientError) as e:
+        call(ddb, arn)
+    assert error_of(e) == ("ValidationException", message)
+    assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+
+
+def test_a_gsi_update_must_change_something(ddb, table_name):
+    create_table(ddb, table_name, extra_attributes=[("g", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "ALL"}}])
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=table_name, GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "gsi1"}}])
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: The only Updates for "
+                           "index: gsi1 when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, "
+                           "WarmThroughput")
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=table_name, GlobalSecondaryIndexUpdates=[{"Update": {
+            "IndexName": "ghost", "ProvisionedThroughput": {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}}}])
+    assert error_of(e) == ("ResourceNotFoundException", f"Requested resource not found: Index ghost for table {table_name}")
+
+
 def test_describe_limits_and_endpoints(ddb):
     limits = ddb.describe_limits()
     assert limits["TableMaxWriteCapacityUnits"] == 40000

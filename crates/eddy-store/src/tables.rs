@@ -714,21 +714,31 @@ fn apply_gsi_update(
         }
         GsiUpdate::Update { name, throughput } => {
             let Some(index) = def.gsis.iter_mut().find(|i| &i.name == name) else {
-                return Err(DynamoError::ResourceNotFound(
-                    "Requested resource not found".into(),
-                ));
+                return Err(DynamoError::ResourceNotFound(format!(
+                    "Requested resource not found: Index {name} for table {}",
+                    def.name
+                )));
             };
-            if let Some(t) = throughput {
-                if def.billing == BillingMode::PayPerRequest {
-                    return Err(invalid(format!(
-                        "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
-                    )));
-                }
-                check_throughput(t)?;
-                let now = store.inner.clock.now_ms();
-                index.throughput_changes.record(index.throughput, *t, now);
-                index.throughput = Some(*t);
+            // An update that changes nothing is refused, never accepted and ignored.
+            let Some(t) = throughput else {
+                return Err(invalid(match def.billing {
+                    BillingMode::PayPerRequest => format!(
+                        "The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
+                    ),
+                    BillingMode::Provisioned => {
+                        format!("ProvisionedThroughput must be specified for index: {name}")
+                    }
+                }));
+            };
+            if def.billing == BillingMode::PayPerRequest {
+                return Err(invalid(format!(
+                    "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+                )));
             }
+            check_throughput(t)?;
+            let now = store.inner.clock.now_ms();
+            index.throughput_changes.record(index.throughput, *t, now);
+            index.throughput = Some(*t);
             Ok(None)
         }
         GsiUpdate::Delete { name } => {

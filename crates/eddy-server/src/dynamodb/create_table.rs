@@ -89,8 +89,37 @@ impl From<&WireStreamSpecification> for StreamSpecification {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct Tag {
-    pub key: String,
-    pub value: String,
+    key: Option<String>,
+    value: Option<String>,
+}
+
+impl Tag {
+    /// The key and value, as DynamoDB checks them (in its handler, not as constraints of the model).
+    pub fn checked(self) -> Result<(String, String), DynamoError> {
+        let key = checked_tag_key(self.key)?;
+        let value = self.value.ok_or_else(|| {
+            DynamoError::validation("The Tag Value provided is invalid, Value: null")
+        })?;
+        Ok((key, value))
+    }
+}
+
+/// A tag key, present and not empty.
+pub fn checked_tag_key(key: Option<String>) -> Result<String, DynamoError> {
+    match key {
+        Some(key) if !key.is_empty() => Ok(key),
+        Some(_) => Err(DynamoError::validation(
+            "The Tag Key provided is invalid, Key: ",
+        )),
+        None => Err(DynamoError::validation(
+            "The Tag Key provided is invalid, Key: null",
+        )),
+    }
+}
+
+/// Every tag of a request, checked.
+pub fn checked_tags(tags: Vec<Tag>) -> Result<Vec<(String, String)>, DynamoError> {
+    tags.into_iter().map(Tag::checked).collect()
 }
 
 #[derive(Deserialize)]
@@ -184,7 +213,7 @@ pub async fn handle(
             .local_secondary_indexes
             .as_ref()
             .map(|v| v.iter().map(IndexSpec::from).collect()),
-        tags: req.tags.into_iter().map(|t| (t.key, t.value)).collect(),
+        tags: checked_tags(req.tags)?,
         deletion_protection: req.deletion_protection_enabled,
         table_class: req.table_class,
         stream: req

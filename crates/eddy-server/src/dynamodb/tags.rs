@@ -8,7 +8,7 @@ use eddy_store::Store;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::create_table::Tag;
+use super::create_table::{Tag, checked_tag_key, checked_tags};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -73,7 +73,7 @@ pub async fn tag(
 ) -> Result<Response<Body>, DynamoError> {
     let req: TagRequest = body.decode()?;
     let name = table_of(ctx, &req.resource_arn)?;
-    let tags = req.tags.into_iter().map(|t| (t.key, t.value)).collect();
+    let tags = checked_tags(req.tags)?;
     store
         .tag_table(&ctx.scope, &name, tags)
         .await
@@ -88,8 +88,18 @@ pub async fn untag(
 ) -> Result<Response<Body>, DynamoError> {
     let req: UntagRequest = body.decode()?;
     let name = table_of(ctx, &req.resource_arn)?;
+    if req.tag_keys.is_empty() {
+        return Err(DynamoError::validation(
+            "Atleast one Tag Key needs to be provided as Input.",
+        ));
+    }
+    let keys = req
+        .tag_keys
+        .into_iter()
+        .map(|key| checked_tag_key(Some(key)))
+        .collect::<Result<Vec<_>, _>>()?;
     store
-        .untag_table(&ctx.scope, &name, req.tag_keys)
+        .untag_table(&ctx.scope, &name, keys)
         .await
         .map_err(not_found(&req.resource_arn))?;
     Ok(awsjson::ok(&ctx.request_id, &Value::Object(Map::new())))

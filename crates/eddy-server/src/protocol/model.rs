@@ -297,6 +297,27 @@ impl ServiceModel {
         self
     }
 
+    /// Leaves the checks of tags to the handlers, as DynamoDB does: a tag without a key or a value, and a tag
+    /// key that is empty, are refused with `The Tag Key provided is invalid, Key: …` (or `… Tag Value …`), not
+    /// as constraint violations of the model.
+    fn with_tags_checked_by_handlers(mut self) -> ServiceModel {
+        for shape in &mut self.shapes {
+            match shape.name.as_str() {
+                "Tag" => {
+                    if let Kind::Structure { members, required } = &mut shape.kind {
+                        for member in members.iter_mut() {
+                            member.required = false;
+                        }
+                        required.clear();
+                    }
+                }
+                "TagKeyString" => shape.min = None,
+                _ => {}
+            }
+        }
+        self
+    }
+
     /// Names the Java package of the service's classes (for the `Unrecognized collection type` errors).
     fn with_java_package(mut self, package: &'static str) -> ServiceModel {
         self.java_package = Some(package);
@@ -906,13 +927,16 @@ pub fn dynamodb() -> &'static ServiceModel {
         ServiceModel::parse(include_str!("../../models/dynamodb.json"))
             .with_java_package("com.amazonaws.dynamodb.v20120810")
             .with_java_enum_order()
+            .with_tags_checked_by_handlers()
     })
 }
 
 /// The DynamoDB model without the walk's check of `AttributeValue` JSON types (what the fast decoders check).
 #[cfg(test)]
 pub(crate) fn dynamodb_with_opaque_attribute_values() -> ServiceModel {
-    let mut model = ServiceModel::parse(include_str!("../../models/dynamodb.json"));
+    let mut model = ServiceModel::parse(include_str!("../../models/dynamodb.json"))
+        .with_java_enum_order()
+        .with_tags_checked_by_handlers();
     model.attribute_value = None;
     model
 }
