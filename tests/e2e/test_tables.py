@@ -191,8 +191,9 @@ def test_deletion_protection_blocks_delete(ddb, table_name):
     create_table(ddb, table_name, DeletionProtectionEnabled=True)
     with pytest.raises(ClientError) as e:
         ddb.delete_table(TableName=table_name)
-    assert error_of(e) == ("ValidationException", f"1 validation error detected: Table '{table_name}' can't be deleted "
-                                                  "while DeletionProtectionEnabled is set to True")
+    assert error_of(e) == ("ValidationException", "Resource cannot be deleted as it is currently protected against "
+                                                  "deletion. Disable deletion protection first.")
+    assert ddb.describe_table(TableName=table_name)["Table"]["TableStatus"] == "ACTIVE"
     ddb.update_table(TableName=table_name, DeletionProtectionEnabled=False)
     ddb.delete_table(TableName=table_name)
 
@@ -216,7 +217,21 @@ def test_time_to_live_settings(ddb, table_name):
         "TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
     with pytest.raises(ClientError) as e:
         ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "x"})
-    assert error_of(e) == ("ValidationException", "TimeToLive is already enabled")
+    assert error_of(e) == ("ValidationException", "TimeToLive is active on a different AttributeName: "
+                                                  "current AttributeName is expires")
+    for enabled, message in [(True, "TimeToLive is already enabled"),
+                             (False, None)]:
+        if message is None:
+            ddb.update_time_to_live(TableName=table_name,
+                                    TimeToLiveSpecification={"Enabled": False, "AttributeName": "expires"})
+            continue
+        with pytest.raises(ClientError) as e:
+            ddb.update_time_to_live(TableName=table_name,
+                                    TimeToLiveSpecification={"Enabled": enabled, "AttributeName": "expires"})
+        assert error_of(e) == ("ValidationException", message)
+    with pytest.raises(ClientError) as e:
+        ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "x"})
+    assert error_of(e) == ("ValidationException", "TimeToLive is already disabled")
 
 
 def test_tags(ddb, table_name):
@@ -241,14 +256,212 @@ def test_tags(ddb, table_name):
                                    AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                                    KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}], Tags=[{}]),
      "The Tag Key provided is invalid, Key: null"),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[]), "Atleast one Tag needs to be provided as Input."),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{"Key": "aws:team", "Value": "v"}]),
+     "Tag Key cannot be prefixed with aws:, Key: aws:team"),
+    (lambda c, arn: c.untag_resource(ResourceArn=arn, TagKeys=["AWS:team"]),
+     "Tag Key cannot be prefixed with aws:, Key: AWS:team"),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{"Key": "k" * 129, "Value": "v"}]),
+     "The Tag Key provided is invalid, Key: " + "k" * 129),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{"Key": "k", "Value": "v" * 257}]),
+     "The Tag Value provided is invalid, Value: " + "v" * 257),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{"Key": "bad#char", "Value": "v"}]),
+     "The Tag Key provided is invalid, Key: bad#char"),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{"Key": "ok", "Value": "v"}, {"Key": "dup", "Value": "1"},
+                                                          {"Key": "dup", "Value": "2"}]),
+     "Duplicate Tag Keys provided as input: Duplicate Tag Key found dup"),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(51)]),
+     "Number of Tags exceed the current limit for the provided ResourceArn"),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn.split("/")[-1], Tags=[{"Key": "k", "Value": "v"}]),
+     "One or more parameter values were invalid: ARNs must start with 'arn:': {name}"),
+    (lambda c, arn: c.tag_resource(ResourceArn=arn + "/index/gsi1", Tags=[{"Key": "k", "Value": "v"}]),
+     "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted. "
+     "Provided resource arn: {arn}/index/gsi1"),
 ])
 def test_invalid_tags_are_refused_as_dynamodb_does(eddy, table_name, call, message):
     ddb = eddy.client(validate=False)
     arn = create_table(ddb, table_name)["TableDescription"]["TableArn"]
     with pytest.raises(ClientError) as e:
         call(ddb, arn)
-    assert error_of(e) == ("ValidationException", message)
+    assert error_of(e) == ("ValidationException", message.format(arn=arn, name=table_name))
     assert ddb.list_tags_of_resource(ResourceArn=arn)["Tags"] == []
+
+
+def test_tag_limit_counts_the_tags_a_table_already_has(ddb, table_name):
+    arn = create_table(ddb, table_name, Tags=[{"Key": f"k{i}", "Value": "v"} for i in range(50)])[
+        "TableDescription"]["TableArn"]
+    ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "k0", "Value": "changed"}])
+    with pytest.raises(ClientError) as e:
+        ddb.tag_resource(ResourceArn=arn, Tags=[{"Key": "one-more", "Value": "v"}])
+    assert error_of(e) == ("ValidationException", "Number of Tags exceed the current limit for the provided ResourceArn")
+    tags = {t["Key"]: t["Value"] for t in ddb.list_tags_of_resource(ResourceArn=arn)["Tags"]}
+    assert len(tags) == 50 and tags["k0"] == "changed"
+    missing = arn.replace(table_name, table_name + "-missing")
+    with pytest.raises(ClientError) as e:
+        ddb.list_tags_of_resource(ResourceArn=missing)
+    assert error_of(e) == ("ResourceNotFoundException", f"Requested resource not found: ResourceArn: {missing} not found")
+
+
+def test_describe_lists_attribute_definitions_and_included_attributes_by_name(ddb, table_name):
+    create_table(ddb, table_name, hash_key=("zone", "S"), range_key=("at", "N"), extra_attributes=[("Color", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "by-color",
+                                          "KeySchema": [{"AttributeName": "Color", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "INCLUDE",
+                                                         "NonKeyAttributes": ["size", "Name", "b"]}}])
+    table = ddb.describe_table(TableName=table_name)["Table"]
+    assert [d["AttributeName"] for d in table["AttributeDefinitions"]] == ["Color", "at", "zone"]
+    assert table["GlobalSecondaryIndexes"][0]["Projection"]["NonKeyAttributes"] == ["Name", "b", "size"]
+
+
+def test_create_table_messages_for_definitions_streams_and_index_throughput(ddb, table_name):
+    def attempt(**kwargs):
+        kwargs.setdefault("AttributeDefinitions", [{"AttributeName": "pk", "AttributeType": "S"}])
+        kwargs.setdefault("KeySchema", [{"AttributeName": "pk", "KeyType": "HASH"}])
+        kwargs.setdefault("BillingMode", "PAY_PER_REQUEST")
+        with pytest.raises(ClientError) as e:
+            ddb.create_table(TableName=table_name, **kwargs)
+        return error_of(e)
+
+    gsi = {"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    with_g = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "g", "AttributeType": "S"}]
+    units = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+    invalid = "One or more parameter values were invalid: "
+    assert attempt(AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                         {"AttributeName": "pk", "AttributeType": "N"}]) == (
+        "ValidationException", "Attribute Name is duplicated: pk")
+    assert attempt(StreamSpecification={"StreamEnabled": True}) == (
+        "ValidationException", invalid + "Table is being created with a stream enabled, UpdateViewType is required")
+    assert attempt(StreamSpecification={"StreamEnabled": False, "StreamViewType": "KEYS_ONLY"}) == (
+        "ValidationException",
+        invalid + "Table is being created with a stream disabled, UpdateViewType should not be specified")
+    assert attempt(AttributeDefinitions=with_g, BillingMode="PROVISIONED", ProvisionedThroughput=units,
+                   GlobalSecondaryIndexes=[gsi]) == (
+        "ValidationException", invalid + "ProvisionedThroughput is not specified for index: by-g")
+    assert attempt(AttributeDefinitions=with_g, GlobalSecondaryIndexes=[dict(gsi, ProvisionedThroughput=units)]) == (
+        "ValidationException",
+        invalid + "ProvisionedThroughput should not be specified for index: by-g when BillingMode is PAY_PER_REQUEST")
+    assert table_name not in ddb.list_tables()["TableNames"]
+
+
+UNITS = {"ReadCapacityUnits": 1, "WriteCapacityUnits": 1}
+G_DEF = [{"AttributeName": "g", "AttributeType": "S"}, {"AttributeName": "h", "AttributeType": "S"}]
+
+
+def new_gsi(name, attribute="h", **extra):
+    return {"Create": dict({"IndexName": name, "KeySchema": [{"AttributeName": attribute, "KeyType": "HASH"}],
+                            "Projection": {"ProjectionType": "KEYS_ONLY"}}, **extra)}
+
+
+INVALID = "One or more parameter values were invalid: "
+NOTHING_TO_UPDATE = ("At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, "
+                     "GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, "
+                     "ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, "
+                     "WarmThroughput or TableClass is required")
+
+
+# As DynamoDB answered these (recorded against AWS in October 2026): what one UpdateTable may combine, and how it
+# names the index it cannot change. Each is refused whole: the table is as it was.
+@pytest.mark.parametrize("update,error", [
+    ({}, ("ValidationException", NOTHING_TO_UPDATE)),
+    ({"GlobalSecondaryIndexUpdates": []}, ("ValidationException", NOTHING_TO_UPDATE)),
+    ({"GlobalSecondaryIndexUpdates": [], "DeletionProtectionEnabled": True},
+     ("ValidationException", INVALID + "List of GlobalSecondaryIndexUpdates is empty")),
+    ({"DeletionProtectionEnabled": True, "TableClass": "STANDARD_INFREQUENT_ACCESS"},
+     ("ValidationException", INVALID + "TableClass modification must be the only operation in the request")),
+    ({"DeletionProtectionEnabled": True, "StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}},
+     ("ValidationException", INVALID + "DeletionProtection modification must be the only operation in the request")),
+    ({"DeletionProtectionEnabled": True, "AttributeDefinitions": G_DEF, "GlobalSecondaryIndexUpdates": [new_gsi("gsi2")]},
+     ("ValidationException", INVALID + "DeletionProtection modification must be the only operation in the request")),
+    ({"ProvisionedThroughput": UNITS, "AttributeDefinitions": G_DEF,
+      "GlobalSecondaryIndexUpdates": [new_gsi("gsi2", ProvisionedThroughput=UNITS)]},
+     ("ValidationException", INVALID + "You cannot create or delete index while updating table IOPS")),
+    ({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"},
+      "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gsi1"}}]},
+     ("ValidationException", INVALID + "You cannot create or delete index while changing stream status")),
+    ({"StreamSpecification": {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}, "ProvisionedThroughput": UNITS},
+     ("ValidationException", INVALID + "You cannot modify stream status while updating table IOPS")),
+    ({"GlobalSecondaryIndexUpdates": [{}]},
+     ("ValidationException", INVALID + "One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, "
+                                       "GlobalSecondaryIndexUpdate.Delete must not be null")),
+    ({"GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "gsi1", "ProvisionedThroughput": UNITS},
+                                       "Delete": {"IndexName": "gsi1"}}]},
+     ("ValidationException", INVALID + "Only one global secondary index action is allowed per "
+                                       "GlobalSecondaryIndexUpdate object")),
+    ({"GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "gsi1"}}, new_gsi("gsi1")], "AttributeDefinitions": G_DEF},
+     ("ValidationException", INVALID + "Only one global secondary index update per index is allowed simultaneously. "
+                                       "Index: gsi1")),
+    ({"GlobalSecondaryIndexUpdates": [new_gsi("gsi2"), new_gsi("gsi3")], "AttributeDefinitions": G_DEF},
+     ("LimitExceededException",
+      "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table")),
+    ({"GlobalSecondaryIndexUpdates": [new_gsi("lsi1")], "AttributeDefinitions": G_DEF},
+     ("ValidationException", "Attempting to create an index which already exists")),
+    ({"GlobalSecondaryIndexUpdates": [new_gsi("gsi2", "g")]},
+     ("ValidationException", INVALID + "AttributeDefinitions is not specified for index: gsi2")),
+    ({"GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "lsi1"}}]},
+     ("ValidationException", "Cannot delete an index that is not a GlobalSecondaryIndex: lsi1")),
+    ({"GlobalSecondaryIndexUpdates": [{"Update": {"IndexName": "lsi1", "ProvisionedThroughput": UNITS}}]},
+     ("ValidationException", "Cannot update an index that is not a GlobalSecondaryIndex: lsi1")),
+    ({"GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": "ghost"}}]},
+     ("ResourceNotFoundException", "Requested resource not found: Index ghost for table {table}")),
+    ({"GlobalSecondaryIndexUpdates": [new_gsi("gsi2", ProvisionedThroughput=UNITS)], "AttributeDefinitions": G_DEF},
+     ("ValidationException", INVALID + "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: "
+                                       "gsi2 when BillingMode is PAY_PER_REQUEST")),
+    ({"BillingMode": "PROVISIONED"},
+     ("ValidationException", INVALID + "ProvisionedThroughput must be specified when BillingMode is PROVISIONED")),
+    ({"BillingMode": "PROVISIONED", "ProvisionedThroughput": UNITS},
+     ("ValidationException", INVALID + "ProvisionedThroughput must be specified for index: gsi1")),
+])
+def test_update_table_combinations_and_index_faults(ddb, table_name, update, error):
+    create_table(ddb, table_name, range_key=("sk", "S"), extra_attributes=[("g", "S"), ("l", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "ALL"}}],
+                 LocalSecondaryIndexes=[{"IndexName": "lsi1", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                                           {"AttributeName": "l", "KeyType": "RANGE"}],
+                                         "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    before = ddb.describe_table(TableName=table_name)["Table"]
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=table_name, **update)
+    assert error_of(e) == (error[0], error[1].format(table=table_name))
+    after = ddb.describe_table(TableName=table_name)["Table"]
+    assert after == before
+
+
+def test_provisioned_index_throughput_must_change_and_new_indexes_need_it(ddb, table_name):
+    create_table(ddb, table_name, extra_attributes=[("g", "S")], BillingMode="PROVISIONED",
+                 ProvisionedThroughput={"ReadCapacityUnits": 2, "WriteCapacityUnits": 2},
+                 GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "ALL"},
+                                          "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}}])
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=table_name, GlobalSecondaryIndexUpdates=[{"Update": {
+            "IndexName": "gsi1", "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 2}}}])
+    code, message = error_of(e)
+    assert code == "ValidationException"
+    assert message.startswith("The provisioned throughput for the index gsi1 will not change. The requested value "
+                              "equals the current value. Current ReadCapacityUnits provisioned for index gsi1: 2. "
+                              "Requested ReadCapacityUnits: 2. Current WriteCapacityUnits")
+    ddb.update_table(TableName=table_name, GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "gsi1", "ProvisionedThroughput": {"ReadCapacityUnits": 2, "WriteCapacityUnits": 3}}}])
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=table_name, AttributeDefinitions=G_DEF,
+                         GlobalSecondaryIndexUpdates=[new_gsi("gsi2")])
+    assert error_of(e) == ("ValidationException",
+                           INVALID + "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: gsi2")
+    index = ddb.describe_table(TableName=table_name)["Table"]["GlobalSecondaryIndexes"]
+    assert [(i["IndexName"], i["ProvisionedThroughput"]["WriteCapacityUnits"]) for i in index] == [("gsi1", 3)]
+
+
+def test_switching_to_provisioned_needs_throughput_for_every_index(ddb, table_name):
+    create_table(ddb, table_name, extra_attributes=[("g", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "ALL"}}])
+    table = ddb.update_table(TableName=table_name, BillingMode="PROVISIONED", ProvisionedThroughput=UNITS,
+                             GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "gsi1",
+                                                                      "ProvisionedThroughput": UNITS}}])
+    table = table["TableDescription"]
+    assert table["BillingModeSummary"]["BillingMode"] == "PROVISIONED"
+    assert table["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["ReadCapacityUnits"] == 1
 
 
 def test_a_gsi_update_must_change_something(ddb, table_name):

@@ -382,12 +382,12 @@ fn view_type_of(spec: &StreamSpecification) -> Option<StreamViewType> {
 pub(crate) fn check_create_spec(spec: &StreamSpecification) -> Result<(), DynamoError> {
     if spec.enabled && spec.view_type.is_none() {
         return Err(DynamoError::validation(
-            "One or more parameter values were invalid: If stream is being enabled then UpdateViewType is required",
+            "One or more parameter values were invalid: Table is being created with a stream enabled, UpdateViewType is required",
         ));
     }
     if !spec.enabled && spec.view_type.is_some() {
         return Err(DynamoError::validation(
-            "One or more parameter values were invalid: If stream is being disabled, then UpdateViewType must not be specified",
+            "One or more parameter values were invalid: Table is being created with a stream disabled, UpdateViewType should not be specified",
         ));
     }
     Ok(())

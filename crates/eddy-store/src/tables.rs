@@ -57,6 +57,19 @@ pub enum GsiUpdate {
     },
 }
 
+impl GsiUpdate {
+    fn index_name(&self) -> &str {
+        match self {
+            GsiUpdate::Create(spec) => &spec.name,
+            GsiUpdate::Update { name, .. } | GsiUpdate::Delete { name } => name,
+        }
+    }
+
+    fn creates_or_deletes(&self) -> bool {
+        !matches!(self, GsiUpdate::Update { .. })
+    }
+}
+
 #[derive(Clone, Debug, Default)]
 pub struct TableUpdate {
     pub name: String,
@@ -74,6 +87,82 @@ fn invalid(msg: impl AsRef<str>) -> DynamoError {
         "One or more parameter values were invalid: {}",
         msg.as_ref()
     ))
+}
+
+fn index_not_found(index: &str, table: &str) -> DynamoError {
+    DynamoError::ResourceNotFound(format!(
+        "Requested resource not found: Index {index} for table {table}"
+    ))
+}
+
+/// UpdateTable's checks of the request alone, made before the table is looked up (as DynamoDB does): something
+/// must change, deletion protection and the table class change alone, and index, stream and throughput changes
+/// are not mixed.
+fn check_update_shape(req: &TableUpdate) -> Result<(), DynamoError> {
+    let gsi_updates = req.gsi_updates.as_deref().unwrap_or_default();
+    let changes = [
+        req.billing_mode.is_some(),
+        req.throughput.is_some(),
+        !gsi_updates.is_empty(),
+        req.stream.is_some(),
+        req.deletion_protection.is_some(),
+        req.table_class.is_some(),
+    ]
+    .into_iter()
+    .filter(|changed| *changed)
+    .count();
+    if changes == 0 {
+        return Err(DynamoError::validation(
+            "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
+        ));
+    }
+    if req.gsi_updates.as_ref().is_some_and(Vec::is_empty) {
+        return Err(invalid("List of GlobalSecondaryIndexUpdates is empty"));
+    }
+    if req.table_class.is_some() && changes > 1 {
+        return Err(invalid(
+            "TableClass modification must be the only operation in the request",
+        ));
+    }
+    if req.deletion_protection.is_some() && changes > 1 {
+        return Err(invalid(
+            "DeletionProtection modification must be the only operation in the request",
+        ));
+    }
+    let index_changes = gsi_updates
+        .iter()
+        .filter(|u| u.creates_or_deletes())
+        .count();
+    if index_changes > 0 && req.throughput.is_some() {
+        return Err(invalid(
+            "You cannot create or delete index while updating table IOPS",
+        ));
+    }
+    if index_changes > 0 && req.stream.is_some() {
+        return Err(invalid(
+            "You cannot create or delete index while changing stream status",
+        ));
+    }
+    if req.stream.is_some() && req.throughput.is_some() {
+        return Err(invalid(
+            "You cannot modify stream status while updating table IOPS",
+        ));
+    }
+    for (i, update) in gsi_updates.iter().enumerate() {
+        let name = update.index_name();
+        if gsi_updates[..i].iter().any(|u| u.index_name() == name) {
+            return Err(invalid(format!(
+                "Only one global secondary index update per index is allowed simultaneously. Index: {name}"
+            )));
+        }
+    }
+    if index_changes > 1 {
+        return Err(DynamoError::LimitExceeded(
+            "Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 fn table_not_found(name: &str) -> DynamoError {
@@ -183,6 +272,13 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         check_throughput(t)?;
     }
     let defs = &req.attribute_definitions;
+    for (i, (name, _)) in defs.iter().enumerate() {
+        if defs[..i].iter().any(|(earlier, _)| earlier == name) {
+            return Err(DynamoError::validation(format!(
+                "Attribute Name is duplicated: {name}"
+            )));
+        }
+    }
     if req.key_schema.len() > defs.len() {
         return Err(DynamoError::validation(
             "Invalid KeySchema: Some index key attribute have no definition",
@@ -247,7 +343,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
             return Err(invalid("List of GlobalSecondaryIndexes is empty"));
         }
         for spec in specs {
-            gsis.push(plan_gsi(spec, defs, billing)?);
+            gsis.push(plan_gsi(spec, defs, billing, GsiOrigin::CreateTable)?);
             if index_names.contains(&spec.name) {
                 return Err(invalid(format!("Duplicate index name: {}", spec.name)));
             }
@@ -285,24 +381,44 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
     })
 }
 
+/// The request a GSI is created by: DynamoDB words the same faults differently in each.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum GsiOrigin {
+    CreateTable,
+    UpdateTable,
+}
+
 fn plan_gsi(
     spec: &IndexSpec,
     defs: &[(String, ScalarType)],
     billing: BillingMode,
+    origin: GsiOrigin,
 ) -> Result<IndexDef, DynamoError> {
     let index_key = build_key_schema(&spec.key_schema, defs)?;
     let projection = build_projection(spec)?;
-    if billing == BillingMode::PayPerRequest && spec.throughput.is_some() {
-        return Err(invalid(format!(
-            "ProvisionedThroughput should not be specified for index: {} when BillingMode is PAY_PER_REQUEST",
-            spec.name
-        )));
-    }
-    if billing == BillingMode::Provisioned && spec.throughput.is_none() {
-        return Err(invalid(format!(
-            "ProvisionedThroughput must be specified for index: {}",
-            spec.name
-        )));
+    let name = &spec.name;
+    match (billing, spec.throughput.is_some(), origin) {
+        (BillingMode::PayPerRequest, true, GsiOrigin::CreateTable) => {
+            return Err(invalid(format!(
+                "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+            )));
+        }
+        (BillingMode::PayPerRequest, true, GsiOrigin::UpdateTable) => {
+            return Err(invalid(format!(
+                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+            )));
+        }
+        (BillingMode::Provisioned, false, GsiOrigin::CreateTable) => {
+            return Err(invalid(format!(
+                "ProvisionedThroughput is not specified for index: {name}"
+            )));
+        }
+        (BillingMode::Provisioned, false, GsiOrigin::UpdateTable) => {
+            return Err(invalid(format!(
+                "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {name}"
+            )));
+        }
+        _ => {}
     }
     if let Some(t) = &spec.throughput {
         check_throughput(t)?;
@@ -414,9 +530,9 @@ impl Store {
             .run_long(move |ctx| {
                 let table = store.inner.catalog.read().get(&scope, &name).ok_or_else(|| table_not_found(&name))?;
                 if table.def.deletion_protection {
-                    return Err(DynamoError::validation(format!(
-                        "1 validation error detected: Table '{name}' can't be deleted while DeletionProtectionEnabled is set to True"
-                    )));
+                    return Err(DynamoError::validation(
+                        "Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.",
+                    ));
                 }
                 crate::stream::on_table_deleted(&store, ctx, &table.def)?;
                 ctx.stage(Mutation::Delete(Space::Meta, layout::meta_table_key(table.def.id)));
@@ -436,17 +552,7 @@ impl Store {
         scope: &Scope,
         req: TableUpdate,
     ) -> Result<Arc<Table>, DynamoError> {
-        if req.billing_mode.is_none()
-            && req.throughput.is_none()
-            && req.gsi_updates.is_none()
-            && req.deletion_protection.is_none()
-            && req.table_class.is_none()
-            && req.stream.is_none()
-        {
-            return Err(DynamoError::validation(
-                "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required",
-            ));
-        }
+        check_update_shape(&req)?;
         let (store, scope) = (self.clone(), scope.clone());
         let now = self.inner.clock.now_ms();
         // A new index is backfilled from every item of the table.
@@ -470,6 +576,14 @@ impl Store {
                             backfill.push(new_index);
                         }
                     }
+                }
+                if def.billing == BillingMode::Provisioned
+                    && let Some(gsi) = def.gsis.iter().find(|g| g.throughput.is_none())
+                {
+                    return Err(invalid(format!(
+                        "ProvisionedThroughput must be specified for index: {}",
+                        gsi.name
+                    )));
                 }
                 if let Some(flag) = req.deletion_protection {
                     def.deletion_protection = flag;
@@ -542,17 +656,20 @@ impl Store {
         enabled: bool,
     ) -> Result<TtlSetting, DynamoError> {
         self.modify_table(scope, name, move |def, ctx| {
-            let currently = def.ttl.as_ref().is_some_and(|t| t.enabled);
-            if enabled && currently {
-                return Err(DynamoError::validation("TimeToLive is already enabled"));
-            }
-            if !enabled && !currently {
-                return Err(DynamoError::validation("TimeToLive is already disabled"));
-            }
-            if !enabled && def.ttl.as_ref().is_some_and(|t| t.attribute != attribute) {
-                return Err(DynamoError::validation(
-                    "TimeToLive AttributeName does not match the currently configured AttributeName",
-                ));
+            match def.ttl.as_ref().filter(|t| t.enabled) {
+                Some(current) if current.attribute != attribute => {
+                    return Err(DynamoError::validation(format!(
+                        "TimeToLive is active on a different AttributeName: current AttributeName is {}",
+                        current.attribute
+                    )));
+                }
+                Some(_) if enabled => {
+                    return Err(DynamoError::validation("TimeToLive is already enabled"));
+                }
+                None if !enabled => {
+                    return Err(DynamoError::validation("TimeToLive is already disabled"));
+                }
+                _ => {}
             }
             let old = def.clone();
             def.ttl = Some(TtlSetting { attribute, enabled });
@@ -582,7 +699,7 @@ impl Store {
             }
             if def.tags.len() > 50 {
                 return Err(DynamoError::validation(
-                    "One or more parameter values were invalid: Too many tags",
+                    "Number of Tags exceed the current limit for the provided ResourceArn",
                 ));
             }
             Ok(())
@@ -640,12 +757,12 @@ fn apply_billing_update(
         && req.throughput.is_none()
     {
         return Err(invalid(
-            "ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED",
+            "ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
         ));
     }
     if let Some(t) = &req.throughput {
         check_throughput(t)?;
-        if def.throughput.as_ref() == Some(t) && req.billing_mode.is_none() {
+        if def.throughput.as_ref() == Some(t) {
             return Err(DynamoError::validation(format!(
                 "The provisioned throughput for the table will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for the table: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for the table: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
                 t.read, t.read, t.write, t.write
@@ -683,8 +800,13 @@ fn apply_gsi_update(
     match update {
         GsiUpdate::Create(spec) => {
             if def.index(&spec.name).is_some() {
+                return Err(DynamoError::validation(
+                    "Attempting to create an index which already exists",
+                ));
+            }
+            if req.attribute_definitions.is_empty() {
                 return Err(invalid(format!(
-                    "Index with name: {} already exists",
+                    "AttributeDefinitions is not specified for index: {}",
                     spec.name
                 )));
             }
@@ -701,10 +823,11 @@ fn apply_gsi_update(
                     None => defs.push((name.clone(), *ty)),
                 }
             }
-            let mut index = plan_gsi(spec, &defs, def.billing)?;
+            let mut index = plan_gsi(spec, &defs, def.billing, GsiOrigin::UpdateTable)?;
             if def.gsis.len() >= 20 {
-                return Err(invalid(
-                    "GlobalSecondaryIndex count exceeds the per-table limit of 20",
+                return Err(DynamoError::LimitExceeded(
+                    "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20"
+                        .into(),
                 ));
             }
             index.id = store.inner.allocate_id(ctx);
@@ -713,39 +836,46 @@ fn apply_gsi_update(
             Ok(Some(index))
         }
         GsiUpdate::Update { name, throughput } => {
-            let Some(index) = def.gsis.iter_mut().find(|i| &i.name == name) else {
-                return Err(DynamoError::ResourceNotFound(format!(
-                    "Requested resource not found: Index {name} for table {}",
-                    def.name
-                )));
-            };
-            // An update that changes nothing is refused, never accepted and ignored.
-            let Some(t) = throughput else {
-                return Err(invalid(match def.billing {
-                    BillingMode::PayPerRequest => format!(
-                        "The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
-                    ),
-                    BillingMode::Provisioned => {
-                        format!("ProvisionedThroughput must be specified for index: {name}")
-                    }
-                }));
-            };
-            if def.billing == BillingMode::PayPerRequest {
-                return Err(invalid(format!(
-                    "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+            if def.lsis.iter().any(|i| &i.name == name) {
+                return Err(DynamoError::validation(format!(
+                    "Cannot update an index that is not a GlobalSecondaryIndex: {name}"
                 )));
             }
+            let billing = def.billing;
+            let Some(index) = def.gsis.iter_mut().find(|i| &i.name == name) else {
+                return Err(index_not_found(name, &def.name));
+            };
+            // An update that changes nothing is refused, never accepted and ignored.
+            if billing == BillingMode::PayPerRequest {
+                return Err(invalid(format!(
+                    "The only Updates for index: {name} when TableThroughputMode is PAY_PER_REQUEST can be to OnDemandThroughput, WarmThroughput"
+                )));
+            }
+            let Some(t) = throughput else {
+                return Err(invalid(format!(
+                    "ProvisionedThroughput must be specified for index: {name}"
+                )));
+            };
             check_throughput(t)?;
+            if index.throughput.as_ref() == Some(t) {
+                return Err(DynamoError::validation(format!(
+                    "The provisioned throughput for the index {name} will not change. The requested value equals the current value. Current ReadCapacityUnits provisioned for index {name}: {}. Requested ReadCapacityUnits: {}. Current WriteCapacityUnits provisioned for index {name}: {}. Requested WriteCapacityUnits: {}. Refer to the Amazon DynamoDB Developer Guide for current limits and how to request higher limits.",
+                    t.read, t.read, t.write, t.write
+                )));
+            }
             let now = store.inner.clock.now_ms();
             index.throughput_changes.record(index.throughput, *t, now);
             index.throughput = Some(*t);
             Ok(None)
         }
         GsiUpdate::Delete { name } => {
+            if def.lsis.iter().any(|i| &i.name == name) {
+                return Err(DynamoError::validation(format!(
+                    "Cannot delete an index that is not a GlobalSecondaryIndex: {name}"
+                )));
+            }
             let Some(pos) = def.gsis.iter().position(|i| &i.name == name) else {
-                return Err(DynamoError::ResourceNotFound(
-                    "Requested resource not found".into(),
-                ));
+                return Err(index_not_found(name, &def.name));
             };
             let index = def.gsis.remove(pos);
             ctx.stage(Mutation::Put(

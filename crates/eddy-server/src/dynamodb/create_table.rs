@@ -97,29 +97,75 @@ impl Tag {
     /// The key and value, as DynamoDB checks them (in its handler, not as constraints of the model).
     pub fn checked(self) -> Result<(String, String), DynamoError> {
         let key = checked_tag_key(self.key)?;
-        let value = self.value.ok_or_else(|| {
-            DynamoError::validation("The Tag Value provided is invalid, Value: null")
-        })?;
+        let value = match self.value {
+            Some(value) if is_tag_text(&value, 256) => value,
+            Some(value) => {
+                return Err(DynamoError::validation(format!(
+                    "The Tag Value provided is invalid, Value: {value}"
+                )));
+            }
+            None => {
+                return Err(DynamoError::validation(
+                    "The Tag Value provided is invalid, Value: null",
+                ));
+            }
+        };
         Ok((key, value))
     }
 }
 
-/// A tag key, present and not empty.
-pub fn checked_tag_key(key: Option<String>) -> Result<String, DynamoError> {
-    match key {
-        Some(key) if !key.is_empty() => Ok(key),
-        Some(_) => Err(DynamoError::validation(
-            "The Tag Key provided is invalid, Key: ",
-        )),
-        None => Err(DynamoError::validation(
-            "The Tag Key provided is invalid, Key: null",
-        )),
-    }
+/// The most tags a table carries.
+pub const MAX_TAGS: usize = 50;
+
+/// Tag text as AWS allows it: at most `max` characters, each a letter, digit, white space or one of `_.:/=+-@`.
+fn is_tag_text(text: &str, max: usize) -> bool {
+    text.chars().count() <= max
+        && text
+            .chars()
+            .all(|c| c.is_alphanumeric() || c.is_whitespace() || "_.:/=+-@".contains(c))
 }
 
-/// Every tag of a request, checked.
+/// A tag key: present, 1 to 128 allowed characters, not in the `aws:` name space.
+pub fn checked_tag_key(key: Option<String>) -> Result<String, DynamoError> {
+    let Some(key) = key else {
+        return Err(DynamoError::validation(
+            "The Tag Key provided is invalid, Key: null",
+        ));
+    };
+    if key.is_empty() || !is_tag_text(&key, 128) {
+        return Err(DynamoError::validation(format!(
+            "The Tag Key provided is invalid, Key: {key}"
+        )));
+    }
+    if key.get(..4).is_some_and(|p| p.eq_ignore_ascii_case("aws:")) {
+        return Err(DynamoError::validation(format!(
+            "Tag Key cannot be prefixed with aws:, Key: {key}"
+        )));
+    }
+    Ok(key)
+}
+
+/// Every tag of a request, checked: each tag, then repeated keys, then their number.
 pub fn checked_tags(tags: Vec<Tag>) -> Result<Vec<(String, String)>, DynamoError> {
-    tags.into_iter().map(Tag::checked).collect()
+    let tags = tags
+        .into_iter()
+        .map(Tag::checked)
+        .collect::<Result<Vec<_>, _>>()?;
+    for (i, (key, _)) in tags.iter().enumerate() {
+        if tags[..i].iter().any(|(earlier, _)| earlier == key) {
+            return Err(DynamoError::validation(format!(
+                "Duplicate Tag Keys provided as input: Duplicate Tag Key found {key}"
+            )));
+        }
+    }
+    if tags.len() > MAX_TAGS {
+        return Err(too_many_tags());
+    }
+    Ok(tags)
+}
+
+pub fn too_many_tags() -> DynamoError {
+    DynamoError::validation("Number of Tags exceed the current limit for the provided ResourceArn")
 }
 
 #[derive(Deserialize)]

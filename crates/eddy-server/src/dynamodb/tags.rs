@@ -8,7 +8,7 @@ use eddy_store::Store;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 
-use super::create_table::{Tag, checked_tag_key, checked_tags};
+use super::create_table::{MAX_TAGS, Tag, checked_tag_key, checked_tags, too_many_tags};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -32,36 +32,57 @@ struct ListRequest {
     resource_arn: String,
 }
 
-/// The table an ARN names, in the caller's scope.
+/// The table an ARN names, in the caller's scope; ARNs of anything else are refused as DynamoDB refuses them.
 fn table_of(ctx: &RequestContext, arn: &str) -> Result<String, DynamoError> {
-    let invalid = || {
+    let malformed = || {
         DynamoError::validation(format!(
             "Invalid TableArn: Invalid ResourceArn provided as input {arn}"
         ))
     };
-    let rest = arn.strip_prefix("arn:").ok_or_else(invalid)?;
-    let parts: Vec<&str> = rest.splitn(5, ':').collect();
-    let [_, "dynamodb", region, account, resource] = parts.as_slice() else {
-        return Err(invalid());
+    let Some(rest) = arn.strip_prefix("arn:") else {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: ARNs must start with 'arn:': {arn}"
+        )));
     };
-    let name = resource.strip_prefix("table/").ok_or_else(invalid)?;
-    if name.contains('/') {
-        return Err(invalid());
+    let parts: Vec<&str> = rest.splitn(5, ':').collect();
+    let [_, service, region, account, resource] = parts.as_slice() else {
+        return Err(malformed());
+    };
+    if *service != "dynamodb" {
+        return Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Provided Arn is not a DynamoDB resource arn: {arn}"
+        )));
     }
-    if *region != &*ctx.scope.region || *account != &*ctx.scope.account {
+    if *region != &*ctx.scope.region {
+        return Err(malformed());
+    }
+    if *account != &*ctx.scope.account {
         return Err(DynamoError::AccessDenied(format!(
             "User: arn:aws:iam::{}:root is not authorized to access resource {arn}",
             ctx.scope.account
         )));
     }
-    Ok(name.to_string())
+    let name = resource.strip_prefix("table/").ok_or_else(malformed)?;
+    match name.split_once('/') {
+        None => Ok(name.to_string()),
+        Some((_, rest)) if rest.starts_with("index/") => Err(DynamoError::validation(format!(
+            "One or more parameter values were invalid: Invalid resource arn provided, only table or stream is accepted. Provided resource arn: {arn}"
+        ))),
+        // Streams carry no tags in eddy.
+        Some((_, rest)) if rest.starts_with("stream/") => Err(not_found_error(arn)),
+        Some(_) => Err(malformed()),
+    }
+}
+
+fn not_found_error(arn: &str) -> DynamoError {
+    DynamoError::ResourceNotFound(format!(
+        "Requested resource not found: ResourceArn: {arn} not found"
+    ))
 }
 
 fn not_found(arn: &str) -> impl Fn(DynamoError) -> DynamoError + '_ {
     move |e| match e {
-        DynamoError::ResourceNotFound(_) => DynamoError::ResourceNotFound(format!(
-            "Requested resource not found: ResourcArn: {arn} not found"
-        )),
+        DynamoError::ResourceNotFound(_) => not_found_error(arn),
         other => other,
     }
 }
@@ -73,6 +94,11 @@ pub async fn tag(
 ) -> Result<Response<Body>, DynamoError> {
     let req: TagRequest = body.decode()?;
     let name = table_of(ctx, &req.resource_arn)?;
+    if req.tags.is_empty() {
+        return Err(DynamoError::validation(
+            "Atleast one Tag needs to be provided as Input.",
+        ));
+    }
     let tags = checked_tags(req.tags)?;
     store
         .tag_table(&ctx.scope, &name, tags)
@@ -92,6 +118,9 @@ pub async fn untag(
         return Err(DynamoError::validation(
             "Atleast one Tag Key needs to be provided as Input.",
         ));
+    }
+    if req.tag_keys.len() > MAX_TAGS {
+        return Err(too_many_tags());
     }
     let keys = req
         .tag_keys

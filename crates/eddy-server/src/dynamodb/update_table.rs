@@ -67,8 +67,11 @@ fn gsi_update(wire: &GsiUpdateWire) -> Result<GsiUpdate, DynamoError> {
         (None, None, Some(d)) => Ok(GsiUpdate::Delete {
             name: d.index_name.clone(),
         }),
+        (None, None, None) => Err(DynamoError::validation(
+            "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null",
+        )),
         _ => Err(DynamoError::validation(
-            "One or more parameter values were invalid: One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update, or GlobalSecondaryIndexUpdate.Delete must be specified",
+            "One or more parameter values were invalid: Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object",
         )),
     }
 }

@@ -8,7 +8,7 @@ use eddy_expr::{
     ParsedExpressions,
 };
 use eddy_model::value::UncheckedAttributeMap;
-use eddy_model::{AttributeMap, DynamoError, Scope};
+use eddy_model::{AttributeMap, DynamoError, ScalarType, Scope};
 use eddy_store::{
     BillingMode, Capacity, CapacityMode, IndexDef, ProjectionType, ReturnValues, Table,
 };
@@ -209,9 +209,16 @@ fn key_schema_json(key: &eddy_model::KeySchema) -> Value {
     Value::Array(out)
 }
 
+/// Names in the order Java's `String.compareTo` puts them (by UTF-16 code unit), as DynamoDB sorts them.
+fn java_order(a: &str, b: &str) -> std::cmp::Ordering {
+    a.encode_utf16().cmp(b.encode_utf16())
+}
+
 fn projection_json(p: &ProjectionType) -> Value {
     match p {
         ProjectionType::Include(names) => {
+            let mut names: Vec<&String> = names.iter().collect();
+            names.sort_by(|a, b| java_order(a, b));
             json!({"ProjectionType": "INCLUDE", "NonKeyAttributes": names})
         }
         other => json!({"ProjectionType": other.wire_name()}),
@@ -284,9 +291,11 @@ pub fn table_description(table: &Table, status: &str, now_ms: i64) -> Value {
     let def = &table.def;
     let (items, bytes) = table.stats.snapshot();
     let mut o = Map::new();
-    let defs: Vec<Value> = def
-        .attribute_definitions
-        .iter()
+    // DynamoDB lists attribute definitions by name, whatever order they were given in.
+    let mut sorted: Vec<&(String, ScalarType)> = def.attribute_definitions.iter().collect();
+    sorted.sort_by(|(a, _), (b, _)| java_order(a, b));
+    let defs: Vec<Value> = sorted
+        .into_iter()
         .map(|(n, t)| json!({"AttributeName": n, "AttributeType": t.as_str()}))
         .collect();
     o.insert("AttributeDefinitions".into(), Value::Array(defs));

@@ -311,7 +311,11 @@ impl ServiceModel {
                         required.clear();
                     }
                 }
-                "TagKeyString" => shape.min = None,
+                "TagKeyString" => {
+                    shape.min = None;
+                    shape.max = None;
+                }
+                "TagValueString" => shape.max = None,
                 _ => {}
             }
         }
