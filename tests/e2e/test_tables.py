@@ -464,6 +464,52 @@ def test_switching_to_provisioned_needs_throughput_for_every_index(ddb, table_na
     assert table["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["ReadCapacityUnits"] == 1
 
 
+def test_table_class(ddb, table_name):
+    create_table(ddb, table_name)
+    # STANDARD on a table that never had a class changes nothing, as on DynamoDB (recorded October 2026).
+    out = ddb.update_table(TableName=table_name, TableClass="STANDARD")["TableDescription"]
+    assert "TableClassSummary" not in out
+    out = ddb.update_table(TableName=table_name, TableClass="STANDARD_INFREQUENT_ACCESS")["TableDescription"]
+    assert out["TableClassSummary"] == {"TableClass": "STANDARD_INFREQUENT_ACCESS"}
+    ddb.update_table(TableName=table_name, TableClass="STANDARD")
+    table = ddb.describe_table(TableName=table_name)["Table"]
+    assert table["TableClassSummary"] == {"TableClass": "STANDARD"}
+
+
+def warm(read, write):
+    return {"ReadUnitsPerSecond": read, "WriteUnitsPerSecond": write, "Status": "ACTIVE"}
+
+
+def test_warm_throughput_is_reported_as_dynamodb_reports_it_and_never_drops(ddb, table_name):
+    """As recorded against AWS (October 2026): on demand, 12 000 reads and 4 000 writes a second; provisioned, the
+    capacity units, and never lower than before."""
+    gsi = {"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    created = create_table(ddb, table_name, extra_attributes=[("g", "S")], GlobalSecondaryIndexes=[gsi])
+    assert created["TableDescription"]["WarmThroughput"] == warm(12000, 4000)
+    assert "WarmThroughput" not in created["TableDescription"]["GlobalSecondaryIndexes"][0]
+    table = ddb.describe_table(TableName=table_name)["Table"]
+    assert table["WarmThroughput"] == warm(12000, 4000)
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == warm(12000, 4000)
+
+    other = table_name + "-p"
+    create_table(ddb, other, extra_attributes=[("g", "S")], BillingMode="PROVISIONED",
+                 ProvisionedThroughput={"ReadCapacityUnits": 5, "WriteCapacityUnits": 5},
+                 GlobalSecondaryIndexes=[dict(gsi, ProvisionedThroughput={"ReadCapacityUnits": 1,
+                                                                          "WriteCapacityUnits": 1})])
+    table = ddb.describe_table(TableName=other)["Table"]
+    assert table["WarmThroughput"] == warm(5, 5)
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == warm(1, 1)
+    for units in [(13000, 4500), (1, 1)]:
+        ddb.update_table(TableName=other, GlobalSecondaryIndexUpdates=[{"Update": {
+            "IndexName": "gsi1", "ProvisionedThroughput": {"ReadCapacityUnits": units[0],
+                                                           "WriteCapacityUnits": units[1]}}}])
+    table = ddb.describe_table(TableName=other)["Table"]
+    assert table["GlobalSecondaryIndexes"][0]["ProvisionedThroughput"]["ReadCapacityUnits"] == 1
+    assert table["GlobalSecondaryIndexes"][0]["WarmThroughput"] == warm(13000, 4500)
+    assert table["WarmThroughput"] == warm(5, 5)
+
+
 def test_a_gsi_update_must_change_something(ddb, table_name):
     create_table(ddb, table_name, extra_attributes=[("g", "S")],
                  GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],

@@ -38,6 +38,37 @@ pub struct Throughput {
     pub write: i64,
 }
 
+impl Throughput {
+    /// What an on-demand table or index can serve at once, as DynamoDB reports it (`WarmThroughput`).
+    pub const ON_DEMAND_WARM: Throughput = Throughput {
+        read: 12_000,
+        write: 4_000,
+    };
+
+    /// The higher of each rate.
+    pub fn max_each(self, other: Throughput) -> Throughput {
+        Throughput {
+            read: self.read.max(other.read),
+            write: self.write.max(other.write),
+        }
+    }
+
+    /// Warm throughput (`WarmThroughput`): what a table or index can serve at once. It never drops: the highest
+    /// of `high_water` (what it could serve before) and what its billing gives it now — on demand 12 000 reads
+    /// and 4 000 writes a second, provisioned its capacity units.
+    pub fn warm(
+        high_water: Option<Throughput>,
+        billing: BillingMode,
+        provisioned: Option<Throughput>,
+    ) -> Throughput {
+        let now = match (billing, provisioned) {
+            (BillingMode::Provisioned, Some(units)) => units,
+            _ => Throughput::ON_DEMAND_WARM,
+        };
+        high_water.map_or(now, |before| before.max_each(now))
+    }
+}
+
 /// When provisioned throughput last went up and down (`LastIncreaseDateTime`, `LastDecreaseDateTime`,
 /// `NumberOfDecreasesToday` of a `ProvisionedThroughputDescription`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -114,6 +145,9 @@ pub struct IndexDef {
     pub throughput: Option<Throughput>,
     #[serde(default)]
     pub throughput_changes: ThroughputChanges,
+    /// The highest warm throughput the index had before its last throughput or billing change.
+    #[serde(default)]
+    pub warm_high_water: Option<Throughput>,
 }
 
 impl IndexDef {
@@ -233,6 +267,9 @@ pub struct TableDef {
     /// How the table's keys are hashed (and so the order of its Scan); FNV for tables stored before the field.
     #[serde(default)]
     pub partition_hash: PartitionHashScheme,
+    /// The highest warm throughput the table had before its last throughput or billing change.
+    #[serde(default)]
+    pub warm_high_water: Option<Throughput>,
 }
 
 impl TableDef {
@@ -264,6 +301,30 @@ impl TableDef {
             .iter()
             .chain(self.lsis.iter())
             .find(|i| i.name == name)
+    }
+
+    /// The table's warm throughput (`WarmThroughput`).
+    pub fn warm_throughput(&self) -> Throughput {
+        Throughput::warm(self.warm_high_water, self.billing, self.throughput)
+    }
+
+    /// The warm throughput of one of the table's GSIs.
+    pub fn index_warm_throughput(&self, index: &IndexDef) -> Throughput {
+        Throughput::warm(index.warm_high_water, self.billing, index.throughput)
+    }
+
+    /// Remembers the warm throughput of the table and its GSIs before their throughput or billing changes, so
+    /// that it never drops.
+    pub fn remember_warm_throughput(&mut self) {
+        self.warm_high_water = Some(self.warm_throughput());
+        let marks: Vec<Throughput> = self
+            .gsis
+            .iter()
+            .map(|g| self.index_warm_throughput(g))
+            .collect();
+        for (gsi, mark) in self.gsis.iter_mut().zip(marks) {
+            gsi.warm_high_water = Some(mark);
+        }
     }
 
     pub fn indexes(&self) -> impl Iterator<Item = &IndexDef> {

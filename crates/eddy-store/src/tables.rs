@@ -329,6 +329,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
                 projection,
                 throughput: None,
                 throughput_changes: ThroughputChanges::default(),
+                warm_high_water: None,
             });
         }
         if specs.len() > 5 {
@@ -378,6 +379,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         billing_changed_ms: (billing == BillingMode::PayPerRequest).then_some(now_ms),
         throughput_changes: ThroughputChanges::default(),
         partition_hash: PartitionHashScheme::Dynamo,
+        warm_high_water: None,
     })
 }
 
@@ -431,6 +433,7 @@ fn plan_gsi(
         projection,
         throughput: spec.throughput,
         throughput_changes: ThroughputChanges::default(),
+        warm_high_water: None,
     })
 }
 
@@ -566,6 +569,7 @@ impl Store {
                     .get(&scope, &req.name)
                     .ok_or_else(|| table_not_found(&req.name))?;
                 let mut def = table.def.clone();
+                def.remember_warm_throughput();
                 apply_billing_update(&mut def, &req, now)?;
                 let mut backfill = Vec::new();
                 if let Some(updates) = &req.gsi_updates {
@@ -588,7 +592,10 @@ impl Store {
                 if let Some(flag) = req.deletion_protection {
                     def.deletion_protection = flag;
                 }
-                if let Some(class) = &req.table_class {
+                // STANDARD on a table that never had a class changes nothing, as on DynamoDB.
+                if let Some(class) = &req.table_class
+                    && (def.table_class.is_some() || class != "STANDARD")
+                {
                     def.table_class = Some(class.clone());
                 }
                 if let Some(spec) = &req.stream {

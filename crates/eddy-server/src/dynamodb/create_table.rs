@@ -8,7 +8,7 @@ use eddy_store::{BillingMode, CreateTable, IndexSpec, Store, StreamSpecification
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::wire::{table_description, table_name};
+use super::wire::{TableReply, table_description, table_name};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -270,6 +270,6 @@ pub async fn handle(
     let table = store.create_table(&ctx.scope, create).await?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"TableDescription": table_description(&table, "ACTIVE", store.clock().now_ms())}),
+        &json!({"TableDescription": table_description(&table, TableReply::Created, store.clock().now_ms())}),
     ))
 }

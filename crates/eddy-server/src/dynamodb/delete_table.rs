@@ -8,7 +8,7 @@ use eddy_store::Store;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::wire::{table_description, table_name};
+use super::wire::{TableReply, table_description, table_name};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -28,6 +28,6 @@ pub async fn handle(
     let table = store.delete_table(&ctx.scope, &name).await?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"TableDescription": table_description(&table, "DELETING", store.clock().now_ms())}),
+        &json!({"TableDescription": table_description(&table, TableReply::Deleting, store.clock().now_ms())}),
     ))
 }

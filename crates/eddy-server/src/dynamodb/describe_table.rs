@@ -8,7 +8,7 @@ use eddy_store::Store;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::wire::{table_description, table_name};
+use super::wire::{TableReply, table_description, table_name};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -28,6 +28,6 @@ pub async fn handle(
     let table = store.describe_table(&ctx.scope, &name)?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"Table": table_description(&table, "ACTIVE", store.clock().now_ms())}),
+        &json!({"Table": table_description(&table, TableReply::Current, store.clock().now_ms())}),
     ))
 }

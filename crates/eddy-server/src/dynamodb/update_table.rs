@@ -12,7 +12,7 @@ use super::create_table::{
     AttributeDefinition, ProvisionedThroughput, SecondaryIndex, WireStreamSpecification,
     billing_mode, definitions, refuse_unsupported,
 };
-use super::wire::{table_description, table_name};
+use super::wire::{TableReply, table_description, table_name};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -111,6 +111,6 @@ pub async fn handle(
     let table = store.update_table(&ctx.scope, update).await?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"TableDescription": table_description(&table, "ACTIVE", store.clock().now_ms())}),
+        &json!({"TableDescription": table_description(&table, TableReply::Current, store.clock().now_ms())}),
     ))
 }

@@ -247,7 +247,28 @@ fn throughput_json(
     Value::Object(o)
 }
 
-fn index_json(table: &Table, index: &IndexDef, global: bool, now_ms: i64) -> Value {
+fn warm_json(warm: eddy_store::Throughput) -> Value {
+    json!({"ReadUnitsPerSecond": warm.read, "WriteUnitsPerSecond": warm.write, "Status": "ACTIVE"})
+}
+
+/// Which reply a `TableDescription` is for: DynamoDB shapes them slightly differently.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum TableReply {
+    /// CreateTable's: its indexes carry no `WarmThroughput` yet.
+    Created,
+    /// DescribeTable's and UpdateTable's.
+    Current,
+    /// DeleteTable's: `TableStatus` is `DELETING`.
+    Deleting,
+}
+
+fn index_json(
+    table: &Table,
+    index: &IndexDef,
+    global: bool,
+    reply: TableReply,
+    now_ms: i64,
+) -> Value {
     let scope = table.def.scope();
     let mut o = Map::new();
     o.insert("IndexName".into(), json!(index.name));
@@ -259,6 +280,12 @@ fn index_json(table: &Table, index: &IndexDef, global: bool, now_ms: i64) -> Val
             "ProvisionedThroughput".into(),
             throughput_json(index.throughput.as_ref(), &index.throughput_changes, now_ms),
         );
+        if reply != TableReply::Created {
+            o.insert(
+                "WarmThroughput".into(),
+                warm_json(table.def.index_warm_throughput(index)),
+            );
+        }
     }
     let (count, bytes) = table.stats.index_snapshot(index.id);
     o.insert("IndexSizeBytes".into(), json!(bytes));
@@ -285,9 +312,13 @@ fn table_uuid(table: &Table) -> String {
     )
 }
 
-/// `TableDescription` as DynamoDB returns it. `status` is `ACTIVE`, or `DELETING` in a DeleteTable reply;
-/// `now_ms` (the server clock) dates `NumberOfDecreasesToday`.
-pub fn table_description(table: &Table, status: &str, now_ms: i64) -> Value {
+/// `TableDescription` as DynamoDB returns it in `reply`; `now_ms` (the server clock) dates
+/// `NumberOfDecreasesToday`.
+pub fn table_description(table: &Table, reply: TableReply, now_ms: i64) -> Value {
+    let status = match reply {
+        TableReply::Deleting => "DELETING",
+        TableReply::Created | TableReply::Current => "ACTIVE",
+    };
     let def = &table.def;
     let (items, bytes) = table.stats.snapshot();
     let mut o = Map::new();
@@ -327,7 +358,7 @@ pub fn table_description(table: &Table, status: &str, now_ms: i64) -> Value {
             "LocalSecondaryIndexes".into(),
             def.lsis
                 .iter()
-                .map(|i| index_json(table, i, false, now_ms))
+                .map(|i| index_json(table, i, false, reply, now_ms))
                 .collect(),
         );
     }
@@ -336,7 +367,7 @@ pub fn table_description(table: &Table, status: &str, now_ms: i64) -> Value {
             "GlobalSecondaryIndexes".into(),
             def.gsis
                 .iter()
-                .map(|i| index_json(table, i, true, now_ms))
+                .map(|i| index_json(table, i, true, reply, now_ms))
                 .collect(),
         );
     }
@@ -360,6 +391,7 @@ pub fn table_description(table: &Table, status: &str, now_ms: i64) -> Value {
         "DeletionProtectionEnabled".into(),
         json!(def.deletion_protection),
     );
+    o.insert("WarmThroughput".into(), warm_json(def.warm_throughput()));
     Value::Object(o)
 }
 
