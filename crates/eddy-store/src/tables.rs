@@ -116,6 +116,11 @@ fn check_update_shape(req: &TableUpdate) -> Result<(), DynamoError> {
             "At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required",
         ));
     }
+    if req.billing_mode == Some(BillingMode::Provisioned) && req.throughput.is_none() {
+        return Err(invalid(
+            "ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
+        ));
+    }
     if req.gsi_updates.as_ref().is_some_and(Vec::is_empty) {
         return Err(invalid("List of GlobalSecondaryIndexUpdates is empty"));
     }
@@ -581,12 +586,16 @@ impl Store {
                         }
                     }
                 }
-                if def.billing == BillingMode::Provisioned
-                    && let Some(gsi) = def.gsis.iter().find(|g| g.throughput.is_none())
-                {
+                let unprovisioned: Vec<&str> = def
+                    .gsis
+                    .iter()
+                    .filter(|g| g.throughput.is_none())
+                    .map(|g| g.name.as_str())
+                    .collect();
+                if def.billing == BillingMode::Provisioned && !unprovisioned.is_empty() {
                     return Err(invalid(format!(
                         "ProvisionedThroughput must be specified for index: {}",
-                        gsi.name
+                        unprovisioned.join(",")
                     )));
                 }
                 if let Some(flag) = req.deletion_protection {
@@ -757,14 +766,6 @@ fn apply_billing_update(
     if billing == BillingMode::PayPerRequest && req.throughput.is_some() {
         return Err(invalid(
             "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST",
-        ));
-    }
-    if billing == BillingMode::Provisioned
-        && def.billing == BillingMode::PayPerRequest
-        && req.throughput.is_none()
-    {
-        return Err(invalid(
-            "ProvisionedThroughput must be specified when BillingMode is PROVISIONED",
         ));
     }
     if let Some(t) = &req.throughput {
