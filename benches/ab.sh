@@ -49,7 +49,10 @@ for round in $(seq 1 "$ROUNDS"); do
       data="$(mktemp -d)"
       "${SERVER_PIN[@]}" "$bin" serve --listen "127.0.0.1:$PORT" --data-dir "$data" >/dev/null 2>&1 &
       pid=$!
-      until curl -sf -o /dev/null "http://127.0.0.1:$PORT/_eddy/health"; do sleep 0.05; done
+      until curl -sf -o /dev/null "http://127.0.0.1:$PORT/_eddy/health"; do
+        kill -0 "$pid" 2>/dev/null || { echo "$name: the server exited before it was ready" >&2; exit 1; }
+        sleep 0.05
+      done
       create=(--create-table)
     fi
     read -r u0 s0 < <(cpu_ticks "$pid")
