@@ -341,6 +341,12 @@ def test_create_table_messages_for_definitions_streams_and_index_throughput(ddb,
     assert attempt(AttributeDefinitions=with_g, GlobalSecondaryIndexes=[dict(gsi, ProvisionedThroughput=units)]) == (
         "ValidationException",
         invalid + "ProvisionedThroughput should not be specified for index: by-g when BillingMode is PAY_PER_REQUEST")
+    include = dict(gsi, Projection={"ProjectionType": "INCLUDE"})
+    assert attempt(AttributeDefinitions=with_g, GlobalSecondaryIndexes=[include]) == (
+        "ValidationException", invalid + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified")
+    include = dict(gsi, Projection={"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a", "b", "a"]})
+    assert attempt(AttributeDefinitions=with_g, GlobalSecondaryIndexes=[include]) == (
+        "ValidationException", invalid + "Duplicate element in NonKeyAttributes: a")
     assert table_name not in ddb.list_tables()["TableNames"]
 
 

@@ -234,6 +234,19 @@ fn build_projection(spec: &IndexSpec) -> Result<ProjectionType, DynamoError> {
             "ProjectionType is {ty}, but NonKeyAttributes is specified"
         )));
     }
+    if spec.non_key_attributes.is_none() && ty == "INCLUDE" {
+        return Err(invalid(
+            "ProjectionType is INCLUDE, but NonKeyAttributes is not specified",
+        ));
+    }
+    let names = spec.non_key_attributes.as_deref().unwrap_or_default();
+    for (i, name) in names.iter().enumerate() {
+        if names[..i].contains(name) {
+            return Err(invalid(format!(
+                "Duplicate element in NonKeyAttributes: {name}"
+            )));
+        }
+    }
     Ok(match ty {
         "ALL" => ProjectionType::All,
         "KEYS_ONLY" => ProjectionType::KeysOnly,
