@@ -482,6 +482,48 @@ def test_table_class(ddb, table_name):
     assert table["TableClassSummary"] == {"TableClass": "STANDARD"}
 
 
+def test_on_demand_throughput_is_recorded_reported_and_checked(ddb, table_name):
+    """OnDemandThroughput as DynamoDB takes it (recorded against AWS, October 2026); eddy never throttles."""
+    gsi = {"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}, "OnDemandThroughput": {"MaxReadRequestUnits": 50}}
+    create_table(ddb, table_name, extra_attributes=[("g", "S")], GlobalSecondaryIndexes=[gsi],
+                 OnDemandThroughput={"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 5})
+    table = ddb.describe_table(TableName=table_name)["Table"]
+    assert table["OnDemandThroughput"] == {"MaxReadRequestUnits": 10, "MaxWriteRequestUnits": 5}
+    assert table["GlobalSecondaryIndexes"][0]["OnDemandThroughput"] == {"MaxReadRequestUnits": 50,
+                                                                         "MaxWriteRequestUnits": -1}
+    out = ddb.update_table(TableName=table_name, OnDemandThroughput={"MaxReadRequestUnits": 20,
+                                                                     "MaxWriteRequestUnits": 15})
+    assert out["TableDescription"]["OnDemandThroughput"] == {"MaxReadRequestUnits": 20, "MaxWriteRequestUnits": 15}
+    ddb.update_table(TableName=table_name, GlobalSecondaryIndexUpdates=[{"Update": {
+        "IndexName": "gsi1", "OnDemandThroughput": {"MaxReadRequestUnits": 5000, "MaxWriteRequestUnits": 5000}}}])
+    table = ddb.describe_table(TableName=table_name)["Table"]
+    assert table["GlobalSecondaryIndexes"][0]["OnDemandThroughput"] == {"MaxReadRequestUnits": 5000,
+                                                                         "MaxWriteRequestUnits": 5000}
+
+    def refused(**update):
+        with pytest.raises(ClientError) as e:
+            ddb.update_table(TableName=table_name, **update)
+        return error_of(e)
+
+    assert refused(OnDemandThroughput={"MaxReadRequestUnits": 0}) == (
+        "ValidationException", INVALID + "Requested MaxReadRequestUnits for OnDemandThroughput for table is outside "
+                                         "of valid range")
+    assert refused(OnDemandThroughput={"MaxReadRequestUnits": 3},
+                   StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}) == (
+        "ValidationException", INVALID + "OnDemandThroughput can only be combined with BillingMode in an UpdateTable "
+                                         "request")
+    ddb.update_table(TableName=table_name, OnDemandThroughput={"MaxReadRequestUnits": -1, "MaxWriteRequestUnits": -1})
+    assert "OnDemandThroughput" not in ddb.describe_table(TableName=table_name)["Table"]
+    # A switch to provisioned billing drops the indexes' limits; provisioned tables take none.
+    ddb.update_table(TableName=table_name, BillingMode="PROVISIONED", ProvisionedThroughput=UNITS,
+                     GlobalSecondaryIndexUpdates=[{"Update": {"IndexName": "gsi1", "ProvisionedThroughput": UNITS}}])
+    assert "OnDemandThroughput" not in ddb.describe_table(TableName=table_name)["Table"]["GlobalSecondaryIndexes"][0]
+    assert refused(OnDemandThroughput={"MaxWriteRequestUnits": 3}) == (
+        "ValidationException", INVALID + "MaxWriteRequestUnits for OnDemandThroughput cannot be specified when the "
+                                         "table BillingMode is PROVISIONED")
+
+
 def warm(read, write):
     return {"ReadUnitsPerSecond": read, "WriteUnitsPerSecond": write, "Status": "ACTIVE"}
 

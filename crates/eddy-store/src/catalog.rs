@@ -69,6 +69,14 @@ impl Throughput {
     }
 }
 
+/// The most request units a second an on-demand table or index may use (`OnDemandThroughput`); -1: no limit.
+/// Recorded and reported; eddy never throttles.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OnDemandLimits {
+    pub max_read: i64,
+    pub max_write: i64,
+}
+
 /// When provisioned throughput last went up and down (`LastIncreaseDateTime`, `LastDecreaseDateTime`,
 /// `NumberOfDecreasesToday` of a `ProvisionedThroughputDescription`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -148,6 +156,8 @@ pub struct IndexDef {
     /// The highest warm throughput the index had before its last throughput or billing change.
     #[serde(default)]
     pub warm_high_water: Option<Throughput>,
+    #[serde(default)]
+    pub on_demand: Option<OnDemandLimits>,
 }
 
 impl IndexDef {
@@ -270,6 +280,8 @@ pub struct TableDef {
     /// The highest warm throughput the table had before its last throughput or billing change.
     #[serde(default)]
     pub warm_high_water: Option<Throughput>,
+    #[serde(default)]
+    pub on_demand: Option<OnDemandLimits>,
 }
 
 impl TableDef {

@@ -37,8 +37,8 @@ pub use batch::{
 };
 pub use capacity::{Capacity, CapacityMode};
 pub use catalog::{
-    BillingMode, IndexDef, IndexKind, ProjectionType, StreamViewType, Table, TableDef, Throughput,
-    ThroughputChanges, TtlSetting,
+    BillingMode, IndexDef, IndexKind, OnDemandLimits, ProjectionType, StreamViewType, Table,
+    TableDef, Throughput, ThroughputChanges, TtlSetting,
 };
 pub use docs::DocChange;
 pub use items::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
@@ -48,7 +48,7 @@ pub use stream::{
     EventName, IteratorType, RecordsPage, ShardDef, ShardRead, StreamConfig, StreamDef,
     StreamRecord, StreamSpecification, StreamSummary, parse_sequence_number, sequence_number,
 };
-pub use tables::{CreateTable, GsiUpdate, IndexSpec, TableUpdate};
+pub use tables::{CreateTable, GsiUpdate, IndexSpec, OnDemandRequest, TableUpdate};
 pub use transact::{TransactGetItem, TransactWriteAction, TransactWriteInput};
 
 use backend::Mutation;

@@ -12,8 +12,8 @@ use eddy_model::{DynamoError, KeyAttribute, KeySchema, ScalarType, Scope};
 use crate::Store;
 use crate::backend::{Mutation, Space};
 use crate::catalog::{
-    BillingMode, IndexDef, IndexKind, ProjectionType, Table, TableDef, TableStats, Throughput,
-    ThroughputChanges, TtlSetting,
+    BillingMode, IndexDef, IndexKind, OnDemandLimits, ProjectionType, Table, TableDef, TableStats,
+    Throughput, ThroughputChanges, TtlSetting,
 };
 use crate::codec::{decode_item, encode_item};
 use crate::layout;
@@ -28,6 +28,67 @@ pub struct IndexSpec {
     pub projection_type: Option<String>,
     pub non_key_attributes: Option<Vec<String>>,
     pub throughput: Option<Throughput>,
+    pub on_demand: Option<OnDemandRequest>,
+}
+
+/// An `OnDemandThroughput` as requested: either limit may be left out; -1 removes one (UpdateTable only).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OnDemandRequest {
+    pub max_read: Option<i64>,
+    pub max_write: Option<i64>,
+}
+
+/// What an `OnDemandThroughput` is for, as DynamoDB names it in its messages.
+#[derive(Clone, Copy)]
+enum OnDemandTarget<'a> {
+    Table,
+    Index(&'a str),
+}
+
+impl OnDemandRequest {
+    /// The limits after this request, checked against the table's billing mode; `clearing` allows -1.
+    fn apply(
+        &self,
+        current: Option<OnDemandLimits>,
+        billing: BillingMode,
+        target: OnDemandTarget<'_>,
+        clearing: bool,
+    ) -> Result<Option<OnDemandLimits>, DynamoError> {
+        let mut limits = current.unwrap_or(OnDemandLimits {
+            max_read: -1,
+            max_write: -1,
+        });
+        for (member, requested, slot) in [
+            ("MaxReadRequestUnits", self.max_read, &mut limits.max_read),
+            (
+                "MaxWriteRequestUnits",
+                self.max_write,
+                &mut limits.max_write,
+            ),
+        ] {
+            let Some(units) = requested else { continue };
+            let index = match target {
+                OnDemandTarget::Table => String::new(),
+                OnDemandTarget::Index(name) => format!(" for index : {name}"),
+            };
+            if billing == BillingMode::Provisioned {
+                return Err(invalid(format!(
+                    "{member} for OnDemandThroughput{index} cannot be specified when the table BillingMode is PROVISIONED"
+                )));
+            }
+            if units < 1 && !(clearing && units == -1) {
+                let whose = match target {
+                    OnDemandTarget::Table => " for table".to_string(),
+                    OnDemandTarget::Index(_) => index,
+                };
+                return Err(invalid(format!(
+                    "Requested {member} for OnDemandThroughput{whose} is outside of valid range"
+                )));
+            }
+            *slot = units;
+        }
+        Ok((limits.max_read != -1 || limits.max_write != -1).then_some(limits))
+    }
 }
 
 #[derive(Clone, Debug, Default)]
@@ -43,6 +104,7 @@ pub struct CreateTable {
     pub deletion_protection: Option<bool>,
     pub table_class: Option<String>,
     pub stream: Option<crate::StreamSpecification>,
+    pub on_demand: Option<OnDemandRequest>,
 }
 
 #[derive(Clone, Debug)]
@@ -51,6 +113,7 @@ pub enum GsiUpdate {
     Update {
         name: String,
         throughput: Option<Throughput>,
+        on_demand: Option<OnDemandRequest>,
     },
     Delete {
         name: String,
@@ -80,6 +143,7 @@ pub struct TableUpdate {
     pub deletion_protection: Option<bool>,
     pub table_class: Option<String>,
     pub stream: Option<crate::StreamSpecification>,
+    pub on_demand: Option<OnDemandRequest>,
 }
 
 fn invalid(msg: impl AsRef<str>) -> DynamoError {
@@ -107,6 +171,7 @@ fn check_update_shape(req: &TableUpdate) -> Result<(), DynamoError> {
         req.stream.is_some(),
         req.deletion_protection.is_some(),
         req.table_class.is_some(),
+        req.on_demand.is_some(),
     ]
     .into_iter()
     .filter(|changed| *changed)
@@ -132,6 +197,12 @@ fn check_update_shape(req: &TableUpdate) -> Result<(), DynamoError> {
     if req.deletion_protection.is_some() && changes > 1 {
         return Err(invalid(
             "DeletionProtection modification must be the only operation in the request",
+        ));
+    }
+    let with_billing = usize::from(req.billing_mode.is_some());
+    if req.on_demand.is_some() && changes > 1 + with_billing {
+        return Err(invalid(
+            "OnDemandThroughput can only be combined with BillingMode in an UpdateTable request",
         ));
     }
     let index_changes = gsi_updates
@@ -289,6 +360,10 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
     if let Some(t) = &req.throughput {
         check_throughput(t)?;
     }
+    let on_demand = match &req.on_demand {
+        Some(r) => r.apply(None, billing, OnDemandTarget::Table, false)?,
+        None => None,
+    };
     let defs = &req.attribute_definitions;
     for (i, (name, _)) in defs.iter().enumerate() {
         if defs[..i].iter().any(|(earlier, _)| earlier == name) {
@@ -348,6 +423,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
                 throughput: None,
                 throughput_changes: ThroughputChanges::default(),
                 warm_high_water: None,
+                on_demand: None,
             });
         }
         if specs.len() > 5 {
@@ -398,6 +474,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         throughput_changes: ThroughputChanges::default(),
         partition_hash: PartitionHashScheme::Dynamo,
         warm_high_water: None,
+        on_demand,
     })
 }
 
@@ -443,6 +520,10 @@ fn plan_gsi(
     if let Some(t) = &spec.throughput {
         check_throughput(t)?;
     }
+    let on_demand = match &spec.on_demand {
+        Some(r) => r.apply(None, billing, OnDemandTarget::Index(name), false)?,
+        None => None,
+    };
     Ok(IndexDef {
         id: 0,
         name: spec.name.clone(),
@@ -452,6 +533,7 @@ fn plan_gsi(
         throughput: spec.throughput,
         throughput_changes: ThroughputChanges::default(),
         warm_high_water: None,
+        on_demand,
     })
 }
 
@@ -589,6 +671,10 @@ impl Store {
                 let mut def = table.def.clone();
                 def.remember_warm_throughput();
                 apply_billing_update(&mut def, &req, now)?;
+                if let Some(request) = &req.on_demand {
+                    def.on_demand =
+                        request.apply(def.on_demand, def.billing, OnDemandTarget::Table, true)?;
+                }
                 let mut backfill = Vec::new();
                 if let Some(updates) = &req.gsi_updates {
                     for update in updates {
@@ -792,6 +878,11 @@ fn apply_billing_update(
     }
     if billing != def.billing {
         def.billing_changed_ms = Some(now);
+        // A switch of billing mode drops the on-demand limits of the table and its indexes.
+        def.on_demand = None;
+        for gsi in &mut def.gsis {
+            gsi.on_demand = None;
+        }
     }
     def.billing = billing;
     let throughput = match billing {
@@ -856,7 +947,11 @@ fn apply_gsi_update(
             def.gsis.push(index.clone());
             Ok(Some(index))
         }
-        GsiUpdate::Update { name, throughput } => {
+        GsiUpdate::Update {
+            name,
+            throughput,
+            on_demand,
+        } => {
             if def.lsis.iter().any(|i| &i.name == name) {
                 return Err(DynamoError::validation(format!(
                     "Cannot update an index that is not a GlobalSecondaryIndex: {name}"
@@ -866,6 +961,13 @@ fn apply_gsi_update(
             let Some(index) = def.gsis.iter_mut().find(|i| &i.name == name) else {
                 return Err(index_not_found(name, &def.name));
             };
+            if let Some(request) = on_demand {
+                index.on_demand =
+                    request.apply(index.on_demand, billing, OnDemandTarget::Index(name), true)?;
+                if throughput.is_none() {
+                    return Ok(None);
+                }
+            }
             // An update that changes nothing is refused, never accepted and ignored.
             if billing == BillingMode::PayPerRequest {
                 return Err(invalid(format!(

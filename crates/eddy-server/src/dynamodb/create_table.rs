@@ -4,7 +4,9 @@ use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::{DynamoError, ScalarType};
-use eddy_store::{BillingMode, CreateTable, IndexSpec, Store, StreamSpecification, Throughput};
+use eddy_store::{
+    BillingMode, CreateTable, IndexSpec, OnDemandRequest, Store, StreamSpecification, Throughput,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -44,6 +46,23 @@ impl From<&ProvisionedThroughput> for Throughput {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
+pub struct WireOnDemandThroughput {
+    pub max_read_request_units: Option<i64>,
+    pub max_write_request_units: Option<i64>,
+}
+
+/// An `OnDemandThroughput`; `{}` asks for nothing (DynamoDB drops it).
+pub fn on_demand(wire: Option<&WireOnDemandThroughput>) -> Option<OnDemandRequest> {
+    let wire = wire?;
+    let request = OnDemandRequest {
+        max_read: wire.max_read_request_units,
+        max_write: wire.max_write_request_units,
+    };
+    (request != OnDemandRequest::default()).then_some(request)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
 pub struct Projection {
     pub projection_type: Option<String>,
     pub non_key_attributes: Option<Vec<String>>,
@@ -56,6 +75,8 @@ pub struct SecondaryIndex {
     pub key_schema: Vec<KeySchemaElement>,
     pub projection: Projection,
     pub provisioned_throughput: Option<ProvisionedThroughput>,
+    pub on_demand_throughput: Option<WireOnDemandThroughput>,
+    pub warm_throughput: Option<Value>,
 }
 
 impl From<&SecondaryIndex> for IndexSpec {
@@ -66,6 +87,7 @@ impl From<&SecondaryIndex> for IndexSpec {
             projection_type: i.projection.projection_type.clone(),
             non_key_attributes: i.projection.non_key_attributes.clone(),
             throughput: i.provisioned_throughput.as_ref().map(Throughput::from),
+            on_demand: on_demand(i.on_demand_throughput.as_ref()),
         }
     }
 }
@@ -187,7 +209,7 @@ struct Request {
     table_class: Option<String>,
     #[serde(rename = "SSESpecification")]
     sse_specification: Option<Value>,
-    on_demand_throughput: Option<Value>,
+    on_demand_throughput: Option<WireOnDemandThroughput>,
     warm_throughput: Option<Value>,
     resource_policy: Option<String>,
 }
@@ -237,8 +259,15 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    refuse_unsupported("OnDemandThroughput", req.on_demand_throughput.is_some())?;
-    refuse_unsupported("WarmThroughput", req.warm_throughput.is_some())?;
+    let index_warm = req
+        .global_secondary_indexes
+        .iter()
+        .flatten()
+        .any(|i| i.warm_throughput.is_some());
+    refuse_unsupported(
+        "WarmThroughput",
+        req.warm_throughput.is_some() || index_warm,
+    )?;
     refuse_unsupported("ResourcePolicy", req.resource_policy.is_some())?;
     if let Some(sse) = &req.sse_specification
         && sse.get("Enabled").and_then(Value::as_bool) == Some(true)
@@ -262,6 +291,7 @@ pub async fn handle(
         tags: checked_tags(req.tags)?,
         deletion_protection: req.deletion_protection_enabled,
         table_class: req.table_class,
+        on_demand: on_demand(req.on_demand_throughput.as_ref()),
         stream: req
             .stream_specification
             .as_ref()

@@ -9,8 +9,8 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::create_table::{
-    AttributeDefinition, ProvisionedThroughput, SecondaryIndex, WireStreamSpecification,
-    billing_mode, definitions, refuse_unsupported,
+    AttributeDefinition, ProvisionedThroughput, SecondaryIndex, WireOnDemandThroughput,
+    WireStreamSpecification, billing_mode, definitions, on_demand, refuse_unsupported,
 };
 use super::wire::{TableReply, table_description, table_name};
 use crate::protocol::awsjson;
@@ -21,6 +21,8 @@ use crate::protocol::context::RequestContext;
 struct IndexThroughputUpdate {
     index_name: String,
     provisioned_throughput: Option<ProvisionedThroughput>,
+    on_demand_throughput: Option<WireOnDemandThroughput>,
+    warm_throughput: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -52,7 +54,7 @@ struct Request {
     replica_updates: Option<Value>,
     #[serde(rename = "SSESpecification")]
     sse_specification: Option<Value>,
-    on_demand_throughput: Option<Value>,
+    on_demand_throughput: Option<WireOnDemandThroughput>,
     warm_throughput: Option<Value>,
     multi_region_consistency: Option<Value>,
 }
@@ -63,6 +65,7 @@ fn gsi_update(wire: &GsiUpdateWire) -> Result<GsiUpdate, DynamoError> {
         (None, Some(u), None) => Ok(GsiUpdate::Update {
             name: u.index_name.clone(),
             throughput: u.provisioned_throughput.as_ref().map(Throughput::from),
+            on_demand: on_demand(u.on_demand_throughput.as_ref()),
         }),
         (None, None, Some(d)) => Ok(GsiUpdate::Delete {
             name: d.index_name.clone(),
@@ -85,8 +88,22 @@ pub async fn handle(
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
     refuse_unsupported("ReplicaUpdates", req.replica_updates.is_some())?;
     refuse_unsupported("SSESpecification", req.sse_specification.is_some())?;
-    refuse_unsupported("OnDemandThroughput", req.on_demand_throughput.is_some())?;
-    refuse_unsupported("WarmThroughput", req.warm_throughput.is_some())?;
+    let index_warm = req
+        .global_secondary_index_updates
+        .iter()
+        .flatten()
+        .any(|u| {
+            u.create
+                .as_ref()
+                .is_some_and(|c| c.warm_throughput.is_some())
+                || u.update
+                    .as_ref()
+                    .is_some_and(|c| c.warm_throughput.is_some())
+        });
+    refuse_unsupported(
+        "WarmThroughput",
+        req.warm_throughput.is_some() || index_warm,
+    )?;
     refuse_unsupported(
         "MultiRegionConsistency",
         req.multi_region_consistency.is_some(),
@@ -103,6 +120,7 @@ pub async fn handle(
         gsi_updates,
         deletion_protection: req.deletion_protection_enabled,
         table_class: req.table_class,
+        on_demand: on_demand(req.on_demand_throughput.as_ref()),
         stream: req
             .stream_specification
             .as_ref()

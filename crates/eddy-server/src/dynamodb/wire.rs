@@ -247,6 +247,10 @@ fn throughput_json(
     Value::Object(o)
 }
 
+fn on_demand_json(limits: eddy_store::OnDemandLimits) -> Value {
+    json!({"MaxReadRequestUnits": limits.max_read, "MaxWriteRequestUnits": limits.max_write})
+}
+
 fn warm_json(warm: eddy_store::Throughput) -> Value {
     json!({"ReadUnitsPerSecond": warm.read, "WriteUnitsPerSecond": warm.write, "Status": "ACTIVE"})
 }
@@ -280,6 +284,9 @@ fn index_json(
             "ProvisionedThroughput".into(),
             throughput_json(index.throughput.as_ref(), &index.throughput_changes, now_ms),
         );
+        if let Some(limits) = index.on_demand {
+            o.insert("OnDemandThroughput".into(), on_demand_json(limits));
+        }
         if reply != TableReply::Created {
             o.insert(
                 "WarmThroughput".into(),
@@ -391,6 +398,9 @@ pub fn table_description(table: &Table, reply: TableReply, now_ms: i64) -> Value
         "DeletionProtectionEnabled".into(),
         json!(def.deletion_protection),
     );
+    if let Some(limits) = def.on_demand {
+        o.insert("OnDemandThroughput".into(), on_demand_json(limits));
+    }
     o.insert("WarmThroughput".into(), warm_json(def.warm_throughput()));
     Value::Object(o)
 }
