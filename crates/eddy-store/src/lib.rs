@@ -405,6 +405,7 @@ mod tests {
                         projection_type: Some("KEYS_ONLY".into()),
                         non_key_attributes: None,
                         throughput: None,
+                        on_demand: None,
                     }]),
                     ..Default::default()
                 },
