@@ -429,3 +429,17 @@ def test_nesting_limit(ddb, table):
     assert put_error(ddb, table, {"pk": {"S": "deeper"}, "v": nested(32)}) == (
         "ValidationException",
         "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
+
+
+def test_an_empty_index_key_is_refused_naming_its_type(ddb, table_name):
+    gsis = [{"IndexName": name, "KeySchema": [{"AttributeName": attr, "KeyType": "HASH"}],
+             "Projection": {"ProjectionType": "KEYS_ONLY"}} for name, attr in [("by-s", "s"), ("by-b", "b")]]
+    create_table(ddb, table_name, extra_attributes=[("s", "S"), ("b", "B")], GlobalSecondaryIndexes=gsis)
+    prefix = ("One or more parameter values are not valid. A value specified for a secondary index key is not "
+              "supported. The AttributeValue for a key attribute cannot contain an empty ")
+    for attr, value, message in [("s", {"S": ""}, "string value. IndexName: by-s, IndexKey: s"),
+                                 ("b", {"B": b""}, "binary value. IndexName: by-b, IndexKey: b")]:
+        with pytest.raises(ClientError) as e:
+            ddb.put_item(TableName=table_name, Item={"pk": {"S": "k"}, attr: value})
+        assert error_of(e) == ("ValidationException", prefix + message)
+    assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": {"S": "k"}})

@@ -341,6 +341,20 @@ def test_create_table_messages_for_definitions_streams_and_index_throughput(ddb,
     assert attempt(AttributeDefinitions=with_g, GlobalSecondaryIndexes=[dict(gsi, ProvisionedThroughput=units)]) == (
         "ValidationException",
         invalid + "ProvisionedThroughput should not be specified for index: by-g when BillingMode is PAY_PER_REQUEST")
+    three = [{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"},
+             {"AttributeName": "x", "AttributeType": "S"}]
+    assert attempt(AttributeDefinitions=three, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"},
+                                                          {"AttributeName": "sk", "KeyType": "RANGE"},
+                                                          {"AttributeName": "x", "KeyType": "RANGE"}]) == (
+        "ValidationException",
+        "1 validation error detected: Value '[KeySchemaElement(attributeName=pk, keyType=HASH), "
+        "KeySchemaElement(attributeName=sk, keyType=RANGE), KeySchemaElement(attributeName=x, keyType=RANGE)]' at "
+        "'keySchema' failed to satisfy constraint: Member must have length less than or equal to 2")
+    wide = dict(gsi, KeySchema=[{"AttributeName": "g", "KeyType": "HASH"}, {"AttributeName": "pk", "KeyType": "HASH"},
+                                {"AttributeName": "x", "KeyType": "RANGE"}])
+    code, message = attempt(AttributeDefinitions=with_g + [{"AttributeName": "x", "AttributeType": "S"}],
+                            GlobalSecondaryIndexes=[wide])
+    assert code == "ValidationException" and message.startswith("eddy does not support GSI keys of more than one")
     include = dict(gsi, Projection={"ProjectionType": "INCLUDE"})
     assert attempt(AttributeDefinitions=with_g, GlobalSecondaryIndexes=[include]) == (
         "ValidationException", invalid + "ProjectionType is INCLUDE, but NonKeyAttributes is not specified")

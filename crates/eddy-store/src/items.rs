@@ -142,6 +142,15 @@ fn check_key_sizes(schema: &KeySchema, item: &AttributeMap) -> Result<(), Dynamo
     Ok(())
 }
 
+/// How DynamoDB names an empty key value of this type in its messages.
+fn empty_kind(scalar: eddy_model::ScalarType) -> &'static str {
+    if scalar == eddy_model::ScalarType::B {
+        "binary"
+    } else {
+        "string"
+    }
+}
+
 /// A `Key` parameter (GetItem, DeleteItem, UpdateItem, …) must name exactly the table's key attributes.
 pub(crate) fn validate_key(table: &Table, key: &AttributeMap) -> Result<(), DynamoError> {
     let schema = &table.def.key;
@@ -201,11 +210,7 @@ pub(crate) fn validate_item_fits_table(
             Some(v) if empty_key_value(v) => {
                 return Err(DynamoError::validation(format!(
                     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
-                    if attr.scalar == eddy_model::ScalarType::B {
-                        "binary"
-                    } else {
-                        "string"
-                    },
+                    empty_kind(attr.scalar),
                     attr.name
                 )));
             }
@@ -278,7 +283,8 @@ fn check_index_keys(
         }
         if empty_key_value(v) {
             return Err(DynamoError::validation(format!(
-                "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: {index}, IndexKey: {}",
+                "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {index}, IndexKey: {}",
+                empty_kind(attr.scalar),
                 attr.name
             )));
         }

@@ -247,6 +247,22 @@ fn table_not_found(name: &str) -> DynamoError {
     ))
 }
 
+/// A table's or LSI's key has at most two elements; DynamoDB refuses more as a constraint of the request,
+/// rendering the list as Java records.
+fn check_key_length(elements: &[(String, String)], path: &str) -> Result<(), DynamoError> {
+    if elements.len() <= 2 {
+        return Ok(());
+    }
+    let rendered: Vec<String> = elements
+        .iter()
+        .map(|(name, kind)| format!("KeySchemaElement(attributeName={name}, keyType={kind})"))
+        .collect();
+    Err(DynamoError::validation(format!(
+        "1 validation error detected: Value '[{}]' at '{path}' failed to satisfy constraint: Member must have length less than or equal to 2",
+        rendered.join(", ")
+    )))
+}
+
 /// Builds a key schema from (name, key type) pairs, checking DynamoDB's rules.
 fn build_key_schema(
     elements: &[(String, String)],
@@ -376,6 +392,18 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         return Err(DynamoError::validation(
             "Invalid KeySchema: Some index key attribute have no definition",
         ));
+    }
+    check_key_length(&req.key_schema, "keySchema")?;
+    for (i, spec) in req.lsis.iter().flatten().enumerate() {
+        let path = format!("localSecondaryIndexes.{}.member.keySchema", i + 1);
+        check_key_length(&spec.key_schema, &path)?;
+    }
+    // DynamoDB takes up to four HASH and four RANGE attributes in a GSI key; eddy's index keys have one each.
+    if let Some(spec) = req.gsis.iter().flatten().find(|g| g.key_schema.len() > 2) {
+        return Err(DynamoError::validation(format!(
+            "eddy does not support GSI keys of more than one partition and one sort key attribute (index: {})",
+            spec.name
+        )));
     }
     let key = build_key_schema(&req.key_schema, defs)?;
     let has_indexes = req.gsis.is_some() || req.lsis.is_some();
@@ -934,6 +962,12 @@ fn apply_gsi_update(
                     Some(_) => {}
                     None => defs.push((name.clone(), *ty)),
                 }
+            }
+            if spec.key_schema.len() > 2 {
+                return Err(DynamoError::validation(format!(
+                    "eddy does not support GSI keys of more than one partition and one sort key attribute (index: {})",
+                    spec.name
+                )));
             }
             let mut index = plan_gsi(spec, &defs, def.billing, GsiOrigin::UpdateTable)?;
             if def.gsis.len() >= 20 {
