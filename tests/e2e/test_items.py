@@ -99,7 +99,8 @@ def test_key_rules(ddb, table):
         assert error_of(e) == ("ValidationException", "The provided key element does not match the schema")
     with pytest.raises(ClientError) as e:
         ddb.get_item(TableName=table, Key={"pk": {"S": ""}})
-    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: The AttributeValue for "
+    # As DynamoDB words it for a Key parameter (checked against AWS in 2026).
+    assert error_of(e) == ("ValidationException", "One or more parameter values are not valid. The AttributeValue for "
                                                   "a key attribute cannot contain an empty string value. Key: pk")
 
 
@@ -443,3 +444,121 @@ def test_an_empty_index_key_is_refused_naming_its_type(ddb, table_name):
             ddb.put_item(TableName=table_name, Item={"pk": {"S": "k"}, attr: value})
         assert error_of(e) == ("ValidationException", prefix + message)
     assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": {"S": "k"}})
+
+
+CANCELLED_BY_VALIDATION = ("Transaction cancelled, please refer cancellation reasons for specific reasons "
+                           "[None, ValidationError]")
+
+
+def reasons_of(excinfo):
+    return [(r["Code"], r.get("Message")) for r in excinfo.value.response["CancellationReasons"]]
+
+
+def test_transactions_cancel_for_mismatched_keys_and_refuse_empty_values(ddb, table_name):
+    """As DynamoDB answers (checked against AWS in 2026): a key or index key of the wrong type cancels the
+    transaction with a ValidationError reason for its item; an empty key value refuses the whole request."""
+    gsi = {"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "KEYS_ONLY"}}
+    create_table(ddb, table_name, extra_attributes=[("g", "S")], GlobalSecondaryIndexes=[gsi])
+    fine = {"Put": {"TableName": table_name, "Item": {"pk": {"S": "fine"}}}}
+    cases = [
+        ({"Put": {"TableName": table_name, "Item": {"pk": {"N": "5"}}}},
+         "One or more parameter values were invalid: Type mismatch for key pk expected: S actual: N"),
+        ({"Put": {"TableName": table_name, "Item": {"pk": {"S": "a"}, "g": {"N": "5"}}}},
+         "One or more parameter values were invalid: Type mismatch for Index Key g Expected: S Actual: N "
+         "IndexName: by-g"),
+        ({"Update": {"TableName": table_name, "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET g = :v",
+                     "ExpressionAttributeValues": {":v": {"N": "5"}}}},
+         "One or more parameter values were invalid: Type mismatch for Index Key g Expected: S Actual: N "
+         "IndexName: by-g"),
+        ({"Delete": {"TableName": table_name, "Key": {"pk": {"N": "5"}}}},
+         "The provided key element does not match the schema"),
+    ]
+    for action, message in cases:
+        with pytest.raises(ClientError) as e:
+            ddb.transact_write_items(TransactItems=[fine, action])
+        assert error_of(e) == ("TransactionCanceledException", CANCELLED_BY_VALIDATION)
+        assert reasons_of(e) == [("None", None), ("ValidationError", message)]
+    refused = [
+        ({"Delete": {"TableName": table_name, "Key": {"pk": {"S": ""}}}},
+         "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "
+         "string value. Key: pk"),
+        ({"Update": {"TableName": table_name, "Key": {"pk": {"S": "a"}}, "UpdateExpression": "SET g = :v",
+                     "ExpressionAttributeValues": {":v": {"S": ""}}}},
+         "One or more parameter values are not valid. The update expression attempted to update a secondary index "
+         "key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty "
+         "string value."),
+    ]
+    for action, message in refused:
+        with pytest.raises(ClientError) as e:
+            ddb.transact_write_items(TransactItems=[fine, action])
+        assert error_of(e) == ("ValidationException", message)
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName=table_name, Key={"pk": {"S": "a"}}, UpdateExpression="SET g = :v",
+                        ExpressionAttributeValues={":v": {"S": ""}})
+    assert error_of(e) == ("ValidationException", refused[1][1])
+    assert ddb.scan(TableName=table_name)["Count"] == 0
+
+
+def test_a_transaction_carries_at_most_4_mb(ddb, table_name):
+    create_table(ddb, table_name)
+    big = "x" * 350_000
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"Put": {"TableName": table_name, "Item": {"pk": {"S": f"k{i}"}, "v": {"S": big}}}} for i in range(12)])
+    assert error_of(e)[0] == "ValidationException"
+    assert ddb.scan(TableName=table_name, Select="COUNT")["Count"] == 0
+
+
+def test_transact_get_cancels_for_a_key_that_does_not_fit_and_refuses_repeats(ddb, table_name):
+    create_table(ddb, table_name)
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "a"}})
+    with pytest.raises(ClientError) as e:
+        ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table_name, "Key": {"pk": {"S": "a"}}}},
+                                              {"Get": {"TableName": table_name, "Key": {}}}])
+    assert error_of(e) == ("TransactionCanceledException", CANCELLED_BY_VALIDATION)
+    assert reasons_of(e) == [("None", None), ("ValidationError", "The provided key element does not match the schema")]
+    with pytest.raises(ClientError) as e:
+        ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table_name, "Key": {"pk": {"S": "a"}}}}] * 2)
+    assert error_of(e) == ("ValidationException", "Transaction request cannot include multiple operations on one item")
+
+
+def test_only_transactions_name_read_and_write_units(ddb, table_name):
+    """DynamoDB reports ReadCapacityUnits / WriteCapacityUnits besides CapacityUnits for transactions only."""
+    create_table(ddb, table_name)
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "a"}})
+    got = ddb.get_item(TableName=table_name, Key={"pk": {"S": "a"}}, ReturnConsumedCapacity="INDEXES")
+    assert got["ConsumedCapacity"] == {"TableName": table_name, "CapacityUnits": 0.5, "Table": {"CapacityUnits": 0.5}}
+    read = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table_name, "Key": {"pk": {"S": "a"}}}}],
+                                  ReturnConsumedCapacity="INDEXES")["ConsumedCapacity"]
+    assert read == [{"TableName": table_name, "CapacityUnits": 2.0, "ReadCapacityUnits": 2.0,
+                     "Table": {"CapacityUnits": 2.0, "ReadCapacityUnits": 2.0}}]
+    written = ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table_name, "Item": {"pk": {"S": "b"}}}}],
+                                       ReturnConsumedCapacity="TOTAL")["ConsumedCapacity"]
+    assert written == [{"TableName": table_name, "CapacityUnits": 2.0, "WriteCapacityUnits": 2.0}]
+
+
+def test_batch_get_does_not_mix_projection_styles_across_tables(ddb, table_name):
+    create_table(ddb, table_name)
+    other = table_name + "-2"
+    create_table(ddb, other)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_get_item(RequestItems={
+            table_name: {"Keys": [{"pk": {"S": "a"}}], "ProjectionExpression": "pk"},
+            other: {"Keys": [{"pk": {"S": "b"}}], "AttributesToGet": ["pk"]}})
+    assert error_of(e) == ("ValidationException", "Can not use both expression and non-expression parameters in the "
+                           "same request: Non-expression parameters: {AttributesToGet} Expression parameters: "
+                           "{ProjectionExpression}")
+
+
+def test_legacy_filters_compare_booleans(ddb, table_name):
+    create_table(ddb, table_name, range_key=("sk", "S"))
+    for sk, flag in [("a", True), ("b", False)]:
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": "p"}, "sk": {"S": sk}, "flag": {"BOOL": flag}})
+    out = ddb.query(TableName=table_name,
+                    KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]}},
+                    QueryFilter={"flag": {"ComparisonOperator": "EQ", "AttributeValueList": [{"BOOL": True}]}})
+    assert [i["sk"]["S"] for i in out["Items"]] == ["a"]
+    out = ddb.scan(TableName=table_name,
+                   ScanFilter={"flag": {"ComparisonOperator": "NE", "AttributeValueList": [{"BOOL": True}]}})
+    assert [i["sk"]["S"] for i in out["Items"]] == ["b"]

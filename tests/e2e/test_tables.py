@@ -302,6 +302,17 @@ def test_tag_limit_counts_the_tags_a_table_already_has(ddb, table_name):
     assert error_of(e) == ("ResourceNotFoundException", f"Requested resource not found: ResourceArn: {missing} not found")
 
 
+def test_tag_apis_deny_another_accounts_arn_before_looking_at_its_region(ddb, table_name):
+    arn = create_table(ddb, table_name)["TableDescription"]["TableArn"]
+    elsewhere = arn.replace(":us-east-1:", ":eu-west-2:")
+    with pytest.raises(ClientError) as e:
+        ddb.list_tags_of_resource(ResourceArn=elsewhere.replace(":000000000000:", ":123456789012:"))
+    assert error_of(e)[0] == "AccessDeniedException"
+    with pytest.raises(ClientError) as e:
+        ddb.list_tags_of_resource(ResourceArn=elsewhere)
+    assert error_of(e) == ("ValidationException", f"Invalid TableArn: Invalid ResourceArn provided as input {elsewhere}")
+
+
 def test_describe_lists_attribute_definitions_and_included_attributes_by_name(ddb, table_name):
     create_table(ddb, table_name, hash_key=("zone", "S"), range_key=("at", "N"), extra_attributes=[("Color", "S")],
                  GlobalSecondaryIndexes=[{"IndexName": "by-color",

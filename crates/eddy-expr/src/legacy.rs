@@ -149,7 +149,8 @@ impl LegacyOp {
     fn accepted_types(self) -> &'static [ValueType] {
         use ValueType::*;
         match self {
-            LegacyOp::Eq | LegacyOp::Ne => &[S, N, B, Ss, Ns, Bs],
+            // DynamoDB's documentation leaves BOOL out, but it compares booleans (checked against AWS, 2026).
+            LegacyOp::Eq | LegacyOp::Ne => &[S, N, B, Ss, Ns, Bs, Bool],
             LegacyOp::BeginsWith => &[S, B],
             LegacyOp::Null | LegacyOp::NotNull => &[],
             _ => &[S, N, B],

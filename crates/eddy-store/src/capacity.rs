@@ -32,8 +32,21 @@ pub struct Capacity {
     pub table: Option<f64>,
     pub gsis: BTreeMap<String, f64>,
     pub lsis: BTreeMap<String, f64>,
-    /// Whether the units are read units (for the `ReadCapacityUnits`/`WriteCapacityUnits` members).
-    pub is_read: bool,
+    /// Whether the entry also names its units as read or write units (`ReadCapacityUnits` /
+    /// `WriteCapacityUnits`): DynamoDB does so for transactions only.
+    pub split: CapacitySplit,
+}
+
+/// How a `ConsumedCapacity` entry names its units besides `CapacityUnits`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum CapacitySplit {
+    /// `CapacityUnits` alone (every operation but the transactions).
+    #[default]
+    None,
+    /// Also `ReadCapacityUnits` (TransactGetItems).
+    Read,
+    /// Also `WriteCapacityUnits` (TransactWriteItems).
+    Write,
 }
 
 impl Capacity {
@@ -43,14 +56,12 @@ impl Capacity {
             CapacityMode::Total => Some(Capacity {
                 table_name: table.into(),
                 total: units,
-                is_read: true,
                 ..Default::default()
             }),
             CapacityMode::Indexes => Some(Capacity {
                 table_name: table.into(),
                 total: units,
                 table: Some(units),
-                is_read: true,
                 ..Default::default()
             }),
         }
@@ -68,6 +79,12 @@ impl Capacity {
         for (k, v) in &other.lsis {
             *self.lsis.entry(k.clone()).or_default() += v;
         }
+    }
+
+    /// The entry as a transaction reports it: its units named as read or write units too.
+    pub fn in_transaction(mut self, split: CapacitySplit) -> Capacity {
+        self.split = split;
+        self
     }
 
     pub fn scaled(mut self, factor: f64) -> Capacity {
@@ -120,7 +137,7 @@ impl IndexUnits {
                 table: Some(self.table),
                 gsis: self.gsis.into_iter().collect(),
                 lsis: self.lsis.into_iter().collect(),
-                is_read: false,
+                split: CapacitySplit::None,
             }),
         }
     }

@@ -167,7 +167,7 @@ pub(crate) fn validate_key(table: &Table, key: &AttributeMap) -> Result<(), Dyna
     for attr in schema.attributes() {
         if key.get(&attr.name).is_some_and(empty_key_value) {
             return Err(DynamoError::validation(format!(
-                "One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
+                "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
                 if attr.scalar == eddy_model::ScalarType::B {
                     "binary"
                 } else {
@@ -306,7 +306,30 @@ fn check_update_index_key_types(table: &Table, update: &Update) -> Result<(), Dy
             return Err(index_key_type_mismatch(attr, *actual, index));
         }
     }
+    for (name, value) in update.top_level_literal_values() {
+        if let Some((_, attr)) = index_key_attributes(table).find(|(_, a)| a.name == name)
+            && empty_key_value(value)
+        {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {} value.",
+                empty_kind(attr.scalar)
+            )));
+        }
+    }
     Ok(())
+}
+
+/// Whether a validation error is one a transaction reports as the `ValidationError` cancellation reason of its
+/// item (a key or index key of the wrong type, a key that does not match the schema) rather than refusing the
+/// whole request (empty values, sizes, expressions), as DynamoDB does.
+pub(crate) fn is_item_schema_mismatch(error: &DynamoError) -> bool {
+    let DynamoError::Validation(message) = error else {
+        return false;
+    };
+    message == "The provided key element does not match the schema"
+        || message.starts_with("One or more parameter values were invalid: Type mismatch for key ")
+        || message
+            .starts_with("One or more parameter values were invalid: Type mismatch for Index Key ")
 }
 
 fn check_return_values_put_delete(rv: ReturnValues) -> Result<(), DynamoError> {

@@ -35,7 +35,7 @@ pub use batch::{
     BatchGetOutput, BatchGetRequest, BatchGetTable, BatchWriteOutput, BatchWriteRequest,
     WriteRequest,
 };
-pub use capacity::{Capacity, CapacityMode};
+pub use capacity::{Capacity, CapacityMode, CapacitySplit};
 pub use catalog::{
     BillingMode, IndexDef, IndexKind, OnDemandLimits, ProjectionType, StreamViewType, Table,
     TableDef, Throughput, ThroughputChanges, TtlSetting,

@@ -10,10 +10,10 @@ use eddy_model::{AttributeMap, CancellationReason, DynamoError, Scope, item_size
 
 use crate::Store;
 use crate::backend::{Mutation, Space};
-use crate::capacity::{Capacity, CapacityMode, read_units};
+use crate::capacity::{Capacity, CapacityMode, CapacitySplit, read_units};
 use crate::items::{
-    Origin, apply_update, check_update_paths, live_table, read_item, read_item_in, stage_change,
-    validate_item, validate_key,
+    Origin, apply_update, check_update_paths, is_item_schema_mismatch, live_table, read_item,
+    read_item_in, stage_change, validate_item, validate_key,
 };
 use crate::layout;
 
@@ -49,6 +49,16 @@ pub enum TransactWriteAction {
 }
 
 impl TransactWriteAction {
+    /// The bytes the action carries towards the transaction's 4 MB: a Put's item, the others' key.
+    fn size(&self) -> usize {
+        match self {
+            TransactWriteAction::Put { item, .. } => item_size(item),
+            TransactWriteAction::ConditionCheck { key, .. }
+            | TransactWriteAction::Delete { key, .. }
+            | TransactWriteAction::Update { key, .. } => item_size(key),
+        }
+    }
+
     fn table(&self) -> &str {
         match self {
             TransactWriteAction::ConditionCheck { table, .. }
@@ -118,6 +128,84 @@ fn merge_capacity(list: &mut Vec<Capacity>, c: Capacity) {
     }
 }
 
+/// The most item bytes one TransactWriteItems may carry.
+const MAX_TRANSACTION_BYTES: usize = 4 * 1024 * 1024;
+
+/// A write action's own checks; its key as an item.
+fn check_write_action(
+    table: &crate::catalog::Table,
+    action: &TransactWriteAction,
+) -> Result<AttributeMap, DynamoError> {
+    let key_item = match action {
+        TransactWriteAction::Put { item, .. } => {
+            validate_item(table, item)?;
+            table.def.key.extract_key(item)
+        }
+        TransactWriteAction::ConditionCheck { key, .. }
+        | TransactWriteAction::Delete { key, .. }
+        | TransactWriteAction::Update { key, .. } => {
+            validate_key(table, key)?;
+            key.clone()
+        }
+    };
+    let update = match action {
+        TransactWriteAction::Update { update, .. } => update.as_ref(),
+        _ => None,
+    };
+    check_update_paths(table, update, action.condition())?;
+    Ok(key_item)
+}
+
+/// The items of a transaction whose keys do not fit their table. DynamoDB cancels the transaction for them,
+/// naming each in its `ValidationError` reason, where other faults refuse the whole request.
+struct ItemMismatches {
+    reasons: Vec<Option<String>>,
+}
+
+impl ItemMismatches {
+    fn new(items: usize) -> ItemMismatches {
+        ItemMismatches {
+            reasons: vec![None; items],
+        }
+    }
+
+    /// An item's check: its value if it passed, `None` if it is a mismatch (kept for the cancellation), the
+    /// error if it refuses the whole request.
+    fn sort<T>(
+        &mut self,
+        position: usize,
+        checked: Result<T, DynamoError>,
+    ) -> Result<Option<T>, DynamoError> {
+        match checked {
+            Ok(value) => Ok(Some(value)),
+            Err(e) if is_item_schema_mismatch(&e) => {
+                self.reasons[position] = e.message();
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn cancel_if_any(self) -> Result<(), DynamoError> {
+        if self.reasons.iter().all(Option::is_none) {
+            return Ok(());
+        }
+        let reasons = self
+            .reasons
+            .into_iter()
+            .map(|reason| match reason {
+                Some(message) => CancellationReason {
+                    code: "ValidationError".into(),
+                    message: Some(message),
+                    item: None,
+                },
+                None => CancellationReason::none(),
+            })
+            .collect();
+        Err(DynamoError::TransactionCanceled { reasons })
+    }
+}
+
 impl Store {
     pub async fn transact_write_items(
         &self,
@@ -126,25 +214,19 @@ impl Store {
     ) -> Result<Vec<Capacity>, DynamoError> {
         let mut planned = Vec::with_capacity(req.actions.len());
         let mut seen = HashSet::new();
-        for action in req.actions {
+        let mut mismatches = ItemMismatches::new(req.actions.len());
+        let total_size: usize = req.actions.iter().map(TransactWriteAction::size).sum();
+        if total_size > MAX_TRANSACTION_BYTES {
+            return Err(DynamoError::validation(
+                "Transaction request total item size exceeds the maximum allowed size of 4 MB",
+            ));
+        }
+        for (position, action) in req.actions.into_iter().enumerate() {
             let table = self.table(scope, action.table())?;
-            let key_item = match &action {
-                TransactWriteAction::Put { item, .. } => {
-                    validate_item(&table, item)?;
-                    table.def.key.extract_key(item)
-                }
-                TransactWriteAction::ConditionCheck { key, .. }
-                | TransactWriteAction::Delete { key, .. }
-                | TransactWriteAction::Update { key, .. } => {
-                    validate_key(&table, key)?;
-                    key.clone()
-                }
+            let checked = check_write_action(&table, &action);
+            let Some(key_item) = mismatches.sort(position, checked)? else {
+                continue;
             };
-            let update = match &action {
-                TransactWriteAction::Update { update, .. } => update.as_ref(),
-                _ => None,
-            };
-            check_update_paths(&table, update, action.condition())?;
             let key = table.def.item_key(&key_item);
             if !seen.insert(key.clone()) {
                 return Err(DynamoError::validation(
@@ -158,6 +240,7 @@ impl Store {
                 key_item,
             });
         }
+        mismatches.cancel_if_any()?;
         let (store, scope) = (self.clone(), scope.clone());
         let now = self.inner.clock.now_ms();
         let (token, fingerprint, mode) = (req.client_token, req.fingerprint, req.capacity);
@@ -238,7 +321,7 @@ impl Store {
                         stage_change(&store, ctx, table, &p.key, old.as_ref(), new.as_ref(), Origin::User)
                     };
                     if let Some(c) = units.into_capacity(&table.def.name, mode) {
-                        merge_capacity(&mut consumed, c.scaled(2.0));
+                        merge_capacity(&mut consumed, c.scaled(2.0).in_transaction(CapacitySplit::Write));
                     }
                 }
                 if let Some(key) = token_key {
@@ -258,11 +341,22 @@ impl Store {
         mode: CapacityMode,
     ) -> Result<(Vec<Option<AttributeMap>>, Vec<Capacity>), DynamoError> {
         let mut tables = Vec::with_capacity(gets.len());
-        for get in &gets {
+        let mut mismatches = ItemMismatches::new(gets.len());
+        let mut seen = HashSet::new();
+        for (position, get) in gets.iter().enumerate() {
             let table = self.table(scope, &get.table)?;
-            validate_key(&table, &get.key)?;
+            if mismatches
+                .sort(position, validate_key(&table, &get.key))?
+                .is_some()
+                && !seen.insert(table.def.item_key(&get.key))
+            {
+                return Err(DynamoError::validation(
+                    "Transaction request cannot include multiple operations on one item",
+                ));
+            }
             tables.push(table);
         }
+        mismatches.cancel_if_any()?;
         let mut items = Vec::with_capacity(gets.len());
         let mut consumed = Vec::new();
         for (get, table) in gets.into_iter().zip(tables) {
@@ -270,7 +364,7 @@ impl Store {
             let item = read_item(self.inner.backend.as_ref(), &key)?;
             let units = read_units(item.as_ref().map(item_size).unwrap_or(0), true) * 2.0;
             if let Some(c) = Capacity::for_table(&table.def.name, units, mode) {
-                merge_capacity(&mut consumed, c);
+                merge_capacity(&mut consumed, c.in_transaction(CapacitySplit::Read));
             }
             items.push(item.map(|i| match &get.projection {
                 Some(p) => p.apply(&i),

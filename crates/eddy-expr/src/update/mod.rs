@@ -166,6 +166,21 @@ impl Update {
             .collect()
     }
 
+    /// The values a SET gives top-level attributes as they are (`SET a = :v`), known without the item.
+    pub fn top_level_literal_values(&self) -> Vec<(&str, &AttributeValue)> {
+        self.actions
+            .iter()
+            .filter(|a| !a.path().is_nested())
+            .filter_map(|a| match a {
+                Action::Set {
+                    value: SetValue::Value(value),
+                    ..
+                } => Some((a.path().head(), value)),
+                _ => None,
+            })
+            .collect()
+    }
+
     /// DynamoDB's refusal to change a key attribute: `Cannot update attribute pk. This attribute is part of
     /// the key` (the hash key is checked first).
     pub fn check_key_attributes(&self, schema: &KeySchema) -> Result<(), DynamoError> {

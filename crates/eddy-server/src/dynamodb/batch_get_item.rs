@@ -40,6 +40,20 @@ struct Reply {
     consumed_capacity: Option<Vec<ConsumedCapacity>>,
 }
 
+/// One request either projects with expressions or with `AttributesToGet`, across all its tables (DynamoDB
+/// refuses a mix of the two even when each table uses only one).
+fn refuse_mixed_projections(
+    items: &BTreeMap<String, KeysAndAttributes>,
+) -> Result<(), DynamoError> {
+    let uses = |f: fn(&ExpressionMembers) -> bool| items.values().any(|r| f(&r.expressions));
+    if uses(|e| e.attributes_to_get.is_some()) && uses(|e| e.projection_expression.is_some()) {
+        return Err(DynamoError::validation(
+            "Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributesToGet} Expression parameters: {ProjectionExpression}",
+        ));
+    }
+    Ok(())
+}
+
 pub async fn handle(
     store: &Store,
     ctx: &RequestContext,
@@ -47,6 +61,7 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
+    refuse_mixed_projections(&req.request_items)?;
     let mut tables = Vec::with_capacity(req.request_items.len());
     let mut echo = BTreeMap::new();
     for (name, request) in req.request_items {

@@ -53,14 +53,15 @@ fn table_of(ctx: &RequestContext, arn: &str) -> Result<String, DynamoError> {
             "One or more parameter values were invalid: Provided Arn is not a DynamoDB resource arn: {arn}"
         )));
     }
-    if *region != &*ctx.scope.region {
-        return Err(malformed());
-    }
+    // Another account's ARN is denied before its region is looked at, as DynamoDB does.
     if *account != &*ctx.scope.account {
         return Err(DynamoError::AccessDenied(format!(
             "User: arn:aws:iam::{}:root is not authorized to access resource {arn}",
             ctx.scope.account
         )));
+    }
+    if *region != &*ctx.scope.region {
+        return Err(malformed());
     }
     let name = resource.strip_prefix("table/").ok_or_else(malformed)?;
     match name.split_once('/') {

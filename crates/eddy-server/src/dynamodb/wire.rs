@@ -10,7 +10,8 @@ use eddy_expr::{
 use eddy_model::value::UncheckedAttributeMap;
 use eddy_model::{AttributeMap, DynamoError, ScalarType, Scope};
 use eddy_store::{
-    BillingMode, Capacity, CapacityMode, IndexDef, ProjectionType, ReturnValues, Table,
+    BillingMode, Capacity, CapacityMode, CapacitySplit, IndexDef, ProjectionType, ReturnValues,
+    Table,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -154,14 +155,30 @@ impl ExpressionMembers {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct CapacityUnits {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub read_capacity_units: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub write_capacity_units: Option<f64>,
     pub capacity_units: f64,
+}
+
+impl CapacityUnits {
+    /// `units`, named as read or write units too when `split` says so.
+    fn new(units: f64, split: CapacitySplit) -> CapacityUnits {
+        CapacityUnits {
+            read_capacity_units: (split == CapacitySplit::Read).then_some(units),
+            write_capacity_units: (split == CapacitySplit::Write).then_some(units),
+            capacity_units: units,
+        }
+    }
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct ConsumedCapacity {
     pub table_name: String,
-    pub capacity_units: f64,
+    #[serde(flatten)]
+    pub units: CapacityUnits,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub table: Option<CapacityUnits>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -175,14 +192,14 @@ impl From<&Capacity> for ConsumedCapacity {
         let indexes = |m: &BTreeMap<String, f64>| {
             (!m.is_empty()).then(|| {
                 m.iter()
-                    .map(|(k, v)| (k.clone(), CapacityUnits { capacity_units: *v }))
+                    .map(|(k, v)| (k.clone(), CapacityUnits::new(*v, c.split)))
                     .collect()
             })
         };
         ConsumedCapacity {
             table_name: c.table_name.clone(),
-            capacity_units: c.total,
-            table: c.table.map(|t| CapacityUnits { capacity_units: t }),
+            units: CapacityUnits::new(c.total, c.split),
+            table: c.table.map(|t| CapacityUnits::new(t, c.split)),
             local_secondary_indexes: indexes(&c.lsis),
             global_secondary_indexes: indexes(&c.gsis),
         }
