@@ -562,3 +562,15 @@ def test_legacy_filters_compare_booleans(ddb, table_name):
     out = ddb.scan(TableName=table_name,
                    ScanFilter={"flag": {"ComparisonOperator": "NE", "AttributeValueList": [{"BOOL": True}]}})
     assert [i["sk"]["S"] for i in out["Items"]] == ["b"]
+
+
+def test_all_projected_attributes_needs_an_index(ddb, table_name):
+    create_table(ddb, table_name)
+    message = "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+    with pytest.raises(ClientError) as e:
+        ddb.scan(TableName=table_name, Select="ALL_PROJECTED_ATTRIBUTES")
+    assert error_of(e) == ("ValidationException", message)
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=table_name, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}},
+                  Select="ALL_PROJECTED_ATTRIBUTES")
+    assert error_of(e) == ("ValidationException", message)

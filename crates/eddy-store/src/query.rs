@@ -206,7 +206,8 @@ impl<'a> AccessPath<'a> {
             }
         } else if select == Select::AllProjectedAttributes {
             return Err(DynamoError::validation(
-                "One or more parameter values were invalid: Select type ALL_PROJECTED_ATTRIBUTES is not supported for a table",
+                // DynamoDB says "Querying" on a Scan too.
+                "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
             ));
         }
         Ok(select)
