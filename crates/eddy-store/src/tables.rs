@@ -380,6 +380,12 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         Some(r) => r.apply(None, billing, OnDemandTarget::Table, false)?,
         None => None,
     };
+    // Constraints of the request itself come before the rules that relate its parts.
+    check_key_length(&req.key_schema, "keySchema")?;
+    for (i, spec) in req.lsis.iter().flatten().enumerate() {
+        let path = format!("localSecondaryIndexes.{}.member.keySchema", i + 1);
+        check_key_length(&spec.key_schema, &path)?;
+    }
     let defs = &req.attribute_definitions;
     for (i, (name, _)) in defs.iter().enumerate() {
         if defs[..i].iter().any(|(earlier, _)| earlier == name) {
@@ -392,11 +398,6 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         return Err(DynamoError::validation(
             "Invalid KeySchema: Some index key attribute have no definition",
         ));
-    }
-    check_key_length(&req.key_schema, "keySchema")?;
-    for (i, spec) in req.lsis.iter().flatten().enumerate() {
-        let path = format!("localSecondaryIndexes.{}.member.keySchema", i + 1);
-        check_key_length(&spec.key_schema, &path)?;
     }
     // DynamoDB takes up to four HASH and four RANGE attributes in a GSI key; eddy's index keys have one each.
     if let Some(spec) = req.gsis.iter().flatten().find(|g| g.key_schema.len() > 2) {
