@@ -50,6 +50,19 @@ def test_table_name_constraints(ddb, name, message):
     assert error_of(e) == ("ValidationException", message)
 
 
+def test_a_bad_table_name_is_reported_with_the_requests_other_constraint_errors(eddy):
+    ddb = eddy.client(validate=False)
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName="x!", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[])
+    assert error_of(e) == ("ValidationException",
+                           "3 validation errors detected: Value 'x!' at 'tableName' failed to satisfy constraint: "
+                           "Member must have length greater than or equal to 3; Value 'x!' at 'tableName' failed to "
+                           "satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "
+                           "Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater "
+                           "than or equal to 1")
+
+
 def test_key_schema_validation_messages(ddb, table_name):
     def attempt(**kwargs):
         with pytest.raises(ClientError) as e:

@@ -595,6 +595,12 @@ impl ServiceModel {
             (Kind::Map { .. }, Value::Object(obj)) => {
                 self.check_length(shape, obj.len(), value, path, errors);
             }
+            (Kind::String { .. }, Value::String(s))
+                if shape.name == "TableArn" && !s.is_empty() && !s.starts_with("arn:") =>
+            {
+                // DynamoDB's `TableName` members take a name or an ARN; a name is held to the name's rules.
+                check_table_name(s, path, errors);
+            }
             (
                 Kind::String {
                     pattern,
@@ -773,6 +779,46 @@ impl ServiceModel {
             }
             (_, other) => other.to_string(),
         }
+    }
+}
+
+/// Whether a DynamoDB table name keeps the name's rules: 3 to 255 of `[a-zA-Z0-9_.-]`.
+fn is_table_name(name: &str) -> bool {
+    (3..=255).contains(&name.chars().count())
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+}
+
+/// A DynamoDB table name given where a name or an ARN is accepted: 3 to 255 of `[a-zA-Z0-9_.-]`.
+fn check_table_name(name: &str, path: &Path<'_>, errors: &mut Vec<String>) {
+    let len = name.chars().count();
+    if len < 3 {
+        report(
+            errors,
+            format!(
+                "Value '{name}' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to 3"
+            ),
+        );
+    }
+    if len > 255 {
+        report(
+            errors,
+            format!(
+                "Value '{name}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to 255"
+            ),
+        );
+    }
+    if !name
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    {
+        report(
+            errors,
+            format!(
+                "Value '{name}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+            ),
+        );
     }
 }
 

@@ -94,6 +94,9 @@ impl<'m> Check<'m> {
     }
 
     pub(super) fn string_ok(&self, s: &str) -> bool {
+        if self.shape().name == "TableArn" && !s.is_empty() && !s.starts_with("arn:") {
+            return super::is_table_name(s);
+        }
         match &self.shape().kind {
             Kind::Opaque | Kind::Timestamp => true,
             Kind::Blob => eddy_model::value::decode_blob(s).is_ok(),
