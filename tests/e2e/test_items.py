@@ -574,3 +574,15 @@ def test_all_projected_attributes_needs_an_index(ddb, table_name):
         ddb.query(TableName=table_name, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "a"}},
                   Select="ALL_PROJECTED_ATTRIBUTES")
     assert error_of(e) == ("ValidationException", message)
+
+
+def test_batch_table_names_are_held_to_the_name_rules(eddy):
+    ddb = eddy.client(validate=False)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={"t": [{"PutRequest": {"Item": {"pk": {"S": "a"}}}}]})
+    code, message = error_of(e)
+    assert code == "ValidationException"
+    assert message.startswith("1 validation error detected: Value '{t=")
+    assert message.endswith("at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: "
+                            "[Member must have length less than or equal to 255, Member must have length greater "
+                            "than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")

@@ -448,10 +448,13 @@ impl ServiceModel {
                     return Ok(());
                 };
                 // A key or value breaking its own constraints is reported once, for the whole map, as AWS does.
-                let (mut bad_key, mut bad_value) = (false, false);
+                let (mut bad_key, mut bad_value, mut bad_table_name) = (false, false, false);
                 for (k, v) in obj {
+                    let broken = self.breaks_own_constraints(*key, &Value::String(k.clone()));
+                    bad_table_name |=
+                        broken && self.shapes[*key].name == "TableArn" && !k.starts_with("arn:");
                     let k = Value::String(k.clone());
-                    bad_key |= self.breaks_own_constraints(*key, &k);
+                    bad_key |= broken;
                     bad_value |= self.breaks_own_constraints(*value_shape, v);
                     let Value::String(name) = &k else { continue };
                     self.walk(
@@ -480,13 +483,18 @@ impl ServiceModel {
                     (bad_value, "Map value", *value_shape),
                 ] {
                     if bad {
+                        // A table name among keys that also take ARNs is held to the name's rules, and named so.
+                        let constraints = if part == "Map keys" && bad_table_name {
+                            TABLE_NAME_CONSTRAINTS.map(String::from).to_vec()
+                        } else {
+                            self.constraint_descriptions(&self.shapes[part_shape])
+                        };
                         report(
                             errors,
                             format!(
                                 "Value '{}' at '{path}' failed to satisfy constraint: {part} must satisfy constraint: [{}]",
                                 self.java_repr(shape, value),
-                                self.constraint_descriptions(&self.shapes[part_shape])
-                                    .join(", ")
+                                constraints.join(", ")
                             ),
                         );
                     }
@@ -781,6 +789,13 @@ impl ServiceModel {
         }
     }
 }
+
+/// A table name's constraints, as DynamoDB lists them for the keys of a map of tables.
+const TABLE_NAME_CONSTRAINTS: [&str; 3] = [
+    "Member must have length less than or equal to 255",
+    "Member must have length greater than or equal to 3",
+    "Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+",
+];
 
 /// Whether a DynamoDB table name keeps the name's rules: 3 to 255 of `[a-zA-Z0-9_.-]`.
 fn is_table_name(name: &str) -> bool {

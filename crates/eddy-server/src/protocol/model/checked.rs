@@ -466,14 +466,14 @@ mod tests {
     #[test]
     fn a_valid_request_decodes_in_one_pass() {
         let put = decode(json!({
-            "TableName": "t",
+            "TableName": "tbl",
             "Item": {"pk": {"S": "a"}},
             "ReturnValues": "ALL_OLD",
             "ExpressionAttributeNames": {"#a": "pk"},
             "Unknown": [1, {"x": null}],
         }))
         .expect("decoded");
-        assert_eq!(put.table_name, "t");
+        assert_eq!(put.table_name, "tbl");
         assert_eq!(put.item, json!({"pk": {"S": "a"}}));
         assert_eq!(put.rest.return_values.as_deref(), Some("ALL_OLD"));
         assert_eq!(
@@ -484,26 +484,26 @@ mod tests {
 
     #[test]
     fn anything_the_model_rejects_is_left_to_the_full_path() {
-        let valid = json!({"TableName": "t", "Item": {"pk": {"S": "a"}}});
+        let valid = json!({"TableName": "tbl", "Item": {"pk": {"S": "a"}}});
         assert!(decode(valid.clone()).is_some());
         let mutants = [
             // A flattened member outside its enumeration.
-            json!({"TableName": "t", "Item": {}, "ReturnValues": "BAD"}),
+            json!({"TableName": "tbl", "Item": {}, "ReturnValues": "BAD"}),
             // A member the typed request never reads, of the wrong type.
-            json!({"TableName": "t", "Item": {}, "ConditionalOperator": 5}),
-            json!({"TableName": "t", "Item": {}, "ReturnConsumedCapacity": "BAD"}),
+            json!({"TableName": "tbl", "Item": {}, "ConditionalOperator": 5}),
+            json!({"TableName": "tbl", "Item": {}, "ReturnConsumedCapacity": "BAD"}),
             // A required member missing, or null.
-            json!({"TableName": "t"}),
-            json!({"TableName": "t", "Item": null}),
+            json!({"TableName": "tbl"}),
+            json!({"TableName": "tbl", "Item": null}),
             // A map's value of the wrong type.
-            json!({"TableName": "t", "Item": {}, "ExpressionAttributeNames": {"#a": 5}}),
+            json!({"TableName": "tbl", "Item": {}, "ExpressionAttributeNames": {"#a": 5}}),
             Value::Null,
         ];
         for mutant in mutants {
             assert!(decode(mutant.clone()).is_none(), "accepted {mutant}");
             assert!(dynamodb().validate("PutItem", &mutant).is_err() || mutant.is_null());
         }
-        let duplicate = br#"{"TableName":"t","TableName":"u","Item":{}}"#;
+        let duplicate = br#"{"TableName":"tbl","TableName":"uvw","Item":{}}"#;
         assert!(
             dynamodb()
                 .decode_checked::<Value>("PutItem", duplicate)
@@ -512,7 +512,7 @@ mod tests {
         // A member the model does not know, nested deeper than the parser's limit: the full path's parse
         // fails on it, so this one must too.
         let deep = format!(
-            r#"{{"TableName":"t","Item":{{}},"Unknown":{}1{}}}"#,
+            r#"{{"TableName":"tbl","Item":{{}},"Unknown":{}1{}}}"#,
             "[".repeat(200),
             "]".repeat(200)
         );
@@ -532,10 +532,10 @@ mod tests {
         let deep = deep.replace(r#","Item":{}"#, "");
         let describe = dynamodb().decode_checked::<Describe>("DescribeTable", deep.as_bytes());
         assert!(describe.is_none());
-        let shallow = br#"{"TableName":"t","Unknown":[[{"x":[1]}]]}"#;
+        let shallow = br#"{"TableName":"tbl","Unknown":[[{"x":[1]}]]}"#;
         let describe = dynamodb().decode_checked::<Describe>("DescribeTable", shallow);
         assert!(describe.is_some());
-        let trailing = br#"{"TableName":"t","Item":{}} x"#;
+        let trailing = br#"{"TableName":"tbl","Item":{}} x"#;
         assert!(
             dynamodb()
                 .decode_checked::<Put>("PutItem", trailing)

@@ -303,24 +303,27 @@ mod tests {
     #[test]
     fn accepts_only_what_the_walk_accepts() {
         let cases: &[(&str, &str)] = &[
-            ("PutItem", r#"{"TableName":"t","Item":{"pk":{"S":"a"}}}"#),
+            ("PutItem", r#"{"TableName":"tbl","Item":{"pk":{"S":"a"}}}"#),
             (
                 "PutItem",
-                r#"{"TableName":"t","Item":{"pk":{"S":"a"}},"ReturnValues":"ALL_OLD"}"#,
+                r#"{"TableName":"tbl","Item":{"pk":{"S":"a"}},"ReturnValues":"ALL_OLD"}"#,
             ),
             (
                 "PutItem",
-                r#"{"TableName":"t","Item":{"pk":{"S":"a"}},"ReturnValues":"BAD"}"#,
+                r#"{"TableName":"tbl","Item":{"pk":{"S":"a"}},"ReturnValues":"BAD"}"#,
             ),
             ("PutItem", r#"{"TableName":"","Item":{"pk":{"S":"a"}}}"#),
-            ("PutItem", r#"{"TableName":"t"}"#),
-            ("PutItem", r#"{"TableName":"t","Item":null}"#),
+            ("PutItem", r#"{"TableName":"tbl"}"#),
+            ("PutItem", r#"{"TableName":"tbl","Item":null}"#),
             ("PutItem", r#"{"TableName":5,"Item":{}}"#),
-            ("PutItem", r#"{"TableName":"t","TableName":"u","Item":{}}"#),
-            ("PutItem", r#"{"TableName":"t","Item":[]}"#),
             (
                 "PutItem",
-                r#"{"TableName":"t","Item":{},"Unknown":[1,{"a":2}]}"#,
+                r#"{"TableName":"tbl","TableName":"uvw","Item":{}}"#,
+            ),
+            ("PutItem", r#"{"TableName":"tbl","Item":[]}"#),
+            (
+                "PutItem",
+                r#"{"TableName":"tbl","Item":{},"Unknown":[1,{"a":2}]}"#,
             ),
             (
                 "PutItem",
@@ -328,25 +331,25 @@ mod tests {
             ),
             ("PutItem", r#"[]"#),
             ("PutItem", r#"null"#),
-            ("PutItem", r#"{"TableName":"t","Item":{}} trailing"#),
-            ("Scan", r#"{"TableName":"t","Limit":0}"#),
-            ("Scan", r#"{"TableName":"t","Limit":1.5}"#),
-            ("Scan", r#"{"TableName":"t","Limit":"1"}"#),
+            ("PutItem", r#"{"TableName":"tbl","Item":{}} trailing"#),
+            ("Scan", r#"{"TableName":"tbl","Limit":0}"#),
+            ("Scan", r#"{"TableName":"tbl","Limit":1.5}"#),
+            ("Scan", r#"{"TableName":"tbl","Limit":"1"}"#),
             (
                 "Scan",
-                r#"{"TableName":"t","Segment":1,"TotalSegments":2,"ConsistentRead":true}"#,
+                r#"{"TableName":"tbl","Segment":1,"TotalSegments":2,"ConsistentRead":true}"#,
             ),
-            ("Scan", r#"{"TableName":"t","ConsistentRead":"true"}"#),
+            ("Scan", r#"{"TableName":"tbl","ConsistentRead":"true"}"#),
             (
                 "Query",
-                r#"{"TableName":"t","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"x"}}}"#,
+                r#"{"TableName":"tbl","KeyConditionExpression":"pk = :p","ExpressionAttributeValues":{":p":{"S":"x"}}}"#,
             ),
             ("BatchGetItem", r#"{"RequestItems":{}}"#),
             (
                 "BatchGetItem",
-                r#"{"RequestItems":{"t":{"Keys":[{"pk":{"S":"a"}}]}}}"#,
+                r#"{"RequestItems":{"tbl":{"Keys":[{"pk":{"S":"a"}}]}}}"#,
             ),
-            ("BatchGetItem", r#"{"RequestItems":{"t":{"Keys":[]}}}"#),
+            ("BatchGetItem", r#"{"RequestItems":{"tbl":{"Keys":[]}}}"#),
             (
                 "CreateTable",
                 r#"{"TableName":"abc","KeySchema":[{"AttributeName":"a","KeyType":"BAD"}],"AttributeDefinitions":[]}"#,
@@ -372,10 +375,10 @@ mod tests {
             );
             accepted += usize::from(pre);
         }
-        assert!(model.accepts("PutItem", br#"{"TableName":"t","Item":{"pk":{"S":"a"}}}"#));
+        assert!(model.accepts("PutItem", br#"{"TableName":"tbl","Item":{"pk":{"S":"a"}}}"#));
         assert!(model.accepts(
             "Scan",
-            br#"{"TableName":"t","Segment":1,"TotalSegments":2,"ConsistentRead":true}"#
+            br#"{"TableName":"tbl","Segment":1,"TotalSegments":2,"ConsistentRead":true}"#
         ));
         assert!(accepted >= 8, "accepted only {accepted} valid cases");
     }
@@ -388,31 +391,31 @@ mod tests {
         let seeds: &[(&str, Value)] = &[
             (
                 "PutItem",
-                json!({"TableName":"t","Item":{"pk":{"S":"a"},"n":{"N":"1"}},"ReturnValues":"ALL_OLD","ConditionExpression":"attribute_not_exists(pk)","ExpressionAttributeNames":{"#a":"pk"},"ExpressionAttributeValues":{":v":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"}),
+                json!({"TableName":"tbl","Item":{"pk":{"S":"a"},"n":{"N":"1"}},"ReturnValues":"ALL_OLD","ConditionExpression":"attribute_not_exists(pk)","ExpressionAttributeNames":{"#a":"pk"},"ExpressionAttributeValues":{":v":{"S":"x"}},"ReturnConsumedCapacity":"TOTAL"}),
             ),
             (
                 "GetItem",
-                json!({"TableName":"t","Key":{"pk":{"S":"a"}},"ConsistentRead":true,"ProjectionExpression":"pk","AttributesToGet":["pk"]}),
+                json!({"TableName":"tbl","Key":{"pk":{"S":"a"}},"ConsistentRead":true,"ProjectionExpression":"pk","AttributesToGet":["pk"]}),
             ),
             (
                 "Query",
-                json!({"TableName":"t","IndexName":"byx","KeyConditionExpression":"pk = :p","Limit":10,"ScanIndexForward":false,"Select":"ALL_ATTRIBUTES","ExclusiveStartKey":{"pk":{"S":"a"}},"ExpressionAttributeValues":{":p":{"S":"x"}}}),
+                json!({"TableName":"tbl","IndexName":"byx","KeyConditionExpression":"pk = :p","Limit":10,"ScanIndexForward":false,"Select":"ALL_ATTRIBUTES","ExclusiveStartKey":{"pk":{"S":"a"}},"ExpressionAttributeValues":{":p":{"S":"x"}}}),
             ),
             (
                 "Scan",
-                json!({"TableName":"t","Segment":0,"TotalSegments":4,"Limit":5,"ScanFilter":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"x"}]}}}),
+                json!({"TableName":"tbl","Segment":0,"TotalSegments":4,"Limit":5,"ScanFilter":{"a":{"ComparisonOperator":"EQ","AttributeValueList":[{"S":"x"}]}}}),
             ),
             (
                 "UpdateItem",
-                json!({"TableName":"t","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET a = :v","AttributeUpdates":{"b":{"Action":"PUT","Value":{"S":"y"}}},"Expected":{"c":{"Exists":false}},"ReturnValues":"UPDATED_NEW"}),
+                json!({"TableName":"tbl","Key":{"pk":{"S":"a"}},"UpdateExpression":"SET a = :v","AttributeUpdates":{"b":{"Action":"PUT","Value":{"S":"y"}}},"Expected":{"c":{"Exists":false}},"ReturnValues":"UPDATED_NEW"}),
             ),
             (
                 "BatchWriteItem",
-                json!({"RequestItems":{"t":[{"PutRequest":{"Item":{"pk":{"S":"a"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"b"}}}}]},"ReturnItemCollectionMetrics":"SIZE"}),
+                json!({"RequestItems":{"tbl":[{"PutRequest":{"Item":{"pk":{"S":"a"}}}},{"DeleteRequest":{"Key":{"pk":{"S":"b"}}}}]},"ReturnItemCollectionMetrics":"SIZE"}),
             ),
             (
                 "BatchGetItem",
-                json!({"RequestItems":{"t":{"Keys":[{"pk":{"S":"a"}}],"ConsistentRead":true}}}),
+                json!({"RequestItems":{"tbl":{"Keys":[{"pk":{"S":"a"}}],"ConsistentRead":true}}}),
             ),
             (
                 "CreateTable",
@@ -420,7 +423,7 @@ mod tests {
             ),
             (
                 "TransactWriteItems",
-                json!({"TransactItems":[{"Put":{"TableName":"t","Item":{"pk":{"S":"a"}}}}],"ClientRequestToken":"abc"}),
+                json!({"TransactItems":[{"Put":{"TableName":"tbl","Item":{"pk":{"S":"a"}}}}],"ClientRequestToken":"abc"}),
             ),
         ];
         let replacements = [
