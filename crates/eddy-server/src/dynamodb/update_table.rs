@@ -1,4 +1,5 @@
-//! UpdateTable: billing mode, throughput, GSIs (create/update/delete), streams, deletion protection, class.
+//! UpdateTable: billing mode, throughput (provisioned and on-demand limits), GSIs (create/update/delete), streams,
+//! deletion protection, class.
 
 use super::Input;
 use axum::body::Body;
