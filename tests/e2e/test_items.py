@@ -586,3 +586,15 @@ def test_batch_table_names_are_held_to_the_name_rules(eddy):
     assert message.endswith("at 'requestItems' failed to satisfy constraint: Map keys must satisfy constraint: "
                             "[Member must have length less than or equal to 255, Member must have length greater "
                             "than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]")
+
+
+@pytest.mark.parametrize("number,message", [
+    ("0e126", "Number overflow. Attempting to store a number with magnitude larger than supported range"),
+    ("0e-131", "Number underflow. Attempting to store a number with magnitude smaller than supported range"),
+    ("1e9223372036854775808", "The parameter cannot be converted to a numeric value: 1e9223372036854775808"),
+])
+def test_number_exponents_as_dynamodb_checks_them(ddb, table_name, number, message):
+    create_table(ddb, table_name)
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": "a"}, "n": {"N": number}})
+    assert error_of(e) == ("ValidationException", message)

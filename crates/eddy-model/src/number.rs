@@ -77,8 +77,7 @@ impl Number {
     /// Parses with DynamoDB's grammar (Java `BigDecimal`: optional sign, digits with an optional fraction,
     /// optional exponent) and checks its limits.
     pub fn parse(text: &str) -> Result<Number, NumberError> {
-        let number =
-            Self::parse_unchecked(text).ok_or_else(|| NumberError::NotNumeric(text.to_string()))?;
+        let number = Self::parse_unchecked(text)?;
         number.check_limits()?;
         Ok(number)
     }
@@ -103,7 +102,7 @@ impl Number {
 
     /// Builds from an integer (used for counters, sizes, TTL).
     pub fn from_i64(value: i64) -> Number {
-        Self::parse_unchecked(&value.to_string()).unwrap_or_else(Number::zero)
+        Self::parse_unchecked(&value.to_string()).unwrap_or_else(|_| Number::zero())
     }
 
     /// The number as `i64` if it is an integer in range.
@@ -127,7 +126,9 @@ impl Number {
         self.canonical().parse().unwrap_or(0.0)
     }
 
-    fn parse_unchecked(text: &str) -> Option<Number> {
+    /// The number a text denotes, its limits unchecked — except a zero's, whose exponent is not kept.
+    fn parse_unchecked(text: &str) -> Result<Number, NumberError> {
+        let not_numeric = || NumberError::NotNumeric(text.to_string());
         let bytes = text.as_bytes();
         let mut pos = 0;
         let mut negative = false;
@@ -152,12 +153,12 @@ impl Number {
                 }
                 b'.' if !seen_point => seen_point = true,
                 b'e' | b'E' => break,
-                _ => return None,
+                _ => return Err(not_numeric()),
             }
             pos += 1;
         }
         if !seen_digit {
-            return None;
+            return Err(not_numeric());
         }
         let mut exp_adjust: i64 = 0;
         if pos < bytes.len() {
@@ -171,21 +172,22 @@ impl Number {
                 pos += 1;
             }
             if pos >= bytes.len() {
-                return None;
+                return Err(not_numeric());
             }
             for &b in &bytes[pos..] {
                 if !b.is_ascii_digit() {
-                    return None;
+                    return Err(not_numeric());
                 }
                 exp_adjust = exp_adjust
                     .saturating_mul(10)
                     .saturating_add((b - b'0') as i64);
-                if exp_adjust > 1_000_000_000 {
-                    exp_adjust = 1_000_000_000;
-                }
             }
             if exp_negative {
                 exp_adjust = -exp_adjust;
+            }
+            // Java's BigDecimal takes a 32-bit exponent; beyond it the text is not a number at all.
+            if i32::try_from(exp_adjust).is_err() {
+                return Err(not_numeric());
             }
         }
         // Strip leading zeros (each shifts the exponent down) and trailing zeros.
@@ -197,11 +199,21 @@ impl Number {
             .count();
         let significant = &digits[leading..digits.len() - trailing];
         if significant.is_empty() {
-            return Some(Number::zero());
+            // A zero keeps the exponent it was written with (as a BigDecimal does), and DynamoDB holds that
+            // to the same range as any other number's: `0e126` overflows, `0e-131` underflows.
+            let fraction_digits = digits.len() as i64 - int_digits;
+            let written = exp_adjust - fraction_digits;
+            if written > i64::from(MAX_SCI_EXP) {
+                return Err(NumberError::Overflow);
+            }
+            if written < i64::from(MIN_SCI_EXP) {
+                return Err(NumberError::Underflow);
+            }
+            return Ok(Number::zero());
         }
         let exponent =
             (int_digits - leading as i64 + exp_adjust).clamp(-2_000_000_000, 2_000_000_000);
-        Some(Number {
+        Ok(Number {
             negative,
             exponent: exponent as i32,
             digits: significant.into(),
@@ -395,7 +407,7 @@ fn add_exact(a: &Number, b: &Number) -> Number {
         text.push((b'0' + d as u8) as char);
     }
     text.push_str(&format!("E{low}"));
-    Number::parse_unchecked(&text).unwrap_or_else(Number::zero)
+    Number::parse_unchecked(&text).unwrap_or_else(|_| Number::zero())
 }
 
 impl Ord for Number {
@@ -442,6 +454,28 @@ mod tests {
 
     fn n(s: &str) -> Number {
         Number::parse(s).unwrap()
+    }
+
+    #[test]
+    fn a_zero_keeps_its_written_exponent_in_range_and_huge_exponents_are_not_numbers() {
+        // As DynamoDB answers (conformance results recorded against AWS, 2026).
+        assert_eq!(Number::parse("0e126"), Err(NumberError::Overflow));
+        assert_eq!(Number::parse("0e-131"), Err(NumberError::Underflow));
+        assert_eq!(Number::parse("0.0e-130"), Err(NumberError::Underflow));
+        assert_eq!(n("0e125").canonical(), "0");
+        assert_eq!(n("0.00e-128").canonical(), "0");
+        assert_eq!(
+            Number::parse("1e9223372036854775808").map_err(|e| e.to_string()),
+            Err(
+                "The parameter cannot be converted to a numeric value: 1e9223372036854775808"
+                    .into()
+            )
+        );
+        assert_eq!(Number::parse("1e2147483647"), Err(NumberError::Overflow));
+        assert!(matches!(
+            Number::parse("1e2147483648"),
+            Err(NumberError::NotNumeric(_))
+        ));
     }
 
     #[test]
