@@ -598,3 +598,12 @@ def test_number_exponents_as_dynamodb_checks_them(ddb, table_name, number, messa
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName=table_name, Item={"pk": {"S": "a"}, "n": {"N": number}})
     assert error_of(e) == ("ValidationException", message)
+
+
+def test_a_transaction_item_needs_an_action(eddy, table_name):
+    ddb = eddy.client(validate=False)
+    create_table(ddb, table_name)
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[{}])
+    assert error_of(e) == ("ValidationException",
+                           "Invalid Request: TransactWriteRequest should contain Delete or Put or Update request")
