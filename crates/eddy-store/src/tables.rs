@@ -399,13 +399,6 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
             "Invalid KeySchema: Some index key attribute have no definition",
         ));
     }
-    // DynamoDB takes up to four HASH and four RANGE attributes in a GSI key; eddy's index keys have one each.
-    if let Some(spec) = req.gsis.iter().flatten().find(|g| g.key_schema.len() > 2) {
-        return Err(DynamoError::validation(format!(
-            "eddy does not support GSI keys of more than one partition and one sort key attribute (index: {})",
-            spec.name
-        )));
-    }
     let key = build_key_schema(&req.key_schema, defs)?;
     let has_indexes = req.gsis.is_some() || req.lsis.is_some();
     if !has_indexes && req.key_schema.len() != defs.len() {
@@ -520,31 +513,32 @@ fn plan_gsi(
     billing: BillingMode,
     origin: GsiOrigin,
 ) -> Result<IndexDef, DynamoError> {
+    let name = &spec.name;
+    // DynamoDB takes up to four HASH and four RANGE attributes in a GSI key; eddy's index keys have one each.
+    if spec.key_schema.len() > 2 {
+        return Err(DynamoError::validation(format!(
+            "eddy does not support GSI keys of more than one partition and one sort key attribute (index: {name})"
+        )));
+    }
     let index_key = build_key_schema(&spec.key_schema, defs)?;
     let projection = build_projection(spec)?;
-    let name = &spec.name;
-    match (billing, spec.throughput.is_some(), origin) {
-        (BillingMode::PayPerRequest, true, GsiOrigin::CreateTable) => {
-            return Err(invalid(format!(
-                "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
-            )));
-        }
-        (BillingMode::PayPerRequest, true, GsiOrigin::UpdateTable) => {
-            return Err(invalid(format!(
-                "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
-            )));
-        }
-        (BillingMode::Provisioned, false, GsiOrigin::CreateTable) => {
-            return Err(invalid(format!(
-                "ProvisionedThroughput is not specified for index: {name}"
-            )));
-        }
-        (BillingMode::Provisioned, false, GsiOrigin::UpdateTable) => {
-            return Err(invalid(format!(
-                "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {name}"
-            )));
-        }
-        _ => {}
+    let refusal = match (billing, spec.throughput.is_some(), origin) {
+        (BillingMode::PayPerRequest, true, GsiOrigin::CreateTable) => Some(format!(
+            "ProvisionedThroughput should not be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+        )),
+        (BillingMode::PayPerRequest, true, GsiOrigin::UpdateTable) => Some(format!(
+            "Neither ReadCapacityUnits nor WriteCapacityUnits can be specified for index: {name} when BillingMode is PAY_PER_REQUEST"
+        )),
+        (BillingMode::Provisioned, false, GsiOrigin::CreateTable) => Some(format!(
+            "ProvisionedThroughput is not specified for index: {name}"
+        )),
+        (BillingMode::Provisioned, false, GsiOrigin::UpdateTable) => Some(format!(
+            "Both ReadCapacityUnits and WriteCapacityUnits must be specified for index: {name}"
+        )),
+        _ => None,
+    };
+    if let Some(message) = refusal {
+        return Err(invalid(message));
     }
     if let Some(t) = &spec.throughput {
         check_throughput(t)?;
@@ -963,12 +957,6 @@ fn apply_gsi_update(
                     Some(_) => {}
                     None => defs.push((name.clone(), *ty)),
                 }
-            }
-            if spec.key_schema.len() > 2 {
-                return Err(DynamoError::validation(format!(
-                    "eddy does not support GSI keys of more than one partition and one sort key attribute (index: {})",
-                    spec.name
-                )));
             }
             let mut index = plan_gsi(spec, &defs, def.billing, GsiOrigin::UpdateTable)?;
             if def.gsis.len() >= 20 {
