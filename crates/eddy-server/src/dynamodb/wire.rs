@@ -33,25 +33,7 @@ pub fn table_name(scope: &Scope, raw: &str, member: &str) -> Result<String, Dyna
         }
         return Err(DynamoError::validation(format!("Invalid TableArn: {raw}")));
     }
-    let mut errors = Vec::new();
-    if raw.len() < 3 {
-        errors.push(format!(
-            "Value '{raw}' at '{member}' failed to satisfy constraint: Member must have length greater than or equal to 3"
-        ));
-    }
-    if raw.len() > 255 {
-        errors.push(format!(
-            "Value '{raw}' at '{member}' failed to satisfy constraint: Member must have length less than or equal to 255"
-        ));
-    }
-    if !raw
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
-    {
-        errors.push(format!(
-            "Value '{raw}' at '{member}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
-        ));
-    }
+    let errors = crate::protocol::model::table_name_errors(raw, member);
     if errors.is_empty() {
         return Ok(raw.to_string());
     }

@@ -799,41 +799,38 @@ const TABLE_NAME_CONSTRAINTS: [&str; 3] = [
 
 /// Whether a DynamoDB table name keeps the name's rules: 3 to 255 of `[a-zA-Z0-9_.-]`.
 fn is_table_name(name: &str) -> bool {
-    (3..=255).contains(&name.chars().count())
-        && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
+    table_name_errors(name, "").is_empty()
 }
 
-/// A DynamoDB table name given where a name or an ARN is accepted: 3 to 255 of `[a-zA-Z0-9_.-]`.
-fn check_table_name(name: &str, path: &Path<'_>, errors: &mut Vec<String>) {
+/// The constraint violations of a table name given where a name or an ARN is accepted (3 to 255 of
+/// `[a-zA-Z0-9_.-]`), worded for the member at `path`. Nothing is allocated for a good name.
+pub(crate) fn table_name_errors(name: &str, path: impl std::fmt::Display) -> Vec<String> {
+    let mut errors = Vec::new();
     let len = name.chars().count();
     if len < 3 {
-        report(
-            errors,
-            format!(
-                "Value '{name}' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to 3"
-            ),
-        );
+        errors.push(format!(
+            "Value '{name}' at '{path}' failed to satisfy constraint: Member must have length greater than or equal to 3"
+        ));
     }
     if len > 255 {
-        report(
-            errors,
-            format!(
-                "Value '{name}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to 255"
-            ),
-        );
+        errors.push(format!(
+            "Value '{name}' at '{path}' failed to satisfy constraint: Member must have length less than or equal to 255"
+        ));
     }
     if !name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'.' || b == b'-')
     {
-        report(
-            errors,
-            format!(
-                "Value '{name}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
-            ),
-        );
+        errors.push(format!(
+            "Value '{name}' at '{path}' failed to satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+"
+        ));
+    }
+    errors
+}
+
+fn check_table_name(name: &str, path: &Path<'_>, errors: &mut Vec<String>) {
+    for message in table_name_errors(name, path) {
+        report(errors, message);
     }
 }
 
