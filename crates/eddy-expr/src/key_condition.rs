@@ -19,6 +19,9 @@ use crate::values;
 #[derive(Clone, Debug, PartialEq)]
 pub struct KeyCondition {
     terms: Vec<(String, KeyTerm)>,
+    /// Written as a `KeyConditionExpression` (whose extra conditions are counted against the key schema), not as
+    /// legacy `KeyConditions` (refused beyond two before the table is looked up).
+    from_expression: bool,
 }
 
 #[derive(Clone, Debug, PartialEq)]
@@ -95,7 +98,9 @@ impl fmt::Display for ShapeError {
             ShapeError::NoKeyAttribute => {
                 f.write_str("Invalid condition in KeyConditionExpression: No key attribute specified")
             }
-            ShapeError::TwoConditions => f.write_str("KeyConditionExpressions must only contain one condition per key"),
+            ShapeError::TwoConditions => f.write_str(
+                "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key",
+            ),
         }
     }
 }
@@ -105,14 +110,20 @@ impl KeyCondition {
     pub fn from_expression(condition: &Condition) -> Result<KeyCondition, DynamoError> {
         let mut terms = Vec::new();
         reduce(&condition.root, &mut terms).map_err(|e| validation(e.to_string()))?;
-        let key_condition = KeyCondition { terms };
+        let key_condition = KeyCondition {
+            terms,
+            from_expression: true,
+        };
         key_condition.check()?;
         Ok(key_condition)
     }
 
     /// Legacy `KeyConditions`, already checked as conditions by the caller of this crate's legacy checks.
     pub(crate) fn from_terms(terms: Vec<(String, KeyTerm)>) -> KeyCondition {
-        KeyCondition { terms }
+        KeyCondition {
+            terms,
+            from_expression: false,
+        }
     }
 
     /// The legacy checks every key condition goes through, then DynamoDB's count rule.
@@ -120,7 +131,8 @@ impl KeyCondition {
         for (_, term) in &self.terms {
             check_condition_values(term.op, &term.values).map_err(validation)?;
         }
-        if !(1..=2).contains(&self.terms.len()) {
+        let count = self.terms.len();
+        if count == 0 || (count > 2 && !self.from_expression) {
             return Err(validation("Conditions can be of length 1 or 2 only"));
         }
         Ok(())
@@ -138,6 +150,12 @@ impl KeyCondition {
     /// Matches the condition to a key schema, with DynamoDB's errors.
     pub fn resolve(&self, schema: &KeySchema) -> Result<ResolvedKeyCondition, DynamoError> {
         let count = self.terms.len();
+        if count > 2 {
+            let keys = 1 + usize::from(schema.range.is_some());
+            return Err(validation(format!(
+                "The number of query conditions ({count}) exceeds the number of key attributes defined in the schema ({keys})"
+            )));
+        }
         for (key, is_hash) in [(Some(&schema.hash), true), (schema.range.as_ref(), false)] {
             let Some(key) = key else { continue };
             if is_hash && schema.range.is_none() && count > 1 {

@@ -332,6 +332,15 @@ pub fn check_parameter_mix(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoEr
         && !value_expressions.is_empty()
         && value_expressions.iter().all(|p| !inputs.is_present(*p))
     {
+        const MESSAGE: &str =
+            "ExpressionAttributeValues can only be specified when using expressions";
+        // The single-item writes no longer say which expressions are missing (AWS, 2026-10).
+        if matches!(
+            op,
+            Operation::PutItem | Operation::UpdateItem | Operation::DeleteItem
+        ) {
+            return Err(validation(MESSAGE));
+        }
         let verb = if value_expressions.len() > 1 {
             "are"
         } else {
@@ -339,7 +348,7 @@ pub fn check_parameter_mix(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoEr
         };
         let list: Vec<&str> = value_expressions.iter().map(|p| p.name()).collect();
         return Err(validation(format!(
-            "ExpressionAttributeValues can only be specified when using expressions: {} {verb} null",
+            "{MESSAGE}: {} {verb} null",
             list.join(" and ")
         )));
     }
@@ -468,7 +477,7 @@ fn condition_of(
     subst: &mut Substitutions<'_>,
 ) -> Result<Condition, DynamoError> {
     let tokens = expression_tokens(text).map_err(|e| e.into_dynamo(kind))?;
-    parse_condition(&tokens, subst).map_err(|e: ExprError| e.into_dynamo(kind))
+    parse_condition(&tokens, subst, kind).map_err(|e: ExprError| e.into_dynamo(kind))
 }
 
 fn check_placeholder_maps(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {

@@ -13,6 +13,6 @@ pub mod value;
 pub use clock::Clock;
 pub use error::{CancellationReason, DynamoError};
 pub use key::{KeyAttribute, KeySchema, ScalarType};
-pub use number::{Number, NumberError};
+pub use number::{Number, NumberError, ValueLayer};
 pub use scope::Scope;
 pub use value::{AttributeMap, AttributeValue, ValueType, item_size};

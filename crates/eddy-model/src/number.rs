@@ -13,11 +13,27 @@ const MAX_SCI_EXP: i32 = 125;
 /// Smallest decimal exponent (scientific notation) DynamoDB accepts: 1E-130.
 const MIN_SCI_EXP: i32 = -130;
 
+/// Which of DynamoDB's two layers of value checks reads a number (and, in `value`, words a set's errors).
+/// DynamoDB runs the current layer for PutItem, UpdateItem, DeleteItem, GetItem, BatchGetItem and Query, and
+/// the older one for BatchWriteItem, the transactions and Scan (recorded against AWS in four regions, 2026-10).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ValueLayer {
+    /// Reads an exponent as a 64-bit integer and range-checks it in full (`1e2147483648` overflows); names an
+    /// unconvertible text even when it is empty.
+    #[default]
+    Current,
+    /// Reads numbers as Java's `BigDecimal` does: an exponent beyond 32 bits is not a number, and the magnitude
+    /// is computed in 32-bit arithmetic (so `1e2147483647` wraps to an underflow); an empty text is not named.
+    Older,
+}
+
 /// Why a string is not a DynamoDB number. `Display` gives DynamoDB's message.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum NumberError {
-    /// Not a decimal number at all (empty strings included).
+    /// Not a decimal number at all, named in the message (empty strings included, in the current layer).
     NotNumeric(String),
+    /// An empty string, as the older layer reports it: without naming it.
+    Blank,
     Overflow,
     Underflow,
     TooManyDigits,
@@ -26,7 +42,7 @@ pub enum NumberError {
 impl fmt::Display for NumberError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            NumberError::NotNumeric(s) if s.is_empty() => {
+            NumberError::Blank => {
                 f.write_str("The parameter cannot be converted to a numeric value")
             }
             NumberError::NotNumeric(s) => {
@@ -75,9 +91,14 @@ impl Number {
     }
 
     /// Parses with DynamoDB's grammar (Java `BigDecimal`: optional sign, digits with an optional fraction,
-    /// optional exponent) and checks its limits.
+    /// optional exponent) and checks its limits, as DynamoDB's current layer of checks does.
     pub fn parse(text: &str) -> Result<Number, NumberError> {
-        let number = Self::parse_unchecked(text)?;
+        Self::parse_in(text, ValueLayer::Current)
+    }
+
+    /// [`Number::parse`] as the given layer of DynamoDB's checks reads numbers.
+    pub fn parse_in(text: &str, layer: ValueLayer) -> Result<Number, NumberError> {
+        let number = Self::parse_unchecked(text, layer)?;
         number.check_limits()?;
         Ok(number)
     }
@@ -102,7 +123,8 @@ impl Number {
 
     /// Builds from an integer (used for counters, sizes, TTL).
     pub fn from_i64(value: i64) -> Number {
-        Self::parse_unchecked(&value.to_string()).unwrap_or_else(|_| Number::zero())
+        Self::parse_unchecked(&value.to_string(), ValueLayer::Current)
+            .unwrap_or_else(|_| Number::zero())
     }
 
     /// The number as `i64` if it is an integer in range.
@@ -127,8 +149,11 @@ impl Number {
     }
 
     /// The number a text denotes, its limits unchecked — except a zero's, whose exponent is not kept.
-    fn parse_unchecked(text: &str) -> Result<Number, NumberError> {
-        let not_numeric = || NumberError::NotNumeric(text.to_string());
+    fn parse_unchecked(text: &str, layer: ValueLayer) -> Result<Number, NumberError> {
+        let not_numeric = || match layer {
+            ValueLayer::Older if text.is_empty() => NumberError::Blank,
+            _ => NumberError::NotNumeric(text.to_string()),
+        };
         let bytes = text.as_bytes();
         let mut pos = 0;
         let mut negative = false;
@@ -174,19 +199,22 @@ impl Number {
             if pos >= bytes.len() {
                 return Err(not_numeric());
             }
+            // Beyond 64 bits (the current layer) or 32 bits (the older layer, as Java's BigDecimal) the text is
+            // not a number at all.
             for &b in &bytes[pos..] {
                 if !b.is_ascii_digit() {
                     return Err(not_numeric());
                 }
+                let digit = i64::from(b - b'0');
                 exp_adjust = exp_adjust
-                    .saturating_mul(10)
-                    .saturating_add((b - b'0') as i64);
+                    .checked_mul(10)
+                    .and_then(|e| e.checked_add(digit))
+                    .ok_or_else(not_numeric)?;
             }
             if exp_negative {
                 exp_adjust = -exp_adjust;
             }
-            // Java's BigDecimal takes a 32-bit exponent; beyond it the text is not a number at all.
-            if i32::try_from(exp_adjust).is_err() {
+            if layer == ValueLayer::Older && i32::try_from(exp_adjust).is_err() {
                 return Err(not_numeric());
             }
         }
@@ -211,8 +239,14 @@ impl Number {
             }
             return Ok(Number::zero());
         }
-        let exponent =
-            (int_digits - leading as i64 + exp_adjust).clamp(-2_000_000_000, 2_000_000_000);
+        let magnitude = int_digits - leading as i64;
+        let exponent = match layer {
+            ValueLayer::Current => magnitude.saturating_add(exp_adjust),
+            // BigDecimal's 32-bit arithmetic, wrapping as it does.
+            ValueLayer::Older => i64::from((magnitude as i32).wrapping_add(exp_adjust as i32)),
+        };
+        // Anything past ±2·10⁹ is out of range either way; clamping keeps the sign of the fault.
+        let exponent = exponent.clamp(-2_000_000_000, 2_000_000_000);
         Ok(Number {
             negative,
             exponent: exponent as i32,
@@ -407,7 +441,7 @@ fn add_exact(a: &Number, b: &Number) -> Number {
         text.push((b'0' + d as u8) as char);
     }
     text.push_str(&format!("E{low}"));
-    Number::parse_unchecked(&text).unwrap_or_else(|_| Number::zero())
+    Number::parse_unchecked(&text, ValueLayer::Current).unwrap_or_else(|_| Number::zero())
 }
 
 impl Ord for Number {
@@ -472,10 +506,43 @@ mod tests {
             )
         );
         assert_eq!(Number::parse("1e2147483647"), Err(NumberError::Overflow));
-        assert!(matches!(
-            Number::parse("1e2147483648"),
-            Err(NumberError::NotNumeric(_))
-        ));
+    }
+
+    #[test]
+    fn each_layer_reads_exponents_and_empty_texts_its_own_way() {
+        // As DynamoDB's two layers answer (valueLayers and numberExponent results, four regions, 2026-10).
+        let (current, older) = (ValueLayer::Current, ValueLayer::Older);
+        for (text, want) in [
+            ("1e2147483647", NumberError::Overflow),
+            ("1e2147483648", NumberError::Overflow),
+            ("1e99999999999", NumberError::Overflow),
+            ("-1e99999999999", NumberError::Overflow),
+            ("1e-99999999999", NumberError::Underflow),
+            ("1e-2147483648", NumberError::Underflow),
+            ("", NumberError::NotNumeric(String::new())),
+        ] {
+            assert_eq!(Number::parse_in(text, current), Err(want), "{text}");
+        }
+        for (text, want) in [
+            ("1e2147483647", NumberError::Underflow),
+            ("1e2147483646", NumberError::Overflow),
+            (
+                "1e2147483648",
+                NumberError::NotNumeric("1e2147483648".into()),
+            ),
+            ("", NumberError::Blank),
+            ("1e126", NumberError::Overflow),
+        ] {
+            assert_eq!(Number::parse_in(text, older), Err(want), "{text}");
+        }
+        assert_eq!(
+            NumberError::NotNumeric(String::new()).to_string(),
+            "The parameter cannot be converted to a numeric value: "
+        );
+        assert_eq!(
+            NumberError::Blank.to_string(),
+            "The parameter cannot be converted to a numeric value"
+        );
     }
 
     #[test]

@@ -13,6 +13,30 @@ use serde::ser::{SerializeMap, Serializer};
 use serde::{Deserialize, Serialize};
 
 use crate::number::Number;
+pub use crate::number::ValueLayer;
+
+thread_local! {
+    /// The layer of checks the request being decoded on this thread runs (see [`decode_in`]).
+    static DECODING_LAYER: std::cell::Cell<ValueLayer> = const { std::cell::Cell::new(ValueLayer::Current) };
+}
+
+/// Runs `decode` with every `AttributeValue` it deserialises checked, and its errors worded, by `layer`:
+/// serde gives a `Deserialize` impl no context, and which layer DynamoDB runs depends on the operation.
+pub fn decode_in<R>(layer: ValueLayer, decode: impl FnOnce() -> R) -> R {
+    struct Restore(ValueLayer);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            DECODING_LAYER.set(self.0);
+        }
+    }
+    let _restore = Restore(DECODING_LAYER.replace(layer));
+    decode()
+}
+
+/// The layer of checks values decoded on this thread now run.
+pub fn decoding_layer() -> ValueLayer {
+    DECODING_LAYER.get()
+}
 
 /// Marks a deserialisation error that DynamoDB reports as `ValidationException` rather than
 /// `SerializationException`; the codec strips it (see [`split_deserialize_error`]).
@@ -407,11 +431,11 @@ impl<'de> de::Visitor<'de> for SkippedValue {
 pub struct UncheckedAttributeMap(BTreeMap<String, WireAttributeValue>);
 
 impl UncheckedAttributeMap {
-    /// The validated map, or the first value's error (in key order).
-    pub fn check(self) -> Result<AttributeMap, ValueError> {
+    /// The validated map, or the first value's error (in key order), as the given layer of checks words it.
+    pub fn check(self, layer: ValueLayer) -> Result<AttributeMap, ValueError> {
         self.0
             .into_iter()
-            .map(|(name, value)| value.validate().map(|v| (name, v)))
+            .map(|(name, value)| value.validate(layer).map(|v| (name, v)))
             .collect()
     }
 }
@@ -445,18 +469,23 @@ pub fn decode_blob(text: &str) -> Result<Vec<u8>, String> {
         .map_err(|_| "Invalid last non-pad Base64 character dectected".to_string())
 }
 
-/// Why a well-formed JSON attribute value is not a valid DynamoDB value. `Display` gives DynamoDB's message.
+/// Why a well-formed JSON attribute value is not a valid DynamoDB value. `Display` gives DynamoDB's message, in
+/// the words of the layer of checks that found it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ValueError {
     Empty,
     MoreThanOneType,
     Number(crate::number::NumberError),
     EmptySet(ValueType),
-    DuplicateStrings(Vec<String>),
-    DuplicateNumbers,
-    DuplicateBinaries(Vec<String>),
+    /// A string set with a repeated member: the members as sent.
+    DuplicateStrings(Vec<String>, ValueLayer),
+    DuplicateNumbers(ValueLayer),
+    /// A binary set with a repeated member: the members as sent.
+    DuplicateBinaries(Vec<Vec<u8>>, ValueLayer),
     NullNotTrue,
 }
+
+const INVALID: &str = "One or more parameter values were invalid: ";
 
 impl fmt::Display for ValueError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -469,31 +498,65 @@ impl fmt::Display for ValueError {
             ),
             ValueError::Number(e) => e.fmt(f),
             // DynamoDB's own words, which differ for binary sets.
-            ValueError::EmptySet(ValueType::Ss) => f.write_str(
-                "One or more parameter values were invalid: An string set  may not be empty",
-            ),
-            ValueError::EmptySet(ValueType::Ns) => f.write_str(
-                "One or more parameter values were invalid: An number set  may not be empty",
-            ),
-            ValueError::EmptySet(_) => f.write_str(
-                "One or more parameter values were invalid: Binary sets should not be empty",
-            ),
-            ValueError::DuplicateStrings(v) => write!(
+            ValueError::EmptySet(ValueType::Ss) => {
+                write!(f, "{INVALID}An string set  may not be empty")
+            }
+            ValueError::EmptySet(ValueType::Ns) => {
+                write!(f, "{INVALID}An number set  may not be empty")
+            }
+            ValueError::EmptySet(_) => write!(f, "{INVALID}Binary sets should not be empty"),
+            ValueError::DuplicateStrings(members, layer) => write!(
                 f,
-                "One or more parameter values were invalid: Input collection [{}] contains duplicates.",
-                v.join(", ")
+                "{INVALID}Input collection [{}] contains duplicates.",
+                duplicate_listing(members, *layer, ", ", |m| m.clone())
             ),
-            ValueError::DuplicateNumbers => f.write_str("Input collection contains duplicates"),
-            ValueError::DuplicateBinaries(v) => write!(
-                f,
-                "One or more parameter values were invalid: Input collection [{}]of type BS contains duplicates.",
-                v.join(", ")
-            ),
-            ValueError::NullNotTrue => f.write_str(
-                "One or more parameter values were invalid: Null attribute value types must have the value of true",
-            ),
+            ValueError::DuplicateNumbers(ValueLayer::Current) => {
+                write!(f, "{INVALID}Input collection contains duplicates.")
+            }
+            ValueError::DuplicateNumbers(ValueLayer::Older) => {
+                f.write_str("Input collection contains duplicates")
+            }
+            ValueError::DuplicateBinaries(members, layer) => {
+                let separator = match layer {
+                    ValueLayer::Current => ",",
+                    ValueLayer::Older => ", ",
+                };
+                write!(
+                    f,
+                    "{INVALID}Input collection [{}]of type BS contains duplicates.",
+                    duplicate_listing(members, *layer, separator, |m| encode_base64(m))
+                )
+            }
+            ValueError::NullNotTrue => {
+                write!(f, "{INVALID}Null attribute value types must have the value of true")
+            }
         }
     }
+}
+
+/// A set's members as a duplicate error lists them. The older layer prints them as sent; the current one quotes
+/// them and lists them as its sorted set held them when the repeat arrived: the members before the first repeat
+/// in byte order, then the repeat, then the rest as sent.
+fn duplicate_listing<T: Ord>(
+    members: &[T],
+    layer: ValueLayer,
+    separator: &str,
+    text: impl Fn(&T) -> String,
+) -> String {
+    if layer == ValueLayer::Older {
+        return members.iter().map(text).collect::<Vec<_>>().join(separator);
+    }
+    let first_repeat = (1..members.len())
+        .find(|&i| members[..i].contains(&members[i]))
+        .unwrap_or(members.len());
+    let mut before: Vec<&T> = members[..first_repeat].iter().collect();
+    before.sort();
+    before
+        .into_iter()
+        .chain(&members[first_repeat..])
+        .map(|m| format!("\"{}\"", text(m)))
+        .collect::<Vec<_>>()
+        .join(separator)
 }
 
 impl std::error::Error for ValueError {}
@@ -518,13 +581,13 @@ impl WireAttributeValue {
     }
 
     /// Checks in DynamoDB's order: emptiness, then each member's content, then the single-type rule.
-    fn validate(self) -> Result<AttributeValue, ValueError> {
+    fn validate(self, layer: ValueLayer) -> Result<AttributeValue, ValueError> {
         let count = self.type_count();
         if count == 0 {
             return Err(ValueError::Empty);
         }
         let number = match &self.n {
-            Some(text) => Some(Number::parse(text).map_err(ValueError::Number)?),
+            Some(text) => Some(Number::parse_in(text, layer).map_err(ValueError::Number)?),
             None => None,
         };
         if let Some(v) = &self.ss
@@ -536,7 +599,7 @@ impl WireAttributeValue {
             Some(v) if v.is_empty() => return Err(ValueError::EmptySet(ValueType::Ns)),
             Some(v) => Some(
                 v.iter()
-                    .map(|t| Number::parse(t))
+                    .map(|t| Number::parse_in(t, layer))
                     .collect::<Result<Vec<_>, _>>()
                     .map_err(ValueError::Number)?,
             ),
@@ -550,18 +613,19 @@ impl WireAttributeValue {
         if let Some(v) = &self.ss
             && has_duplicates(v.iter())
         {
-            return Err(ValueError::DuplicateStrings(v.clone()));
+            return Err(ValueError::DuplicateStrings(v.clone(), layer));
         }
         if let Some(v) = &numbers
             && has_duplicates(v.iter())
         {
-            return Err(ValueError::DuplicateNumbers);
+            return Err(ValueError::DuplicateNumbers(layer));
         }
         if let Some(v) = &self.bs
             && has_duplicates(v.iter().map(|b| &b.0))
         {
             return Err(ValueError::DuplicateBinaries(
-                v.iter().map(|b| encode_base64(&b.0)).collect(),
+                v.iter().map(|b| b.0.clone()).collect(),
+                layer,
             ));
         }
         if count > 1 {
@@ -607,7 +671,7 @@ fn has_duplicates<T: Ord, I: Iterator<Item = T>>(items: I) -> bool {
 impl<'de> Deserialize<'de> for AttributeValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<AttributeValue, D::Error> {
         let wire = WireAttributeValue::deserialize(deserializer)?;
-        wire.validate()
+        wire.validate(decoding_layer())
             .map_err(|e| de::Error::custom(format!("{VALIDATION_TAG}{e}")))
     }
 }
@@ -655,7 +719,7 @@ mod tests {
         assert!(err.contains("An string set  may not be empty"), "{err}");
         let err = parse(r#"{"SS":["a","a"]}"#).unwrap_err();
         assert!(
-            err.contains("Input collection [a, a] contains duplicates."),
+            err.contains(r#"Input collection ["a", "a"] contains duplicates."#),
             "{err}"
         );
         let err = parse(r#"{"N":"x"}"#).unwrap_err();
@@ -687,6 +751,41 @@ mod tests {
         assert!(err.contains("recursion limit exceeded"), "{err}");
         let err = parse(r#"{"S":"a","S":"b"}"#).unwrap_err();
         assert!(err.contains("duplicate field `S`"), "{err}");
+    }
+
+    #[test]
+    fn each_layer_words_a_repeated_set_member_its_own_way() {
+        // As DynamoDB's two layers answer (valueLayers results, four regions, 2026-10).
+        let sets = [
+            r#"{"SS":["b","a","b"]}"#,
+            r#"{"BS":["/w==","AA==","AA=="]}"#,
+            r#"{"NS":["2","1","2"]}"#,
+        ];
+        let words = |layer| -> Vec<String> {
+            sets.iter()
+                .map(|json| {
+                    let e = decode_in(layer, || parse(json)).unwrap_err();
+                    split_deserialize_error(&e).1.to_string()
+                })
+                .collect()
+        };
+        assert_eq!(
+            words(ValueLayer::Current),
+            [
+                r#"One or more parameter values were invalid: Input collection ["a", "b", "b"] contains duplicates."#,
+                r#"One or more parameter values were invalid: Input collection ["AA==","/w==","AA=="]of type BS contains duplicates."#,
+                "One or more parameter values were invalid: Input collection contains duplicates.",
+            ]
+        );
+        assert_eq!(
+            words(ValueLayer::Older),
+            [
+                "One or more parameter values were invalid: Input collection [b, a, b] contains duplicates.",
+                "One or more parameter values were invalid: Input collection [/w==, AA==, AA==]of type BS contains duplicates.",
+                "Input collection contains duplicates",
+            ]
+        );
+        assert_eq!(decoding_layer(), ValueLayer::Current);
     }
 
     #[test]

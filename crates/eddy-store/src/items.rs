@@ -332,12 +332,15 @@ pub(crate) fn is_item_schema_mismatch(error: &DynamoError) -> bool {
             .starts_with("One or more parameter values were invalid: Type mismatch for Index Key ")
 }
 
-fn check_return_values_put_delete(rv: ReturnValues) -> Result<(), DynamoError> {
-    match rv {
-        ReturnValues::None | ReturnValues::AllOld => Ok(()),
-        _ => Err(DynamoError::validation(
-            "ReturnValues can only be ALL_OLD or NONE",
-        )),
+impl ReturnValues {
+    /// PutItem and DeleteItem return the old item or nothing.
+    pub fn check_put_delete(self) -> Result<(), DynamoError> {
+        match self {
+            ReturnValues::None | ReturnValues::AllOld => Ok(()),
+            _ => Err(DynamoError::validation(
+                "ReturnValues can only be ALL_OLD or NONE",
+            )),
+        }
     }
 }
 
@@ -582,7 +585,7 @@ fn condition_failed(old: Option<AttributeMap>, return_old: bool) -> DynamoError 
 impl Store {
     pub async fn put_item(&self, scope: &Scope, req: PutItem) -> Result<WriteOutput, DynamoError> {
         // What DynamoDB checks before it looks the table up.
-        check_return_values_put_delete(req.return_values)?;
+        req.return_values.check_put_delete()?;
         check_item_size(&req.item)?;
         let table = self.table(scope, &req.table)?;
         validate_item_fits_table(&table, &req.item)?;
@@ -629,7 +632,7 @@ impl Store {
         scope: &Scope,
         req: DeleteItem,
     ) -> Result<WriteOutput, DynamoError> {
-        check_return_values_put_delete(req.return_values)?;
+        req.return_values.check_put_delete()?;
         let table = self.table(scope, &req.table)?;
         validate_key(&table, &req.key)?;
         let key = table.def.item_key(&req.key);

@@ -9,10 +9,10 @@
 
 use eddy_model::{AttributeValue, ValueType};
 
-use super::parse::{Parsed, Raw};
+use super::parse::{CompareOp, Parsed, Raw};
 use super::{Node, Operand};
 use crate::cursor::RawPath;
-use crate::error::ExprError;
+use crate::error::{ExprError, ExpressionKind};
 use crate::subst::Substitutions;
 use crate::values::{describe, order};
 
@@ -30,7 +30,11 @@ fn arity(name: &str) -> Option<usize> {
     })
 }
 
-pub(crate) fn check(parsed: &Parsed, subst: &mut Substitutions<'_>) -> Result<Node, ExprError> {
+pub(crate) fn check(
+    parsed: &Parsed,
+    subst: &mut Substitutions<'_>,
+    kind: ExpressionKind,
+) -> Result<Node, ExprError> {
     if parsed.redundant_parens {
         return Err(ExprError::RedundantParentheses);
     }
@@ -48,6 +52,9 @@ pub(crate) fn check(parsed: &Parsed, subst: &mut Substitutions<'_>) -> Result<No
     collect_leaves(root, &mut leaves);
     for leaf in leaves {
         check_leaf(leaf, subst)?;
+        if kind == ExpressionKind::KeyCondition {
+            check_key_ordering_operands(leaf, subst)?;
+        }
     }
     build_condition(root, subst)
 }
@@ -181,6 +188,30 @@ fn check_leaf(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
             Err(ExprError::TooManyInOperands(list.len()))
         }
         _ => Ok(()),
+    }
+}
+
+/// In a key condition, an ordering comparison (`<`, `<=`, `>`, `>=`, BETWEEN) whose value no key type could
+/// satisfy (anything but a string, number or binary) is an operand-type error naming the operator as written;
+/// a key type that is merely not the attribute's is left to the schema check (AWS, 2026-10).
+fn check_key_ordering_operands(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
+    let (operator, operands): (&str, Vec<&Raw>) = match leaf {
+        Raw::Compare { op, left, right } if !matches!(op, CompareOp::Eq | CompareOp::Ne) => {
+            (op.symbol(), vec![left, right])
+        }
+        Raw::Between { low, high, .. } => ("BETWEEN", vec![low, high]),
+        _ => return Ok(()),
+    };
+    let unsatisfiable = operands
+        .into_iter()
+        .filter_map(|o| static_type(o, subst))
+        .find(|t| !matches!(t, ValueType::S | ValueType::N | ValueType::B));
+    match unsatisfiable {
+        Some(t) => Err(ExprError::OperandType {
+            function: operator.to_string(),
+            operand_type: t.to_string(),
+        }),
+        None => Ok(()),
     }
 }
 

@@ -16,7 +16,7 @@ use eddy_model::{AttributeMap, AttributeValue, ValueType};
 
 pub use parse::CompareOp;
 
-use crate::error::ExprError;
+use crate::error::{ExprError, ExpressionKind};
 use crate::lexer::Tokens;
 use crate::path::DocPath;
 use crate::subst::Substitutions;
@@ -79,9 +79,10 @@ pub(crate) enum Operand {
 pub(crate) fn parse_condition(
     tokens: &Tokens<'_>,
     subst: &mut Substitutions<'_>,
+    kind: ExpressionKind,
 ) -> Result<Condition, ExprError> {
     let parsed = parse::parse(tokens)?;
-    let root = check::check(&parsed, subst)?;
+    let root = check::check(&parsed, subst, kind)?;
     Ok(Condition { root })
 }
 

@@ -250,32 +250,55 @@ fn one_condition_per_key() {
     ] {
         assert_eq!(
             error(expr, values),
-            "KeyConditionExpressions must only contain one condition per key",
+            "Invalid KeyConditionExpression: KeyConditionExpressions must only contain one condition per key",
             "{expr}"
         );
     }
 }
 
 #[test]
-fn one_or_two_conditions() {
+fn more_conditions_than_key_attributes_are_counted_against_the_schema() {
+    // As AWS answers since 2026 (it used to refuse them before looking the table up).
     let values = r#"{":a":{"S":"a"}}"#;
-    for expr in [
-        ":a = a and b = :a and :a = c",
-        "(a > :a and b > :a) and (c > :a and d > :a) and (e > :a and f > :a)",
+    for (expr, count) in [
+        (":a = a and b = :a and :a = c", 3),
+        (
+            "(a > :a and b > :a) and (c > :a and d > :a) and (e > :a and f > :a)",
+            6,
+        ),
     ] {
-        assert_eq!(
-            error(expr, values),
-            "Conditions can be of length 1 or 2 only",
-            "{expr}"
-        );
+        for (schema, keys) in [(range_table(), 2), (schema(("pk", ScalarType::S), None), 1)] {
+            assert_eq!(
+                resolve(expr, values, &schema).unwrap_err(),
+                format!(
+                    "The number of query conditions ({count}) exceeds the number of key attributes defined in the schema ({keys})"
+                ),
+                "{expr}"
+            );
+        }
     }
 }
 
 #[test]
 fn condition_values_are_checked_as_legacy_conditions() {
+    // An ordering operand no key could match is an expression error naming the operator as written (AWS,
+    // 2026-10); equality is left to the legacy and schema checks.
+    for (expr, operator) in [
+        ("a < :v", "<"),
+        (":v >= a", ">="),
+        ("a between :v and :v", "BETWEEN"),
+    ] {
+        assert_eq!(
+            error(expr, r#"{":v":{"BOOL":true}}"#),
+            format!(
+                "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: {operator}, operand type: BOOL"
+            ),
+            "{expr}"
+        );
+    }
     assert_eq!(
-        error("a < :v", r#"{":v":{"BOOL":true}}"#),
-        "One or more parameter values were invalid: ComparisonOperator LT is not valid for BOOL AttributeValue type"
+        error("a < :v", r#"{":v":{"L":[]}}"#),
+        "Invalid KeyConditionExpression: Incorrect operand type for operator or function; operator or function: <, operand type: L"
     );
     assert_eq!(
         error("a = :v", r#"{":v":{"M":{}}}"#),

@@ -100,13 +100,20 @@ fn placeholder_maps_need_expressions() {
         message(&inputs),
         "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null"
     );
-    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
-    inputs.values = Some(&values);
-    assert_eq!(
-        message(&inputs),
-        "ExpressionAttributeValues can only be specified when using expressions: UpdateExpression and ConditionExpression are null"
-    );
-    let mut inputs = ExpressionInputs::new(Operation::DeleteItem);
+    // The single-item writes no longer name the missing expressions (AWS, 2026-10).
+    for op in [
+        Operation::PutItem,
+        Operation::UpdateItem,
+        Operation::DeleteItem,
+    ] {
+        let mut inputs = ExpressionInputs::new(op);
+        inputs.values = Some(&values);
+        assert_eq!(
+            message(&inputs),
+            "ExpressionAttributeValues can only be specified when using expressions"
+        );
+    }
+    let mut inputs = ExpressionInputs::new(Operation::TransactDelete);
     inputs.values = Some(&values);
     assert_eq!(
         message(&inputs),

@@ -27,6 +27,7 @@ pub mod wire;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
+use eddy_model::value::{ValueLayer, decode_in};
 use eddy_store::Store;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -63,6 +64,16 @@ pub const OPERATIONS: &[&str] = &[
     "UpdateTimeToLive",
 ];
 
+/// Which of DynamoDB's two layers of value checks an operation runs (they word bad numbers and repeated set
+/// members differently; see [`ValueLayer`]). Transactions run the older layer in us-east-1 (eu-west-2 has moved
+/// them to the current one).
+fn value_layer(op: &str) -> ValueLayer {
+    match op {
+        "BatchWriteItem" | "TransactWriteItems" | "TransactGetItems" | "Scan" => ValueLayer::Older,
+        _ => ValueLayer::Current,
+    }
+}
+
 /// A request body on its way to an operation's typed request.
 #[derive(Clone, Copy)]
 pub struct Input<'a> {
@@ -76,7 +87,10 @@ impl Input<'_> {
     /// parse, validate against the model, decode — which words every error as DynamoDB does. Both paths give
     /// the same request.
     pub fn decode<T: DeserializeOwned>(self) -> Result<T, DynamoError> {
-        if let Some(request) = model::dynamodb().decode_checked(self.op, self.bytes) {
+        let layer = value_layer(self.op);
+        if let Some(request) = decode_in(layer, || {
+            model::dynamodb().decode_checked(self.op, self.bytes)
+        }) {
             debug_assert!(
                 self.value().is_ok(),
                 "the checked decode accepted a {} body the model rejects",
@@ -84,7 +98,26 @@ impl Input<'_> {
             );
             return Ok(request);
         }
-        awsjson::decode(self.value()?)
+        self.decode_value(self.value()?)
+    }
+
+    /// The operation's typed request from its body, already parsed and checked against the model.
+    pub fn decode_value<T: DeserializeOwned>(self, value: Value) -> Result<T, DynamoError> {
+        decode_in(value_layer(self.op), || awsjson::decode(value)).map_err(|e| self.envelope(e))
+    }
+
+    /// An error of the request's own content (not of the table it names) as this operation reports it:
+    /// PutItem, UpdateItem and DeleteItem wrap theirs in the `1 validation error detected: ` envelope
+    /// (recorded against AWS in eu-west-2 and us-east-1, 2026-10); the other operations report them bare.
+    pub fn envelope(self, error: DynamoError) -> DynamoError {
+        match error {
+            DynamoError::Validation(message)
+                if matches!(self.op, "PutItem" | "UpdateItem" | "DeleteItem") =>
+            {
+                DynamoError::Validation(format!("1 validation error detected: {message}"))
+            }
+            other => other,
+        }
     }
 
     /// The body as JSON, validated against the operation's model.

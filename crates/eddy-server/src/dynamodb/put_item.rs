@@ -47,7 +47,14 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    let parsed = req.expressions.parse(Operation::PutItem)?;
+    let parsed = req
+        .expressions
+        .parse(Operation::PutItem)
+        .map_err(|e| body.envelope(e))?;
+    let return_values = return_values(req.return_values.as_deref());
+    return_values
+        .check_put_delete()
+        .map_err(|e| body.envelope(e))?;
     let metrics = metrics_for(
         store,
         ctx,
@@ -62,7 +69,7 @@ pub async fn handle(
                 table,
                 item: req.item,
                 condition: parsed.condition,
-                return_values: return_values(req.return_values.as_deref()),
+                return_values,
                 return_old_on_condition_failure: return_old_on_failure(
                     req.return_values_on_condition_check_failure.as_deref(),
                 ),

@@ -4,7 +4,7 @@ use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
-use eddy_model::value::UncheckedAttributeMap;
+use eddy_model::value::{UncheckedAttributeMap, ValueLayer};
 use eddy_model::{AttributeMap, DynamoError};
 use eddy_store::{QueryInput, Select, Store};
 use serde::{Deserialize, Serialize};
@@ -81,7 +81,7 @@ pub async fn handle(
             select: req.select.as_deref().and_then(Select::parse),
             limit: req.limit,
             forward: req.scan_index_forward.unwrap_or(true),
-            exclusive_start_key: start_key(req.exclusive_start_key)?,
+            exclusive_start_key: start_key(req.exclusive_start_key, ValueLayer::Current)?,
             consistent: req.consistent_read.unwrap_or(false),
             capacity: capacity_mode(req.return_consumed_capacity.as_deref()),
         },

@@ -5,7 +5,7 @@ use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
 use eddy_model::DynamoError;
-use eddy_model::value::UncheckedAttributeMap;
+use eddy_model::value::{UncheckedAttributeMap, ValueLayer};
 use eddy_store::{ScanInput, Select, Store};
 use serde::Deserialize;
 
@@ -65,7 +65,7 @@ pub async fn handle(
             projection_is_legacy: req.expressions.attributes_to_get.is_some(),
             select: req.select.as_deref().and_then(Select::parse),
             limit: req.limit,
-            exclusive_start_key: start_key(req.exclusive_start_key)?,
+            exclusive_start_key: start_key(req.exclusive_start_key, ValueLayer::Older)?,
             consistent: req.consistent_read.unwrap_or(false),
             segment,
             capacity: capacity_mode(req.return_consumed_capacity.as_deref()),

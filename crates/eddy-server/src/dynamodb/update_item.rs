@@ -47,7 +47,10 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    let parsed = req.expressions.parse(Operation::UpdateItem)?;
+    let parsed = req
+        .expressions
+        .parse(Operation::UpdateItem)
+        .map_err(|e| body.envelope(e))?;
     let metrics = metrics_for(
         store,
         ctx,

@@ -7,7 +7,7 @@ use eddy_expr::{
     AttributeValueUpdate, ExpectedAttributeValue, ExpressionInputs, LegacyCondition, Operation,
     ParsedExpressions,
 };
-use eddy_model::value::UncheckedAttributeMap;
+use eddy_model::value::{UncheckedAttributeMap, ValueError, ValueLayer};
 use eddy_model::{AttributeMap, DynamoError, ScalarType, Scope};
 use eddy_store::{
     BillingMode, Capacity, CapacityMode, CapacitySplit, IndexDef, ProjectionType, ReturnValues,
@@ -78,7 +78,8 @@ pub struct ExpressionMembers {
     pub attribute_updates: Option<BTreeMap<String, AttributeValueUpdate>>,
 }
 
-/// `ExpressionAttributeValues`, with an invalid value reported as DynamoDB reports it: naming the placeholder.
+/// `ExpressionAttributeValues`, with an invalid value reported as DynamoDB reports it: the older layer of checks
+/// names the placeholder, the current one gives the value's own message.
 fn expression_values<'de, D: serde::Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<AttributeMap>, D::Error> {
@@ -94,8 +95,8 @@ fn expression_values<'de, D: serde::Deserializer<'de>>(
             Err(e) => {
                 let text = e.to_string();
                 let (is_validation, message) = eddy_model::value::split_deserialize_error(&text);
-                if !is_validation {
-                    return Err(D::Error::custom(message));
+                if !is_validation || eddy_model::value::decoding_layer() == ValueLayer::Current {
+                    return Err(D::Error::custom(text));
                 }
                 let message = message
                     .rsplit_once(" at line ")
@@ -407,10 +408,26 @@ pub fn table_description(table: &Table, reply: TableReply, now_ms: i64) -> Value
 /// A map of items as `{"name": AttributeValue}` JSON, ready for a response.
 pub type Item = AttributeMap;
 
-/// A Query's or Scan's `ExclusiveStartKey`, validated after the rest of the request as DynamoDB does, its
-/// errors worded as about the start key.
-pub fn start_key(key: Option<UncheckedAttributeMap>) -> Result<Option<AttributeMap>, DynamoError> {
-    key.map(|k| k.check())
-        .transpose()
-        .map_err(|e| DynamoError::validation(format!("The provided starting key is invalid: {e}")))
+/// A Query's or Scan's `ExclusiveStartKey`, validated after the rest of the request as DynamoDB does, by the
+/// operation's layer of checks. A value's shape errors are worded as about the start key; bad numbers and
+/// repeated set members (and an empty number set) are reported as anywhere else.
+pub fn start_key(
+    key: Option<UncheckedAttributeMap>,
+    layer: ValueLayer,
+) -> Result<Option<AttributeMap>, DynamoError> {
+    key.map(|k| k.check(layer)).transpose().map_err(|e| {
+        let about_the_key = !matches!(
+            e,
+            ValueError::Number(_)
+                | ValueError::DuplicateStrings(..)
+                | ValueError::DuplicateNumbers(_)
+                | ValueError::DuplicateBinaries(..)
+                | ValueError::EmptySet(eddy_model::ValueType::Ns)
+        );
+        if about_the_key {
+            DynamoError::validation(format!("The provided starting key is invalid: {e}"))
+        } else {
+            DynamoError::validation(e.to_string())
+        }
+    })
 }
