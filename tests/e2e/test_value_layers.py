@@ -6,7 +6,8 @@ BatchGetItem, Query) reads an exponent as a 64-bit integer, names an empty numbe
 and reports a bad expression value as itself; the older one (BatchWriteItem, the transactions, Scan) reads numbers as
 Java's BigDecimal, prints set members as sent and wraps a bad expression value in "ExpressionAttributeValues contains
 invalid value: … for key :v". PutItem, UpdateItem and DeleteItem also put every fault of the request's own content
-inside the "1 validation error detected: " envelope; the reads report theirs bare."""
+inside the "1 validation error detected: " envelope; the reads report theirs bare. A few constraints have moved to
+AWS's newer validation framework, which names the member without echoing its value."""
 import base64
 
 import pytest
@@ -238,3 +239,21 @@ def test_key_condition_operands_no_key_could_match(ddb, table_name):
     # Operand types are checked before the table is looked up.
     assert refusal(ddb.query, TableName="no-such-table", KeyConditionExpression="pk = :p AND sk < :v",
                    ExpressionAttributeValues={**p, ":v": {"BOOL": True}}) == operand("<", "BOOL")
+
+
+def test_constraints_the_newer_validation_framework_words_without_the_value(eddy, table):
+    ddb = eddy.client(validate=False)
+    failed = ENVELOPE + "Value at '{}' failed to satisfy constraint: Member must have {}"
+    assert refusal(ddb.query, TableName=table, KeyConditionExpression="pk = :p",
+                   ExpressionAttributeValues={":p": S("q")}, Limit=0) == (
+        failed.format("Limit", "value greater than or equal to 1"))
+    # Scan has not moved: it still echoes the value under the lower-case member name.
+    assert refusal(ddb.scan, TableName=table, Limit=0) == (
+        ENVELOPE + "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
+    assert refusal(ddb.batch_get_item, RequestItems={}) == (
+        failed.format("RequestItems", "length greater than or equal to 1"))
+    assert refusal(ddb.batch_get_item, RequestItems={table: {"Keys": []}}) == (
+        failed.format(f"RequestItems.{table}.member.Keys", "length greater than or equal to 1"))
+    keys = [{"pk": S(f"k{i}")} for i in range(101)]
+    assert refusal(ddb.batch_get_item, RequestItems={table: {"Keys": keys}}) == (
+        failed.format(f"RequestItems.{table}.member.Keys", "length less than or equal to 100"))

@@ -117,6 +117,42 @@ pub struct ServiceModel {
     attribute_value: Option<usize>,
 }
 
+/// The constraints AWS's newer validation framework checks for an operation (recorded against AWS, 2026-10): it
+/// runs before the older one, stops at its first error and words it without the value, naming the member as the
+/// model spells it (`Value at 'Limit' failed to satisfy constraint: …`). DynamoDB is moving its checks to it one
+/// operation at a time; these are the ones every region but one had moved.
+fn newer_framework_error(op: &str, body: &Value) -> Option<String> {
+    let failed = |path: &str, constraint: &str| {
+        Some(format!(
+            "Value at '{path}' failed to satisfy constraint: Member must have {constraint}"
+        ))
+    };
+    match op {
+        "Query" => match body.get("Limit").and_then(Value::as_f64) {
+            Some(limit) if limit < 1.0 => failed("Limit", "value greater than or equal to 1"),
+            _ => None,
+        },
+        "BatchGetItem" => {
+            let tables = body.get("RequestItems")?.as_object()?;
+            if tables.is_empty() {
+                return failed("RequestItems", "length greater than or equal to 1");
+            }
+            tables.iter().find_map(|(table, request)| {
+                let keys = request.get("Keys")?.as_array()?;
+                let path = format!("RequestItems.{table}.member.Keys");
+                if keys.is_empty() {
+                    failed(&path, "length greater than or equal to 1")
+                } else if keys.len() > 100 {
+                    failed(&path, "length less than or equal to 100")
+                } else {
+                    None
+                }
+            })
+        }
+        _ => None,
+    }
+}
+
 impl ServiceModel {
     /// Parses a generated model. The models are compiled into the binary, so a failure is a build defect.
     pub fn parse(json: &str) -> ServiceModel {
@@ -356,6 +392,11 @@ impl ServiceModel {
         let Some(&shape) = self.operations.get(op) else {
             return Ok(());
         };
+        if let Some(error) = newer_framework_error(op, body) {
+            return Err(DynamoError::Validation(format!(
+                "1 validation error detected: {error}"
+            )));
+        }
         let mut errors = Vec::new();
         self.walk(shape, body, &Path::ROOT, Slot::Field, &mut errors)?;
         if errors.is_empty() {
@@ -1123,6 +1164,23 @@ mod tests {
                 "Value null at 'tableName' failed to satisfy constraint: Member must not be null"
             ),
             "{msg}"
+        );
+    }
+
+    #[test]
+    fn the_newer_framework_words_its_constraints_without_the_value() {
+        let message = |op, body| check(op, body).unwrap_err().message().unwrap().to_string();
+        assert_eq!(
+            message("Query", r#"{"TableName":"t12","Limit":0}"#),
+            "1 validation error detected: Value at 'Limit' failed to satisfy constraint: Member must have value greater than or equal to 1"
+        );
+        assert_eq!(
+            message("BatchGetItem", r#"{"RequestItems":{}}"#),
+            "1 validation error detected: Value at 'RequestItems' failed to satisfy constraint: Member must have length greater than or equal to 1"
+        );
+        assert_eq!(
+            message("BatchGetItem", r#"{"RequestItems":{"tbl":{"Keys":[]}}}"#),
+            "1 validation error detected: Value at 'RequestItems.tbl.member.Keys' failed to satisfy constraint: Member must have length greater than or equal to 1"
         );
     }
 
