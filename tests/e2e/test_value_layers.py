@@ -257,3 +257,16 @@ def test_constraints_the_newer_validation_framework_words_without_the_value(eddy
     keys = [{"pk": S(f"k{i}")} for i in range(101)]
     assert refusal(ddb.batch_get_item, RequestItems={table: {"Keys": keys}}) == (
         failed.format(f"RequestItems.{table}.member.Keys", "length less than or equal to 100"))
+
+
+def test_batch_get_echoes_a_misnamed_table_as_json(eddy):
+    ddb = eddy.client(validate=False)
+    constraint = ("failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than "
+                  "or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular "
+                  "expression pattern: [a-zA-Z0-9_.-]+]")
+    assert refusal(ddb.batch_get_item, RequestItems={"bad!name": {"Keys": [{"pk": S("a")}]}}) == (
+        ENVELOPE + """Value '{"bad!name":{"Keys":[{"pk":{"S":"a"}}]}}' at 'requestItems' """ + constraint)
+    # BatchWriteItem has not moved: Java's toString of the request.
+    assert refusal(ddb.batch_write_item, RequestItems={"bad!name": [{"PutRequest": {"Item": {"pk": S("x")}}}]}) == (
+        ENVELOPE + """Value '{bad!name=[WriteRequest(putRequest=PutRequest(item={pk={"S":"x"}}))]}' at 'requestItems' """
+        + constraint)

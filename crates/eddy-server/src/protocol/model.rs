@@ -530,11 +530,16 @@ impl ServiceModel {
                         } else {
                             self.constraint_descriptions(&self.shapes[part_shape])
                         };
+                        // BatchGetItem has moved to the newer framework, which echoes the map as JSON.
+                        let echo = if shape.name == "BatchGetRequestMap" {
+                            self.json_repr(shape, value)
+                        } else {
+                            self.java_repr(shape, value)
+                        };
                         report(
                             errors,
                             format!(
-                                "Value '{}' at '{path}' failed to satisfy constraint: {part} must satisfy constraint: [{}]",
-                                self.java_repr(shape, value),
+                                "Value '{echo}' at '{path}' failed to satisfy constraint: {part} must satisfy constraint: [{}]",
                                 constraints.join(", ")
                             ),
                         );
@@ -825,6 +830,49 @@ impl ServiceModel {
                     })
                     .collect();
                 format!("{}({})", shape.name, parts.join(", "))
+            }
+            (_, other) => other.to_string(),
+        }
+    }
+}
+
+impl ServiceModel {
+    /// How AWS's newer validation framework echoes a value: compact JSON, a structure's members in model order.
+    fn json_repr(&self, shape: &Shape, value: &Value) -> String {
+        match (&shape.kind, value) {
+            (Kind::List { item, .. }, Value::Array(items)) => {
+                let parts: Vec<String> = items
+                    .iter()
+                    .map(|v| self.json_repr(&self.shapes[*item], v))
+                    .collect();
+                format!("[{}]", parts.join(","))
+            }
+            (Kind::Map { value: vs, .. }, Value::Object(obj)) => {
+                let parts: Vec<String> = obj
+                    .iter()
+                    .map(|(k, v)| {
+                        format!(
+                            "{}:{}",
+                            Value::from(k.as_str()),
+                            self.json_repr(&self.shapes[*vs], v)
+                        )
+                    })
+                    .collect();
+                format!("{{{}}}", parts.join(","))
+            }
+            (Kind::Structure { members, .. }, Value::Object(obj)) => {
+                let parts: Vec<String> = members
+                    .iter()
+                    .filter_map(|m| {
+                        let v = obj.get(&m.wire).filter(|v| !v.is_null())?;
+                        Some(format!(
+                            "{}:{}",
+                            Value::from(m.wire.as_str()),
+                            self.json_repr(&self.shapes[m.shape], v)
+                        ))
+                    })
+                    .collect();
+                format!("{{{}}}", parts.join(","))
             }
             (_, other) => other.to_string(),
         }
