@@ -429,10 +429,16 @@ def test_nesting_limit(ddb, table):
             value = {"M": {"a": value}}
         return value
 
+    message = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
+               "supported limit")
     ddb.put_item(TableName=table, Item={"pk": {"S": "deep"}, "v": nested(31)})
+    # PutItem reports it inside the validation envelope, a batch bare (AWS, 2026-10).
     assert put_error(ddb, table, {"pk": {"S": "deeper"}, "v": nested(32)}) == (
-        "ValidationException",
-        "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit")
+        "ValidationException", "1 validation error detected: " + message)
+    with pytest.raises(ClientError) as e:
+        ddb.batch_write_item(RequestItems={table: [{"PutRequest": {"Item": {"pk": {"S": "deeper"}, "v": nested(32)}}}]})
+    assert error_of(e) == ("ValidationException", message)
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": "deeper"}})
 
 
 def test_an_empty_index_key_is_refused_naming_its_type(ddb, table_name):

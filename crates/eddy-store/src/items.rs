@@ -22,7 +22,8 @@ use crate::writer::WriteCtx;
 /// Lists and maps may wrap a value at most this deep (31 wrappers are accepted, 32 refused, as AWS does).
 const MAX_NESTING: usize = 31;
 
-fn check_nesting(item: &AttributeMap) -> Result<(), DynamoError> {
+/// Refuses an item with an attribute nested deeper than DynamoDB stores.
+pub fn check_nesting(item: &AttributeMap) -> Result<(), DynamoError> {
     if item.values().any(|v| v.nesting_depth() > MAX_NESTING) {
         return Err(DynamoError::validation(
             "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",

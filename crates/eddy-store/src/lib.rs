@@ -41,7 +41,9 @@ pub use catalog::{
     TableDef, Throughput, ThroughputChanges, TtlSetting,
 };
 pub use docs::DocChange;
-pub use items::{DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput};
+pub use items::{
+    DeleteItem, GetItem, PutItem, ReturnValues, UpdateItem, WriteOutput, check_nesting,
+};
 pub use query::{QueryInput, ReadOutput, ScanInput, Select};
 pub use record_json::{RecordJson, RecordShape};
 pub use stream::{

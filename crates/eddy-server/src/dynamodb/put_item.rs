@@ -55,6 +55,8 @@ pub async fn handle(
     return_values
         .check_put_delete()
         .map_err(|e| body.envelope(e))?;
+    // Too deep an item is the request's own fault, reported in the envelope (AWS, 2026-10).
+    eddy_store::check_nesting(&req.item).map_err(|e| body.envelope(e))?;
     let metrics = metrics_for(
         store,
         ctx,
