@@ -55,12 +55,50 @@ def test_a_bad_table_name_is_reported_with_the_requests_other_constraint_errors(
     with pytest.raises(ClientError) as e:
         ddb.create_table(TableName="x!", AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
                          KeySchema=[])
+    # Member by member in the order of AWS's Java HashMap of CreateTable's members: keySchema before tableName.
     assert error_of(e) == ("ValidationException",
-                           "3 validation errors detected: Value 'x!' at 'tableName' failed to satisfy constraint: "
-                           "Member must have length greater than or equal to 3; Value 'x!' at 'tableName' failed to "
-                           "satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+; "
+                           "3 validation errors detected: "
                            "Value '[]' at 'keySchema' failed to satisfy constraint: Member must have length greater "
-                           "than or equal to 1")
+                           "than or equal to 1; Value 'x!' at 'tableName' failed to satisfy constraint: "
+                           "Member must have length greater than or equal to 3; Value 'x!' at 'tableName' failed to "
+                           "satisfy constraint: Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+")
+
+
+def test_constraint_errors_are_listed_in_the_order_of_awss_java_front_end(eddy, table_name):
+    # As AWS answered in eu-west-2 and us-east-1, 2026-10 (a Java HashMap of the request's members decides it).
+    ddb = eddy.client(validate=False)
+    short = "Value '{}' at '{}.1.member.indexName' failed to satisfy constraint: Member must have length greater than or equal to 3"
+    lsi = {"IndexName": "aa", "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                             {"AttributeName": "lr", "KeyType": "RANGE"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    gsi = {"IndexName": "zz", "KeySchema": [{"AttributeName": "gh", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}}
+    with pytest.raises(ClientError) as e:
+        ddb.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         LocalSecondaryIndexes=[lsi], GlobalSecondaryIndexes=[gsi])
+    assert error_of(e) == ("ValidationException", "2 validation errors detected: " + short.format(
+        "zz", "globalSecondaryIndexes") + "; " + short.format("aa", "localSecondaryIndexes"))
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName="", UpdateExpression="SET a = :a", ExpressionAttributeValues={":a": {"S": "x"}},
+                        ReturnConsumedCapacity="INVALID", ReturnValues="INVALID")
+    assert error_of(e) == ("ValidationException", "4 validation errors detected: "
+                           "Value 'INVALID' at 'returnConsumedCapacity' failed to satisfy constraint: Member must "
+                           "satisfy enum value set: [INDEXES, TOTAL, NONE]; "
+                           "Value '' at 'tableName' failed to satisfy constraint: Member must have length greater "
+                           "than or equal to 1; "
+                           "Value 'INVALID' at 'returnValues' failed to satisfy constraint: Member must satisfy enum "
+                           "value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]; "
+                           "Value null at 'key' failed to satisfy constraint: Member must not be null")
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(ClientRequestToken="t" * 37, ReturnConsumedCapacity="BOGUS", TransactItems=[
+            {"Put": {"TableName": table_name, "Item": {"pk": {"S": "a"}}}}])
+    assert error_of(e) == ("ValidationException", "2 validation errors detected: "
+                           f"Value '{'t' * 37}' at 'clientRequestToken' failed to satisfy constraint: Member must have "
+                           "length less than or equal to 36; "
+                           "Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must "
+                           "satisfy enum value set: [INDEXES, TOTAL, NONE]")
 
 
 def test_key_schema_validation_messages(ddb, table_name):

@@ -115,6 +115,9 @@ pub struct ServiceModel {
     java_package: Option<&'static str>,
     /// The structure the full walk checks an opaque `AttributeValue` against (DynamoDB only).
     attribute_value: Option<usize>,
+    /// Whether a request's constraint errors are listed member by member in the order of AWS's Java front end
+    /// (see [`ServiceModel::with_java_member_order`]) rather than the model's.
+    java_member_order: bool,
 }
 
 /// The constraints AWS's newer validation framework checks for an operation (recorded against AWS, 2026-10): it
@@ -234,6 +237,7 @@ impl ServiceModel {
             outputs,
             java_package: None,
             attribute_value: None,
+            java_member_order: false,
         };
         model.attribute_value = model.add_attribute_value_shapes();
         model
@@ -320,6 +324,15 @@ impl ServiceModel {
     /// and within one bucket the value later in the model first. Every such message of DynamoDB's on record
     /// agrees (`[B, N, S]`, `[SPECIFIC_ATTRIBUTES, COUNT, ALL_ATTRIBUTES, ALL_PROJECTED_ATTRIBUTES]`,
     /// `[OLD_IMAGE, KEYS_ONLY, NEW_AND_OLD_IMAGES, NEW_IMAGE]`, the thirteen comparison operators, …).
+    /// Lists a request's constraint errors as DynamoDB does: member by member, in the iteration order of the
+    /// Java `HashMap` its front end keeps the members in (checked against AWS's multi-error answers, 2026-10:
+    /// UpdateItem's `returnConsumedCapacity; tableName; returnValues; key`, CreateTable's global indexes before
+    /// its local ones, TransactWriteItems' `clientRequestToken` before `returnConsumedCapacity`).
+    fn with_java_member_order(mut self) -> ServiceModel {
+        self.java_member_order = true;
+        self
+    }
+
     fn with_java_enum_order(mut self) -> ServiceModel {
         for shape in &mut self.shapes {
             if let Kind::String {
@@ -398,7 +411,14 @@ impl ServiceModel {
             )));
         }
         let mut errors = Vec::new();
-        self.walk(shape, body, &Path::ROOT, Slot::Field, &mut errors)?;
+        match (&self.shapes[shape].kind, body) {
+            (Kind::Structure { members, required }, Value::Object(obj))
+                if self.java_member_order =>
+            {
+                self.walk_members_in_java_order(members, required, obj, &mut errors)?
+            }
+            _ => self.walk(shape, body, &Path::ROOT, Slot::Field, &mut errors)?,
+        }
         if errors.is_empty() {
             return Ok(());
         }
@@ -408,6 +428,62 @@ impl ServiceModel {
             if n > 1 { "s" } else { "" },
             errors.join("; ")
         )))
+    }
+
+    /// A structure's member: present and walked, or absent (and reported if required).
+    fn walk_member(
+        &self,
+        member: &Member,
+        required: &[String],
+        obj: &serde_json::Map<String, Value>,
+        path: &Path<'_>,
+        errors: &mut Vec<String>,
+    ) -> Result<(), DynamoError> {
+        let child = obj.get(&member.wire).unwrap_or(&Value::Null);
+        let child_path = Path {
+            parent: Some(path),
+            step: Step::Member(&member.name),
+        };
+        if child.is_null() {
+            if required.contains(&member.name) {
+                report(
+                    errors,
+                    format!(
+                        "Value null at '{child_path}' failed to satisfy constraint: Member must not be null"
+                    ),
+                );
+            }
+            return Ok(());
+        }
+        self.walk(member.shape, child, &child_path, Slot::Field, errors)
+    }
+
+    /// A request's members walked one by one, their errors then listed in the order AWS's Java front end keeps
+    /// its members in: a `HashMap` keyed by the members' (lower camel case) names.
+    fn walk_members_in_java_order(
+        &self,
+        members: &[Member],
+        required: &[String],
+        obj: &serde_json::Map<String, Value>,
+        errors: &mut Vec<String>,
+    ) -> Result<(), DynamoError> {
+        let mut groups = Vec::new();
+        for member in members {
+            let mut found = Vec::new();
+            self.walk_member(member, required, obj, &Path::ROOT, &mut found)?;
+            if !found.is_empty() {
+                let bucket = java_hash_map_bucket(&lower_first(&member.name), members.len());
+                groups.push((bucket, found));
+            }
+        }
+        groups.sort_by_key(|(bucket, _)| *bucket);
+        errors.extend(
+            groups
+                .into_iter()
+                .flat_map(|(_, found)| found)
+                .take(MAX_REPORTED),
+        );
+        Ok(())
     }
 
     fn walk(
@@ -440,23 +516,7 @@ impl ServiceModel {
                     return Ok(());
                 };
                 for member in members {
-                    let child = obj.get(&member.wire).unwrap_or(&Value::Null);
-                    let child_path = Path {
-                        parent: Some(path),
-                        step: Step::Member(&member.name),
-                    };
-                    if child.is_null() {
-                        if required.contains(&member.name) {
-                            report(
-                                errors,
-                                format!(
-                                    "Value null at '{child_path}' failed to satisfy constraint: Member must not be null"
-                                ),
-                            );
-                        }
-                        continue;
-                    }
-                    self.walk(member.shape, child, &child_path, Slot::Field, errors)?;
+                    self.walk_member(member, required, obj, path, errors)?;
                 }
                 Ok(())
             }
@@ -1061,6 +1121,17 @@ fn java_string_hash(s: &str) -> u32 {
     })
 }
 
+/// The bucket of a `HashMap<String, _>` holding `entries` entries that `key` falls in: Java's spread of the
+/// string hash, masked by the table size (16, doubled while the map is more than three-quarters full).
+fn java_hash_map_bucket(key: &str, entries: usize) -> u32 {
+    let mut buckets = 16;
+    while entries * 4 > buckets * 3 {
+        buckets *= 2;
+    }
+    let h = java_string_hash(key);
+    (h ^ (h >> 16)) & (buckets as u32 - 1)
+}
+
 /// `values` in the order DynamoDB's messages list them (see [`ServiceModel::with_java_enum_order`]).
 fn java_hash_set_order(values: &[String]) -> Vec<String> {
     let mut ordered: Vec<(usize, &String)> = values.iter().enumerate().collect();
@@ -1078,6 +1149,7 @@ pub fn dynamodb() -> &'static ServiceModel {
         ServiceModel::parse(include_str!("../../models/dynamodb.json"))
             .with_java_package("com.amazonaws.dynamodb.v20120810")
             .with_java_enum_order()
+            .with_java_member_order()
             .with_tags_checked_by_handlers()
     })
 }
