@@ -252,6 +252,8 @@ def test_constraints_the_newer_validation_framework_words_without_the_value(eddy
         ENVELOPE + "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
     assert refusal(ddb.batch_get_item, RequestItems={}) == (
         failed.format("RequestItems", "length greater than or equal to 1"))
+    # BatchWriteItem had not moved in us-east-1 (2026-10): its own sentence, bare.
+    assert refusal(ddb.batch_write_item, RequestItems={}) == "The requestItems parameter is required for BatchWriteItem"
     assert refusal(ddb.batch_get_item, RequestItems={table: {"Keys": []}}) == (
         failed.format(f"RequestItems.{table}.member.Keys", "length greater than or equal to 1"))
     keys = [{"pk": S(f"k{i}")} for i in range(101)]
@@ -270,3 +272,64 @@ def test_batch_get_echoes_a_misnamed_table_as_json(eddy):
     assert refusal(ddb.batch_write_item, RequestItems={"bad!name": [{"PutRequest": {"Item": {"pk": S("x")}}}]}) == (
         ENVELOPE + """Value '{bad!name=[WriteRequest(putRequest=PutRequest(item={pk={"S":"x"}}))]}' at 'requestItems' """
         + constraint)
+
+
+def deep(levels):
+    value = S("leaf")
+    for _ in range(levels):
+        value = {"M": {"n": value}}
+    return value
+
+
+NEST = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
+
+
+def test_empty_attribute_names_are_refused_before_the_table_is_looked_up(ddb, table):
+    assert refusal(ddb.put_item, TableName=table, Item={"pk": S("e"), "": S("x")}) == ENVELOPE + "Empty attribute name"
+    assert refusal(ddb.batch_write_item, RequestItems={"no-such-table": [
+        {"PutRequest": {"Item": {"pk": S("e"), "": S("x")}}}]}) == "Empty attribute name"
+    assert refusal(ddb.transact_write_items, TransactItems=[
+        {"Put": {"TableName": "no-such-table", "Item": {"pk": S("e"), "": S("x")}}}]) == "Empty attribute name"
+    assert "Item" not in ddb.get_item(TableName=table, Key={"pk": S("e")})
+
+
+def test_a_transaction_checks_its_actions_one_at_a_time_before_any_table(ddb, table):
+    def message(*items):
+        return refusal(ddb.transact_write_items, TransactItems=list(items))
+
+    absent = "no-such-table"
+    # The first action's fault wins, whatever the later one's is, and before the absent table is noticed.
+    assert message({"Put": {"TableName": absent, "Item": {"pk": S("b"), "d": deep(40)}}},
+                   {"Put": {"TableName": absent, "Item": {"pk": S("a"), "": S("x")}}}) == NEST
+    assert message({"Delete": {"TableName": absent, "Key": {"pk": deep(40)}}},
+                   {"Put": {"TableName": absent, "Item": {"pk": S("a")}, "ConditionExpression": "a = = b"}}) == NEST
+    assert message({"Put": {"TableName": absent, "Item": {"pk": S("a")}, "ConditionExpression": "a = = b"}},
+                   {"Delete": {"TableName": absent, "Key": {"pk": deep(40)}}}) == (
+        'Invalid ConditionExpression: Syntax error; token: "=", near: "= = b"')
+    # An expression value may be a level deeper than an item's attribute; past that it is refused up front.
+    condition = {"TableName": table, "Key": {"pk": S("c")}, "ConditionExpression": "d = :deep"}
+    assert message({"ConditionCheck": {**condition, "ExpressionAttributeValues": {":deep": deep(33)}}}) == (
+        f"ExpressionAttributeValues contains invalid value: {NEST} for key :deep")
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            {"ConditionCheck": {**condition, "ExpressionAttributeValues": {":deep": deep(32)}}}])
+    assert e.value.response["CancellationReasons"] == [
+        {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}]
+    # Written into the item, the same value is too deep: the update cancels, in the short form of the message.
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[{"Update": {
+            "TableName": table, "Key": {"pk": S("c")}, "UpdateExpression": "SET d = :deep",
+            "ExpressionAttributeValues": {":deep": deep(32)}}}])
+    assert e.value.response["CancellationReasons"] == [
+        {"Code": "ValidationError", "Message": "Nesting Levels have exceeded supported limits"}]
+
+
+def test_single_item_writes_refuse_too_deep_an_expression_value_in_the_envelope(ddb, table):
+    ddb.put_item(TableName=table, Item={"pk": S("u")})
+    values = {":t": S("y"), ":deep": deep(32)}
+    assert refusal(ddb.update_item, TableName=table, Key={"pk": S("u")}, UpdateExpression="SET touched = :t",
+                   ConditionExpression="d = :deep", ExpressionAttributeValues=values) == ENVELOPE + NEST
+    with pytest.raises(ClientError) as e:
+        ddb.update_item(TableName=table, Key={"pk": S("u")}, UpdateExpression="SET touched = :t",
+                        ConditionExpression="d = :deep", ExpressionAttributeValues={":t": S("y"), ":deep": deep(31)})
+    assert error_of(e)[0] == "ConditionalCheckFailedException"

@@ -22,12 +22,32 @@ use crate::writer::WriteCtx;
 /// Lists and maps may wrap a value at most this deep (31 wrappers are accepted, 32 refused, as AWS does).
 const MAX_NESTING: usize = 31;
 
+/// DynamoDB's message for a value nested deeper than it stores.
+pub const NESTING_MESSAGE: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+
+/// Whether a value is nested deeper than DynamoDB stores.
+pub fn is_too_deep(value: &AttributeValue) -> bool {
+    value.nesting_depth() > MAX_NESTING
+}
+
+/// Whether an expression value is nested deeper than DynamoDB's older layer of checks (the transactions') lets
+/// one be: a level more than an item's attribute, since the value is not itself an attribute.
+pub fn is_too_deep_for_older_checks(value: &AttributeValue) -> bool {
+    value.nesting_depth() > MAX_NESTING + 1
+}
+
 /// Refuses an item with an attribute nested deeper than DynamoDB stores.
 pub fn check_nesting(item: &AttributeMap) -> Result<(), DynamoError> {
-    if item.values().any(|v| v.nesting_depth() > MAX_NESTING) {
-        return Err(DynamoError::validation(
-            "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit",
-        ));
+    if item.values().any(is_too_deep) {
+        return Err(DynamoError::validation(NESTING_MESSAGE));
+    }
+    Ok(())
+}
+
+/// Refuses an item or key with an empty attribute name at its top, as DynamoDB does before it looks the table up.
+pub fn check_attribute_names(item: &AttributeMap) -> Result<(), DynamoError> {
+    if item.contains_key("") {
+        return Err(DynamoError::validation("Empty attribute name"));
     }
     Ok(())
 }

@@ -294,7 +294,7 @@ impl Store {
                                     failed = true;
                                     reasons.push(CancellationReason {
                                         code: "ValidationError".into(),
-                                        message: e.message(),
+                                        message: update_reason(e),
                                         item: None,
                                     });
                                     outcomes.push((old, None));
@@ -372,5 +372,15 @@ impl Store {
             }));
         }
         Ok((items, consumed))
+    }
+}
+
+/// An update's fault as its cancellation reason words it: too deep a result in DynamoDB's short form (AWS, 2026-10).
+fn update_reason(error: DynamoError) -> Option<String> {
+    match error.message() {
+        Some(message) if message == crate::items::NESTING_MESSAGE => {
+            Some("Nesting Levels have exceeded supported limits".into())
+        }
+        other => other,
     }
 }

@@ -51,8 +51,14 @@ struct Reply {
 
 fn write_request(w: WireWriteRequest) -> Result<WriteRequest, DynamoError> {
     match (w.put_request, w.delete_request) {
-        (Some(p), None) => Ok(WriteRequest::Put(p.item)),
-        (None, Some(d)) => Ok(WriteRequest::Delete(d.key)),
+        (Some(p), None) => {
+            eddy_store::check_attribute_names(&p.item)?;
+            Ok(WriteRequest::Put(p.item))
+        }
+        (None, Some(d)) => {
+            eddy_store::check_attribute_names(&d.key)?;
+            Ok(WriteRequest::Delete(d.key))
+        }
         _ => Err(DynamoError::validation(
             "Supplied AttributeValue has more than one datatypes set, must contain exactly one of the supported datatypes",
         )),

@@ -51,6 +51,9 @@ pub async fn handle(
         .expressions
         .parse(Operation::DeleteItem)
         .map_err(|e| body.envelope(e))?;
+    req.expressions
+        .check_value_nesting()
+        .map_err(|e| body.envelope(e))?;
     let return_values = return_values(req.return_values.as_deref());
     return_values
         .check_put_delete()

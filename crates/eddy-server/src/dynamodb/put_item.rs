@@ -51,12 +51,17 @@ pub async fn handle(
         .expressions
         .parse(Operation::PutItem)
         .map_err(|e| body.envelope(e))?;
+    req.expressions
+        .check_value_nesting()
+        .map_err(|e| body.envelope(e))?;
     let return_values = return_values(req.return_values.as_deref());
     return_values
         .check_put_delete()
         .map_err(|e| body.envelope(e))?;
-    // Too deep an item is the request's own fault, reported in the envelope (AWS, 2026-10).
-    eddy_store::check_nesting(&req.item).map_err(|e| body.envelope(e))?;
+    // An empty attribute name or too deep an item is the request's own fault, reported in the envelope.
+    eddy_store::check_attribute_names(&req.item)
+        .and_then(|()| eddy_store::check_nesting(&req.item))
+        .map_err(|e| body.envelope(e))?;
     let metrics = metrics_for(
         store,
         ctx,

@@ -100,6 +100,7 @@ fn action(
     };
     if let Some(a) = item.condition_check {
         let parsed = a.expressions.parse(Operation::TransactConditionCheck)?;
+        check_values(a.key.as_ref(), &a.expressions)?;
         let condition = parsed
             .condition
             .ok_or_else(|| missing("conditionCheck.conditionExpression"))?;
@@ -114,6 +115,7 @@ fn action(
     }
     if let Some(a) = item.put {
         let parsed = a.expressions.parse(Operation::TransactPut)?;
+        check_values(a.item.as_ref(), &a.expressions)?;
         return Ok(TransactWriteAction::Put {
             table: table(&a.table_name, "put")?,
             item: a.item.ok_or_else(|| missing("put.item"))?,
@@ -125,6 +127,7 @@ fn action(
     }
     if let Some(a) = item.delete {
         let parsed = a.expressions.parse(Operation::TransactDelete)?;
+        check_values(a.key.as_ref(), &a.expressions)?;
         return Ok(TransactWriteAction::Delete {
             table: table(&a.table_name, "delete")?,
             key: a.key.ok_or_else(|| missing("delete.key"))?,
@@ -136,6 +139,7 @@ fn action(
     }
     let a = item.update.ok_or_else(|| missing("update"))?;
     let parsed = a.expressions.parse(Operation::TransactUpdate)?;
+    check_values(a.key.as_ref(), &a.expressions)?;
     Ok(TransactWriteAction::Update {
         table: table(&a.table_name, "update")?,
         key: a.key.ok_or_else(|| missing("update.key"))?,
@@ -145,6 +149,30 @@ fn action(
             a.return_values_on_condition_check_failure.as_deref(),
         ),
     })
+}
+
+/// What DynamoDB checks of an action's values after its expressions and before it looks any table up (actions
+/// one at a time, in request order): no empty attribute name at the top of its item or key, nothing nested past
+/// the document limit there, nor an expression value a level deeper than that (AWS, 2026-10).
+fn check_values(
+    attributes: Option<&AttributeMap>,
+    expressions: &ExpressionMembers,
+) -> Result<(), DynamoError> {
+    if let Some(attributes) = attributes {
+        eddy_store::check_attribute_names(attributes)?;
+        eddy_store::check_nesting(attributes)?;
+    }
+    let too_deep = expressions
+        .expression_attribute_values
+        .iter()
+        .flatten()
+        .find(|(_, value)| eddy_store::is_too_deep_for_older_checks(value));
+    match too_deep {
+        Some((placeholder, _)) => Err(DynamoError::validation(
+            eddy_expr::invalid_expression_value_message(eddy_store::NESTING_MESSAGE, placeholder),
+        )),
+        None => Ok(()),
+    }
 }
 
 pub async fn handle(

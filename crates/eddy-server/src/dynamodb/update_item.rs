@@ -51,6 +51,9 @@ pub async fn handle(
         .expressions
         .parse(Operation::UpdateItem)
         .map_err(|e| body.envelope(e))?;
+    req.expressions
+        .check_value_nesting()
+        .map_err(|e| body.envelope(e))?;
     let metrics = metrics_for(
         store,
         ctx,

@@ -114,6 +114,16 @@ fn expression_values<'de, D: serde::Deserializer<'de>>(
 }
 
 impl ExpressionMembers {
+    /// The single-item writes refuse an expression value nested deeper than an item may be, as themselves
+    /// (the current layer of checks names no placeholder).
+    pub fn check_value_nesting(&self) -> Result<(), DynamoError> {
+        let values = self.expression_attribute_values.iter().flatten();
+        match values.map(|(_, v)| v).find(|v| eddy_store::is_too_deep(v)) {
+            Some(_) => Err(DynamoError::validation(eddy_store::NESTING_MESSAGE)),
+            None => Ok(()),
+        }
+    }
+
     pub fn parse(&self, operation: Operation) -> Result<ParsedExpressions, DynamoError> {
         eddy_expr::parse_request(&ExpressionInputs {
             operation,

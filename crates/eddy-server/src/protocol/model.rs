@@ -410,6 +410,17 @@ impl ServiceModel {
                 "1 validation error detected: {error}"
             )));
         }
+        // BatchWriteItem has not moved to the newer framework in us-east-1: an empty map gets its own sentence.
+        if op == "BatchWriteItem"
+            && body
+                .get("RequestItems")
+                .and_then(Value::as_object)
+                .is_some_and(serde_json::Map::is_empty)
+        {
+            return Err(DynamoError::validation(
+                "The requestItems parameter is required for BatchWriteItem",
+            ));
+        }
         let mut errors = Vec::new();
         match (&self.shapes[shape].kind, body) {
             (Kind::Structure { members, required }, Value::Object(obj))
