@@ -131,6 +131,53 @@ def test_item_size_limit(ddb, table):
     assert error_of(e) == ("ValidationException", "1 validation error detected: ReturnValues can only be ALL_OLD or NONE")
 
 
+def test_update_item_is_charged_for_its_statement(ddb, table):
+    # A standalone UpdateItem is held to max(finished item, statement charge) <= 409,600, the charge being 3 for the
+    # update plus, per clause, 19 + target + value for SET, 1 + target for REMOVE (AWS, us-east-1 among 22 regions,
+    # 2026-10). At a one-byte key the charge binds: the finished item may be 19 bytes short of the limit.
+    too_big = "Item size to update has exceeded the maximum allowed size"
+    limit = 400 * 1024
+
+    def update(key, padding, **kwargs):
+        expression = kwargs.pop("expression", "SET b = :pad")
+        values = {":pad": {"S": "x" * padding}, **kwargs.pop("values", {})}
+        return ddb.update_item(TableName=table, Key={"pk": {"S": key}}, UpdateExpression=expression,
+                               ExpressionAttributeValues=values, **kwargs)
+
+    def refused(key, padding, **kwargs):
+        with pytest.raises(ClientError) as e:
+            update(key, padding, **kwargs)
+        return error_of(e)
+
+    ceiling = limit - (3 + 19 + 1)  # the padding one SET of `b` may carry
+    update("K", ceiling)
+    assert item_size_of(ddb.get_item(TableName=table, Key={"pk": {"S": "K"}})["Item"]) == limit - 19
+    assert refused("L", ceiling + 1) == ("ValidationException", too_big)
+    # A second SET costs 19 more, however little it writes; a REMOVE 1 + its path.
+    assert refused("M", ceiling - 19 - 1 - 1 + 1, expression="SET b = :pad, c = :c", values={":c": {"S": "y"}}) == (
+        "ValidationException", too_big)
+    update("M", ceiling - 19 - 1 - 1, expression="SET b = :pad, c = :c", values={":c": {"S": "y"}})
+    ddb.put_item(TableName=table, Item={"pk": {"S": "N"}, "r": {"S": "z"}})
+    assert refused("N", ceiling - 2 + 1, expression="SET b = :pad REMOVE r") == ("ValidationException", too_big)
+    update("N", ceiling - 2, expression="SET b = :pad REMOVE r")
+    # The charge is checked before the condition.
+    assert refused("O", ceiling + 1, ConditionExpression="attribute_exists(nope)") == ("ValidationException", too_big)
+    # Legacy AttributeUpdates and transactions are sized by the finished item alone.
+    padding = limit - len("pk") - 1 - len("b")
+    ddb.update_item(TableName=table, Key={"pk": {"S": "P"}},
+                    AttributeUpdates={"b": {"Action": "PUT", "Value": {"S": "x" * padding}}})
+    ddb.transact_write_items(TransactItems=[{"Update": {
+        "TableName": table, "Key": {"pk": {"S": "Q"}}, "UpdateExpression": "SET b = :pad",
+        "ExpressionAttributeValues": {":pad": {"S": "x" * padding}}}}])
+    for key in "PQ":
+        assert item_size_of(ddb.get_item(TableName=table, Key={"pk": {"S": key}})["Item"]) == limit
+
+
+def item_size_of(item):
+    """DynamoDB's size of an item of string attributes."""
+    return sum(len(name.encode()) + len(value["S"].encode()) for name, value in item.items())
+
+
 def test_missing_table(ddb):
     with pytest.raises(ClientError) as e:
         ddb.put_item(TableName="no-such-table", Item={"pk": {"S": "a"}})

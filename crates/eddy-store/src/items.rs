@@ -702,6 +702,7 @@ impl Store {
             .run(move |ctx| {
                 let table = live_table(&store, &scope, &req.table, id)?;
                 let old = read_item_in(ctx, &key)?;
+                check_statement_charge(req.update.as_ref(), old.as_ref())?;
                 if !condition_holds(req.condition.as_ref(), old.as_ref()) {
                     return Err(condition_failed(old, req.return_old_on_condition_failure));
                 }
@@ -755,6 +756,21 @@ impl Store {
     }
 }
 
+/// DynamoDB's message for an update over the 400 KB limit.
+const UPDATE_TOO_LARGE: &str = "Item size to update has exceeded the maximum allowed size";
+
+/// A standalone UpdateItem's statement charge (see `eddy_expr::Update::statement_charge`), held to the 400 KB
+/// limit before its condition is evaluated, as DynamoDB does.
+fn check_statement_charge(
+    update: Option<&Update>,
+    old: Option<&AttributeMap>,
+) -> Result<(), DynamoError> {
+    match update.and_then(|u| u.statement_charge(old)) {
+        Some(charge) if charge > MAX_ITEM_SIZE => Err(DynamoError::validation(UPDATE_TOO_LARGE)),
+        _ => Ok(()),
+    }
+}
+
 /// The item an update produces: the update applied to the old item, or to a new item holding just the key.
 pub(crate) fn apply_update(
     table: &Table,
@@ -770,9 +786,7 @@ pub(crate) fn apply_update(
     check_nesting(&new)?;
     check_index_keys(table, &new, IndexKeySource::Update)?;
     if item_size(&new) > MAX_ITEM_SIZE {
-        return Err(DynamoError::validation(
-            "Item size to update has exceeded the maximum allowed size",
-        ));
+        return Err(DynamoError::validation(UPDATE_TOO_LARGE));
     }
     Ok(new)
 }

@@ -8,6 +8,7 @@
 //! exactly and unites sets; `DELETE` removes set elements and removes the attribute when none remain.
 
 mod apply;
+mod charge;
 pub(crate) mod check;
 pub(crate) mod parse;
 

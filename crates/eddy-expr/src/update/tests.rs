@@ -712,3 +712,90 @@ fn deep_nesting_is_refused() {
         "{message}"
     );
 }
+
+#[test]
+fn the_statement_charge_follows_dynamodbs_recorded_costs() {
+    // The figures AWS was measured at (dynamodb-conformance, 2026-10): 3 for the update, then per clause.
+    let charge = |expr: &str, names: &[(&str, &str)], values: &str, item: &str| {
+        parse_with(expr, names, values)
+            .unwrap()
+            .statement_charge(Some(&av_map(item)))
+            .unwrap()
+    };
+    let ten = r#"{"S":"yyyyyyyyyy"}"#;
+    // SET b = :v: 19 + the target + the value.
+    assert_eq!(
+        charge("SET b = :v", &[], &format!(r#"{{":v":{ten}}}"#), "{}"),
+        3 + 19 + 1 + 10
+    );
+    // An alias is charged for the name it stands for.
+    assert_eq!(
+        charge(
+            "SET #twelvechars = :v",
+            &[("#twelvechars", "b")],
+            &format!(r#"{{":v":{ten}}}"#),
+            "{}"
+        ),
+        3 + 19 + 1 + 10
+    );
+    // Path operands: 1, plus 14 and the element per step; the value read is free.
+    assert_eq!(
+        charge("SET c = m.a.z", &[], "{}", "{}"),
+        3 + 19 + 1 + (1 + 15 + 15 + 15)
+    );
+    assert_eq!(
+        charge("SET c = l[10]", &[], "{}", "{}"),
+        3 + 19 + 1 + (1 + 15 + 16)
+    );
+    // Targets: the first name, plus 4 and the element per later step.
+    assert_eq!(
+        charge("SET d[0] = :v", &[], r#"{":v":{"S":"x"}}"#, "{}"),
+        3 + 19 + (1 + 5) + 1
+    );
+    assert_eq!(
+        charge("REMOVE m.yyyyyyyyyy", &[], "{}", "{}"),
+        3 + 1 + (1 + 14)
+    );
+    assert_eq!(charge("REMOVE l[10]", &[], "{}", "{}"), 3 + 1 + (1 + 6));
+    // Functions and arithmetic: their own cost plus their operands, whatever the result.
+    let one = r#"{":one":{"N":"1"}}"#;
+    assert_eq!(
+        charge("SET n = n + :one", &[], one, "{}"),
+        3 + 19 + 1 + 34 + 16 + 2
+    );
+    assert_eq!(
+        charge("SET n = n - :one", &[], one, "{}"),
+        3 + 19 + 1 + 37 + 16 + 2
+    );
+    assert_eq!(
+        charge(
+            "SET c = if_not_exists(c, :v)",
+            &[],
+            r#"{":v":{"S":"v"}}"#,
+            "{}"
+        ),
+        3 + 19 + 1 + 39 + 16 + 1
+    );
+    assert_eq!(
+        charge(
+            "SET l = list_append(l, :new)",
+            &[],
+            &format!(r#"{{":new":{{"L":[{ten}]}}}}"#),
+            "{}"
+        ),
+        3 + 19 + 1 + 37 + 16 + (3 + 1 + 10)
+    );
+    // A value used twice is charged twice.
+    assert_eq!(
+        charge("SET c = :s, d = :s", &[], r#"{":s":{"S":"sss"}}"#, "{}"),
+        3 + 2 * (19 + 1 + 3)
+    );
+    // ADD charges the members it adds; DELETE only its path.
+    let add = r#"{":new":{"SS":["aaaaa","bbb"]}}"#;
+    assert_eq!(charge("ADD ss :new", &[], add, "{}"), 3 + 19 + 2 + 8);
+    assert_eq!(
+        charge("ADD ss :new", &[], add, r#"{"ss":{"SS":["aaaaa"]}}"#),
+        3 + 19 + 2 + 3
+    );
+    assert_eq!(charge("DELETE ss :new", &[], add, "{}"), 3 + 1 + 2);
+}

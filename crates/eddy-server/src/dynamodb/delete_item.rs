@@ -47,13 +47,7 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    let parsed = req
-        .expressions
-        .parse(Operation::DeleteItem)
-        .map_err(|e| body.envelope(e))?;
-    req.expressions
-        .check_value_nesting()
-        .map_err(|e| body.envelope(e))?;
+    let parsed = body.write_expressions(&req.expressions, Operation::DeleteItem)?;
     let return_values = return_values(req.return_values.as_deref());
     return_values
         .check_put_delete()

@@ -120,6 +120,20 @@ impl Input<'_> {
         }
     }
 
+    /// A single-item write's expressions, parsed, with their values held to the nesting limit; faults in the
+    /// envelope.
+    pub fn write_expressions(
+        self,
+        expressions: &wire::ExpressionMembers,
+        operation: eddy_expr::Operation,
+    ) -> Result<eddy_expr::ParsedExpressions, DynamoError> {
+        let parsed = expressions.parse(operation).map_err(|e| self.envelope(e))?;
+        expressions
+            .check_value_nesting()
+            .map_err(|e| self.envelope(e))?;
+        Ok(parsed)
+    }
+
     /// The body as JSON, validated against the operation's model.
     pub(super) fn value(self) -> Result<Value, DynamoError> {
         let value = awsjson::parse_body(self.bytes)?;
