@@ -370,7 +370,8 @@ def test_legacy_parameters(ddb, ranged):
         QueryFilter={"name": {"ComparisonOperator": "IN", "AttributeValueList": [{"S": "item-0"}, {"S": "item-2"}]}},
         AttributesToGet=["sk"])
     assert out["Items"] == [{"sk": {"N": "0"}}, {"sk": {"N": "2"}}]
-    out = ddb.scan(TableName=ranged, ScanFilter={"sk": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "7"}]}},
+    out = ddb.scan(TableName=ranged, ScanFilter={"sk": {"ComparisonOperator": "GT", "AttributeValueList": [{"N": "7"}]},
+                                                 "pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "p"}]}},
                    ConditionalOperator="AND")
     assert sorted(int(i["sk"]["N"]) for i in out["Items"]) == [8, 9]
     ddb.put_item(TableName=ranged, Item={"pk": {"S": "x"}, "sk": {"N": "1"}}, Expected={"pk": {"Exists": False}})
@@ -387,6 +388,22 @@ def test_legacy_parameters(ddb, ranged):
         "ValidationException",
         "1 validation error detected: "
         "One or more parameter values were invalid: Invalid number of argument(s) for the EQ ComparisonOperator")
+
+
+def test_conditional_operator_needs_two_or_more_conditions(ddb, ranged):
+    without = "ConditionalOperator cannot be used without Filter or Expected"
+    one = "ConditionalOperator can only be used when Filter or Expected has two or more elements"
+    condition = {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "x"}]}
+    assert failure(ddb.scan, TableName=ranged, ConditionalOperator="AND") == ("ValidationException", without)
+    assert failure(ddb.scan, TableName=ranged, ConditionalOperator="OR", ScanFilter={"a": condition}) == (
+        "ValidationException", one)
+    # Before a Query's missing key condition.
+    assert failure(ddb.query, TableName=ranged, ConditionalOperator="AND") == ("ValidationException", without)
+    # The single-item writes report it in the validation envelope, and write nothing.
+    item = {"pk": {"S": "c"}, "sk": {"N": "1"}}
+    assert failure(ddb.put_item, TableName=ranged, Item=item, ConditionalOperator="AND",
+                   Expected={"a": condition}) == ("ValidationException", "1 validation error detected: " + one)
+    assert "Item" not in ddb.get_item(TableName=ranged, Key=item)
 
 
 def test_transaction_cancellation_reasons(ddb, table):

@@ -367,6 +367,9 @@ fn names(params: &[Param]) -> String {
 pub fn check_legacy(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
     let op = inputs.operation;
     let has = |p: Param| op.legacy_params().contains(&p);
+    if inputs.conditional_operator.is_some() {
+        check_conditional_operator_use(inputs)?;
+    }
     if has(Param::AttributeUpdates)
         && let Some(updates) = inputs.attribute_updates
     {
@@ -401,6 +404,24 @@ pub fn check_legacy(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
         ));
     }
     Ok(())
+}
+
+/// `ConditionalOperator` joins the conditions of a filter (`QueryFilter`, `ScanFilter`) or of `Expected`, so
+/// DynamoDB refuses it unless there are two or more of them.
+fn check_conditional_operator_use(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
+    let conditions = match inputs.operation {
+        Operation::Query | Operation::Scan => inputs.filter_map().map(|(_, f)| f.len()),
+        _ => inputs.expected.map(BTreeMap::len),
+    };
+    match conditions.unwrap_or(0) {
+        0 => Err(validation(
+            "ConditionalOperator cannot be used without Filter or Expected",
+        )),
+        1 => Err(validation(
+            "ConditionalOperator can only be used when Filter or Expected has two or more elements",
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Phase 3: the placeholder maps, each expression (update, condition, key condition, filter, projection), the

@@ -133,7 +133,43 @@ fn conditional_operator_combines_entries() {
     assert!(!expected_holds(json, None));
     assert!(!expected_holds(json, Some("AND")));
     assert!(expected_holds(json, Some("OR")));
-    assert!(expected_holds("{}", Some("OR")));
+}
+
+#[test]
+fn conditional_operator_needs_two_or_more_conditions() {
+    // As DynamoDB answers (recorded against AWS by extenddb's dual-target tests, 2026).
+    let without = "ConditionalOperator cannot be used without Filter or Expected";
+    let one =
+        "ConditionalOperator can only be used when Filter or Expected has two or more elements";
+    assert_eq!(expected("{}", Some("OR")).unwrap_err(), without);
+    assert_eq!(
+        expected(r#"{"a":{"Value":{"S":"x"}}}"#, Some("AND")).unwrap_err(),
+        one
+    );
+    assert_eq!(scan_filter("{}", Some("AND")).unwrap_err(), without);
+    assert_eq!(
+        scan_filter(r#"{"a":{"ComparisonOperator":"NULL"}}"#, Some("AND")).unwrap_err(),
+        one
+    );
+    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
+    inputs.conditional_operator = Some("AND");
+    assert_eq!(
+        parse_request(&inputs)
+            .unwrap_err()
+            .message()
+            .unwrap_or_default(),
+        without
+    );
+    // Before a Query's missing key condition.
+    let mut inputs = ExpressionInputs::new(Operation::Query);
+    inputs.conditional_operator = Some("AND");
+    assert_eq!(
+        parse_request(&inputs)
+            .unwrap_err()
+            .message()
+            .unwrap_or_default(),
+        without
+    );
 }
 
 #[test]
