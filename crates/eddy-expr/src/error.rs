@@ -197,6 +197,16 @@ impl std::error::Error for ExprError {}
 impl ExprError {
     /// The `ValidationException` DynamoDB returns for this error in the given parameter.
     pub fn into_dynamo(self, kind: ExpressionKind) -> DynamoError {
+        // Only condition and filter expressions name their size when too large (verified against AWS by
+        // extenddb's and the conformance suite's tests, 2026).
+        if let ExprError::TooLarge { .. } = self
+            && !matches!(kind, ExpressionKind::Condition | ExpressionKind::Filter)
+        {
+            return DynamoError::Validation(format!(
+                "Invalid {}: Expression size has exceeded the maximum allowed size;",
+                kind.parameter()
+            ));
+        }
         DynamoError::Validation(format!("Invalid {}: {self}", kind.parameter()))
     }
 }
@@ -239,10 +249,22 @@ mod tests {
     }
 
     #[test]
-    fn size_limit_message_carries_the_size() {
-        assert_eq!(
-            ExprError::TooLarge { size: 5872 }.to_string(),
-            "Expression size has exceeded the maximum allowed size; expression size: 5872"
-        );
+    fn size_limit_message_carries_the_size_for_conditions_and_filters_only() {
+        let too_large = || ExprError::TooLarge { size: 5872 };
+        for kind in [ExpressionKind::Condition, ExpressionKind::Filter] {
+            assert!(message(too_large().into_dynamo(kind)).ends_with(
+                ": Expression size has exceeded the maximum allowed size; expression size: 5872"
+            ));
+        }
+        for (kind, name) in [
+            (ExpressionKind::KeyCondition, "KeyConditionExpression"),
+            (ExpressionKind::Projection, "ProjectionExpression"),
+            (ExpressionKind::Update, "UpdateExpression"),
+        ] {
+            assert_eq!(
+                message(too_large().into_dynamo(kind)),
+                format!("Invalid {name}: Expression size has exceeded the maximum allowed size;")
+            );
+        }
     }
 }

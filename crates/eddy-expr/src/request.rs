@@ -255,9 +255,25 @@ pub fn parse_request(inputs: &ExpressionInputs<'_>) -> Result<ParsedExpressions,
         // Nothing to check or parse (the three phases agree: see the test). A Query needs a key condition.
         return Ok(ParsedExpressions::default());
     }
+    if placeholders_ignored(inputs) {
+        return Ok(ParsedExpressions::default());
+    }
     check_parameter_mix(inputs)?;
     check_legacy(inputs)?;
     parse_expressions(inputs)
+}
+
+/// A transaction's Put, Delete or Get with no expression at all ignores its placeholder maps, where the
+/// single-item operations refuse them (verified against AWS by extenddb's dual-target tests, 2026).
+fn placeholders_ignored(inputs: &ExpressionInputs<'_>) -> bool {
+    let op = inputs.operation;
+    matches!(
+        op,
+        Operation::TransactPut | Operation::TransactDelete | Operation::TransactGet
+    ) && op
+        .expression_params()
+        .iter()
+        .all(|p| !inputs.is_present(*p))
 }
 
 /// Phase 1: constraint violations of legacy members, then the mixing rules of expression and legacy
@@ -498,7 +514,7 @@ fn condition_of(
     subst: &mut Substitutions<'_>,
 ) -> Result<Condition, DynamoError> {
     let tokens = expression_tokens(text).map_err(|e| e.into_dynamo(kind))?;
-    parse_condition(&tokens, subst, kind).map_err(|e: ExprError| e.into_dynamo(kind))
+    parse_condition(&tokens, subst).map_err(|e: ExprError| e.into_dynamo(kind))
 }
 
 fn check_placeholder_maps(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
@@ -506,24 +522,52 @@ fn check_placeholder_maps(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoErr
         if names.is_empty() {
             return Err(validation("ExpressionAttributeNames must not be empty"));
         }
-        if let Some(key) = names.keys().find(|k| !is_placeholder(k, '#')) {
-            return Err(validation(format!(
-                "ExpressionAttributeNames contains invalid key: Syntax error; key: \"{key}\""
-            )));
+        for (key, name) in names {
+            let invalid_key = |why: String| {
+                validation(format!(
+                    "ExpressionAttributeNames contains invalid key: {why}"
+                ))
+            };
+            if key.len() > MAX_PLACEHOLDER_LENGTH {
+                return Err(invalid_key(format!(
+                    "{TOO_LONG} size of key: {}",
+                    key.len()
+                )));
+            }
+            if !is_placeholder(key, '#') {
+                return Err(invalid_key(format!("Syntax error; key: \"{key}\"")));
+            }
+            if name.is_empty() {
+                return Err(validation(format!(
+                    "ExpressionAttributeNames contains invalid value: Empty attribute name for key {key}"
+                )));
+            }
         }
     }
     if let Some(values) = inputs.values {
         if values.is_empty() {
             return Err(validation("ExpressionAttributeValues must not be empty"));
         }
-        if let Some(key) = values.keys().find(|k| !is_placeholder(k, ':')) {
-            return Err(validation(format!(
-                "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{key}\""
-            )));
+        for key in values.keys() {
+            if key.len() > MAX_PLACEHOLDER_LENGTH {
+                return Err(validation(format!(
+                    "ExpressionAttributeValues contains invalid key: {TOO_LONG}"
+                )));
+            }
+            if !is_placeholder(key, ':') {
+                return Err(validation(format!(
+                    "ExpressionAttributeValues contains invalid key: Syntax error; key: \"{key}\""
+                )));
+            }
         }
     }
     Ok(())
 }
+
+/// The longest placeholder (sigil included) DynamoDB accepts, and its message for a longer one (verified
+/// against AWS by extenddb's dual-target tests, 2026; names add `size of key: N`, values do not).
+const MAX_PLACEHOLDER_LENGTH: usize = 255;
+const TOO_LONG: &str = "The expression attribute map contains a key that is too long;";
 
 /// `#name` / `:value` keys: the sigil then one or more of `[0-9A-Za-z_]`.
 fn is_placeholder(key: &str, sigil: char) -> bool {

@@ -166,6 +166,14 @@ impl Store {
                 "Too many items requested for the BatchGetItem call",
             ));
         }
+        // A key repeated as sent is refused before any table is looked up (verified against AWS by extenddb's
+        // dual-target tests, 2026); keys that only the schema makes equal are found below.
+        for (_, request) in &req.tables {
+            let keys = &request.keys;
+            if (1..keys.len()).any(|i| keys[..i].contains(&keys[i])) {
+                return Err(duplicates());
+            }
+        }
         let mut planned = Vec::with_capacity(req.tables.len());
         for (name, request) in &req.tables {
             let table = self.table(scope, name)?;

@@ -144,21 +144,20 @@ fn key_value_size(v: &AttributeValue) -> usize {
     v.dynamo_size()
 }
 
+const HASH_KEY_TOO_LARGE: &str = "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes";
+const RANGE_KEY_TOO_LARGE: &str = "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes";
+
 fn check_key_sizes(schema: &KeySchema, item: &AttributeMap) -> Result<(), DynamoError> {
     if let Some(v) = item.get(&schema.hash.name)
         && key_value_size(v) > MAX_HASH_KEY_SIZE
     {
-        return Err(DynamoError::validation(
-            "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes",
-        ));
+        return Err(DynamoError::validation(HASH_KEY_TOO_LARGE));
     }
     if let Some(range) = &schema.range
         && let Some(v) = item.get(&range.name)
         && key_value_size(v) > MAX_RANGE_KEY_SIZE
     {
-        return Err(DynamoError::validation(
-            "One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes",
-        ));
+        return Err(DynamoError::validation(RANGE_KEY_TOO_LARGE));
     }
     Ok(())
 }
@@ -341,13 +340,16 @@ fn check_update_index_key_types(table: &Table, update: &Update) -> Result<(), Dy
 }
 
 /// Whether a validation error is one a transaction reports as the `ValidationError` cancellation reason of its
-/// item (a key or index key of the wrong type, a key that does not match the schema) rather than refusing the
+/// item (a key or index key of the wrong type or too large, a key that does not match the schema) rather than refusing the
 /// whole request (empty values, sizes, expressions), as DynamoDB does.
 pub(crate) fn is_item_schema_mismatch(error: &DynamoError) -> bool {
     let DynamoError::Validation(message) = error else {
         return false;
     };
     message == "The provided key element does not match the schema"
+        // A key over its size limit cancels too (verified against AWS by extenddb's dual-target tests, 2026).
+        || message == HASH_KEY_TOO_LARGE
+        || message == RANGE_KEY_TOO_LARGE
         || message.starts_with("One or more parameter values were invalid: Type mismatch for key ")
         || message
             .starts_with("One or more parameter values were invalid: Type mismatch for Index Key ")

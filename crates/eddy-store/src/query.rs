@@ -95,6 +95,13 @@ pub struct ReadOutput {
 }
 
 /// What a read walks: the table itself or one of its indexes.
+/// Which read an access path serves, where DynamoDB words their faults differently.
+#[derive(Clone, Copy)]
+enum ReadOperation {
+    Query,
+    Scan,
+}
+
 struct AccessPath<'a> {
     table: &'a Table,
     index: Option<&'a IndexDef>,
@@ -162,6 +169,7 @@ impl<'a> AccessPath<'a> {
     /// Checks `Select` against the path and the projection; returns the effective select.
     fn effective_select(
         &self,
+        operation: ReadOperation,
         select: Option<Select>,
         projection: Option<&Projection>,
         legacy: bool,
@@ -181,6 +189,15 @@ impl<'a> AccessPath<'a> {
                 }
             }
             (Some(Select::SpecificAttributes), _) => Select::SpecificAttributes,
+            // Verified against AWS (us-east-1) by extenddb's dual-target tests, 2026: only Query envelopes it.
+            (Some(Select::Count), Some(_)) if !legacy => {
+                const COUNT: &str =
+                    "Cannot specify the ProjectionExpression when choosing to get only the Count";
+                return Err(DynamoError::validation(match operation {
+                    ReadOperation::Query => format!("1 validation error detected: {COUNT}"),
+                    ReadOperation::Scan => COUNT.to_string(),
+                }));
+            }
             (Some(s), Some(_)) => {
                 return Err(DynamoError::validation(format!(
                     "One or more parameter values were invalid: Cannot specify the {param} when choosing to get {}",
@@ -644,6 +661,7 @@ impl Store {
         path.check_key_paths(req.projection.as_ref(), None)?;
         path.check_filter_keys(req.filter.as_ref(), req.filter_is_legacy)?;
         let select = path.effective_select(
+            ReadOperation::Query,
             req.select,
             req.projection.as_ref(),
             req.projection_is_legacy,
@@ -669,6 +687,7 @@ impl Store {
         let path = AccessPath::resolve(&table, req.index.as_deref())?;
         path.check_consistent(req.consistent)?;
         let select = path.effective_select(
+            ReadOperation::Scan,
             req.select,
             req.projection.as_ref(),
             req.projection_is_legacy,

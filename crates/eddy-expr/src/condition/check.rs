@@ -12,7 +12,7 @@ use eddy_model::{AttributeValue, ValueType};
 use super::parse::{CompareOp, Parsed, Raw};
 use super::{Node, Operand};
 use crate::cursor::RawPath;
-use crate::error::{ExprError, ExpressionKind};
+use crate::error::ExprError;
 use crate::subst::Substitutions;
 use crate::values::{describe, order};
 
@@ -30,11 +30,7 @@ fn arity(name: &str) -> Option<usize> {
     })
 }
 
-pub(crate) fn check(
-    parsed: &Parsed,
-    subst: &mut Substitutions<'_>,
-    kind: ExpressionKind,
-) -> Result<Node, ExprError> {
+pub(crate) fn check(parsed: &Parsed, subst: &mut Substitutions<'_>) -> Result<Node, ExprError> {
     if parsed.redundant_parens {
         return Err(ExprError::RedundantParentheses);
     }
@@ -52,9 +48,7 @@ pub(crate) fn check(
     collect_leaves(root, &mut leaves);
     for leaf in leaves {
         check_leaf(leaf, subst)?;
-        if kind == ExpressionKind::KeyCondition {
-            check_key_ordering_operands(leaf, subst)?;
-        }
+        check_ordering_operands(leaf, subst)?;
     }
     build_condition(root, subst)
 }
@@ -191,10 +185,12 @@ fn check_leaf(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
     }
 }
 
-/// In a key condition, an ordering comparison (`<`, `<=`, `>`, `>=`, BETWEEN) whose value no key type could
-/// satisfy (anything but a string, number or binary) is an operand-type error naming the operator as written;
-/// a key type that is merely not the attribute's is left to the schema check (AWS, 2026-10).
-fn check_key_ordering_operands(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
+/// An ordering comparison (`<`, `<=`, `>`, `>=`, BETWEEN) with a value that cannot be ordered (anything but a
+/// string, number or binary: BOOL, NULL, sets, lists, maps) is an operand-type error naming the operator as
+/// written, whether or not the comparison would ever be evaluated; a document path is not checked (it just
+/// compares false). In a key condition, a key type that is merely not the attribute's is left to the schema
+/// check (AWS, 2026).
+fn check_ordering_operands(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
     let (operator, operands): (&str, Vec<&Raw>) = match leaf {
         Raw::Compare { op, left, right } if !matches!(op, CompareOp::Eq | CompareOp::Ne) => {
             (op.symbol(), vec![left, right])

@@ -16,7 +16,7 @@ use eddy_model::{AttributeMap, AttributeValue, ValueType};
 
 pub use parse::CompareOp;
 
-use crate::error::{ExprError, ExpressionKind};
+use crate::error::ExprError;
 use crate::lexer::Tokens;
 use crate::path::DocPath;
 use crate::subst::Substitutions;
@@ -79,10 +79,9 @@ pub(crate) enum Operand {
 pub(crate) fn parse_condition(
     tokens: &Tokens<'_>,
     subst: &mut Substitutions<'_>,
-    kind: ExpressionKind,
 ) -> Result<Condition, ExprError> {
     let parsed = parse::parse(tokens)?;
-    let root = check::check(&parsed, subst, kind)?;
+    let root = check::check(&parsed, subst)?;
     Ok(Condition { root })
 }
 

@@ -118,8 +118,37 @@ fn different_types_never_order_and_are_never_equal() {
     assert!(!holds("s > :v", r#"{":v":{"N":"1"}}"#));
     assert!(!holds("s < :v", r#"{":v":{"N":"1"}}"#));
     assert!(holds("s <> :v", r#"{":v":{"N":"1"}}"#));
-    assert!(!holds("flag < :v", r#"{":v":{"BOOL":true}}"#));
+    // A stored value that cannot be ordered compares false; a literal one is refused (next test).
+    assert!(!holds("flag < :v", r#"{":v":{"N":"1"}}"#));
+    assert!(!holds("flag > n", "{}"));
     assert!(holds("flag = :v", r#"{":v":{"BOOL":true}}"#));
+}
+
+#[test]
+fn ordering_a_value_that_cannot_be_ordered_is_refused() {
+    // As DynamoDB answers (verified against AWS by extenddb's dual-target tests, 2026), up front, whichever
+    // side the value is on and whether or not the comparison would be evaluated.
+    for (expr, value, operator, kind) in [
+        ("n < :v", r#"{"BOOL":true}"#, "<", "BOOL"),
+        (":v >= n", r#"{"NULL":true}"#, ">=", "NULL"),
+        (
+            "attribute_exists(zz) OR n > :v",
+            r#"{"SS":["a"]}"#,
+            ">",
+            "SS",
+        ),
+        ("NOT (size(s) <= :v)", r#"{"L":[]}"#, "<=", "L"),
+        ("n BETWEEN :v AND :v", r#"{"M":{}}"#, "BETWEEN", "M"),
+    ] {
+        let values = format!(r#"{{":v":{value}}}"#);
+        assert_eq!(
+            filter(expr, &[], &values).unwrap_err(),
+            format!(
+                "Invalid FilterExpression: Incorrect operand type for operator or function; operator or function: {operator}, operand type: {kind}"
+            ),
+            "{expr}"
+        );
+    }
 }
 
 #[test]

@@ -113,7 +113,18 @@ fn placeholder_maps_need_expressions() {
             "ExpressionAttributeValues can only be specified when using expressions"
         );
     }
-    let mut inputs = ExpressionInputs::new(Operation::TransactDelete);
+    // A transaction's Put, Delete or Get without expressions ignores them (AWS, 2026).
+    for op in [
+        Operation::TransactPut,
+        Operation::TransactDelete,
+        Operation::TransactGet,
+    ] {
+        let mut inputs = ExpressionInputs::new(op);
+        inputs.values = Some(&values);
+        inputs.names = Some(&names);
+        assert!(parse_request(&inputs).is_ok(), "{op:?}");
+    }
+    let mut inputs = ExpressionInputs::new(Operation::TransactConditionCheck);
     inputs.values = Some(&values);
     assert_eq!(
         message(&inputs),
@@ -773,5 +784,38 @@ fn random_well_formed_expressions_evaluate_without_panicking() {
     assert!(
         conditions > 4000 && updates > 800,
         "{conditions} conditions parsed, {updates} updates applied"
+    );
+}
+
+#[test]
+fn placeholder_keys_are_held_to_a_length_and_names_to_being_non_empty() {
+    // As DynamoDB answers (verified against AWS by extenddb's dual-target tests, 2026).
+    let long_name: BTreeMap<String, String> =
+        [(format!("#{}-x", "a".repeat(255)), "foo".to_string())].into();
+    let mut inputs = ExpressionInputs::new(Operation::GetItem);
+    inputs.projection_expression = Some("foo");
+    inputs.names = Some(&long_name);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeNames contains invalid key: The expression attribute map contains a key that is too long; size of key: 258"
+    );
+    let empty_name: BTreeMap<String, String> = [("#a".to_string(), String::new())].into();
+    inputs.projection_expression = Some("#a");
+    inputs.names = Some(&empty_name);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a"
+    );
+    let long_value: AttributeMap = [(
+        format!(":{}", "a".repeat(255)),
+        eddy_model::AttributeValue::S("x".into()),
+    )]
+    .into();
+    let mut inputs = ExpressionInputs::new(Operation::Scan);
+    inputs.filter_expression = Some("foo = :v");
+    inputs.values = Some(&long_value);
+    assert_eq!(
+        message(&inputs),
+        "ExpressionAttributeValues contains invalid key: The expression attribute map contains a key that is too long;"
     );
 }

@@ -21,15 +21,18 @@ use serde_json::{Map, Value, json};
 pub fn table_name(scope: &Scope, raw: &str, member: &str) -> Result<String, DynamoError> {
     if let Some(rest) = raw.strip_prefix("arn:") {
         let parts: Vec<&str> = rest.splitn(5, ':').collect();
+        // A table's ARN only: an index's (`…/index/x`) or a stream's is not a table (verified against AWS by
+        // extenddb's dual-target tests, 2026).
         if let [_partition, "dynamodb", region, account, resource] = parts.as_slice()
             && let Some(name) = resource.strip_prefix("table/")
+            && !name.contains('/')
         {
             if *region != &*scope.region || *account != &*scope.account {
                 return Err(DynamoError::ResourceNotFound(
                     "Requested resource not found".into(),
                 ));
             }
-            return Ok(name.split('/').next().unwrap_or(name).to_string());
+            return Ok(name.to_string());
         }
         return Err(DynamoError::validation(format!("Invalid TableArn: {raw}")));
     }

@@ -1,0 +1,130 @@
+"""Checks DynamoDB makes of a request's own content, as verified against AWS by ExtendDB's dual-target tests (2026):
+ordering comparisons with values that cannot be ordered, expression sizes, placeholder maps, repeated batch keys,
+null set members, COUNT with a projection, and transactions' keys over their size limit."""
+import json
+
+import pytest
+import requests
+from botocore.exceptions import ClientError
+
+from conftest import create_table, error_of
+
+
+@pytest.fixture
+def table(ddb, table_name):
+    create_table(ddb, table_name)
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "p"}, "n": {"N": "5"}, "flag": {"BOOL": True}})
+    return table_name
+
+
+def refusal(call, **kwargs):
+    with pytest.raises(ClientError) as e:
+        call(**kwargs)
+    return error_of(e)
+
+
+def operand(kind, operator, type_name):
+    return ("ValidationException", f"Invalid {kind}: Incorrect operand type for operator or function; "
+                                   f"operator or function: {operator}, operand type: {type_name}")
+
+
+def test_a_value_that_cannot_be_ordered_is_refused_in_an_ordering_comparison(ddb, table):
+    item = {"pk": {"S": "p"}, "n": {"N": "5"}}
+    for value, type_name in [({"BOOL": True}, "BOOL"), ({"NULL": True}, "NULL"), ({"SS": ["a"]}, "SS"),
+                             ({"L": []}, "L"), ({"M": {}}, "M")]:
+        assert refusal(ddb.put_item, TableName=table, Item=item, ConditionExpression="n > :v",
+                       ExpressionAttributeValues={":v": value}) == (
+            operand("ConditionExpression", ">", type_name)[0],
+            "1 validation error detected: " + operand("ConditionExpression", ">", type_name)[1])
+    # Up front, whether or not the comparison would be evaluated, and in filters.
+    assert refusal(ddb.scan, TableName=table, FilterExpression="attribute_exists(zz) AND n BETWEEN :v AND :v",
+                   ExpressionAttributeValues={":v": {"BOOL": True}}) == operand("FilterExpression", "BETWEEN", "BOOL")
+    # A transaction refuses it outright rather than cancelling.
+    assert refusal(ddb.transact_write_items, TransactItems=[{"ConditionCheck": {
+        "TableName": table, "Key": {"pk": {"S": "p"}}, "ConditionExpression": ":v <= n",
+        "ExpressionAttributeValues": {":v": {"BOOL": True}}}}]) == operand("ConditionExpression", "<=", "BOOL")
+    # A stored value that cannot be ordered just compares false; equality takes any type.
+    assert refusal(ddb.put_item, TableName=table, Item=item, ConditionExpression="flag > :zero",
+                   ExpressionAttributeValues={":zero": {"N": "0"}})[0] == "ConditionalCheckFailedException"
+    ddb.put_item(TableName=table, Item=item, ConditionExpression="n <> :v", ExpressionAttributeValues={":v": {"BOOL": True}})
+
+
+def test_only_conditions_and_filters_name_their_size_when_too_large(ddb, table):
+    projection = ", ".join(f"a{i}" for i in range(900))
+    assert len(projection) > 4096
+    assert refusal(ddb.get_item, TableName=table, Key={"pk": {"S": "p"}}, ProjectionExpression=projection) == (
+        "ValidationException", "Invalid ProjectionExpression: Expression size has exceeded the maximum allowed size;")
+    condition = " OR ".join(f"a{i} = :v" for i in range(500))
+    _, message = refusal(ddb.scan, TableName=table, FilterExpression=condition,
+                            ExpressionAttributeValues={":v": {"S": "x"}})
+    assert message == ("Invalid FilterExpression: Expression size has exceeded the maximum allowed size; "
+                       f"expression size: {len(condition)}")
+
+
+def test_placeholder_maps_keys_and_names(ddb, table):
+    assert refusal(ddb.get_item, TableName=table, Key={"pk": {"S": "p"}}, ProjectionExpression="#a",
+                   ExpressionAttributeNames={"#" + "a" * 255: "foo"}) == (
+        "ValidationException", "ExpressionAttributeNames contains invalid key: The expression attribute map contains "
+                               "a key that is too long; size of key: 256")
+    assert refusal(ddb.get_item, TableName=table, Key={"pk": {"S": "p"}}, ProjectionExpression="#a",
+                   ExpressionAttributeNames={"#a": ""}) == (
+        "ValidationException", "ExpressionAttributeNames contains invalid value: Empty attribute name for key #a")
+    assert refusal(ddb.scan, TableName=table, FilterExpression="foo = :v",
+                   ExpressionAttributeValues={":" + "a" * 255: {"S": "x"}}) == (
+        "ValidationException", "ExpressionAttributeValues contains invalid key: The expression attribute map contains "
+                               "a key that is too long;")
+    # A transaction's Put, Delete or Get without expressions ignores its placeholder maps.
+    ddb.transact_write_items(TransactItems=[{"Put": {"TableName": table, "Item": {"pk": {"S": "t"}},
+                                                     "ExpressionAttributeNames": {"#n": "foo"},
+                                                     "ExpressionAttributeValues": {":v": {"N": "1"}}}}])
+    got = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": {"pk": {"S": "t"}},
+                                                         "ExpressionAttributeNames": {"#n": "foo"}}}])
+    assert got["Responses"][0]["Item"] == {"pk": {"S": "t"}}
+
+
+def test_repeated_batch_keys_are_refused_before_the_table_is_looked_up(ddb):
+    key = {"pk": {"S": "a"}}
+    assert refusal(ddb.batch_get_item, RequestItems={"no-such-table": {"Keys": [key, key]}}) == (
+        "ValidationException", "Provided list of item keys contains duplicates")
+
+
+def test_count_with_a_projection(ddb, table):
+    text = "Cannot specify the ProjectionExpression when choosing to get only the Count"
+    assert refusal(ddb.query, TableName=table, KeyConditionExpression="pk = :p",
+                   ExpressionAttributeValues={":p": {"S": "p"}}, Select="COUNT", ProjectionExpression="pk") == (
+        "ValidationException", "1 validation error detected: " + text)
+    assert refusal(ddb.scan, TableName=table, Select="COUNT", ProjectionExpression="pk") == ("ValidationException", text)
+
+
+def test_a_null_set_member_is_a_validation_error(eddy, table):
+    # boto3 will not send a null member, so the body is posted as is.
+    body = {"TableName": table, "Item": {"pk": {"S": "n"}, "s": {"SS": ["a", None]}}}
+    reply = requests.post(eddy.endpoint, data=json.dumps(body), headers={
+        "X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/dynamodb/aws4_request, "
+                         "SignedHeaders=host, Signature=0"})
+    assert reply.status_code == 400
+    assert reply.json()["__type"].endswith("#ValidationException")
+    assert reply.json()["message"] == ("1 validation error detected: One or more parameter values were invalid: "
+                                       "An string set may not have a null string as a member")
+
+
+def test_a_transaction_key_over_its_size_limit_cancels(ddb, table):
+    key = {"pk": {"S": "a" * 2049}}
+    for call, items in [(ddb.transact_write_items, [{"Put": {"TableName": table, "Item": key}}]),
+                        (ddb.transact_write_items, [{"Delete": {"TableName": table, "Key": key}}]),
+                        (ddb.transact_get_items, [{"Get": {"TableName": table, "Key": key}}])]:
+        with pytest.raises(ClientError) as e:
+            call(TransactItems=items)
+        assert error_of(e)[0] == "TransactionCanceledException"
+        assert e.value.response["CancellationReasons"] == [{
+            "Code": "ValidationError",
+            "Message": "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size "
+                       "limit of2048 bytes"}]
+
+
+def test_an_index_arn_is_not_a_table_name(ddb, table):
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    assert ddb.get_item(TableName=arn, Key={"pk": {"S": "p"}})["Item"]["n"] == {"N": "5"}
+    code, _ = refusal(ddb.get_item, TableName=f"{arn}/index/some-index", Key={"pk": {"S": "p"}})
+    assert code == "ValidationException"
