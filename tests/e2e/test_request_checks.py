@@ -128,3 +128,21 @@ def test_an_index_arn_is_not_a_table_name(ddb, table):
     assert ddb.get_item(TableName=arn, Key={"pk": {"S": "p"}})["Item"]["n"] == {"N": "5"}
     code, _ = refusal(ddb.get_item, TableName=f"{arn}/index/some-index", Key={"pk": {"S": "p"}})
     assert code == "ValidationException"
+
+
+def test_a_table_named_by_its_arn_is_echoed_as_named(ddb, table):
+    arn = ddb.describe_table(TableName=table)["Table"]["TableArn"]
+    got = ddb.get_item(TableName=arn, Key={"pk": {"S": "p"}}, ReturnConsumedCapacity="TOTAL")
+    assert got["ConsumedCapacity"]["TableName"] == arn
+    got = ddb.query(TableName=arn, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "p"}},
+                    ReturnConsumedCapacity="TOTAL")
+    assert got["ConsumedCapacity"]["TableName"] == arn
+    got = ddb.batch_get_item(RequestItems={arn: {"Keys": [{"pk": {"S": "p"}}]}}, ReturnConsumedCapacity="TOTAL")
+    assert list(got["Responses"]) == [arn] and got["Responses"][arn][0]["n"] == {"N": "5"}
+    assert [c["TableName"] for c in got["ConsumedCapacity"]] == [arn]
+    got = ddb.batch_write_item(RequestItems={arn: [{"PutRequest": {"Item": {"pk": {"S": "w"}}}}]},
+                               ReturnConsumedCapacity="TOTAL")
+    assert [c["TableName"] for c in got["ConsumedCapacity"]] == [arn]
+    # By name, by name.
+    got = ddb.get_item(TableName=table, Key={"pk": {"S": "p"}}, ReturnConsumedCapacity="TOTAL")
+    assert got["ConsumedCapacity"]["TableName"] == table

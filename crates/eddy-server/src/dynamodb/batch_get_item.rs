@@ -11,7 +11,7 @@ use eddy_store::{BatchGetRequest, BatchGetTable, Store};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::wire::{ConsumedCapacity, ExpressionMembers, capacity_mode, consumed_list, table_name};
+use super::wire::{ConsumedCapacity, ExpressionMembers, SuppliedNames, capacity_mode, table_name};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -64,8 +64,10 @@ pub async fn handle(
     refuse_mixed_projections(&req.request_items)?;
     let mut tables = Vec::with_capacity(req.request_items.len());
     let mut echo = BTreeMap::new();
-    for (name, request) in req.request_items {
-        let name = table_name(&ctx.scope, &name, "requestItems")?;
+    let mut supplied = SuppliedNames::default();
+    for (raw, request) in req.request_items {
+        let name = table_name(&ctx.scope, &raw, "requestItems")?;
+        supplied.remember(&name, raw);
         let parsed = request.expressions.parse(Operation::BatchGetItem)?;
         echo.insert(
             name.clone(),
@@ -105,14 +107,19 @@ pub async fn handle(
                 entry["ConsistentRead"] = json!(c);
             }
         }
-        unprocessed.insert(name, entry);
+        unprocessed.insert(supplied.of(&name), entry);
     }
+    let responses = out
+        .responses
+        .into_iter()
+        .map(|(name, items)| (supplied.of(&name), items))
+        .collect();
     Ok(awsjson::ok(
         &ctx.request_id,
         &Reply {
-            responses: out.responses,
+            responses,
             unprocessed_keys: unprocessed,
-            consumed_capacity: consumed_list(&out.consumed, mode),
+            consumed_capacity: supplied.consumed(&out.consumed, mode),
         },
     ))
 }

@@ -10,7 +10,7 @@ use eddy_store::{BatchWriteRequest, Store, WriteRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::wire::{ConsumedCapacity, capacity_mode, consumed_list, table_name};
+use super::wire::{ConsumedCapacity, SuppliedNames, capacity_mode, table_name};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
 
@@ -74,8 +74,10 @@ pub async fn handle(
     let _ = req.return_item_collection_metrics;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let mut tables = Vec::with_capacity(req.request_items.len());
-    for (name, requests) in req.request_items {
-        let name = table_name(&ctx.scope, &name, "requestItems")?;
+    let mut supplied = SuppliedNames::default();
+    for (raw, requests) in req.request_items {
+        let name = table_name(&ctx.scope, &raw, "requestItems")?;
+        supplied.remember(&name, raw);
         let requests = requests
             .into_iter()
             .map(write_request)
@@ -95,7 +97,7 @@ pub async fn handle(
         &ctx.request_id,
         &Reply {
             unprocessed_items: BTreeMap::new(),
-            consumed_capacity: consumed_list(&out.consumed, mode),
+            consumed_capacity: supplied.consumed(&out.consumed, mode),
         },
     ))
 }

@@ -54,7 +54,7 @@ pub async fn handle(
         &ctx.request_id,
         &Reply {
             item,
-            consumed_capacity: consumed(capacity.as_ref()),
+            consumed_capacity: consumed(capacity.as_ref(), &req.table_name),
         },
     ))
 }

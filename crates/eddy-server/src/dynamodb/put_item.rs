@@ -82,7 +82,7 @@ pub async fn handle(
         &ctx.request_id,
         &Reply {
             attributes: out.attributes,
-            consumed_capacity: consumed(out.consumed.as_ref()),
+            consumed_capacity: consumed(out.consumed.as_ref(), &req.table_name),
             item_collection_metrics: metrics,
         },
     ))

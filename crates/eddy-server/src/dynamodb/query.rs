@@ -43,14 +43,15 @@ pub struct ReadReply {
     pub consumed_capacity: Option<ConsumedCapacity>,
 }
 
-impl From<eddy_store::ReadOutput> for ReadReply {
-    fn from(out: eddy_store::ReadOutput) -> ReadReply {
+impl ReadReply {
+    /// The reply to a read of the table the request named `supplied` (a name or an ARN).
+    pub fn new(out: eddy_store::ReadOutput, supplied: &str) -> ReadReply {
         ReadReply {
             items: out.items,
             count: out.count,
             scanned_count: out.scanned_count,
             last_evaluated_key: out.last_evaluated_key,
-            consumed_capacity: consumed(out.consumed.as_ref()),
+            consumed_capacity: consumed(out.consumed.as_ref(), supplied),
         }
     }
 }
@@ -86,5 +87,8 @@ pub async fn handle(
             capacity: capacity_mode(req.return_consumed_capacity.as_deref()),
         },
     )?;
-    Ok(awsjson::ok(&ctx.request_id, &ReadReply::from(out)))
+    Ok(awsjson::ok(
+        &ctx.request_id,
+        &ReadReply::new(out, &req.table_name),
+    ))
 }

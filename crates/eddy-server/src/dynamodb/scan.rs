@@ -71,5 +71,8 @@ pub async fn handle(
             capacity: capacity_mode(req.return_consumed_capacity.as_deref()),
         },
     )?;
-    Ok(awsjson::ok(&ctx.request_id, &ReadReply::from(out)))
+    Ok(awsjson::ok(
+        &ctx.request_id,
+        &ReadReply::new(out, &req.table_name),
+    ))
 }

@@ -202,8 +202,43 @@ impl From<&Capacity> for ConsumedCapacity {
     }
 }
 
-pub fn consumed(c: Option<&Capacity>) -> Option<ConsumedCapacity> {
-    c.map(ConsumedCapacity::from)
+/// The capacity a single-table operation consumed, naming the table as the request did (its name or its ARN,
+/// as DynamoDB echoes it).
+pub fn consumed(c: Option<&Capacity>, supplied: &str) -> Option<ConsumedCapacity> {
+    c.map(|c| ConsumedCapacity {
+        table_name: supplied.to_string(),
+        ..ConsumedCapacity::from(c)
+    })
+}
+
+/// The names a batch request gave its tables (names or ARNs), which DynamoDB's reply echoes.
+#[derive(Default)]
+pub struct SuppliedNames(BTreeMap<String, String>);
+
+impl SuppliedNames {
+    pub fn remember(&mut self, table: &str, supplied: String) {
+        self.0.insert(table.to_string(), supplied);
+    }
+
+    /// The name the request gave `table`.
+    pub fn of(&self, table: &str) -> String {
+        self.0
+            .get(table)
+            .cloned()
+            .unwrap_or_else(|| table.to_string())
+    }
+
+    pub fn consumed(&self, list: &[Capacity], mode: CapacityMode) -> Option<Vec<ConsumedCapacity>> {
+        consumed_list(list, mode).map(|entries| {
+            entries
+                .into_iter()
+                .map(|c| ConsumedCapacity {
+                    table_name: self.of(&c.table_name),
+                    ..c
+                })
+                .collect()
+        })
+    }
 }
 
 pub fn consumed_list(list: &[Capacity], mode: CapacityMode) -> Option<Vec<ConsumedCapacity>> {
