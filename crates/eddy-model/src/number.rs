@@ -230,7 +230,7 @@ impl Number {
             // A zero keeps the exponent it was written with (as a BigDecimal does), and DynamoDB holds that
             // to the same range as any other number's: `0e126` overflows, `0e-131` underflows.
             let fraction_digits = digits.len() as i64 - int_digits;
-            let written = exp_adjust - fraction_digits;
+            let written = exp_adjust.saturating_sub(fraction_digits);
             if written > i64::from(MAX_SCI_EXP) {
                 return Err(NumberError::Overflow);
             }
@@ -535,6 +535,19 @@ mod tests {
         ] {
             assert_eq!(Number::parse_in(text, older), Err(want), "{text}");
         }
+        // Exponents at the edge of 64 bits never overflow the arithmetic.
+        assert_eq!(
+            Number::parse_in("0.00e-9223372036854775807", current),
+            Err(NumberError::Underflow)
+        );
+        assert_eq!(
+            Number::parse_in("12.5e-9223372036854775807", current),
+            Err(NumberError::Underflow)
+        );
+        assert_eq!(
+            Number::parse_in("12.5e9223372036854775807", current),
+            Err(NumberError::Overflow)
+        );
         assert_eq!(
             NumberError::NotNumeric(String::new()).to_string(),
             "The parameter cannot be converted to a numeric value: "
