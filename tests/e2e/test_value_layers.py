@@ -333,3 +333,11 @@ def test_single_item_writes_refuse_too_deep_an_expression_value_in_the_envelope(
         ddb.update_item(TableName=table, Key={"pk": S("u")}, UpdateExpression="SET touched = :t",
                         ConditionExpression="d = :deep", ExpressionAttributeValues={":t": S("y"), ":deep": deep(31)})
     assert error_of(e)[0] == "ConditionalCheckFailedException"
+
+
+def test_a_legacy_condition_value_nested_too_deep_is_refused_first(ddb, table):
+    # Before the condition's own faults, as us-east-1 answers (conformance suite, 2026-10).
+    assert refusal(ddb.scan, TableName=table, ConditionalOperator="AND", ScanFilter={
+        "a": {"ComparisonOperator": "EQ", "AttributeValueList": [deep(40)]}}) == NEST
+    assert refusal(ddb.put_item, TableName=table, Item={"pk": S("x")},
+                   Expected={"a": {"Value": deep(32)}}) == ENVELOPE + NEST

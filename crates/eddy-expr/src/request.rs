@@ -10,7 +10,7 @@ use std::collections::BTreeMap;
 
 use std::collections::BTreeSet;
 
-use eddy_model::{AttributeMap, DynamoError, KeySchema};
+use eddy_model::{AttributeMap, AttributeValue, DynamoError, KeySchema};
 
 use crate::condition::{Condition, parse_condition};
 use crate::error::{ExprError, ExpressionKind, validation};
@@ -383,6 +383,7 @@ fn names(params: &[Param]) -> String {
 pub fn check_legacy(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
     let op = inputs.operation;
     let has = |p: Param| op.legacy_params().contains(&p);
+    check_legacy_value_nesting(inputs)?;
     if inputs.conditional_operator.is_some() {
         check_conditional_operator_use(inputs)?;
     }
@@ -418,6 +419,33 @@ pub fn check_legacy(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
         return Err(validation(
             "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.",
         ));
+    }
+    Ok(())
+}
+
+/// A legacy condition's value nested deeper than an item may hold is refused before anything else about the
+/// legacy parameters (us-east-1 and six other regions of ten, recorded by the conformance suite, 2026-10).
+fn check_legacy_value_nesting(inputs: &ExpressionInputs<'_>) -> Result<(), DynamoError> {
+    let expected = inputs
+        .expected
+        .into_iter()
+        .flat_map(|e| e.values())
+        .flat_map(|c| {
+            c.value
+                .iter()
+                .chain(c.attribute_value_list.iter().flatten())
+        });
+    let filters = [
+        inputs.query_filter,
+        inputs.scan_filter,
+        inputs.key_conditions,
+    ]
+    .into_iter()
+    .flatten()
+    .flat_map(|f| f.values())
+    .flat_map(|c| c.attribute_value_list.iter().flatten());
+    if expected.chain(filters).any(AttributeValue::is_too_deep) {
+        return Err(validation(eddy_model::value::NESTING_MESSAGE));
     }
     Ok(())
 }

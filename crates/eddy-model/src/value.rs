@@ -42,6 +42,12 @@ pub fn decoding_layer() -> ValueLayer {
 /// `SerializationException`; the codec strips it (see [`split_deserialize_error`]).
 pub const VALIDATION_TAG: &str = "\u{1}validation:";
 
+/// Lists and maps may wrap a value at most this deep in an item (31 wrappers are accepted, 32 refused, as AWS does).
+pub const MAX_NESTING: usize = 31;
+
+/// DynamoDB's message for a value nested deeper than [`MAX_NESTING`].
+pub const NESTING_MESSAGE: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+
 /// A map of attribute names to values: an item, a key, or the `M` type.
 pub type AttributeMap = BTreeMap<String, AttributeValue>;
 
@@ -164,6 +170,11 @@ impl AttributeValue {
             }
             AttributeValue::Null | AttributeValue::Bool(_) => 1,
         }
+    }
+
+    /// Whether lists and maps wrap this value deeper than an item may hold ([`MAX_NESTING`]).
+    pub fn is_too_deep(&self) -> bool {
+        self.nesting_depth() > MAX_NESTING
     }
 
     /// How many list and map levels wrap the deepest value (a scalar is 0, `{"L":[{"S":"x"}]}` is 1).

@@ -19,15 +19,12 @@ use crate::catalog::{IndexKind, Table};
 use crate::codec::{decode_item, encode_item, encoded_item_size};
 use crate::writer::WriteCtx;
 
-/// Lists and maps may wrap a value at most this deep (31 wrappers are accepted, 32 refused, as AWS does).
-const MAX_NESTING: usize = 31;
-
-/// DynamoDB's message for a value nested deeper than it stores.
-pub const NESTING_MESSAGE: &str = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit";
+use eddy_model::value::MAX_NESTING;
+pub use eddy_model::value::NESTING_MESSAGE;
 
 /// Whether a value is nested deeper than DynamoDB stores.
 pub fn is_too_deep(value: &AttributeValue) -> bool {
-    value.nesting_depth() > MAX_NESTING
+    value.is_too_deep()
 }
 
 /// Whether an expression value is nested deeper than DynamoDB's older layer of checks (the transactions') lets
