@@ -22,11 +22,6 @@ use crate::writer::WriteCtx;
 use eddy_model::value::MAX_NESTING;
 pub use eddy_model::value::NESTING_MESSAGE;
 
-/// Whether a value is nested deeper than DynamoDB stores.
-pub fn is_too_deep(value: &AttributeValue) -> bool {
-    value.is_too_deep()
-}
-
 /// Whether an expression value is nested deeper than DynamoDB's older layer of checks (the transactions') lets
 /// one be: a level more than an item's attribute, since the value is not itself an attribute.
 pub fn is_too_deep_for_older_checks(value: &AttributeValue) -> bool {
@@ -35,7 +30,7 @@ pub fn is_too_deep_for_older_checks(value: &AttributeValue) -> bool {
 
 /// Refuses an item with an attribute nested deeper than DynamoDB stores.
 pub fn check_nesting(item: &AttributeMap) -> Result<(), DynamoError> {
-    if item.values().any(is_too_deep) {
+    if item.values().any(AttributeValue::is_too_deep) {
         return Err(DynamoError::validation(NESTING_MESSAGE));
     }
     Ok(())
@@ -203,7 +198,8 @@ pub(crate) fn validate_item(table: &Table, item: &AttributeMap) -> Result<(), Dy
     check_item_size(item)
 }
 
-/// An item's keys and index keys against its table, and its nesting depth (not its size).
+/// An item's keys and index keys against its table (not its size; its nesting is a request check the API layer
+/// makes before any table is looked up, see `check_nesting`).
 pub(crate) fn validate_item_fits_table(
     table: &Table,
     item: &AttributeMap,
@@ -235,8 +231,7 @@ pub(crate) fn validate_item_fits_table(
         }
     }
     check_key_sizes(&table.def.key, item)?;
-    validate_index_keys(table, item)?;
-    check_nesting(item)
+    validate_index_keys(table, item)
 }
 
 /// The 400 KB limit of a whole item, as DynamoDB sizes it.

@@ -43,7 +43,7 @@ pub use catalog::{
 pub use docs::DocChange;
 pub use items::{
     DeleteItem, GetItem, NESTING_MESSAGE, PutItem, ReturnValues, UpdateItem, WriteOutput,
-    check_attribute_names, check_nesting, is_too_deep, is_too_deep_for_older_checks,
+    check_attribute_names, check_nesting, is_too_deep_for_older_checks,
 };
 pub use query::{QueryInput, ReadOutput, ScanInput, Select};
 pub use record_json::{RecordJson, RecordShape};

@@ -53,6 +53,7 @@ fn write_request(w: WireWriteRequest) -> Result<WriteRequest, DynamoError> {
     match (w.put_request, w.delete_request) {
         (Some(p), None) => {
             eddy_store::check_attribute_names(&p.item)?;
+            eddy_store::check_nesting(&p.item)?;
             Ok(WriteRequest::Put(p.item))
         }
         (None, Some(d)) => {

@@ -121,7 +121,7 @@ impl ExpressionMembers {
     /// (the current layer of checks names no placeholder).
     pub fn check_value_nesting(&self) -> Result<(), DynamoError> {
         let values = self.expression_attribute_values.iter().flatten();
-        match values.map(|(_, v)| v).find(|v| eddy_store::is_too_deep(v)) {
+        match values.map(|(_, v)| v).find(|v| v.is_too_deep()) {
             Some(_) => Err(DynamoError::validation(eddy_store::NESTING_MESSAGE)),
             None => Ok(()),
         }
