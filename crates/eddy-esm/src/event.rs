@@ -215,6 +215,8 @@ mod tests {
                     scalar: ScalarType::S,
                 },
                 range: None,
+                more_hash: Vec::new(),
+                more_range: Vec::new(),
             },
             created_ms: 0,
             disabled_ms: None,

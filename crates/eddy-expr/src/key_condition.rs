@@ -8,7 +8,7 @@
 use std::cmp::Ordering;
 use std::fmt;
 
-use eddy_model::{AttributeValue, DynamoError, KeySchema};
+use eddy_model::{AttributeValue, DynamoError, KeyAttribute, KeySchema};
 
 use crate::condition::{CompareOp, Condition, Node, Operand};
 use crate::error::validation;
@@ -33,8 +33,24 @@ pub(crate) struct KeyTerm {
 /// The key condition resolved against a key schema.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ResolvedKeyCondition {
+    /// The value of the (first) partition key attribute.
     pub hash: AttributeValue,
+    /// The values of a multi-attribute key's further partition key attributes, in key-schema order.
+    pub more_hash: Vec<AttributeValue>,
+    /// A multi-attribute key's equalities on its leading sort key attributes, in key-schema order: the
+    /// attributes before the one `range` constrains.
+    pub sort_prefix: Vec<AttributeValue>,
+    /// The condition on the sort key attribute after those of `sort_prefix`.
     pub range: Option<RangeCondition>,
+}
+
+impl ResolvedKeyCondition {
+    /// The partition key values in key-schema order.
+    pub fn partition_values(&self) -> Vec<&AttributeValue> {
+        std::iter::once(&self.hash)
+            .chain(self.more_hash.iter())
+            .collect()
+    }
 }
 
 /// The condition on the sort key.
@@ -149,6 +165,9 @@ impl KeyCondition {
 
     /// Matches the condition to a key schema, with DynamoDB's errors.
     pub fn resolve(&self, schema: &KeySchema) -> Result<ResolvedKeyCondition, DynamoError> {
+        if schema.is_multi_attribute() {
+            return self.resolve_multi_attribute(schema);
+        }
         let count = self.terms.len();
         if count > 2 {
             let keys = 1 + usize::from(schema.range.is_some());
@@ -197,8 +216,128 @@ impl KeyCondition {
             Some(term) => Some(range_condition(term)?),
             None => None,
         };
-        Ok(ResolvedKeyCondition { hash, range })
+        Ok(ResolvedKeyCondition {
+            hash,
+            more_hash: Vec::new(),
+            sort_prefix: Vec::new(),
+            range,
+        })
     }
+
+    /// Matches the condition to a multi-attribute key: an equality on every partition key attribute, and
+    /// conditions on a leading run of the sort key attributes, all equalities but the last (DynamoDB's rules;
+    /// the clauses may come in any order).
+    fn resolve_multi_attribute(
+        &self,
+        schema: &KeySchema,
+    ) -> Result<ResolvedKeyCondition, DynamoError> {
+        let count = self.terms.len();
+        let keys = schema.attribute_count();
+        if count > keys {
+            return Err(validation(format!(
+                "The number of query conditions ({count}) exceeds the number of key attributes defined in the schema ({keys})"
+            )));
+        }
+        let mut partition = Vec::new();
+        for key in schema.hash_attributes() {
+            let Some(term) = self.term(&key.name) else {
+                return Err(missed_key_element(&key.name));
+            };
+            check_key_term(term, key)?;
+            if term.op != LegacyOp::Eq {
+                return Err(validation("Query key condition not supported"));
+            }
+            partition.push(first_value(term)?);
+        }
+        let mut partition = partition.into_iter();
+        let hash = partition
+            .next()
+            .ok_or_else(|| missed_key_element(&schema.hash.name))?;
+        let more_hash: Vec<AttributeValue> = partition.collect();
+        if let Some((name, _)) = self.terms.iter().find(|(n, _)| !schema.is_key_attribute(n)) {
+            return Err(
+                match schema
+                    .range_attributes()
+                    .find(|r| self.term(&r.name).is_none())
+                {
+                    Some(unconditioned) => missed_key_element(&unconditioned.name),
+                    None => {
+                        validation(format!("Query condition missed key schema element: {name}"))
+                    }
+                },
+            );
+        }
+        let ranges: Vec<_> = schema.range_attributes().collect();
+        let conditioned: Vec<_> = ranges
+            .iter()
+            .map(|key| self.term(&key.name).map(|term| (*key, term)))
+            .collect();
+        for (key, term) in conditioned.iter().flatten() {
+            check_key_term(term, key)?;
+        }
+        let Some(last) = conditioned.iter().rposition(Option::is_some) else {
+            return Ok(ResolvedKeyCondition {
+                hash,
+                more_hash,
+                sort_prefix: Vec::new(),
+                range: None,
+            });
+        };
+        let unequal: Vec<&str> = ranges[..last]
+            .iter()
+            .zip(&conditioned)
+            .filter(|(_, term)| term.is_none_or(|(_, t)| t.op != LegacyOp::Eq))
+            .map(|(key, _)| key.name.as_str())
+            .collect();
+        if !unequal.is_empty() {
+            return Err(validation(format!(
+                "RANGE key attributes {} must have equality conditions specified in the query because a condition is present on key attribute {}",
+                unequal.join(", "),
+                ranges[last].name
+            )));
+        }
+        let sort_prefix = conditioned[..last]
+            .iter()
+            .flatten()
+            .map(|(_, term)| first_value(term))
+            .collect::<Result<Vec<_>, _>>()?;
+        let range = match conditioned[last] {
+            Some((_, term)) => Some(range_condition(term)?),
+            None => None,
+        };
+        Ok(ResolvedKeyCondition {
+            hash,
+            more_hash,
+            sort_prefix,
+            range,
+        })
+    }
+}
+
+fn missed_key_element(name: &str) -> DynamoError {
+    validation(format!("Query condition missed key schema element: {name}"))
+}
+
+/// A key condition's operator must be one an index can serve, and its values of the key attribute's type.
+fn check_key_term(term: &KeyTerm, key: &KeyAttribute) -> Result<(), DynamoError> {
+    if !term.op.is_indexable() {
+        return Err(validation(
+            "Attempted conditional constraint is not an indexable operation",
+        ));
+    }
+    if term.values.iter().any(|v| !key.scalar.matches(v)) {
+        return Err(validation(
+            "One or more parameter values were invalid: Condition parameter type does not match schema type",
+        ));
+    }
+    Ok(())
+}
+
+fn first_value(term: &KeyTerm) -> Result<AttributeValue, DynamoError> {
+    term.values
+        .first()
+        .cloned()
+        .ok_or_else(|| validation("Query key condition not supported"))
 }
 
 fn range_condition(term: &KeyTerm) -> Result<RangeCondition, DynamoError> {

@@ -1,5 +1,6 @@
 //! Key schemas and key encodings. A table or index key is a partition (HASH) attribute and an optional sort
-//! (RANGE) attribute, each of type S, N or B. Keys are stored under an encoding whose bytewise order is
+//! (RANGE) attribute, each of type S, N or B; a global secondary index's key may have up to four of each
+//! (multi-attribute keys), compared one after another in key-schema order. Keys are stored under an encoding whose bytewise order is
 //! DynamoDB's order (S and B bytewise, N numerically) and which is self-delimiting, so encoded components can be
 //! concatenated into composite keys and range-scanned.
 
@@ -56,20 +57,62 @@ pub struct KeyAttribute {
     pub scalar: ScalarType,
 }
 
-/// A table's or index's key: HASH and optional RANGE attribute.
+/// A table's or index's key: HASH and optional RANGE attribute, and for a global secondary index with a
+/// multi-attribute key the further HASH and RANGE attributes after them.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeySchema {
     pub hash: KeyAttribute,
     pub range: Option<KeyAttribute>,
+    /// The partition key attributes after `hash`, in key-schema order (multi-attribute GSI keys only).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_hash: Vec<KeyAttribute>,
+    /// The sort key attributes after `range`, in key-schema order (multi-attribute GSI keys only; never set
+    /// without `range`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub more_range: Vec<KeyAttribute>,
 }
 
+/// The most HASH, and the most RANGE, attributes a multi-attribute key may have.
+pub const MAX_KEY_ATTRIBUTES_PER_ROLE: usize = 4;
+
 impl KeySchema {
+    /// A key of one HASH and an optional RANGE attribute (every table's key).
+    pub fn simple(hash: KeyAttribute, range: Option<KeyAttribute>) -> KeySchema {
+        KeySchema {
+            hash,
+            range,
+            more_hash: Vec::new(),
+            more_range: Vec::new(),
+        }
+    }
+
+    /// Every key attribute: the HASH attributes, then the RANGE attributes, in key-schema order.
     pub fn attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
-        std::iter::once(&self.hash).chain(self.range.iter())
+        self.hash_attributes().chain(self.range_attributes())
+    }
+
+    /// The partition key attributes in key-schema order.
+    pub fn hash_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        std::iter::once(&self.hash).chain(self.more_hash.iter())
+    }
+
+    /// The sort key attributes in key-schema order.
+    pub fn range_attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
+        self.range.iter().chain(self.more_range.iter())
+    }
+
+    /// How many attributes the key has.
+    pub fn attribute_count(&self) -> usize {
+        1 + self.more_hash.len() + usize::from(self.range.is_some()) + self.more_range.len()
+    }
+
+    /// Whether the key has more than one HASH or more than one RANGE attribute.
+    pub fn is_multi_attribute(&self) -> bool {
+        !self.more_hash.is_empty() || !self.more_range.is_empty()
     }
 
     pub fn is_key_attribute(&self, name: &str) -> bool {
-        self.hash.name == name || self.range.as_ref().is_some_and(|r| r.name == name)
+        self.attributes().any(|a| a.name == name)
     }
 
     /// The key attributes of `item` (only those present).

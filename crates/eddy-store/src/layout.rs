@@ -4,7 +4,8 @@
 //!
 //! - `Items`:   id(table) | partition hash | enc(partition key) | enc(sort key)
 //! - `Indexes`: id(index) | partition hash of index key | enc(index pk) | enc(index sk) | [table key hash] |
-//!   enc(table pk) | enc(table sk), and TTL entries: id(table) | expiry (biased i64) | partition hash | enc(pk) |
+//!   enc(table pk) | enc(table sk) — a multi-attribute index key gives each of its pk values, then each of its
+//!   sk values, in key-schema order (self-delimiting, so entries sort by each attribute in turn) — and TTL entries: id(table) | expiry (biased i64) | partition hash | enc(pk) |
 //!   enc(sk)
 //! - `Meta`:    `table/<id>`, `stats/<id>`, `next-id`, `purge/<id>`, `token/<…>`, `format` (ids here are 8 bytes)
 //!
@@ -19,7 +20,9 @@
 //! carries the hash of the table key (4 bytes) between the index key and the table key, so entries with equal
 //! index keys come in DynamoDB's order too.
 
-use eddy_model::key::{PartitionHashScheme, dynamo_partition_hash, encode_key_value};
+use eddy_model::key::{
+    PartitionHashScheme, dynamo_partition_hash, encode_key_value, partition_hash,
+};
 use eddy_model::{AttributeMap, KeySchema};
 
 pub const META_NEXT_ID: &[u8] = b"next-id";
@@ -50,7 +53,8 @@ pub fn meta_token_key(account: &str, region: &str, token: &str) -> Vec<u8> {
     format!("token/{account}/{region}/{token}").into_bytes()
 }
 
-/// Appends the key suffix (hash | enc(pk) | enc(sk)) to `out`, without intermediate buffers.
+/// Appends the key suffix (hash | enc(pk) | enc(sk)) to `out`, without intermediate buffers. A multi-attribute
+/// key writes each of its partition key values, then each of its sort key values, in key-schema order.
 fn write_key_suffix(
     scheme: PartitionHashScheme,
     schema: &KeySchema,
@@ -60,29 +64,53 @@ fn write_key_suffix(
     const HASH_LEN: usize = std::mem::size_of::<u32>();
     let hash_at = out.len();
     out.extend_from_slice(&[0; HASH_LEN]);
-    if let Some(v) = item.get(&schema.hash.name) {
-        encode_key_value(v, out);
-        let hash = scheme.hash(v, &out[hash_at + HASH_LEN..]);
+    if schema.more_hash.is_empty() {
+        if let Some(v) = item.get(&schema.hash.name) {
+            encode_key_value(v, out);
+            let hash = scheme.hash(v, &out[hash_at + HASH_LEN..]);
+            out[hash_at..hash_at + HASH_LEN].copy_from_slice(&hash.to_be_bytes());
+        }
+    } else {
+        for attr in schema.hash_attributes() {
+            if let Some(v) = item.get(&attr.name) {
+                encode_key_value(v, out);
+            }
+        }
+        let hash = multi_attribute_partition_hash(&out[hash_at + HASH_LEN..]);
         out[hash_at..hash_at + HASH_LEN].copy_from_slice(&hash.to_be_bytes());
     }
-    if let Some(range) = &schema.range
-        && let Some(v) = item.get(&range.name)
-    {
-        encode_key_value(v, out);
+    for attr in schema.range_attributes() {
+        if let Some(v) = item.get(&attr.name) {
+            encode_key_value(v, out);
+        }
     }
 }
 
-/// The prefix of all items of one partition: id | hash | enc(pk).
+/// The partition hash of a multi-attribute partition key, from its values' concatenated encodings: FNV-1a
+/// under either scheme (DynamoDB's own hash of such keys, and so its Scan order of such an index, is not
+/// known). Part of the on-disk layout: it must never change.
+fn multi_attribute_partition_hash(encoded_values: &[u8]) -> u32 {
+    partition_hash(encoded_values)
+}
+
+/// The prefix of all items (or index entries) of one partition: id | hash | enc(pk), where a multi-attribute
+/// partition key gives all its values in key-schema order.
 pub fn partition_prefix(
     scheme: PartitionHashScheme,
     id: u64,
-    partition_value: &eddy_model::AttributeValue,
+    partition_values: &[&eddy_model::AttributeValue],
 ) -> Vec<u8> {
     let mut pk = Vec::with_capacity(32);
-    encode_key_value(partition_value, &mut pk);
+    for value in partition_values {
+        encode_key_value(value, &mut pk);
+    }
+    let hash = match partition_values {
+        [single] => scheme.hash(single, &pk),
+        _ => multi_attribute_partition_hash(&pk),
+    };
     let mut out = Vec::with_capacity(pk.len() + 13);
     write_id(id, &mut out);
-    out.extend_from_slice(&scheme.hash(partition_value, &pk).to_be_bytes());
+    out.extend_from_slice(&hash.to_be_bytes());
     out.extend_from_slice(&pk);
     out
 }
@@ -197,6 +225,8 @@ mod tests {
                 name: "sk".into(),
                 scalar: ScalarType::N,
             }),
+            more_hash: Vec::new(),
+            more_range: Vec::new(),
         };
         let item: AttributeMap =
             serde_json::from_str(r#"{"pk":{"S":"p1"},"sk":{"N":"-7.5"},"x":{"S":"y"}}"#)
@@ -215,6 +245,48 @@ mod tests {
         assert_eq!(item_key(dynamo, 42, &schema, &item)[2..], expected_suffix);
     }
 
+    #[test]
+    fn a_multi_attribute_key_orders_entries_by_each_sort_attribute_in_turn_within_one_partition() {
+        let attr = |name: &str, scalar| KeyAttribute {
+            name: name.into(),
+            scalar,
+        };
+        let index_key = KeySchema {
+            hash: attr("h1", ScalarType::S),
+            more_hash: vec![attr("h2", ScalarType::N)],
+            range: Some(attr("r1", ScalarType::N)),
+            more_range: vec![attr("r2", ScalarType::S)],
+        };
+        let table_key = hash_key("pk", ScalarType::S);
+        let entry = |pk: &str, r1: &str, r2: &str| {
+            let json = format!(
+                r#"{{"pk":{{"S":"{pk}"}},"h1":{{"S":"h"}},"h2":{{"N":"2"}},"r1":{{"N":"{r1}"}},"r2":{{"S":"{r2}"}}}}"#
+            );
+            let item: AttributeMap = serde_json::from_str(&json).expect("item");
+            let key = index_entry_key(
+                PartitionHashScheme::Dynamo,
+                9,
+                &index_key,
+                &table_key,
+                &item,
+            );
+            (key, pk.to_string())
+        };
+        let mut entries = [
+            entry("a", "10", "a"),
+            entry("b", "9", "z"),
+            entry("c", "10", "0"),
+            entry("d", "-1", "m"),
+        ];
+        let h: AttributeMap =
+            serde_json::from_str(r#"{"h1":{"S":"h"},"h2":{"N":"2"}}"#).expect("values");
+        let prefix = partition_prefix(PartitionHashScheme::Dynamo, 9, &[&h["h1"], &h["h2"]]);
+        assert!(entries.iter().all(|(key, _)| key.starts_with(&prefix)));
+        entries.sort();
+        let order: Vec<&str> = entries.iter().map(|(_, pk)| pk.as_str()).collect();
+        assert_eq!(order, ["d", "b", "c", "a"]);
+    }
+
     fn hash_key(name: &str, scalar: ScalarType) -> KeySchema {
         KeySchema {
             hash: KeyAttribute {
@@ -222,6 +294,8 @@ mod tests {
                 scalar,
             },
             range: None,
+            more_hash: Vec::new(),
+            more_range: Vec::new(),
         }
     }
 
@@ -279,6 +353,8 @@ mod tests {
                 name: "b".into(),
                 scalar: ScalarType::S,
             }),
+            more_hash: Vec::new(),
+            more_range: Vec::new(),
         };
         let index_key = hash_key("c", ScalarType::S);
         let items = [
@@ -346,6 +422,8 @@ mod tests {
                 scalar: ScalarType::S,
             },
             range: None,
+            more_hash: Vec::new(),
+            more_range: Vec::new(),
         };
         let item: AttributeMap = serde_json::from_str(r#"{"pk":{"S":"a"}}"#).expect("item");
         for id in [7, 300, 1 << 33] {

@@ -282,31 +282,46 @@ impl<'a> AccessPath<'a> {
         resolved: &ResolvedKeyCondition,
     ) -> Result<(), DynamoError> {
         let key = self.key();
-        let range_ok = match (&resolved.range, &key.range) {
-            (Some(condition), Some(range_key)) => start
-                .get(&range_key.name)
-                .is_some_and(|value| condition.matches(value)),
-            _ => true,
-        };
-        if !range_ok {
-            return Err(DynamoError::validation(
-                "The provided starting key does not match the range key predicate",
-            ));
-        }
         let encoded = |value: &AttributeValue| {
             let mut out = Vec::new();
             encode_key_value(value, &mut out);
             out
         };
-        let same_partition = start
-            .get(&key.hash.name)
-            .is_some_and(|value| encoded(value) == encoded(&resolved.hash));
+        let equal = |name: &str, expected: &AttributeValue| {
+            start
+                .get(name)
+                .is_some_and(|value| encoded(value) == encoded(expected))
+        };
+        let mut ranges = key.range_attributes();
+        // The prefix's values drive the zip, so that `ranges` stops at the attribute `range` constrains.
+        let prefix_ok = resolved
+            .sort_prefix
+            .iter()
+            .zip(ranges.by_ref())
+            .all(|(expected, attr)| equal(&attr.name, expected));
+        let range_ok = match (&resolved.range, ranges.next()) {
+            (Some(condition), Some(range_key)) => start
+                .get(&range_key.name)
+                .is_some_and(|value| condition.matches(value)),
+            _ => true,
+        };
+        if !(prefix_ok && range_ok) {
+            return Err(DynamoError::validation(
+                "The provided starting key does not match the range key predicate",
+            ));
+        }
+        let same_partition = key
+            .hash_attributes()
+            .zip(resolved.partition_values())
+            .all(|(attr, expected)| equal(&attr.name, expected));
         if !same_partition {
-            return Err(DynamoError::validation(if resolved.range.is_some() {
-                "The query can return at most one row and cannot be restarted"
-            } else {
-                "The provided starting key is outside query boundaries based on provided conditions"
-            }));
+            return Err(DynamoError::validation(
+                if resolved.range.is_some() || !resolved.sort_prefix.is_empty() {
+                    "The query can return at most one row and cannot be restarted"
+                } else {
+                    "The provided starting key is outside query boundaries based on provided conditions"
+                },
+            ));
         }
         Ok(())
     }
@@ -646,7 +661,14 @@ impl Store {
             path.check_start_key_shape(start)?;
         }
         let resolved = req.key_condition.resolve(path.key())?;
-        let prefix = layout::partition_prefix(table.def.partition_hash, path.id(), &resolved.hash);
+        let mut prefix = layout::partition_prefix(
+            table.def.partition_hash,
+            path.id(),
+            &resolved.partition_values(),
+        );
+        for value in &resolved.sort_prefix {
+            encode_key_value(value, &mut prefix);
+        }
         let mut range = query_range(&prefix, resolved.range.as_ref());
         if let Some(start) = &req.exclusive_start_key {
             path.validate_start_key(start)?;
@@ -739,6 +761,8 @@ mod tests {
                 scalar,
             },
             range: None,
+            more_hash: Vec::new(),
+            more_range: Vec::new(),
         };
         let json = format!(r#"{{"a":{{"{scalar}":"{value}"}}}}"#);
         let item: AttributeMap = serde_json::from_str(&json).expect("item");

@@ -6,6 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use eddy_model::key::MAX_KEY_ATTRIBUTES_PER_ROLE;
 use eddy_model::key::PartitionHashScheme;
 use eddy_model::{DynamoError, KeyAttribute, KeySchema, ScalarType, Scope};
 
@@ -309,6 +310,72 @@ fn build_key_schema(
     Ok(KeySchema {
         hash: attr(hash_name),
         range: elements.get(1).map(|(n, _)| attr(n)),
+        more_hash: Vec::new(),
+        more_range: Vec::new(),
+    })
+}
+
+/// Builds a global secondary index's multi-attribute key (more than two elements): one to four HASH
+/// attributes, then up to four RANGE attributes, each named once. DynamoDB's texts for these faults are not
+/// recorded; eddy's own follow the wording of the two-element ones.
+fn build_multi_attribute_key(
+    elements: &[(String, String)],
+    defs: &[(String, ScalarType)],
+) -> Result<KeySchema, DynamoError> {
+    let lookup = |name: &str| defs.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
+    let names: Vec<&str> = elements.iter().map(|(n, _)| n.as_str()).collect();
+    if names.iter().any(|n| lookup(n).is_none()) {
+        let defined: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
+        return Err(invalid(format!(
+            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+            names.join(", "),
+            defined.join(", ")
+        )));
+    }
+    if let Some(repeated) = names
+        .iter()
+        .enumerate()
+        .find_map(|(i, n)| names[..i].contains(n).then_some(*n))
+    {
+        return Err(DynamoError::validation(format!(
+            "Invalid KeySchema: The attribute {repeated} is named by more than one KeySchemaElement"
+        )));
+    }
+    if elements.first().is_none_or(|(_, kind)| kind != "HASH") {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    }
+    let hash_count = elements
+        .iter()
+        .take_while(|(_, kind)| kind == "HASH")
+        .count();
+    if elements[hash_count..]
+        .iter()
+        .any(|(_, kind)| kind != "RANGE")
+    {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: Every HASH KeySchemaElement must come before the RANGE KeySchemaElements",
+        ));
+    }
+    let range_count = elements.len() - hash_count;
+    for (count, role) in [(hash_count, "HASH"), (range_count, "RANGE")] {
+        if count > MAX_KEY_ATTRIBUTES_PER_ROLE {
+            return Err(DynamoError::validation(format!(
+                "Invalid KeySchema: A global secondary index key can have at most {MAX_KEY_ATTRIBUTES_PER_ROLE} {role} KeySchemaElements, but {count} were given"
+            )));
+        }
+    }
+    let attr = |(name, _): &(String, String)| KeyAttribute {
+        name: name.clone(),
+        scalar: lookup(name).unwrap_or(ScalarType::S),
+    };
+    let (hashes, ranges) = elements.split_at(hash_count);
+    Ok(KeySchema {
+        hash: attr(&hashes[0]),
+        more_hash: hashes[1..].iter().map(attr).collect(),
+        range: ranges.first().map(attr),
+        more_range: ranges.iter().skip(1).map(attr).collect(),
     })
 }
 
@@ -514,13 +581,11 @@ fn plan_gsi(
     origin: GsiOrigin,
 ) -> Result<IndexDef, DynamoError> {
     let name = &spec.name;
-    // DynamoDB takes up to four HASH and four RANGE attributes in a GSI key; eddy's index keys have one each.
-    if spec.key_schema.len() > 2 {
-        return Err(DynamoError::validation(format!(
-            "eddy does not support GSI keys of more than one partition and one sort key attribute (index: {name})"
-        )));
-    }
-    let index_key = build_key_schema(&spec.key_schema, defs)?;
+    let index_key = if spec.key_schema.len() > 2 {
+        build_multi_attribute_key(&spec.key_schema, defs)?
+    } else {
+        build_key_schema(&spec.key_schema, defs)?
+    };
     let projection = build_projection(spec)?;
     let refusal = match (billing, spec.throughput.is_some(), origin) {
         (BillingMode::PayPerRequest, true, GsiOrigin::CreateTable) => Some(format!(

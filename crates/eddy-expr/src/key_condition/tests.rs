@@ -42,6 +42,8 @@ fn schema(hash: (&str, ScalarType), range: Option<(&str, ScalarType)>) -> KeySch
             name: name.into(),
             scalar,
         }),
+        more_hash: Vec::new(),
+        more_range: Vec::new(),
     }
 }
 
@@ -64,6 +66,8 @@ fn resolves_hash_only() {
         r,
         ResolvedKeyCondition {
             hash: av(r#"{"S":"p"}"#),
+            more_hash: vec![],
+            sort_prefix: vec![],
             range: None
         }
     );
@@ -418,4 +422,83 @@ fn legacy_key_conditions_refuse_unindexable_operators() {
             "{op}"
         );
     }
+}
+
+/// A multi-attribute key: HASH `h1`, `h2` (N) and RANGE `a`, `b`, `c`.
+fn multi_attribute_key() -> KeySchema {
+    let attr = |name: &str, scalar| KeyAttribute {
+        name: name.into(),
+        scalar,
+    };
+    KeySchema {
+        hash: attr("h1", ScalarType::S),
+        more_hash: vec![attr("h2", ScalarType::N)],
+        range: Some(attr("a", ScalarType::S)),
+        more_range: vec![attr("b", ScalarType::S), attr("c", ScalarType::S)],
+    }
+}
+
+/// Resolves `expr` against `key` with those of `:h` (S), `:n` (N), `:a`, `:b`, `:c` (S) it uses.
+fn resolve_multi(expr: &str, key: &KeySchema) -> Result<ResolvedKeyCondition, String> {
+    let values: Vec<String> = [(":h", r#"{"S":"h"}"#), (":n", r#"{"N":"2"}"#)]
+        .into_iter()
+        .chain([":a", ":b", ":c"].map(|k| (k, "")))
+        .filter(|(k, _)| expr.contains(k))
+        .map(|(k, v)| match v {
+            "" => format!(r#""{k}":{{"S":"{}"}}"#, &k[1..]),
+            v => format!(r#""{k}":{v}"#),
+        })
+        .collect();
+    resolve(expr, &format!("{{{}}}", values.join(",")), key)
+}
+
+#[test]
+fn a_multi_attribute_key_resolves_to_its_partition_values_a_sort_prefix_and_a_last_condition() {
+    let key = multi_attribute_key();
+    let r = resolve_multi("c < :c AND h2 = :n AND b = :b AND h1 = :h AND a = :a", &key).unwrap();
+    assert_eq!(
+        r.partition_values(),
+        [&av(r#"{"S":"h"}"#), &av(r#"{"N":"2"}"#)]
+    );
+    assert_eq!(r.sort_prefix, [av(r#"{"S":"a"}"#), av(r#"{"S":"b"}"#)]);
+    assert_eq!(r.range, Some(RangeCondition::Lt(av(r#"{"S":"c"}"#))));
+    let r = resolve_multi("h1 = :h AND h2 = :n AND a = :a", &key).unwrap();
+    assert!(r.sort_prefix.is_empty());
+    assert_eq!(r.range, Some(RangeCondition::Eq(av(r#"{"S":"a"}"#))));
+    let r = resolve_multi("h1 = :h AND h2 = :n", &key).unwrap();
+    assert_eq!((r.sort_prefix.len(), r.range), (0, None));
+}
+
+#[test]
+fn a_multi_attribute_key_refuses_partial_partitions_gaps_and_early_ranges() {
+    let key = multi_attribute_key();
+    let refused = |expr| resolve_multi(expr, &key).unwrap_err();
+    assert_eq!(
+        refused("h1 = :h AND a = :a"),
+        "Query condition missed key schema element: h2"
+    );
+    assert_eq!(
+        refused("h1 = :h AND h2 > :n"),
+        "Query key condition not supported"
+    );
+    assert_eq!(
+        refused("h1 = :h AND h2 = :h"),
+        "One or more parameter values were invalid: Condition parameter type does not match schema type"
+    );
+    assert_eq!(
+        refused("h1 = :h AND h2 = :n AND c = :c"),
+        "RANGE key attributes a, b must have equality conditions specified in the query because a condition is present on key attribute c"
+    );
+    assert_eq!(
+        refused("h1 = :h AND h2 = :n AND a >= :a AND b = :b"),
+        "RANGE key attributes a must have equality conditions specified in the query because a condition is present on key attribute b"
+    );
+    assert_eq!(
+        refused("h1 = :h AND h2 = :n AND x = :a"),
+        "Query condition missed key schema element: a"
+    );
+    assert_eq!(
+        refused("h1 = :h AND h2 = :n AND a = :a AND b = :b AND c = :c AND x = :a"),
+        "The number of query conditions (6) exceeds the number of key attributes defined in the schema (5)"
+    );
 }

@@ -357,10 +357,14 @@ fn key_attributes_must_not_be_reached_into() {
     let table = KeySchema {
         hash: key("a"),
         range: Some(key("b")),
+        more_hash: Vec::new(),
+        more_range: Vec::new(),
     };
     let index = KeySchema {
         hash: key("c"),
         range: Some(key("d")),
+        more_hash: Vec::new(),
+        more_range: Vec::new(),
     };
     let values = av_map(r#"{":v":{"N":"1"}}"#);
     let mut inputs = ExpressionInputs::new(Operation::Scan);

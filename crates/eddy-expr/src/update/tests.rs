@@ -394,6 +394,8 @@ fn refuses_to_update_key_attributes() {
             name: "b".into(),
             scalar: ScalarType::S,
         }),
+        more_hash: Vec::new(),
+        more_range: Vec::new(),
     };
     for expr in [
         "ADD a.b :n",

@@ -250,11 +250,13 @@ fn seconds(ms: i64) -> f64 {
 }
 
 fn key_schema_json(key: &eddy_model::KeySchema) -> Value {
-    let mut out = vec![json!({"AttributeName": key.hash.name, "KeyType": "HASH"})];
-    if let Some(r) = &key.range {
-        out.push(json!({"AttributeName": r.name, "KeyType": "RANGE"}));
-    }
-    Value::Array(out)
+    let hashes = key
+        .hash_attributes()
+        .map(|a| json!({"AttributeName": a.name, "KeyType": "HASH"}));
+    let ranges = key
+        .range_attributes()
+        .map(|a| json!({"AttributeName": a.name, "KeyType": "RANGE"}));
+    Value::Array(hashes.chain(ranges).collect())
 }
 
 /// Names in the order Java's `String.compareTo` puts them (by UTF-16 code unit), as DynamoDB sorts them.
