@@ -417,6 +417,33 @@ def test_index_entries_with_equal_keys_come_in_dynamodb_order(ddb, table_name):
         "item7", "item6"]
 
 
+def test_lsi_entries_with_equal_keys_come_in_base_sort_key_order(ddb, table_name):
+    # An LSI lives in its table's partition: ties go by the table's sort key (ExtendDB's dual-target tests, run
+    # against DynamoDB, page them so, forwards and backwards).
+    create_table(ddb, table_name, range_key=("sk", "S"), extra_attributes=[("kind", "S")],
+                 LocalSecondaryIndexes=[{"IndexName": "by-kind",
+                                         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                       {"AttributeName": "kind", "KeyType": "RANGE"}],
+                                         "Projection": {"ProjectionType": "ALL"}}])
+    for sk in ["task3", "task1", "task5", "task2", "task4"]:
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": "user1"}, "sk": {"S": sk}, "kind": {"S": "EXPORT"}})
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "user1"}, "sk": {"S": "task0"}, "kind": {"S": "IMPORT"}})
+
+    def pages(forward):
+        seen, start = [], {}
+        while True:
+            page = ddb.query(TableName=table_name, IndexName="by-kind", Limit=2, ScanIndexForward=forward,
+                             KeyConditionExpression="pk = :pk", ExpressionAttributeValues={":pk": {"S": "user1"}},
+                             **start)
+            seen += [i["sk"]["S"] for i in page["Items"]]
+            if "LastEvaluatedKey" not in page:
+                return seen
+            start = {"ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+    assert pages(True) == ["task1", "task2", "task3", "task4", "task5", "task0"]
+    assert pages(False) == ["task0", "task5", "task4", "task3", "task2", "task1"]
+
+
 def test_scan_pages_with_limit_and_start_key(ddb, table):
     for i in range(10):
         ddb.put_item(TableName=table, Item={"pk": {"S": f"p{i}"}})

@@ -158,6 +158,23 @@ pub struct IndexDef {
     pub warm_high_water: Option<Throughput>,
     #[serde(default)]
     pub on_demand: Option<OnDemandLimits>,
+    /// How entries with equal index keys are ordered; indexes stored before the field follow their table's
+    /// scheme.
+    #[serde(default)]
+    pub ties: TieOrder,
+}
+
+/// The order of index entries whose index keys are equal. Part of the on-disk layout: an index keeps the order
+/// it was created with.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum TieOrder {
+    /// As the table's [`PartitionHashScheme`] says: by DynamoDB's hash of the table key under its scheme (GSIs,
+    /// as dynalite's AWS-checked tests show), by the table key under FNV.
+    #[default]
+    TableScheme,
+    /// By the table key (LSIs created since eddy orders them so: an LSI shares its table's partition, and
+    /// ExtendDB's AWS-checked tests page its ties in base sort key order).
+    TableKey,
 }
 
 impl IndexDef {
@@ -292,7 +309,16 @@ impl TableDef {
 
     /// The stored key of the entry of one of this table's indexes for `entry` (an item's projection).
     pub fn index_entry_key(&self, index: &IndexDef, entry: &AttributeMap) -> Vec<u8> {
-        layout::index_entry_key(self.partition_hash, index.id, &index.key, &self.key, entry)
+        let ties_by_hash = self.partition_hash == PartitionHashScheme::Dynamo
+            && index.ties == TieOrder::TableScheme;
+        layout::index_entry_key(
+            self.partition_hash,
+            index.id,
+            &index.key,
+            &self.key,
+            ties_by_hash,
+            entry,
+        )
     }
 
     /// The stored key of the TTL entry of `item`, which expires at `expiry_secs`.

@@ -16,9 +16,9 @@
 //!
 //! Items are ordered by partition hash first, so a Scan walks them in hash order as DynamoDB does and a parallel
 //! scan segment is one contiguous hash range. Each table keeps the [`PartitionHashScheme`] it was created with
-//! (tables created before eddy used DynamoDB's own hash keep FNV). Under the DynamoDB scheme an index entry also
+//! (tables created before eddy used DynamoDB's own hash keep FNV). Under the DynamoDB scheme a GSI entry also
 //! carries the hash of the table key (4 bytes) between the index key and the table key, so entries with equal
-//! index keys come in DynamoDB's order too.
+//! index keys come in DynamoDB's order too; an LSI's ties go by the table key (its `TieOrder`).
 
 use eddy_model::key::{
     PartitionHashScheme, dynamo_partition_hash, encode_key_value, partition_hash,
@@ -128,19 +128,18 @@ pub fn item_key(
 }
 
 /// Index entry key: the index key (hash-ordered like a table) followed by the table key, which makes entries
-/// with equal index keys unique and ordered as DynamoDB orders them: by the hash of the table key under the
-/// DynamoDB scheme, by the table key itself under FNV.
+/// with equal index keys unique and ordered as DynamoDB orders them: by the hash of the table key when
+/// `ties_by_hash` (GSIs of tables of the DynamoDB scheme), by the table key itself otherwise.
 pub fn index_entry_key(
     scheme: PartitionHashScheme,
     index_id: u64,
     index_key: &KeySchema,
     table_key: &KeySchema,
+    ties_by_hash: bool,
     item: &AttributeMap,
 ) -> Vec<u8> {
     let mut out = item_key(scheme, index_id, index_key, item);
-    if scheme == PartitionHashScheme::Dynamo
-        && let Some(pk) = item.get(&table_key.hash.name)
-    {
+    if ties_by_hash && let Some(pk) = item.get(&table_key.hash.name) {
         let sk = table_key.range.as_ref().and_then(|r| item.get(&r.name));
         out.extend_from_slice(&dynamo_partition_hash(pk, sk).to_be_bytes());
     }
@@ -268,6 +267,7 @@ mod tests {
                 9,
                 &index_key,
                 &table_key,
+                true,
                 &item,
             );
             (key, pk.to_string())
@@ -375,6 +375,7 @@ mod tests {
                     5,
                     &index_key,
                     &table_key,
+                    true,
                     &item,
                 );
                 (key, *name)

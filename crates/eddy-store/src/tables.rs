@@ -14,7 +14,7 @@ use crate::Store;
 use crate::backend::{Mutation, Space};
 use crate::catalog::{
     BillingMode, IndexDef, IndexKind, OnDemandLimits, ProjectionType, Table, TableDef, TableStats,
-    Throughput, ThroughputChanges, TtlSetting,
+    Throughput, ThroughputChanges, TieOrder, TtlSetting,
 };
 use crate::codec::{decode_item, encode_item};
 use crate::layout;
@@ -513,6 +513,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
                 throughput_changes: ThroughputChanges::default(),
                 warm_high_water: None,
                 on_demand: None,
+                ties: TieOrder::TableKey,
             });
         }
         if specs.len() > 5 {
@@ -622,6 +623,7 @@ fn plan_gsi(
         throughput_changes: ThroughputChanges::default(),
         warm_high_water: None,
         on_demand,
+        ties: TieOrder::TableScheme,
     })
 }
 
