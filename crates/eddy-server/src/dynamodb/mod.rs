@@ -86,7 +86,7 @@ impl Input<'_> {
     /// it is checked against the model (`ServiceModel::decode_checked`); any other takes the full path —
     /// parse, validate against the model, decode — which words every error as DynamoDB does. Both paths give
     /// the same request.
-    pub fn decode<T: DeserializeOwned>(self) -> Result<T, DynamoError> {
+    pub fn decode<T: DeserializeOwned + Send>(self) -> Result<T, DynamoError> {
         let layer = value_layer(self.op);
         if let Some(request) = decode_in(layer, || {
             model::dynamodb().decode_checked(self.op, self.bytes)
@@ -98,26 +98,69 @@ impl Input<'_> {
             );
             return Ok(request);
         }
+        if self.is_deep() {
+            return awsjson::with_deep_stack(|| self.decode_value(self.value()?));
+        }
         self.decode_value(self.value()?)
     }
 
     /// The operation's typed request from its body, already parsed and checked against the model.
     pub fn decode_value<T: DeserializeOwned>(self, value: Value) -> Result<T, DynamoError> {
-        decode_in(value_layer(self.op), || awsjson::decode(value)).map_err(|e| self.envelope(e))
+        decode_in(self.value_layer(), || awsjson::decode(value)).map_err(|e| self.envelope(e))
+    }
+
+    /// Whether the body nests deeper than eddy's JSON reader reads by default (an attribute value nested about
+    /// 62 levels or more). DynamoDB reads such a request differently: its single-item operations answer in
+    /// the older forms (the older value checks, no envelope), as recorded in eu-west-2 and us-east-1
+    /// (paritysuite, 2026-10-09). Only slow paths ask (it scans the body).
+    fn is_deep(self) -> bool {
+        awsjson::json_depth(self.bytes) > awsjson::READER_DEPTH_LIMIT
+    }
+
+    fn value_layer(self) -> ValueLayer {
+        if self.is_deep() {
+            ValueLayer::Older
+        } else {
+            value_layer(self.op)
+        }
     }
 
     /// An error of the request's own content (not of the table it names) as this operation reports it:
     /// PutItem, UpdateItem and DeleteItem wrap theirs in the `1 validation error detected: ` envelope
-    /// (recorded against AWS in eu-west-2 and us-east-1, 2026-10); the other operations report them bare.
+    /// (recorded against AWS in eu-west-2 and us-east-1, 2026-10) unless the body is deep; the other
+    /// operations report them bare.
     pub fn envelope(self, error: DynamoError) -> DynamoError {
         match error {
             DynamoError::Validation(message)
-                if matches!(self.op, "PutItem" | "UpdateItem" | "DeleteItem") =>
+                if matches!(self.op, "PutItem" | "UpdateItem" | "DeleteItem")
+                    && !self.is_deep() =>
             {
                 DynamoError::Validation(format!("1 validation error detected: {message}"))
             }
             other => other,
         }
+    }
+
+    /// PutItem's or DeleteItem's expressions, parsed, and its `ReturnValues` (ALL_OLD or NONE): the values'
+    /// nesting is checked before `ReturnValues`, except in a deep body, where `ReturnValues` comes first (as
+    /// recorded for DeleteItem in eu-west-2 and us-east-1, paritysuite 2026-10-09); faults in the envelope.
+    pub fn put_delete_expressions(
+        self,
+        expressions: &wire::ExpressionMembers,
+        operation: eddy_expr::Operation,
+        return_values: eddy_store::ReturnValues,
+    ) -> Result<eddy_expr::ParsedExpressions, DynamoError> {
+        let parsed = expressions.parse(operation).map_err(|e| self.envelope(e))?;
+        // Which fault comes first matters only when both are there (so the body is scanned only then).
+        let fault = match (
+            expressions.check_value_nesting(),
+            return_values.check_put_delete(),
+        ) {
+            (Ok(()), Ok(())) => return Ok(parsed),
+            (Err(_), Err(return_values)) if self.is_deep() => return_values,
+            (Err(fault), _) | (Ok(()), Err(fault)) => fault,
+        };
+        Err(self.envelope(fault))
     }
 
     /// A single-item write's expressions, parsed, with their values held to the nesting limit; faults in the
@@ -134,9 +177,22 @@ impl Input<'_> {
         Ok(parsed)
     }
 
+    /// Runs `f` on the body as JSON, validated against the operation's model; a deep body on a thread whose
+    /// stack holds its recursion.
+    pub fn with_value<T: Send>(
+        self,
+        f: impl FnOnce(Value) -> Result<T, DynamoError> + Send,
+    ) -> Result<T, DynamoError> {
+        if self.is_deep() {
+            awsjson::with_deep_stack(|| f(self.value()?))
+        } else {
+            f(self.value()?)
+        }
+    }
+
     /// The body as JSON, validated against the operation's model.
     pub(super) fn value(self) -> Result<Value, DynamoError> {
-        let value = awsjson::parse_body(self.bytes)?;
+        let value = awsjson::parse_deep_body(self.bytes)?;
         model::dynamodb().validate(self.op, &value)?;
         Ok(value)
     }

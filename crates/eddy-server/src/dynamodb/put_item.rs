@@ -47,11 +47,9 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
     let table = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    let parsed = body.write_expressions(&req.expressions, Operation::PutItem)?;
     let return_values = return_values(req.return_values.as_deref());
-    return_values
-        .check_put_delete()
-        .map_err(|e| body.envelope(e))?;
+    let parsed =
+        body.put_delete_expressions(&req.expressions, Operation::PutItem, return_values)?;
     // An empty attribute name or too deep an item is the request's own fault, reported in the envelope.
     eddy_store::check_attribute_names(&req.item)
         .and_then(|()| eddy_store::check_nesting(&req.item))

@@ -181,9 +181,11 @@ pub async fn handle(
     body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
     // The idempotency fingerprint is taken from the items as sent.
-    let value = body.value()?;
-    let fingerprint = fingerprint(value.get("TransactItems").unwrap_or(&Value::Null));
-    let req: Request = body.decode_value(value)?;
+    let (fingerprint, req) = body.with_value(|value| {
+        let fingerprint = fingerprint(value.get("TransactItems").unwrap_or(&Value::Null));
+        let req: Request = body.decode_value(value)?;
+        Ok((fingerprint, req))
+    })?;
     let _ = req.return_item_collection_metrics;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let actions = req

@@ -7,8 +7,8 @@ use axum::http::header::CONTENT_TYPE as CONTENT_TYPE_HEADER;
 use axum::http::{HeaderName, HeaderValue, Response, StatusCode};
 use eddy_model::value::split_deserialize_error;
 use eddy_model::{AttributeMap, DynamoError};
-use serde::Serialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 pub const CONTENT_TYPE: &str = "application/x-amz-json-1.0";
@@ -20,11 +20,99 @@ pub fn parse_body(bytes: &[u8]) -> Result<Value, DynamoError> {
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Ok(Value::Object(Map::new()));
     }
-    serde_json::from_slice(bytes).map_err(|e| {
-        DynamoError::Serialization(format!(
-            "Malformed JSON: {}",
-            strip_position(&e.to_string())
-        ))
+    serde_json::from_slice(bytes).map_err(|e| malformed(&e))
+}
+
+/// How deep serde_json reads by default: bodies nested deeper take [`parse_deep_body`].
+pub const READER_DEPTH_LIMIT: usize = 128;
+/// The deepest body eddy reads at all (about 255 attribute levels, far past DynamoDB's 32).
+pub const MAX_BODY_DEPTH: usize = 512;
+
+/// Whether a body parse failed only on the reader's nesting limit.
+fn is_depth_error(error: &serde_json::Error) -> bool {
+    error.to_string().starts_with("recursion limit exceeded")
+}
+
+/// How deeply arrays and objects nest in a JSON text (strings skipped), read without recursion.
+pub fn json_depth(bytes: &[u8]) -> usize {
+    let (mut depth, mut deepest) = (0usize, 0usize);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in bytes {
+        if in_string {
+            match (escaped, b) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                deepest = deepest.max(depth);
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    deepest
+}
+
+/// Parses a DynamoDB request body of any depth. DynamoDB reads bodies nested past the 128 levels of eddy's
+/// JSON reader (an attribute value nested about 62 levels or more) and answers them with its nesting error or
+/// an earlier fault, so they are read here too: without the reader's limit, on a thread with a stack sized for
+/// it. A body nested past [`MAX_BODY_DEPTH`] is refused with the nesting error unread.
+pub fn parse_deep_body(bytes: &[u8]) -> Result<Value, DynamoError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Ok(Value::Object(Map::new()));
+    }
+    match serde_json::from_slice(bytes) {
+        Ok(value) => Ok(value),
+        Err(e) if is_depth_error(&e) => {
+            if json_depth(bytes) > MAX_BODY_DEPTH {
+                return Err(DynamoError::Validation(
+                    eddy_model::value::NESTING_MESSAGE.to_string(),
+                ));
+            }
+            with_deep_stack(|| {
+                let mut reader = serde_json::Deserializer::from_slice(bytes);
+                reader.disable_recursion_limit();
+                Value::deserialize(&mut reader)
+                    .and_then(|value| reader.end().map(|()| value))
+                    .map_err(|e| malformed(&e))
+            })
+        }
+        Err(e) => Err(malformed(&e)),
+    }
+}
+
+fn malformed(error: &serde_json::Error) -> DynamoError {
+    DynamoError::Serialization(format!(
+        "Malformed JSON: {}",
+        strip_position(&error.to_string())
+    ))
+}
+
+/// Runs `f` on a thread whose stack holds the recursion of reading, checking and decoding a body nested
+/// [`MAX_BODY_DEPTH`] levels (only such bodies come here, so the thread's cost does not matter).
+pub fn with_deep_stack<T: Send>(
+    f: impl FnOnce() -> Result<T, DynamoError> + Send,
+) -> Result<T, DynamoError> {
+    const STACK: usize = 64 << 20;
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .name("eddy-deep-body".into())
+            .stack_size(STACK)
+            .spawn_scoped(scope, f)
+            .map_err(|e| DynamoError::Internal(format!("cannot read a deep request body: {e}")))?
+            .join()
+            .unwrap_or_else(|_| {
+                Err(DynamoError::Internal(
+                    "reading a deep request body failed".into(),
+                ))
+            })
     })
 }
 
@@ -179,5 +267,31 @@ mod tests {
             "com.amazonaws.dynamodb.v20120810#ResourceNotFoundException"
         );
         assert_eq!(body["message"], "Requested resource not found");
+    }
+
+    #[test]
+    fn json_depth_counts_brackets_outside_strings() {
+        assert_eq!(json_depth(b""), 0);
+        assert_eq!(json_depth(br#"{"a":[1,{"b":2}]}"#), 3);
+        assert_eq!(json_depth(br#"{"a":"[[[{{{","b":"\"[[["}"#), 1);
+        assert_eq!(json_depth(br#"[[]] [[[]]]"#), 3);
+    }
+
+    #[test]
+    fn deep_bodies_are_read_up_to_the_limit_and_refused_past_it() {
+        let nested = |levels: usize| format!("{}1{}", "[".repeat(levels), "]".repeat(levels));
+        assert!(parse_body(nested(READER_DEPTH_LIMIT + 1).as_bytes()).is_err());
+        let value = parse_deep_body(nested(MAX_BODY_DEPTH).as_bytes()).expect("read");
+        assert!(value.is_array());
+        assert_eq!(
+            parse_deep_body(nested(MAX_BODY_DEPTH + 1).as_bytes()),
+            Err(DynamoError::Validation(
+                eddy_model::value::NESTING_MESSAGE.to_string()
+            ))
+        );
+        assert!(matches!(
+            parse_deep_body(nested(300).trim_end_matches(']').as_bytes()),
+            Err(DynamoError::Serialization(_))
+        ));
     }
 }
