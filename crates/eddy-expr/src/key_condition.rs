@@ -231,62 +231,79 @@ impl KeyCondition {
         &self,
         schema: &KeySchema,
     ) -> Result<ResolvedKeyCondition, DynamoError> {
-        let count = self.terms.len();
-        let keys = schema.attribute_count();
+        let (count, keys) = (self.terms.len(), schema.attribute_count());
         if count > keys {
             return Err(validation(format!(
                 "The number of query conditions ({count}) exceeds the number of key attributes defined in the schema ({keys})"
             )));
         }
-        let mut partition = Vec::new();
+        let (hash, more_hash) = self.partition_equalities(schema)?;
+        self.check_only_key_attributes(schema)?;
+        let (sort_prefix, range) = self.sort_conditions(schema)?;
+        Ok(ResolvedKeyCondition {
+            hash,
+            more_hash,
+            sort_prefix,
+            range,
+        })
+    }
+
+    /// The value of every partition key attribute, each of which needs an equality: the first, then the rest.
+    fn partition_equalities(
+        &self,
+        schema: &KeySchema,
+    ) -> Result<(AttributeValue, Vec<AttributeValue>), DynamoError> {
+        let mut values = Vec::new();
         for key in schema.hash_attributes() {
-            let Some(term) = self.term(&key.name) else {
-                return Err(missed_key_element(&key.name));
-            };
+            let term = self
+                .term(&key.name)
+                .ok_or_else(|| missed_key_element(&key.name))?;
             check_key_term(term, key)?;
             if term.op != LegacyOp::Eq {
                 return Err(validation("Query key condition not supported"));
             }
-            partition.push(first_value(term)?);
+            values.push(first_value(term)?);
         }
-        let mut partition = partition.into_iter();
-        let hash = partition
+        let mut values = values.into_iter();
+        let first = values
             .next()
             .ok_or_else(|| missed_key_element(&schema.hash.name))?;
-        let more_hash: Vec<AttributeValue> = partition.collect();
-        if let Some((name, _)) = self.terms.iter().find(|(n, _)| !schema.is_key_attribute(n)) {
-            return Err(
-                match schema
-                    .range_attributes()
-                    .find(|r| self.term(&r.name).is_none())
-                {
-                    Some(unconditioned) => missed_key_element(&unconditioned.name),
-                    None => {
-                        validation(format!("Query condition missed key schema element: {name}"))
-                    }
-                },
-            );
+        Ok((first, values.collect()))
+    }
+
+    /// A condition on an attribute outside the key is reported as the first sort key attribute left without
+    /// one (as with one-attribute keys, where it is the sort key).
+    fn check_only_key_attributes(&self, schema: &KeySchema) -> Result<(), DynamoError> {
+        let Some((name, _)) = self.terms.iter().find(|(n, _)| !schema.is_key_attribute(n)) else {
+            return Ok(());
+        };
+        let unconditioned = schema
+            .range_attributes()
+            .find(|r| self.term(&r.name).is_none())
+            .map_or(name.as_str(), |r| r.name.as_str());
+        Err(missed_key_element(unconditioned))
+    }
+
+    /// The equalities on the leading sort key attributes and the condition on the last one named. Every sort
+    /// key attribute before the last one named needs an equality; DynamoDB names those that lack one.
+    fn sort_conditions(
+        &self,
+        schema: &KeySchema,
+    ) -> Result<(Vec<AttributeValue>, Option<RangeCondition>), DynamoError> {
+        let ranges: Vec<&KeyAttribute> = schema.range_attributes().collect();
+        let terms: Vec<Option<&KeyTerm>> = ranges.iter().map(|key| self.term(&key.name)).collect();
+        for (key, term) in ranges.iter().zip(&terms) {
+            if let Some(term) = term {
+                check_key_term(term, key)?;
+            }
         }
-        let ranges: Vec<_> = schema.range_attributes().collect();
-        let conditioned: Vec<_> = ranges
-            .iter()
-            .map(|key| self.term(&key.name).map(|term| (*key, term)))
-            .collect();
-        for (key, term) in conditioned.iter().flatten() {
-            check_key_term(term, key)?;
-        }
-        let Some(last) = conditioned.iter().rposition(Option::is_some) else {
-            return Ok(ResolvedKeyCondition {
-                hash,
-                more_hash,
-                sort_prefix: Vec::new(),
-                range: None,
-            });
+        let Some(last) = terms.iter().rposition(Option::is_some) else {
+            return Ok((Vec::new(), None));
         };
         let unequal: Vec<&str> = ranges[..last]
             .iter()
-            .zip(&conditioned)
-            .filter(|(_, term)| term.is_none_or(|(_, t)| t.op != LegacyOp::Eq))
+            .zip(&terms)
+            .filter(|(_, term)| term.is_none_or(|t| t.op != LegacyOp::Eq))
             .map(|(key, _)| key.name.as_str())
             .collect();
         if !unequal.is_empty() {
@@ -296,21 +313,13 @@ impl KeyCondition {
                 ranges[last].name
             )));
         }
-        let sort_prefix = conditioned[..last]
+        let prefix = terms[..last]
             .iter()
             .flatten()
-            .map(|(_, term)| first_value(term))
+            .map(|term| first_value(term))
             .collect::<Result<Vec<_>, _>>()?;
-        let range = match conditioned[last] {
-            Some((_, term)) => Some(range_condition(term)?),
-            None => None,
-        };
-        Ok(ResolvedKeyCondition {
-            hash,
-            more_hash,
-            sort_prefix,
-            range,
-        })
+        let range = terms[last].map(range_condition).transpose()?;
+        Ok((prefix, range))
     }
 }
 
