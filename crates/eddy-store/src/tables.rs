@@ -6,8 +6,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use eddy_model::key::MAX_KEY_ATTRIBUTES_PER_ROLE;
-use eddy_model::key::PartitionHashScheme;
+use eddy_model::key::{MAX_KEY_ATTRIBUTES_PER_ROLE, PartitionHashScheme};
 use eddy_model::{DynamoError, KeyAttribute, KeySchema, ScalarType, Scope};
 
 use crate::Store;
@@ -264,6 +263,22 @@ fn check_key_length(elements: &[(String, String)], path: &str) -> Result<(), Dyn
     )))
 }
 
+/// Every key attribute must be among the attribute definitions.
+fn check_defined(names: &[&str], defs: &[(String, ScalarType)]) -> Result<(), DynamoError> {
+    if names
+        .iter()
+        .all(|n| defs.iter().any(|(defined, _)| defined == n))
+    {
+        return Ok(());
+    }
+    let defined: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
+    Err(invalid(format!(
+        "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
+        names.join(", "),
+        defined.join(", ")
+    )))
+}
+
 /// Builds a key schema from (name, key type) pairs, checking DynamoDB's rules.
 fn build_key_schema(
     elements: &[(String, String)],
@@ -271,14 +286,7 @@ fn build_key_schema(
 ) -> Result<KeySchema, DynamoError> {
     let lookup = |name: &str| defs.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
     let names: Vec<&str> = elements.iter().map(|(n, _)| n.as_str()).collect();
-    if names.iter().any(|n| lookup(n).is_none()) {
-        let defined: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
-        return Err(invalid(format!(
-            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-            names.join(", "),
-            defined.join(", ")
-        )));
-    }
+    check_defined(&names, defs)?;
     if elements.len() == 2 && elements[0].0 == elements[1].0 {
         return Err(DynamoError::validation(
             "Both the Hash Key and the Range Key element in the KeySchema have the same name",
@@ -324,14 +332,7 @@ fn build_multi_attribute_key(
 ) -> Result<KeySchema, DynamoError> {
     let lookup = |name: &str| defs.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
     let names: Vec<&str> = elements.iter().map(|(n, _)| n.as_str()).collect();
-    if names.iter().any(|n| lookup(n).is_none()) {
-        let defined: Vec<&str> = defs.iter().map(|(n, _)| n.as_str()).collect();
-        return Err(invalid(format!(
-            "Some index key attributes are not defined in AttributeDefinitions. Keys: [{}], AttributeDefinitions: [{}]",
-            names.join(", "),
-            defined.join(", ")
-        )));
-    }
+    check_defined(&names, defs)?;
     if let Some(repeated) = names
         .iter()
         .enumerate()
@@ -371,9 +372,14 @@ fn build_multi_attribute_key(
         scalar: lookup(name).unwrap_or(ScalarType::S),
     };
     let (hashes, ranges) = elements.split_at(hash_count);
+    let Some((first_hash, more_hash)) = hashes.split_first() else {
+        return Err(DynamoError::validation(
+            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
+        ));
+    };
     Ok(KeySchema {
-        hash: attr(&hashes[0]),
-        more_hash: hashes[1..].iter().map(attr).collect(),
+        hash: attr(first_hash),
+        more_hash: more_hash.iter().map(attr).collect(),
         range: ranges.first().map(attr),
         more_range: ranges.iter().skip(1).map(attr).collect(),
     })
