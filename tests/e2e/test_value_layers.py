@@ -272,6 +272,15 @@ def test_batch_get_echoes_a_misnamed_table_as_json(eddy):
     assert refusal(ddb.batch_write_item, RequestItems={"bad!name": [{"PutRequest": {"Item": {"pk": S("x")}}}]}) == (
         ENVELOPE + """Value '{bad!name=[WriteRequest(putRequest=PutRequest(item={pk={"S":"x"}}))]}' at 'requestItems' """
         + constraint)
+    # With another constraint broken, BatchGetItem joins the two; BatchWriteItem reports the other alone.
+    bogus = ("Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value "
+             "set: [INDEXES, TOTAL, NONE]")
+    assert refusal(ddb.batch_get_item, RequestItems={"bad!name": {"Keys": [{"pk": S("a")}]}},
+                   ReturnConsumedCapacity="BOGUS") == (
+        """2 validation errors detected: Value '{"bad!name":{"Keys":[{"pk":{"S":"a"}}]}}' at 'requestItems' """
+        + constraint + "; " + bogus)
+    assert refusal(ddb.batch_write_item, RequestItems={"bad!name": [{"PutRequest": {"Item": {"pk": S("x")}}}]},
+                   ReturnConsumedCapacity="BOGUS") == ENVELOPE + bogus
 
 
 def deep(levels):
