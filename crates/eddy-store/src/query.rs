@@ -207,8 +207,9 @@ impl<'a> AccessPath<'a> {
             (Some(s), None) => s,
         };
         if select == Select::SpecificAttributes && projection.is_none() {
+            // Bare in us-east-1 (paritysuite registry, Scan, 2026-10-07; Query's taken to be the same check).
             return Err(DynamoError::validation(
-                "One or more parameter values were invalid: Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
             ));
         }
         if let Some(index) = self.index {

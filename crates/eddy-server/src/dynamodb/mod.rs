@@ -193,7 +193,12 @@ impl Input<'_> {
     /// The body as JSON, validated against the operation's model.
     pub(super) fn value(self) -> Result<Value, DynamoError> {
         let value = awsjson::parse_deep_body(self.bytes)?;
-        model::dynamodb().validate(self.op, &value)?;
+        let reading = if self.is_deep() {
+            model::Reading::Deep
+        } else {
+            model::Reading::Current
+        };
+        model::dynamodb().validate_as(self.op, &value, reading)?;
         Ok(value)
     }
 }

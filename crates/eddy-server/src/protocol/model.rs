@@ -160,6 +160,38 @@ fn newer_framework_error(op: &str, body: &Value) -> Option<String> {
     }
 }
 
+/// The newer framework's checks of the single-item writes, which it makes once their required members are all
+/// there (without them the older framework lists every fault: UpdateItem with no `Key` joins an empty
+/// `TableName` and both bad enums, member by member). Recorded in us-east-1 (paritysuite registry, 2026-10-07:
+/// every region but eu-south-2 and me-central-1): PutItem's empty `TableName`, UpdateItem's unknown
+/// `ReturnValues` (reported alone, ahead of a bad `ReturnConsumedCapacity`), and DeleteItem's unknown
+/// `ReturnValues` in the same generic form ("the newer generic form", deepRequests, 2026-10-09). The value set
+/// is AWS's, misspelling included.
+fn newer_single_item_error(op: &str, body: &Value) -> Option<&'static str> {
+    const EMPTY_TABLE_NAME: &str = "Value at 'TableName' failed to satisfy constraint: Member must have length greater than or equal to 1";
+    const RETURN_VALUES: &str = "Failed to satisfy constraint: Member must satisfy enum value set: [ALL_OLD, UPDATED_OLD, ALL_NEW, UPDATE_NEW, NONE]";
+    const KNOWN_RETURN_VALUES: [&str; 5] =
+        ["NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"];
+    let empty_table_name = body.get("TableName").and_then(Value::as_str) == Some("");
+    let unknown_return_values = body
+        .get("ReturnValues")
+        .and_then(Value::as_str)
+        .is_some_and(|rv| !KNOWN_RETURN_VALUES.contains(&rv));
+    match op {
+        "PutItem" | "UpdateItem" if empty_table_name => Some(EMPTY_TABLE_NAME),
+        "UpdateItem" | "DeleteItem" if unknown_return_values => Some(RETURN_VALUES),
+        _ => None,
+    }
+}
+
+/// How DynamoDB reads a request body: as it reads most, or as it reads one nested past its JSON reader's
+/// limit (an attribute value nested about 62 levels or more), with the older framework only.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Reading {
+    Current,
+    Deep,
+}
+
 impl ServiceModel {
     /// Parses a generated model. The models are compiled into the binary, so a failure is a build defect.
     pub fn parse(json: &str) -> ServiceModel {
@@ -406,10 +438,23 @@ impl ServiceModel {
 
     /// Validates an operation's request body. The body must be a JSON object (or null for "no members").
     pub fn validate(&self, op: &str, body: &Value) -> Result<(), DynamoError> {
+        self.validate_as(op, body, Reading::Current)
+    }
+
+    /// Validates a request body as DynamoDB reads it (see [`Reading`]).
+    pub fn validate_as(&self, op: &str, body: &Value, reading: Reading) -> Result<(), DynamoError> {
         let Some(&shape) = self.operations.get(op) else {
             return Ok(());
         };
         if let Some(error) = newer_framework_error(op, body) {
+            return Err(DynamoError::Validation(format!(
+                "1 validation error detected: {error}"
+            )));
+        }
+        if reading == Reading::Current
+            && self.missing_required(op, body).is_none()
+            && let Some(error) = newer_single_item_error(op, body)
+        {
             return Err(DynamoError::Validation(format!(
                 "1 validation error detected: {error}"
             )));
