@@ -171,3 +171,23 @@ def test_specific_attributes_without_a_projection_is_refused_in_the_bare_sentenc
     assert refusal(ddb.scan, TableName=table, Select="SPECIFIC_ATTRIBUTES") == ("ValidationException", sentence)
     assert refusal(ddb.query, TableName=table, Select="SPECIFIC_ATTRIBUTES", KeyConditionExpression="pk = :p",
                    ExpressionAttributeValues={":p": {"S": "p"}}) == ("ValidationException", sentence)
+
+
+def test_an_unknown_conditional_operator_beside_two_conditions_gets_the_newer_form(eddy):
+    # us-east-1 and eu-west-2, 2026-10-09 (paritysuite): bare for Query, on its own ahead of an unknown Select.
+    ddb = eddy.client(validate=False)
+    newer = "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]"
+    two_nulls = {"b": {"ComparisonOperator": "NULL"}, "c": {"ComparisonOperator": "NULL"}}
+    assert refusal(ddb.query, TableName="absent_table", ConditionalOperator="XOR", Select="BOGUS",
+                   KeyConditions={"pk": {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": "a"}]}},
+                   QueryFilter=two_nulls) == ("ValidationException", newer)
+    assert refusal(ddb.put_item, TableName="absent_table", Item={"pk": {"S": "a"}}, ConditionalOperator="XOR",
+                   Expected={"a": {"Exists": False}, "b": {"Exists": False}}) == (
+        "ValidationException", "1 validation error detected: " + newer)
+    # Without the Key, the older checks join it to the missing member.
+    assert refusal(ddb.update_item, TableName="absent_table", ConditionalOperator="XOR",
+                   AttributeUpdates={"x": {"Action": "PUT", "Value": {"S": "1"}}},
+                   Expected={"a": {"Exists": False}, "b": {"Exists": False}}) == (
+        "ValidationException", "2 validation errors detected: Value 'XOR' at 'conditionalOperator' failed to satisfy "
+                               "constraint: Member must satisfy enum value set: [OR, AND]; Value null at 'key' failed "
+                               "to satisfy constraint: Member must not be null")

@@ -184,6 +184,33 @@ fn newer_single_item_error(op: &str, body: &Value) -> Option<&'static str> {
     }
 }
 
+/// The newer framework's check of an unknown `ConditionalOperator` beside two or more legacy conditions, made
+/// once the request's required members are there: bare for Query (recorded in us-east-1 and eu-west-2,
+/// 2026-10-09, ahead of an unknown `Select`) and Scan (taken to be the same), in the envelope for the single-item
+/// writes (their `Expected`, "the newer `[ALL, OR]` form" of the deepRequests captures). The value set is AWS's.
+fn newer_conditional_operator_error(op: &str, body: &Value) -> Option<String> {
+    const UNKNOWN: &str =
+        "Failed to satisfy constraint: Member must satisfy enum value set: [ALL, OR]";
+    let operator = body.get("ConditionalOperator")?.as_str()?;
+    if matches!(operator, "AND" | "OR") {
+        return None;
+    }
+    let (conditions, enveloped) = match op {
+        "Query" => ("QueryFilter", false),
+        "Scan" => ("ScanFilter", false),
+        "PutItem" | "UpdateItem" | "DeleteItem" => ("Expected", true),
+        _ => return None,
+    };
+    let count = body.get(conditions)?.as_object()?.len();
+    (count >= 2).then(|| {
+        if enveloped {
+            format!("1 validation error detected: {UNKNOWN}")
+        } else {
+            UNKNOWN.to_string()
+        }
+    })
+}
+
 /// How DynamoDB reads a request body: as it reads most, or as it reads one nested past its JSON reader's
 /// limit (an attribute value nested about 62 levels or more), with the older framework only.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -451,13 +478,15 @@ impl ServiceModel {
                 "1 validation error detected: {error}"
             )));
         }
-        if reading == Reading::Current
-            && self.missing_required(op, body).is_none()
-            && let Some(error) = newer_single_item_error(op, body)
-        {
-            return Err(DynamoError::Validation(format!(
-                "1 validation error detected: {error}"
-            )));
+        if reading == Reading::Current && self.missing_required(op, body).is_none() {
+            if let Some(error) = newer_single_item_error(op, body) {
+                return Err(DynamoError::Validation(format!(
+                    "1 validation error detected: {error}"
+                )));
+            }
+            if let Some(error) = newer_conditional_operator_error(op, body) {
+                return Err(DynamoError::Validation(error));
+            }
         }
         // BatchWriteItem has not moved to the newer framework in us-east-1: an empty map gets its own sentence.
         if op == "BatchWriteItem"
