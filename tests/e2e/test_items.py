@@ -444,6 +444,29 @@ def test_lsi_entries_with_equal_keys_come_in_base_sort_key_order(ddb, table_name
     assert pages(False) == ["task0", "task5", "task4", "task3", "task2", "task1"]
 
 
+def test_an_lsis_tie_order_survives_a_restart(fresh_eddy, table_name):
+    ddb = fresh_eddy.client()
+    create_table(ddb, table_name, range_key=("sk", "S"), extra_attributes=[("kind", "S")],
+                 LocalSecondaryIndexes=[{"IndexName": "by-kind",
+                                         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                       {"AttributeName": "kind", "KeyType": "RANGE"}],
+                                         "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+
+    def put(sk):
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": "u"}, "sk": {"S": sk}, "kind": {"S": "same"}})
+
+    for sk in ["c", "a", "e"]:
+        put(sk)
+    fresh_eddy.kill()
+    fresh_eddy.start()
+    ddb = fresh_eddy.client()
+    for sk in ["d", "b"]:
+        put(sk)
+    page = ddb.query(TableName=table_name, IndexName="by-kind", KeyConditionExpression="pk = :pk",
+                     ExpressionAttributeValues={":pk": {"S": "u"}})
+    assert [i["sk"]["S"] for i in page["Items"]] == ["a", "b", "c", "d", "e"]
+
+
 def test_scan_pages_with_limit_and_start_key(ddb, table):
     for i in range(10):
         ddb.put_item(TableName=table, Item={"pk": {"S": f"p{i}"}})
