@@ -161,9 +161,19 @@ def test_single_item_writes_run_the_newer_checks_once_their_required_members_are
                   "length greater than or equal to 1")
     assert refusal(ddb.put_item, TableName="", Item={}, ReturnValues="INVALID") == ("ValidationException", empty_name)
     assert refusal(ddb.update_item, TableName="", Key={}) == ("ValidationException", empty_name)
+    # PutItem words it so too, but lists it among its other faults (eu-west-2 names the other two, 2026-06).
+    assert refusal(ddb.put_item, TableName="absent_table", Item={"pk": {"S": "a"}}, ReturnValues="INVALID") == (
+        "ValidationException", generic)
+    code, message = refusal(ddb.put_item, TableName="absent_table", Item={"pk": {"S": "a"}}, ReturnValues="INVALID",
+                            ReturnConsumedCapacity="INVALID", ReturnItemCollectionMetrics="INVALID")
+    assert message.startswith("3 validation errors detected: ") and generic[len("1 validation error detected: "):] in (
+        message) and "'returnConsumedCapacity'" in message and "'returnItemCollectionMetrics'" in message
     # Without a required member the older checks list every fault, member by member (test_tables.py has UpdateItem).
     code, message = refusal(ddb.delete_item, TableName="", ReturnValues="BOGUS")
     assert (code, message.split(":")[0]) == ("ValidationException", "3 validation errors detected")
+    assert "Value 'BOGUS' at 'returnValues'" in message
+    _, message = refusal(ddb.put_item, TableName="absent_table", ReturnValues="INVALID")
+    assert message.startswith("2 validation errors detected: Value 'INVALID' at 'returnValues'")
 
 
 def test_specific_attributes_without_a_projection_is_refused_in_the_bare_sentence(ddb, table):
