@@ -477,20 +477,8 @@ impl ServiceModel {
         let Some(&shape) = self.operations.get(op) else {
             return Ok(());
         };
-        if let Some(error) = newer_framework_error(op, body) {
-            return Err(DynamoError::Validation(format!(
-                "1 validation error detected: {error}"
-            )));
-        }
-        if reading == Reading::Current && self.missing_required(op, body).is_none() {
-            if let Some(error) = newer_single_item_error(op, body) {
-                return Err(DynamoError::Validation(format!(
-                    "1 validation error detected: {error}"
-                )));
-            }
-            if let Some(error) = newer_conditional_operator_error(op, body) {
-                return Err(DynamoError::Validation(error));
-            }
+        if let Some(error) = self.newer_framework_fault(op, body, reading) {
+            return Err(DynamoError::Validation(error));
         }
         // BatchWriteItem has not moved to the newer framework in us-east-1: an empty map gets its own sentence.
         if op == "BatchWriteItem"
@@ -515,31 +503,58 @@ impl ServiceModel {
         if errors.is_empty() {
             return Ok(());
         }
-        if op == "BatchWriteItem" && errors.len() > 1 {
-            // BatchWriteItem checks its table names only once its other constraints hold, so a malformed name
-            // gives way to them (us-east-1 and eu-west-2, 2026-10-09; BatchGetItem joins them).
-            errors.retain(|e| !e.contains(BATCH_WRITE_TABLE_NAME_FAULT));
-        }
-        if op == "PutItem"
-            && reading == Reading::Current
-            && self.missing_required(op, body).is_none()
-        {
-            // With its required members there, PutItem lists an unknown ReturnValues among its other faults in
-            // the newer generic form (eu-west-2,
-            // paritysuite, 2026-06: "names returnConsumedCapacity and ReturnItemCollectionMetrics explicitly and
-            // reports the ReturnValues enum violation generically").
-            for error in &mut errors {
-                if error.contains(RETURN_VALUES_ENUM_FAULT) {
-                    *error = GENERIC_RETURN_VALUES_FAULT.to_string();
-                }
-            }
-        }
+        self.as_aws_lists_them(op, body, reading, &mut errors);
         let n = errors.len();
         Err(DynamoError::Validation(format!(
             "{n} validation error{} detected: {}",
             if n > 1 { "s" } else { "" },
             errors.join("; ")
         )))
+    }
+
+    /// The fault the newer framework reports alone, ahead of the older framework's list: its constraints of
+    /// some operations, and its checks of the single-item writes and legacy conditions once the request's
+    /// required members are there (a deep body is read with the older framework only).
+    fn newer_framework_fault(&self, op: &str, body: &Value, reading: Reading) -> Option<String> {
+        if let Some(error) = newer_framework_error(op, body) {
+            return Some(format!("1 validation error detected: {error}"));
+        }
+        if reading == Reading::Deep || self.missing_required(op, body).is_some() {
+            return None;
+        }
+        newer_single_item_error(op, body)
+            .map(|error| format!("1 validation error detected: {error}"))
+            .or_else(|| newer_conditional_operator_error(op, body))
+    }
+
+    /// The older framework's faults as AWS lists them where it departs from the plain walk: BatchWriteItem
+    /// checks its table names only once its other constraints hold, so a malformed name gives way to them
+    /// (us-east-1 and eu-west-2, 2026-10-09; BatchGetItem joins them); PutItem, with its required members
+    /// there, words an unknown `ReturnValues` in the newer generic form among its other faults (eu-west-2,
+    /// 2026-06: it "names returnConsumedCapacity and ReturnItemCollectionMetrics explicitly and reports the
+    /// ReturnValues enum violation generically").
+    fn as_aws_lists_them(
+        &self,
+        op: &str,
+        body: &Value,
+        reading: Reading,
+        errors: &mut Vec<String>,
+    ) {
+        match op {
+            "BatchWriteItem" if errors.len() > 1 => {
+                errors.retain(|e| !e.contains(BATCH_WRITE_TABLE_NAME_FAULT));
+            }
+            "PutItem"
+                if reading == Reading::Current && self.missing_required(op, body).is_none() =>
+            {
+                for error in errors.iter_mut() {
+                    if error.contains(RETURN_VALUES_ENUM_FAULT) {
+                        *error = GENERIC_RETURN_VALUES_FAULT.to_string();
+                    }
+                }
+            }
+            _ => {}
+        }
     }
 
     /// A structure's member: present and walked, or absent (and reported if required).
