@@ -1,8 +1,8 @@
 //! Key schemas and key encodings. A table or index key is a partition (HASH) attribute and an optional sort
 //! (RANGE) attribute, each of type S, N or B; a global secondary index's key may have up to four of each
-//! (multi-attribute keys), compared one after another in key-schema order. Keys are stored under an encoding whose bytewise order is
-//! DynamoDB's order (S and B bytewise, N numerically) and which is self-delimiting, so encoded components can be
-//! concatenated into composite keys and range-scanned.
+//! (multi-attribute keys), compared one after another in key-schema order. Keys are stored under an encoding
+//! whose bytewise order is DynamoDB's order (S and B bytewise, N numerically) and which is self-delimiting, so
+//! encoded components can be concatenated into composite keys and range-scanned.
 
 use std::fmt;
 
@@ -76,16 +76,6 @@ pub struct KeySchema {
 pub const MAX_KEY_ATTRIBUTES_PER_ROLE: usize = 4;
 
 impl KeySchema {
-    /// A key of one HASH and an optional RANGE attribute (every table's key).
-    pub fn simple(hash: KeyAttribute, range: Option<KeyAttribute>) -> KeySchema {
-        KeySchema {
-            hash,
-            range,
-            more_hash: Vec::new(),
-            more_range: Vec::new(),
-        }
-    }
-
     /// Every key attribute: the HASH attributes, then the RANGE attributes, in key-schema order.
     pub fn attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
         self.hash_attributes().chain(self.range_attributes())

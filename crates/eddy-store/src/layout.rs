@@ -5,8 +5,8 @@
 //! - `Items`:   id(table) | partition hash | enc(partition key) | enc(sort key)
 //! - `Indexes`: id(index) | partition hash of index key | enc(index pk) | enc(index sk) | [table key hash] |
 //!   enc(table pk) | enc(table sk) — a multi-attribute index key gives each of its pk values, then each of its
-//!   sk values, in key-schema order (self-delimiting, so entries sort by each attribute in turn) — and TTL entries: id(table) | expiry (biased i64) | partition hash | enc(pk) |
-//!   enc(sk)
+//!   sk values, in key-schema order (self-delimiting, so entries sort by each attribute in turn) — and TTL
+//!   entries: id(table) | expiry (biased i64) | partition hash | enc(pk) | enc(sk)
 //! - `Meta`:    `table/<id>`, `stats/<id>`, `next-id`, `purge/<id>`, `token/<…>`, `format` (ids here are 8 bytes)
 //!
 //! `id(n)` is the id in as few bytes as it needs, after a byte giving that count ([`id_prefix`]). Short keys
