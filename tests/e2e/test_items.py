@@ -324,6 +324,32 @@ def test_transact_write_is_atomic_and_idempotent(ddb, table):
     assert error_of(e) == ("ValidationException", "Transaction request cannot include multiple operations on one item")
 
 
+def test_a_transaction_replayed_with_its_token_reports_reading_what_it_wrote(ddb, table):
+    # paritysuite transactWrite (eu-west-2): a ~1.5 KB put costs 4 write units, its same-token replay 2 read units.
+    item = {"Put": {"TableName": table, "Item": {"pk": {"S": "replayed"}, "big": {"S": "x" * 1536}}}}
+
+    def consumed():
+        out = ddb.transact_write_items(TransactItems=[item], ClientRequestToken="replay-token",
+                                       ReturnConsumedCapacity="INDEXES")
+        return out["ConsumedCapacity"][0]
+
+    first = consumed()
+    assert (first["WriteCapacityUnits"], first.get("ReadCapacityUnits")) == (4.0, None)
+    replay = consumed()
+    assert (replay["TableName"], replay["CapacityUnits"], replay["ReadCapacityUnits"]) == (table, 2.0, 2.0)
+    assert "WriteCapacityUnits" not in replay
+
+
+def test_transact_get_answers_an_item_its_projection_leaves_empty_as_missing(ddb, table):
+    for pk in ["p1", "p2"]:
+        ddb.put_item(TableName=table, Item={"pk": {"S": pk}, "actual": {"S": "v"}})
+    out = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": {"pk": {"S": "p1"}},
+                                                         "ProjectionExpression": "nothing_here"}},
+                                                {"Get": {"TableName": table, "Key": {"pk": {"S": "p2"}},
+                                                         "ProjectionExpression": "actual"}}])
+    assert out["Responses"] == [{}, {"Item": {"actual": {"S": "v"}}}]
+
+
 def test_transact_get(ddb, table):
     ddb.put_item(TableName=table, Item={"pk": {"S": "g1"}, "v": {"S": "one"}})
     out = ddb.transact_get_items(TransactItems=[{"Get": {"TableName": table, "Key": {"pk": {"S": "g1"}}}},

@@ -172,15 +172,29 @@ def test_single_item_writes_run_the_newer_checks_once_their_required_members_are
     code, message = refusal(ddb.delete_item, TableName="", ReturnValues="BOGUS")
     assert (code, message.split(":")[0]) == ("ValidationException", "3 validation errors detected")
     assert "Value 'BOGUS' at 'returnValues'" in message
+    # DeleteItem, like PutItem, lists it with its other faults (paritysuite validation-ordering/deleteItem).
+    _, message = refusal(ddb.delete_item, TableName="absent_table", Key={"pk": {"S": "a"}}, ReturnValues="BOGUS",
+                         ReturnConsumedCapacity="BOGUS")
+    assert message.startswith("2 validation errors detected: ") and "'returnConsumedCapacity'" in message
+    assert generic[len("1 validation error detected: "):] in message
     _, message = refusal(ddb.put_item, TableName="absent_table", ReturnValues="INVALID")
     assert message.startswith("2 validation errors detected: Value 'INVALID' at 'returnValues'")
 
 
-def test_specific_attributes_without_a_projection_is_refused_in_the_bare_sentence(ddb, table):
+def test_specific_attributes_without_a_projection_is_refused_bare_by_scan_and_enveloped_by_query(ddb, table):
     sentence = "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES"
     assert refusal(ddb.scan, TableName=table, Select="SPECIFIC_ATTRIBUTES") == ("ValidationException", sentence)
     assert refusal(ddb.query, TableName=table, Select="SPECIFIC_ATTRIBUTES", KeyConditionExpression="pk = :p",
-                   ExpressionAttributeValues={":p": {"S": "p"}}) == ("ValidationException", sentence)
+                   ExpressionAttributeValues={":p": {"S": "p"}}) == (
+        "ValidationException", "1 validation error detected: " + sentence)
+
+
+def test_control_plane_calls_without_a_table_name_say_so_first(eddy):
+    for operation in ["CreateTable", "DeleteTable", "DescribeTable", "DescribeTimeToLive", "UpdateTable"]:
+        response = requests.post(eddy.endpoint + "/", data=json.dumps({"BillingMode": "BOGUS"}), timeout=10, headers={
+            "X-Amz-Target": f"DynamoDB_20120810.{operation}", "Content-Type": "application/x-amz-json-1.0"})
+        assert (response.status_code, response.json()["message"]) == (
+            400, "The parameter 'TableName' is required but was not present in the request"), operation
 
 
 def test_an_unknown_conditional_operator_beside_two_conditions_gets_the_newer_form(eddy):

@@ -230,6 +230,30 @@ def test_gsi_added_later_is_backfilled_and_removable(ddb, table_name):
     assert error_of(e) == ("ValidationException", "The table does not have the specified index: by-color")
 
 
+def test_a_new_gsi_takes_its_key_types_from_the_requests_definitions_only(ddb, table_name):
+    # paritysuite updateTable/gsi (AWS-verified): a GSI keyed on a table attribute must define it again in the
+    # request; definitions the new index does not use are ignored, a conflicting one too.
+    create_table(ddb, table_name, range_key=("sk", "S"))
+
+    def add_index(definitions, key_schema, name):
+        return ddb.update_table(TableName=table_name, AttributeDefinitions=[
+            {"AttributeName": n, "AttributeType": t} for n, t in definitions],
+            GlobalSecondaryIndexUpdates=[{"Create": {"IndexName": name, "KeySchema": [
+                {"AttributeName": n, "KeyType": k} for n, k in key_schema], "Projection": {"ProjectionType": "KEYS_ONLY"}}}])
+
+    with pytest.raises(ClientError) as e:
+        add_index([("g3", "S")], [("pk", "HASH"), ("g3", "RANGE")], "shared-pk")
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: Some index key "
+                                                  "attributes are not defined in AttributeDefinitions. Keys: [pk, g3], "
+                                                  "AttributeDefinitions: [g3]")
+    out = add_index([("pk", "N"), ("gsiPk", "S")], [("gsiPk", "HASH")], "redeclared")["TableDescription"]
+    assert sorted((d["AttributeName"], d["AttributeType"]) for d in out["AttributeDefinitions"]) == [
+        ("gsiPk", "S"), ("pk", "S"), ("sk", "S")]
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "still-a-string"}, "sk": {"S": "1"}, "gsiPk": {"S": "g"}})
+    assert ddb.query(TableName=table_name, IndexName="redeclared", KeyConditionExpression="gsiPk = :g",
+                     ExpressionAttributeValues={":g": {"S": "g"}})["Count"] == 1
+
+
 def test_update_table_needs_a_change(ddb, table_name):
     create_table(ddb, table_name)
     with pytest.raises(ClientError) as e:

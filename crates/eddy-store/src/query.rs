@@ -207,10 +207,12 @@ impl<'a> AccessPath<'a> {
             (Some(s), None) => s,
         };
         if select == Select::SpecificAttributes && projection.is_none() {
-            // Bare in us-east-1 (paritysuite registry, Scan, 2026-10-07; Query's taken to be the same check).
-            return Err(DynamoError::validation(
-                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
-            ));
+            // Query's in the envelope everywhere; Scan's bare in us-east-1 (paritysuite, 2026-10-07).
+            const SPECIFIC: &str = "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES";
+            return Err(DynamoError::validation(match operation {
+                ReadOperation::Query => format!("1 validation error detected: {SPECIFIC}"),
+                ReadOperation::Scan => SPECIFIC.to_string(),
+            }));
         }
         if let Some(index) = self.index {
             if select == Select::AllAttributes

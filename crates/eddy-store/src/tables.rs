@@ -1018,20 +1018,28 @@ fn apply_gsi_update(
                     spec.name
                 )));
             }
-            // New key attributes must be defined in this request's AttributeDefinitions (or already known).
+            // The new index's key attributes must be defined in this request's AttributeDefinitions, even those
+            // the table already has; the request's other definitions are ignored, a conflicting one too
+            // (paritysuite, updateTable/gsi, AWS-verified).
+            let mut index = plan_gsi(
+                spec,
+                &req.attribute_definitions,
+                def.billing,
+                GsiOrigin::UpdateTable,
+            )?;
             let mut defs = def.attribute_definitions.clone();
-            for (name, ty) in &req.attribute_definitions {
-                match defs.iter().find(|(n, _)| n == name) {
-                    Some((_, existing)) if existing != ty => {
+            for attr in index.key.attributes() {
+                match defs.iter().find(|(n, _)| *n == attr.name) {
+                    Some((_, existing)) if *existing != attr.scalar => {
                         return Err(invalid(format!(
-                            "Cannot change the type of an existing attribute definition: {name}"
+                            "Cannot change the type of an existing attribute definition: {}",
+                            attr.name
                         )));
                     }
                     Some(_) => {}
-                    None => defs.push((name.clone(), *ty)),
+                    None => defs.push((attr.name.clone(), attr.scalar)),
                 }
             }
-            let mut index = plan_gsi(spec, &defs, def.billing, GsiOrigin::UpdateTable)?;
             if def.gsis.len() >= 20 {
                 return Err(DynamoError::LimitExceeded(
                     "Subscriber limit exceeded: Number of global secondary indexes exceeds per-table limit of 20"

@@ -16,6 +16,7 @@ use crate::items::{
     read_item_in, stage_change, validate_item, validate_key,
 };
 use crate::layout;
+use crate::writer::WriteCtx;
 
 /// How long a client request token is remembered.
 const TOKEN_TTL_MS: i64 = 10 * 60 * 1000;
@@ -119,6 +120,33 @@ struct Planned {
     table_id: u64,
     key: Vec<u8>,
     key_item: AttributeMap,
+}
+
+/// What the replay of an idempotent transaction consumes: a transactional read of each item it names, as
+/// DynamoDB re-reads the stored result (2 × ⌈size / 4 KB⌉ per item; paritysuite transactWrite, eu-west-2).
+fn replay_capacity(
+    store: &Store,
+    ctx: &mut WriteCtx,
+    scope: &Scope,
+    planned: &[Planned],
+    mode: CapacityMode,
+) -> Result<Vec<Capacity>, DynamoError> {
+    let mut consumed = Vec::new();
+    for p in planned {
+        let table = live_table(store, scope, p.action.table(), p.table_id)?;
+        let size = read_item_in(ctx, &p.key)?.as_ref().map_or(0, item_size);
+        let units = crate::capacity::IndexUnits {
+            table: read_units(size, true),
+            ..Default::default()
+        };
+        if let Some(c) = units.into_capacity(&table.def.name, mode) {
+            merge_capacity(
+                &mut consumed,
+                c.scaled(2.0).in_transaction(CapacitySplit::Read),
+            );
+        }
+    }
+    Ok(consumed)
 }
 
 fn merge_capacity(list: &mut Vec<Capacity>, c: Capacity) {
@@ -259,7 +287,7 @@ impl Store {
                                         "The request uses the same client token as a previous, but non-identical request".into(),
                                     ));
                                 }
-                                return Ok(Vec::new());
+                                return replay_capacity(&store, ctx, &scope, &planned, mode);
                             }
                         }
                     }

@@ -63,9 +63,10 @@ pub async fn handle(
     let (items, consumed) = store.transact_get_items(&ctx.scope, gets, mode)?;
     let responses = items
         .into_iter()
+        // An item the projection leaves empty is answered as a missing one (paritysuite transactGet, ExtendDB).
         .map(|item| match item {
-            Some(item) => json!({"Item": item}),
-            None => Value::Object(Map::new()),
+            Some(item) if !item.is_empty() => json!({"Item": item}),
+            _ => Value::Object(Map::new()),
         })
         .collect();
     Ok(awsjson::ok(

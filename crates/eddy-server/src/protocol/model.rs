@@ -120,6 +120,16 @@ pub struct ServiceModel {
     java_member_order: bool,
 }
 
+/// The operations that refuse a request without `TableName` in their own sentence, before any other check
+/// (dynalite's AWS-checked tests; CreateTable recorded again by the paritysuite in 2026).
+const TABLE_NAME_REQUIRED: [&str; 5] = [
+    "CreateTable",
+    "DeleteTable",
+    "DescribeTable",
+    "DescribeTimeToLive",
+    "UpdateTable",
+];
+
 /// How the older framework reports an unknown `ReturnValues` (after the echoed value).
 const RETURN_VALUES_ENUM_FAULT: &str = "' at 'returnValues' failed to satisfy constraint: Member must satisfy enum value set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]";
 /// How the newer framework reports it, without the value and with AWS's spelling.
@@ -168,10 +178,10 @@ fn newer_framework_error(op: &str, body: &Value) -> Option<String> {
 /// The newer framework's checks of the single-item writes, which it makes once their required members are all
 /// there (without them the older framework lists every fault: UpdateItem with no `Key` joins an empty
 /// `TableName` and both bad enums, member by member). Recorded in us-east-1 (paritysuite registry, 2026-10-07:
-/// every region but eu-south-2 and me-central-1): PutItem's empty `TableName`, UpdateItem's unknown
-/// `ReturnValues` (reported alone, ahead of a bad `ReturnConsumedCapacity`), and DeleteItem's unknown
-/// `ReturnValues` in the same generic form ("the newer generic form", deepRequests, 2026-10-09). The value set
-/// is AWS's, misspelling included.
+/// every region but eu-south-2 and me-central-1): PutItem's empty `TableName` and UpdateItem's unknown
+/// `ReturnValues` (reported alone, ahead of a bad `ReturnConsumedCapacity`; PutItem and DeleteItem list theirs
+/// among their other faults, see [`ServiceModel::as_aws_lists_them`]). The value set is AWS's, misspelling
+/// included.
 fn newer_single_item_error(op: &str, body: &Value) -> Option<&'static str> {
     const EMPTY_TABLE_NAME: &str = "Value at 'TableName' failed to satisfy constraint: Member must have length greater than or equal to 1";
     const KNOWN_RETURN_VALUES: [&str; 5] =
@@ -183,7 +193,7 @@ fn newer_single_item_error(op: &str, body: &Value) -> Option<&'static str> {
         .is_some_and(|rv| !KNOWN_RETURN_VALUES.contains(&rv));
     match op {
         "PutItem" | "UpdateItem" if empty_table_name => Some(EMPTY_TABLE_NAME),
-        "UpdateItem" | "DeleteItem" if unknown_return_values => Some(GENERIC_RETURN_VALUES_FAULT),
+        "UpdateItem" if unknown_return_values => Some(GENERIC_RETURN_VALUES_FAULT),
         _ => None,
     }
 }
@@ -477,6 +487,11 @@ impl ServiceModel {
         let Some(&shape) = self.operations.get(op) else {
             return Ok(());
         };
+        if TABLE_NAME_REQUIRED.contains(&op) && body.get("TableName").is_none_or(Value::is_null) {
+            return Err(DynamoError::validation(
+                "The parameter 'TableName' is required but was not present in the request",
+            ));
+        }
         if let Some(error) = self.newer_framework_fault(op, body, reading) {
             return Err(DynamoError::Validation(error));
         }
@@ -529,10 +544,11 @@ impl ServiceModel {
 
     /// The older framework's faults as AWS lists them where it departs from the plain walk: BatchWriteItem
     /// checks its table names only once its other constraints hold, so a malformed name gives way to them
-    /// (us-east-1 and eu-west-2, 2026-10-09; BatchGetItem joins them); PutItem, with its required members
-    /// there, words an unknown `ReturnValues` in the newer generic form among its other faults (eu-west-2,
-    /// 2026-06: it "names returnConsumedCapacity and ReturnItemCollectionMetrics explicitly and reports the
-    /// ReturnValues enum violation generically").
+    /// (us-east-1 and eu-west-2, 2026-10-09; BatchGetItem joins them); PutItem and DeleteItem, with their
+    /// required members there, word an unknown `ReturnValues` in the newer generic form among their other
+    /// faults (PutItem in eu-west-2, 2026-06: it "names returnConsumedCapacity and ReturnItemCollectionMetrics
+    /// explicitly and reports the ReturnValues enum violation generically"; DeleteItem lists it beside a bad
+    /// `ReturnConsumedCapacity`, and alone it is "the newer generic form", deepRequests 2026-10-09).
     fn as_aws_lists_them(
         &self,
         op: &str,
@@ -544,7 +560,7 @@ impl ServiceModel {
             "BatchWriteItem" if errors.len() > 1 => {
                 errors.retain(|e| !e.contains(BATCH_WRITE_TABLE_NAME_FAULT));
             }
-            "PutItem"
+            "PutItem" | "DeleteItem"
                 if reading == Reading::Current && self.missing_required(op, body).is_none() =>
             {
                 for error in errors.iter_mut() {
@@ -1403,14 +1419,20 @@ mod tests {
 
     #[test]
     fn missing_required_members_are_reported_together() {
-        let err = check("CreateTable", "{}").unwrap_err();
+        let err = check("PutItem", "{}").unwrap_err();
         assert!(matches!(err, DynamoError::Validation(_)));
         let msg = err.message().unwrap();
         assert!(
-            msg.contains(
-                "Value null at 'tableName' failed to satisfy constraint: Member must not be null"
-            ),
+            msg.starts_with("2 validation errors detected: ")
+                && msg.contains(
+                    "Value null at 'tableName' failed to satisfy constraint: Member must not be null"
+                ),
             "{msg}"
+        );
+        // The control-plane calls name a missing TableName in their own sentence first.
+        assert_eq!(
+            check("CreateTable", "{}").unwrap_err().message().as_deref(),
+            Some("The parameter 'TableName' is required but was not present in the request")
         );
     }
 
