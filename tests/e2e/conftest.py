@@ -136,6 +136,14 @@ def create_table(client, name, hash_key=("pk", "S"), range_key=None, **kwargs):
     return client.create_table(TableName=name, AttributeDefinitions=attrs, KeySchema=schema, **kwargs)
 
 
+def nested_map(depth):
+    """A string leaf wrapped in `depth` single-key maps (`depth` attribute levels below the attribute)."""
+    value = {"S": "leaf"}
+    for _ in range(depth):
+        value = {"M": {"n": value}}
+    return value
+
+
 def error_of(excinfo):
     """(code, message) of a botocore ClientError."""
     e = excinfo.value.response["Error"]

@@ -8,7 +8,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import error_of
+from conftest import error_of, nested_map
 
 NEST = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
         "supported limit")
@@ -23,13 +23,6 @@ ABSENT = "deep_order_absent"
 
 def nest_for_key(key):
     return f"ExpressionAttributeValues contains invalid value: {NEST} for key {key}"
-
-
-def deep(depth):
-    value = {"S": "leaf"}
-    for _ in range(depth):
-        value = {"M": {"n": value}}
-    return value
 
 
 def s(text):
@@ -49,14 +42,14 @@ def refusal(call, **kwargs):
 
 
 def test_legacy_conditions_past_the_second_limit_report_the_older_enum_wording_first(ddb):
-    expected = {"a": {"Value": deep(100)}, "b": {"Exists": False}}
+    expected = {"a": {"Value": nested_map(100)}, "b": {"Exists": False}}
     assert refusal(ddb.put_item, TableName=ABSENT, Item=key(s("a")), Expected=expected,
                    ConditionalOperator="XOR") == XOR_OLDER
     assert refusal(ddb.update_item, TableName=ABSENT, Key=key(s("a")), Expected=expected, ConditionalOperator="XOR",
                    AttributeUpdates={"x": {"Action": "PUT", "Value": s("1")}}) == XOR_OLDER
     # Regions split here between the two answers (seven of ten give the depth).
     assert refusal(ddb.scan, TableName=ABSENT, ConditionalOperator="AND",
-                   ScanFilter={"a": {"ComparisonOperator": "EQ", "AttributeValueList": [deep(40)]}}) in (
+                   ScanFilter={"a": {"ComparisonOperator": "EQ", "AttributeValueList": [nested_map(40)]}}) in (
         NEST, "ConditionalOperator can only be used when Filter or Expected has two or more elements")
 
 
@@ -73,47 +66,47 @@ def test_a_transaction_reports_the_first_fault_of_its_actions_in_request_order(d
     unused = {"Update": {"TableName": ABSENT, "Key": key(s("a")), "UpdateExpression": "SET a = :v",
                          "ExpressionAttributeValues": {":v": s("x"), ":u": s("y")}}}
     empty_name = put({**key(s("a")), "": s("x")})
-    assert first_fault(put({**key(s("b")), "d": deep(40)}), empty_name) == NEST
-    assert first_fault(empty_name, put({**key(s("b")), "d": deep(100)})) == EMPTY_NAME
-    assert first_fault(put({**key(s("a")), "": s("x"), "d": deep(100)})) == EMPTY_NAME
-    assert first_fault(put({**key(s("a")), "d": deep(100), "": s("x")})) == EMPTY_NAME
-    assert first_fault(put({**key(s("a")), "m": {"M": {"": s("x")}}, "d": deep(40)})) == NEST
+    assert first_fault(put({**key(s("b")), "d": nested_map(40)}), empty_name) == NEST
+    assert first_fault(empty_name, put({**key(s("b")), "d": nested_map(100)})) == EMPTY_NAME
+    assert first_fault(put({**key(s("a")), "": s("x"), "d": nested_map(100)})) == EMPTY_NAME
+    assert first_fault(put({**key(s("a")), "d": nested_map(100), "": s("x")})) == EMPTY_NAME
+    assert first_fault(put({**key(s("a")), "m": {"M": {"": s("x")}}, "d": nested_map(40)})) == NEST
     assert first_fault(empty_name, check(s("b"), ConditionExpression="d = :deep",
-                                         ExpressionAttributeValues={":deep": deep(100)})) == EMPTY_NAME
-    assert first_fault(check(s("b"), ConditionExpression="d = :deep", ExpressionAttributeValues={":deep": deep(40)}),
+                                         ExpressionAttributeValues={":deep": nested_map(100)})) == EMPTY_NAME
+    assert first_fault(check(s("b"), ConditionExpression="d = :deep", ExpressionAttributeValues={":deep": nested_map(40)}),
                        empty_name) in (nest_for_key(":deep"), NEST)
     assert first_fault({"Update": {"TableName": ABSENT, "Key": key(s("a")), "UpdateExpression": "SET d = :deep",
-                                   "ExpressionAttributeValues": {":deep": deep(40)}}},
+                                   "ExpressionAttributeValues": {":deep": nested_map(40)}}},
                        empty_name) in (nest_for_key(":deep"), NEST)
     syntax = put(key(s("a")), ConditionExpression="a = = b")
-    assert first_fault({"Delete": {"TableName": ABSENT, "Key": key(deep(40))}}, syntax) == NEST
-    assert first_fault(check(deep(40), ConditionExpression="attribute_exists(a)"), unused) == NEST
-    assert first_fault(syntax, {"Delete": {"TableName": ABSENT, "Key": key(deep(100))}}) == SYNTAX
-    assert first_fault({"Delete": {"TableName": ABSENT, "Key": key(deep(100)),
+    assert first_fault({"Delete": {"TableName": ABSENT, "Key": key(nested_map(40))}}, syntax) == NEST
+    assert first_fault(check(nested_map(40), ConditionExpression="attribute_exists(a)"), unused) == NEST
+    assert first_fault(syntax, {"Delete": {"TableName": ABSENT, "Key": key(nested_map(100))}}) == SYNTAX
+    assert first_fault({"Delete": {"TableName": ABSENT, "Key": key(nested_map(100)),
                                    "ConditionExpression": "a = = b"}}) == SYNTAX
     oversized = "a = :v" + " AND a = :v" * 373
-    assert first_fault({"Delete": {"TableName": ABSENT, "Key": key(deep(100)), "ConditionExpression": oversized,
+    assert first_fault({"Delete": {"TableName": ABSENT, "Key": key(nested_map(100)), "ConditionExpression": oversized,
                                    "ExpressionAttributeValues": {":v": s("x")}}}) == (
         "Invalid ConditionExpression: Expression size has exceeded the maximum allowed size; expression size: 4109")
     long_update = "SET " + ", ".join(f"a{i} = :v" for i in range(500))
     assert first_fault({"Update": {"TableName": ABSENT, "Key": key(s("a")), "UpdateExpression": long_update,
                                    "ExpressionAttributeValues": {":v": s("x")}}},
-                       check(deep(100), ConditionExpression="attribute_exists(a)")) == (
+                       check(nested_map(100), ConditionExpression="attribute_exists(a)")) == (
         "Invalid UpdateExpression: Expression size has exceeded the maximum allowed size;")
-    assert first_fault(unused, check(deep(100), ConditionExpression="attribute_exists(a)")) == (
+    assert first_fault(unused, check(nested_map(100), ConditionExpression="attribute_exists(a)")) == (
         "Value provided in ExpressionAttributeValues unused in expressions: keys: {:u}")
 
 
 def test_delete_item_past_the_second_limit_checks_return_values_first_in_the_older_form(ddb):
     def condition(depth):
         return {"ConditionExpression": "#d = :deep", "ExpressionAttributeNames": {"#d": "d"},
-                "ExpressionAttributeValues": {":deep": deep(depth)}}
+                "ExpressionAttributeValues": {":deep": nested_map(depth)}}
 
     assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="BOGUS",
                    **condition(63)) == RV_OLDER
     assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="BOGUS",
-                   Expected={"d": {"Value": deep(63)}}) == RV_OLDER
-    assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(deep(100)), ReturnValues="BOGUS") == RV_OLDER
+                   Expected={"d": {"Value": nested_map(63)}}) == RV_OLDER
+    assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(nested_map(100)), ReturnValues="BOGUS") == RV_OLDER
     assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="UPDATED_NEW",
                    **condition(100)) == "ReturnValues can only be ALL_OLD or NONE"
 
@@ -123,7 +116,7 @@ def test_single_item_writes_answer_bare_past_the_second_limit_and_enveloped_befo
                                                                                     "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
     for depth, expected in [(62, "1 validation error detected: " + NEST), (63, NEST), (100, NEST)]:
-        assert refusal(ddb.put_item, TableName=table_name, Item={"pk": s("a"), "d": deep(depth)}) == expected, depth
+        assert refusal(ddb.put_item, TableName=table_name, Item={"pk": s("a"), "d": nested_map(depth)}) == expected, depth
     assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": s("a")})
 
 

@@ -13,7 +13,7 @@ import base64
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import create_table, error_of
+from conftest import create_table, error_of, nested_map
 
 ENVELOPE = "1 validation error detected: "
 INVALID = "One or more parameter values were invalid: "
@@ -283,13 +283,6 @@ def test_batch_get_echoes_a_misnamed_table_as_json(eddy):
                    ReturnConsumedCapacity="BOGUS") == ENVELOPE + bogus
 
 
-def deep(levels):
-    value = S("leaf")
-    for _ in range(levels):
-        value = {"M": {"n": value}}
-    return value
-
-
 NEST = "Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond supported limit"
 
 
@@ -308,45 +301,45 @@ def test_a_transaction_checks_its_actions_one_at_a_time_before_any_table(ddb, ta
 
     absent = "no-such-table"
     # The first action's fault wins, whatever the later one's is, and before the absent table is noticed.
-    assert message({"Put": {"TableName": absent, "Item": {"pk": S("b"), "d": deep(40)}}},
+    assert message({"Put": {"TableName": absent, "Item": {"pk": S("b"), "d": nested_map(40)}}},
                    {"Put": {"TableName": absent, "Item": {"pk": S("a"), "": S("x")}}}) == NEST
-    assert message({"Delete": {"TableName": absent, "Key": {"pk": deep(40)}}},
+    assert message({"Delete": {"TableName": absent, "Key": {"pk": nested_map(40)}}},
                    {"Put": {"TableName": absent, "Item": {"pk": S("a")}, "ConditionExpression": "a = = b"}}) == NEST
     assert message({"Put": {"TableName": absent, "Item": {"pk": S("a")}, "ConditionExpression": "a = = b"}},
-                   {"Delete": {"TableName": absent, "Key": {"pk": deep(40)}}}) == (
+                   {"Delete": {"TableName": absent, "Key": {"pk": nested_map(40)}}}) == (
         'Invalid ConditionExpression: Syntax error; token: "=", near: "= = b"')
     # An expression value may be a level deeper than an item's attribute; past that it is refused up front.
     condition = {"TableName": table, "Key": {"pk": S("c")}, "ConditionExpression": "d = :deep"}
-    assert message({"ConditionCheck": {**condition, "ExpressionAttributeValues": {":deep": deep(33)}}}) == (
+    assert message({"ConditionCheck": {**condition, "ExpressionAttributeValues": {":deep": nested_map(33)}}}) == (
         f"ExpressionAttributeValues contains invalid value: {NEST} for key :deep")
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=[
-            {"ConditionCheck": {**condition, "ExpressionAttributeValues": {":deep": deep(32)}}}])
+            {"ConditionCheck": {**condition, "ExpressionAttributeValues": {":deep": nested_map(32)}}}])
     assert e.value.response["CancellationReasons"] == [
         {"Code": "ConditionalCheckFailed", "Message": "The conditional request failed"}]
     # Written into the item, the same value is too deep: the update cancels, in the short form of the message.
     with pytest.raises(ClientError) as e:
         ddb.transact_write_items(TransactItems=[{"Update": {
             "TableName": table, "Key": {"pk": S("c")}, "UpdateExpression": "SET d = :deep",
-            "ExpressionAttributeValues": {":deep": deep(32)}}}])
+            "ExpressionAttributeValues": {":deep": nested_map(32)}}}])
     assert e.value.response["CancellationReasons"] == [
         {"Code": "ValidationError", "Message": "Nesting Levels have exceeded supported limits"}]
 
 
 def test_single_item_writes_refuse_too_deep_an_expression_value_in_the_envelope(ddb, table):
     ddb.put_item(TableName=table, Item={"pk": S("u")})
-    values = {":t": S("y"), ":deep": deep(32)}
+    values = {":t": S("y"), ":deep": nested_map(32)}
     assert refusal(ddb.update_item, TableName=table, Key={"pk": S("u")}, UpdateExpression="SET touched = :t",
                    ConditionExpression="d = :deep", ExpressionAttributeValues=values) == ENVELOPE + NEST
     with pytest.raises(ClientError) as e:
         ddb.update_item(TableName=table, Key={"pk": S("u")}, UpdateExpression="SET touched = :t",
-                        ConditionExpression="d = :deep", ExpressionAttributeValues={":t": S("y"), ":deep": deep(31)})
+                        ConditionExpression="d = :deep", ExpressionAttributeValues={":t": S("y"), ":deep": nested_map(31)})
     assert error_of(e)[0] == "ConditionalCheckFailedException"
 
 
 def test_a_legacy_condition_value_nested_too_deep_is_refused_first(ddb, table):
     # Before the condition's own faults, as us-east-1 answers (conformance suite, 2026-10).
     assert refusal(ddb.scan, TableName=table, ConditionalOperator="AND", ScanFilter={
-        "a": {"ComparisonOperator": "EQ", "AttributeValueList": [deep(40)]}}) == NEST
+        "a": {"ComparisonOperator": "EQ", "AttributeValueList": [nested_map(40)]}}) == NEST
     assert refusal(ddb.put_item, TableName=table, Item={"pk": S("x")},
-                   Expected={"a": {"Value": deep(32)}}) == ENVELOPE + NEST
+                   Expected={"a": {"Value": nested_map(32)}}) == ENVELOPE + NEST

@@ -182,23 +182,11 @@ impl KeyCondition {
             }
             let Some(term) = self.term(&key.name) else {
                 if is_hash || count > 1 {
-                    return Err(validation(format!(
-                        "Query condition missed key schema element: {}",
-                        key.name
-                    )));
+                    return Err(missed_key_element(&key.name));
                 }
                 continue;
             };
-            if !term.op.is_indexable() {
-                return Err(validation(
-                    "Attempted conditional constraint is not an indexable operation",
-                ));
-            }
-            if term.values.iter().any(|v| !key.scalar.matches(v)) {
-                return Err(validation(
-                    "One or more parameter values were invalid: Condition parameter type does not match schema type",
-                ));
-            }
+            check_key_term(term, key)?;
             if is_hash && term.op != LegacyOp::Eq {
                 return Err(validation("Query key condition not supported"));
             }
@@ -206,12 +194,7 @@ impl KeyCondition {
         let hash = self
             .term(&schema.hash.name)
             .and_then(|t| t.values.first().cloned())
-            .ok_or_else(|| {
-                validation(format!(
-                    "Query condition missed key schema element: {}",
-                    schema.hash.name
-                ))
-            })?;
+            .ok_or_else(|| missed_key_element(&schema.hash.name))?;
         let range = match schema.range.as_ref().and_then(|r| self.term(&r.name)) {
             Some(term) => Some(range_condition(term)?),
             None => None,

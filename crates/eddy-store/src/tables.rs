@@ -279,12 +279,26 @@ fn check_defined(names: &[&str], defs: &[(String, ScalarType)]) -> Result<(), Dy
     )))
 }
 
+/// A key attribute with its defined type (the definitions were checked to hold it).
+fn key_attribute(name: &str, defs: &[(String, ScalarType)]) -> KeyAttribute {
+    KeyAttribute {
+        name: name.to_string(),
+        scalar: defs
+            .iter()
+            .find(|(n, _)| n == name)
+            .map_or(ScalarType::S, |(_, t)| *t),
+    }
+}
+
+fn first_element_not_hash() -> DynamoError {
+    DynamoError::validation("Invalid KeySchema: The first KeySchemaElement is not a HASH key type")
+}
+
 /// Builds a key schema from (name, key type) pairs, checking DynamoDB's rules.
 fn build_key_schema(
     elements: &[(String, String)],
     defs: &[(String, ScalarType)],
 ) -> Result<KeySchema, DynamoError> {
-    let lookup = |name: &str| defs.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
     let names: Vec<&str> = elements.iter().map(|(n, _)| n.as_str()).collect();
     check_defined(&names, defs)?;
     if elements.len() == 2 && elements[0].0 == elements[1].0 {
@@ -293,14 +307,10 @@ fn build_key_schema(
         ));
     }
     let Some((hash_name, hash_type)) = elements.first() else {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-        ));
+        return Err(first_element_not_hash());
     };
     if hash_type != "HASH" {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-        ));
+        return Err(first_element_not_hash());
     }
     if let Some((_, range_type)) = elements.get(1)
         && range_type != "RANGE"
@@ -309,15 +319,9 @@ fn build_key_schema(
             "Invalid KeySchema: The second KeySchemaElement is not a RANGE key type",
         ));
     }
-    let attr = |name: &str| -> KeyAttribute {
-        KeyAttribute {
-            name: name.to_string(),
-            scalar: lookup(name).unwrap_or(ScalarType::S),
-        }
-    };
     Ok(KeySchema {
-        hash: attr(hash_name),
-        range: elements.get(1).map(|(n, _)| attr(n)),
+        hash: key_attribute(hash_name, defs),
+        range: elements.get(1).map(|(n, _)| key_attribute(n, defs)),
         more_hash: Vec::new(),
         more_range: Vec::new(),
     })
@@ -330,7 +334,6 @@ fn build_multi_attribute_key(
     elements: &[(String, String)],
     defs: &[(String, ScalarType)],
 ) -> Result<KeySchema, DynamoError> {
-    let lookup = |name: &str| defs.iter().find(|(n, _)| n == name).map(|(_, t)| *t);
     let names: Vec<&str> = elements.iter().map(|(n, _)| n.as_str()).collect();
     check_defined(&names, defs)?;
     if let Some(repeated) = names
@@ -343,9 +346,7 @@ fn build_multi_attribute_key(
         )));
     }
     if elements.first().is_none_or(|(_, kind)| kind != "HASH") {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-        ));
+        return Err(first_element_not_hash());
     }
     let hash_count = elements
         .iter()
@@ -367,15 +368,10 @@ fn build_multi_attribute_key(
             )));
         }
     }
-    let attr = |(name, _): &(String, String)| KeyAttribute {
-        name: name.clone(),
-        scalar: lookup(name).unwrap_or(ScalarType::S),
-    };
+    let attr = |(name, _): &(String, String)| key_attribute(name, defs);
     let (hashes, ranges) = elements.split_at(hash_count);
     let Some((first_hash, more_hash)) = hashes.split_first() else {
-        return Err(DynamoError::validation(
-            "Invalid KeySchema: The first KeySchemaElement is not a HASH key type",
-        ));
+        return Err(first_element_not_hash());
     };
     Ok(KeySchema {
         hash: attr(first_hash),

@@ -151,25 +151,17 @@ fn conditional_operator_needs_two_or_more_conditions() {
         scan_filter(r#"{"a":{"ComparisonOperator":"NULL"}}"#, Some("AND")).unwrap_err(),
         one
     );
-    let mut inputs = ExpressionInputs::new(Operation::UpdateItem);
-    inputs.conditional_operator = Some("AND");
-    assert_eq!(
+    let operator_alone = |operation| {
+        let mut inputs = ExpressionInputs::new(operation);
+        inputs.conditional_operator = Some("AND");
         parse_request(&inputs)
             .unwrap_err()
             .message()
-            .unwrap_or_default(),
-        without
-    );
+            .unwrap_or_default()
+    };
+    assert_eq!(operator_alone(Operation::UpdateItem), without);
     // Before a Query's missing key condition.
-    let mut inputs = ExpressionInputs::new(Operation::Query);
-    inputs.conditional_operator = Some("AND");
-    assert_eq!(
-        parse_request(&inputs)
-            .unwrap_err()
-            .message()
-            .unwrap_or_default(),
-        without
-    );
+    assert_eq!(operator_alone(Operation::Query), without);
 }
 
 #[test]

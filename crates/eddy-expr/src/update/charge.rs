@@ -56,23 +56,22 @@ fn element_bytes(element: &PathElement) -> usize {
     }
 }
 
-fn target_cost(path: &DocPath) -> usize {
+/// A path's head, then each further element with `per_element` bytes on top of its own.
+fn path_cost(path: &DocPath, per_element: usize) -> usize {
     path.head().len()
         + path
             .rest()
             .iter()
-            .map(|e| 4 + element_bytes(e))
+            .map(|e| per_element + element_bytes(e))
             .sum::<usize>()
 }
 
+fn target_cost(path: &DocPath) -> usize {
+    path_cost(path, 4)
+}
+
 fn path_operand_cost(path: &DocPath) -> usize {
-    1 + 14
-        + path.head().len()
-        + path
-            .rest()
-            .iter()
-            .map(|e| 14 + element_bytes(e))
-            .sum::<usize>()
+    1 + 14 + path_cost(path, 14)
 }
 
 fn operand_cost(value: &SetValue) -> usize {
