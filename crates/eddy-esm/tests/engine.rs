@@ -369,8 +369,8 @@ async fn filters_drop_records_before_batching() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn checkpoints_survive_a_restart_of_the_engine() {
-    let dir = tempfile_dir();
-    let store = Store::open(&dir, Arc::new(Clock::new()), StoreConfig::default()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path(), Arc::new(Clock::new()), StoreConfig::default()).unwrap();
     let w = world(store).await;
     for v in 0..3 {
         put(&w, "a", v).await;
@@ -523,23 +523,6 @@ async fn tumbling_windows_carry_state_and_end_with_a_final_invoke() {
     assert_eq!(last["Records"], json!([]));
     assert_eq!(last["isWindowTerminatedEarly"], false);
     assert!(last["window"]["start"].as_str().unwrap().ends_with('Z'));
-}
-
-fn tempfile_dir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!(
-        "eddy-esm-test-{}-{}",
-        std::process::id(),
-        rand_suffix()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-fn rand_suffix() -> u128 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
