@@ -1,8 +1,9 @@
 //! Code packages. A zip uploaded with CreateFunction or UpdateFunctionCode is checked, hashed (AWS's
 //! `CodeSha256` is the base64 SHA-256 of the zip) and stored as a document in the store next to the function
 //! record, so function and code commit together and survive a crash. Execution environments run from an
-//! unpacked copy under `<data dir>/lambda/code/<sha256 hex>/` (a temporary directory in `--in-memory` mode),
-//! which is only a cache: it is unpacked again from the stored zip whenever it is missing.
+//! unpacked copy under `<data dir>/lambda/code/<sha256 hex>/` (a temporary directory in `--in-memory` mode,
+//! removed at shutdown, or by the next in-memory start if eddy was killed), which is only a cache: it is unpacked
+//! again from the stored zip whenever it is missing.
 
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -103,6 +104,45 @@ pub fn unpack(zip: &[u8], dest: &Path) -> std::io::Result<()> {
     }
 }
 
+/// The name prefix of an `--in-memory` eddy's temporary code directory.
+const TEMP_ROOT_PREFIX: &str = "eddy-lambda-";
+/// The file in that directory naming the process it belongs to.
+const OWNER_FILE: &str = "owner.pid";
+
+/// Removes the temporary code directories of `--in-memory` eddys that were killed (a clean shutdown removes its
+/// own): those whose owner file names a process that no longer exists. A directory without an owner file, or
+/// whose owner is alive (or is a later process that reused the id), is left alone.
+fn remove_abandoned_temp_roots(temp_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(temp_dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let is_ours = entry
+            .file_name()
+            .to_str()
+            .is_some_and(|name| name.starts_with(TEMP_ROOT_PREFIX));
+        if !is_ours {
+            continue;
+        }
+        let owner = std::fs::read_to_string(entry.path().join(OWNER_FILE))
+            .ok()
+            .and_then(|text| text.trim().parse::<i32>().ok());
+        if owner.is_some_and(|pid| !process_exists(pid)) {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}
+
+fn process_exists(pid: i32) -> bool {
+    if pid <= 0 {
+        return true;
+    }
+    // Signal 0 checks for the process without sending anything; EPERM means it exists under another user.
+    // SAFETY: kill with signal 0 has no effect on the target.
+    let result = unsafe { libc::kill(pid, 0) };
+    result == 0 || std::io::Error::last_os_error().raw_os_error() != Some(libc::ESRCH)
+}
+
 /// Where unpacked code lives.
 pub struct CodeCache {
     root: PathBuf,
@@ -119,7 +159,11 @@ impl CodeCache {
                 Ok(CodeCache { root, _temp: None })
             }
             None => {
-                let temp = tempfile::Builder::new().prefix("eddy-lambda-").tempdir()?;
+                remove_abandoned_temp_roots(&std::env::temp_dir());
+                let temp = tempfile::Builder::new()
+                    .prefix(TEMP_ROOT_PREFIX)
+                    .tempdir()?;
+                std::fs::write(temp.path().join(OWNER_FILE), std::process::id().to_string())?;
                 let root = temp.path().join("code");
                 std::fs::create_dir_all(&root)?;
                 Ok(CodeCache {
@@ -177,6 +221,30 @@ pub(crate) fn zip_of(files: &[(&str, &str, u32)]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn abandoned_temp_roots_are_removed_and_live_ones_kept() {
+        let temp = tempfile::tempdir().unwrap();
+        let make = |name: &str, owner: Option<String>| {
+            let dir = temp.path().join(name);
+            std::fs::create_dir_all(dir.join("code")).unwrap();
+            if let Some(owner) = owner {
+                std::fs::write(dir.join(OWNER_FILE), owner).unwrap();
+            }
+            dir
+        };
+        // A child that has exited (and been reaped) names a process that no longer exists.
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let dead = child.id();
+        child.wait().unwrap();
+        let abandoned = make("eddy-lambda-dead", Some(dead.to_string()));
+        let live = make("eddy-lambda-live", Some(std::process::id().to_string()));
+        let unowned = make("eddy-lambda-old", None);
+        let other = make("someone-else", Some(dead.to_string()));
+        remove_abandoned_temp_roots(temp.path());
+        assert!(!abandoned.exists(), "the dead owner's directory is removed");
+        assert!(live.exists() && unowned.exists() && other.exists());
+    }
 
     #[test]
     fn packages_are_hashed_and_unpacked_with_modes() {
