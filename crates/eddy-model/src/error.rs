@@ -134,7 +134,9 @@ impl DynamoError {
     pub fn capitalised_message(&self) -> bool {
         matches!(
             self,
-            DynamoError::Serialization(_) | DynamoError::TransactionCanceled { .. }
+            DynamoError::Serialization(_)
+                | DynamoError::TransactionCanceled { .. }
+                | DynamoError::ConditionalCheckFailed { item: Some(_) }
         )
     }
 }
