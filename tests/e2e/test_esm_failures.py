@@ -97,7 +97,8 @@ def test_partial_failure_with_bisection_splits_at_the_failed_record(eddy, tmp_pa
     assert [b["pks"] for b in rig.batches()] == [["r0", "r1", "r2", "r3"], ["r2", "r3"]]
 
 
-SUCCESS_RESPONSES = [None, {}, {"batchItemFailures": []}, {"batchItemFailures": None}]
+# An empty list is success too (AWS-recorded), a non-empty one is malformed.
+SUCCESS_RESPONSES = [None, {}, [], {"batchItemFailures": []}, {"batchItemFailures": None}]
 MALFORMED_RESPONSES = [
     {"batchItemFailures": [{"itemIdentifier": ""}]},
     {"batchItemFailures": [{"itemIdentifier": None}]},

@@ -10,9 +10,11 @@ def test_create_describe_delete_round_trip(ddb, table_name):
     out = create_table(ddb, table_name, range_key=("sk", "N"))["TableDescription"]
     assert out["TableStatus"] == "ACTIVE"
     assert out["KeySchema"] == [{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}]
-    assert out["BillingModeSummary"]["BillingMode"] == "PAY_PER_REQUEST"
+    # CreateTable's summary has the mode alone; DescribeTable adds when it became on-demand (AWS-recorded).
+    assert out["BillingModeSummary"] == {"BillingMode": "PAY_PER_REQUEST"}
     assert out["TableArn"].endswith(f":table/{table_name}")
     desc = ddb.describe_table(TableName=table_name)["Table"]
+    assert desc["BillingModeSummary"]["LastUpdateToPayPerRequestDateTime"] == out["CreationDateTime"]
     assert desc["AttributeDefinitions"] == [{"AttributeName": "pk", "AttributeType": "S"},
                                             {"AttributeName": "sk", "AttributeType": "N"}]
     assert desc["ItemCount"] == 0

@@ -250,7 +250,7 @@ mod tests {
             "eventID": "e1", "eventName": "REMOVE", "eventVersion": "1.1", "eventSource": "aws:dynamodb",
             "awsRegion": "eu-west-1",
             "dynamodb": {
-                "ApproximateCreationDateTime": 1_700_000_000,
+                "ApproximateCreationDateTime": 1_700_000_000.0,
                 "Keys": {"id": {"S": "k\"1"}},
                 "OldImage": {"id": {"S": "k\"1"}, "n": {"N": "-1.5"}},
                 "SequenceNumber": r.sequence_number(),

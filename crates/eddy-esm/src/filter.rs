@@ -293,10 +293,12 @@ fn node_matches(node: &Node, value: Option<&Value>) -> bool {
 fn matcher_matches(matcher: &Matcher, value: Option<&Value>) -> bool {
     match matcher {
         Matcher::Exists(expected) => {
+            // `exists` looks at leaves only: an object (such as a DynamoDB attribute's `{"S": …}`) counts as
+            // absent, as does an array without a leaf (an empty one too), as in EventBridge (AWS-recorded:
+            // `{"presentKey": [{"exists": false}]}` matches a NewImage whose presentKey is `{"S": …}`).
             let present = match value {
-                None => false,
-                // An empty array counts as absent, as in EventBridge.
-                Some(Value::Array(a)) => !a.is_empty(),
+                None | Some(Value::Object(_)) => false,
+                Some(Value::Array(a)) => a.iter().any(is_leaf),
                 Some(_) => true,
             };
             present == *expected
@@ -307,6 +309,10 @@ fn matcher_matches(matcher: &Matcher, value: Option<&Value>) -> bool {
             Some(v) => scalar_matches(matcher, v),
         },
     }
+}
+
+fn is_leaf(value: &Value) -> bool {
+    !matches!(value, Value::Object(_) | Value::Array(_))
 }
 
 fn literal_equals(pattern: &Value, value: &Value) -> bool {
@@ -465,8 +471,16 @@ mod tests {
         );
         assert!(m(r#"{"dynamodb": {"OldImage": [{"exists": false}]}}"#));
         assert!(m(
+            r#"{"dynamodb": {"NewImage": {"status": {"S": [{"exists": true}]}}}}"#
+        ));
+        // `exists` sees leaves only: an attribute's `{"S": …}` object is not one (AWS-recorded).
+        assert!(!m(
             r#"{"dynamodb": {"NewImage": {"status": [{"exists": true}]}}}"#
         ));
+        assert!(m(
+            r#"{"dynamodb": {"NewImage": {"status": [{"exists": false}]}}}"#
+        ));
+        assert!(!m(r#"{"dynamodb": [{"exists": true}]}"#));
         assert!(m(
             r#"{"dynamodb": {"NewImage": {"ip": {"S": [{"cidr": "10.0.0.0/24"}]}}}}"#
         ));

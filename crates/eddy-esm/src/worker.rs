@@ -1207,8 +1207,11 @@ pub(crate) fn parse_batch_item_failures(
         return Ok(None);
     }
     let value: Value = serde_json::from_str(text).map_err(|_| ())?;
-    let Value::Object(obj) = value else {
-        return Err(());
+    let obj = match value {
+        Value::Object(obj) => obj,
+        // An empty list is success too (AWS-recorded); any other non-object fails the batch.
+        Value::Array(list) if list.is_empty() => return Ok(None),
+        _ => return Err(()),
     };
     let failures = match obj.get("batchItemFailures") {
         None | Some(Value::Null) => return Ok(None),
@@ -1265,6 +1268,8 @@ mod tests {
             ok(r#"{"batchItemFailures": [{"itemIdentifier": 101}]}"#),
             Err(())
         );
+        assert_eq!(ok("[]"), Ok(None));
+        assert_eq!(ok(r#"[{"itemIdentifier": "101"}]"#), Err(()));
         assert_eq!(ok(r#""a string""#), Err(()));
         assert_eq!(ok("not json"), Err(()));
     }

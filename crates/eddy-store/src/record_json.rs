@@ -45,7 +45,9 @@ struct Wire<'a> {
 #[derive(Serialize)]
 #[serde(rename_all = "PascalCase")]
 struct Dynamodb<'a> {
-    approximate_creation_date_time: i64,
+    /// Whole seconds, sent as a JSON number with a fraction (`1795954923.0`) as AWS sends it: a Python handler
+    /// gets a float.
+    approximate_creation_date_time: f64,
     keys: &'a AttributeMap,
     #[serde(skip_serializing_if = "Option::is_none")]
     new_image: Option<&'a AttributeMap>,
@@ -104,7 +106,7 @@ impl Serialize for RecordJson<'_> {
             event_source: "aws:dynamodb",
             aws_region: &self.stream.region,
             dynamodb: Dynamodb {
-                approximate_creation_date_time: r.created_ms.div_euclid(1000),
+                approximate_creation_date_time: r.created_ms.div_euclid(1000) as f64,
                 keys: &r.keys,
                 new_image: r.new_image.as_ref(),
                 old_image: r.old_image.as_ref(),

@@ -402,7 +402,12 @@ pub fn table_description(table: &Table, reply: TableReply, now_ms: i64) -> Value
     if def.billing == BillingMode::PayPerRequest || def.billing_changed_ms.is_some() {
         let mut summary = Map::new();
         summary.insert("BillingMode".into(), json!(def.billing.wire_name()));
-        if let (BillingMode::PayPerRequest, Some(at)) = (def.billing, def.billing_changed_ms) {
+        // CreateTable's reply has the mode alone; the time appears from the first DescribeTable on (AWS-recorded).
+        if let (BillingMode::PayPerRequest, Some(at), false) = (
+            def.billing,
+            def.billing_changed_ms,
+            reply == TableReply::Created,
+        ) {
             summary.insert(
                 "LastUpdateToPayPerRequestDateTime".into(),
                 json!(seconds(at)),
