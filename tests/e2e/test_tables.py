@@ -284,7 +284,8 @@ def test_recreated_table_does_not_see_old_items(ddb, table_name):
     assert ddb.scan(TableName=table_name)["Count"] == 0
 
 
-def test_time_to_live_settings(ddb, table_name):
+def test_time_to_live_settings(fresh_eddy, table_name):
+    ddb = fresh_eddy.client()
     create_table(ddb, table_name)
     assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
     out = ddb.update_time_to_live(TableName=table_name,
@@ -292,23 +293,31 @@ def test_time_to_live_settings(ddb, table_name):
     assert out["TimeToLiveSpecification"] == {"Enabled": True, "AttributeName": "expires"}
     assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] == {
         "TimeToLiveStatus": "ENABLED", "AttributeName": "expires"}
-    with pytest.raises(ClientError) as e:
-        ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={"Enabled": True, "AttributeName": "x"})
-    assert error_of(e) == ("ValidationException", "TimeToLive is active on a different AttributeName: "
-                                                  "current AttributeName is expires")
-    for enabled, message in [(True, "TimeToLive is already enabled"),
-                             (False, None)]:
-        if message is None:
-            ddb.update_time_to_live(TableName=table_name,
-                                    TimeToLiveSpecification={"Enabled": False, "AttributeName": "expires"})
-            continue
+
+    def refused(enabled, attribute):
         with pytest.raises(ClientError) as e:
             ddb.update_time_to_live(TableName=table_name,
-                                    TimeToLiveSpecification={"Enabled": enabled, "AttributeName": "expires"})
-        assert error_of(e) == ("ValidationException", message)
-    with pytest.raises(ClientError) as e:
-        ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "x"})
-    assert error_of(e) == ("ValidationException", "TimeToLive is already disabled")
+                                    TimeToLiveSpecification={"Enabled": enabled, "AttributeName": attribute})
+        return error_of(e)
+
+    # Checks of the current setting come first, then DynamoDB's one change per hour.
+    assert refused(True, "x") == ("ValidationException", "TimeToLive is active on a different AttributeName: "
+                                                         "current AttributeName is expires")
+    assert refused(True, "expires") == ("ValidationException", "TimeToLive is already enabled")
+    too_soon = ("ValidationException", "Time to live has been modified multiple times within a fixed interval")
+    assert refused(False, "expires") == too_soon
+    fresh_eddy.control("POST", "/_eddy/clock", {"advanceSeconds": 3599})
+    assert refused(False, "expires") == too_soon
+    fresh_eddy.control("POST", "/_eddy/clock", {"advanceSeconds": 1})
+    ddb.update_time_to_live(TableName=table_name, TimeToLiveSpecification={"Enabled": False, "AttributeName": "expires"})
+    assert ddb.describe_time_to_live(TableName=table_name)["TimeToLiveDescription"] == {"TimeToLiveStatus": "DISABLED"}
+    assert refused(False, "x") == ("ValidationException", "TimeToLive is already disabled")
+    assert refused(True, "expires") == too_soon
+    # The time of the last change survives a restart.
+    fresh_eddy.kill()
+    fresh_eddy.start()
+    ddb = fresh_eddy.client()
+    assert refused(True, "other") == too_soon
 
 
 def test_tags(ddb, table_name):

@@ -226,6 +226,10 @@ impl IndexDef {
 pub struct TtlSetting {
     pub attribute: String,
     pub enabled: bool,
+    /// When UpdateTimeToLive last changed the setting (server clock); DynamoDB refuses another change within
+    /// the hour after one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_ms: Option<i64>,
 }
 
 /// The stream view type of a table's stream.

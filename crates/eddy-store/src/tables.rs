@@ -19,6 +19,9 @@ use crate::codec::{decode_item, encode_item};
 use crate::layout;
 use crate::writer::WriteCtx;
 
+/// How long after an UpdateTimeToLive change DynamoDB refuses another ("up to one hour").
+const TTL_CHANGE_INTERVAL_MS: i64 = 3_600_000;
+
 /// An index as requested in CreateTable / UpdateTable.
 #[derive(Clone, Debug)]
 pub struct IndexSpec {
@@ -854,7 +857,8 @@ impl Store {
             .await
     }
 
-    /// UpdateTimeToLive. Returns the new setting.
+    /// UpdateTimeToLive. Returns the new setting. A change within the hour after the last one is refused, as
+    /// DynamoDB refuses it (the checks of the current setting come first).
     pub async fn update_ttl(
         &self,
         scope: &Scope,
@@ -862,6 +866,7 @@ impl Store {
         attribute: String,
         enabled: bool,
     ) -> Result<TtlSetting, DynamoError> {
+        let now_ms = self.clock().now_ms();
         self.modify_table(scope, name, move |def, ctx| {
             match def.ttl.as_ref().filter(|t| t.enabled) {
                 Some(current) if current.attribute != attribute => {
@@ -878,10 +883,21 @@ impl Store {
                 }
                 _ => {}
             }
+            let last_change = def.ttl.as_ref().and_then(|t| t.changed_ms);
+            if last_change.is_some_and(|at| now_ms - at < TTL_CHANGE_INTERVAL_MS) {
+                return Err(DynamoError::validation(
+                    "Time to live has been modified multiple times within a fixed interval",
+                ));
+            }
             let old = def.clone();
-            def.ttl = Some(TtlSetting { attribute, enabled });
+            let setting = TtlSetting {
+                attribute,
+                enabled,
+                changed_ms: Some(now_ms),
+            };
+            def.ttl = Some(setting.clone());
             rebuild_ttl_entries(ctx, &old, def)?;
-            Ok(def.ttl.clone().unwrap_or(TtlSetting { attribute: String::new(), enabled }))
+            Ok(setting)
         })
         .await
     }
