@@ -169,6 +169,8 @@ def test_create_validation_errors(rig, raw, eddy):
         "InvalidParameterValueException", f"Unsupported starting position for arn type: {arn}", 400)
     assert refused(StartingPosition="AT_TIMESTAMP") == (
         "InvalidParameterValueException", f"Unsupported starting position for arn type: {arn}", 400)
+    assert refused(StartingPosition="LATEST", StartingPositionTimestamp=1700000000) == (
+        "InvalidParameterValueException", "Timestamp only valid with StartingPosition AT_TIMESTAMP", 400)
     missing = arn.rsplit("/", 1)[0] + "/2001-01-01T00:00:00.000"
     assert refused(EventSourceArn=missing) == ("InvalidParameterValueException", f"Stream not found: {missing}", 400)
     assert refused(EventSourceArn=None) == ("InvalidParameterValueException", "Unrecognized event source.", 400)

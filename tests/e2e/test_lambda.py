@@ -14,6 +14,7 @@ import uuid
 import zipfile
 
 import pytest
+from botocore.exceptions import ClientError
 
 from conftest import ROOT, Eddy, create_table, wait_for
 
@@ -677,10 +678,22 @@ def test_function_tags_through_the_tagging_api_and_get_function(eddy, lam):
     assert e.value.response["Error"]["Code"] == "ValidationException"
     assert "failed to satisfy constraint: Member must satisfy regular expression pattern" in (
         e.value.response["Error"]["Message"])
-    # Tags change nothing a running function sees: the revision stays.
+    # Tagging gives $LATEST a new RevisionId, as on AWS, so optimistic locking sees it.
     before = lam.get_function_configuration(FunctionName=name)["RevisionId"]
     lam.tag_resource(Resource=arn, Tags={"x": "y"})
-    assert lam.get_function_configuration(FunctionName=name)["RevisionId"] == before
+    assert lam.get_function_configuration(FunctionName=name)["RevisionId"] != before
+    with pytest.raises(ClientError) as e:
+        lam.update_function_configuration(FunctionName=name, Description="d", RevisionId=before)
+    assert e.value.response["Error"]["Code"] == "PreconditionFailedException"
+    # At most 50 tags; an empty map is refused (AWS's texts).
+    with pytest.raises(ClientError) as e:
+        lam.tag_resource(Resource=arn, Tags={f"k{i}": "v" for i in range(50)})
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (
+        "InvalidParameterValueException", "Number of tags exceeds resource tag limit.")
+    with pytest.raises(ClientError) as e:
+        lam.tag_resource(Resource=arn, Tags={})
+    assert (e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]) == (
+        "InvalidParameterValueException", "An error occurred and the request cannot be processed.")
 
 # ---- durability ----------------------------------------------------------------------------------------------------
 

@@ -457,12 +457,14 @@ impl MappingRequest {
                 "ProvisionedPollerConfig",
                 self.provisioned_poller_config.is_some(),
             ),
-            (
-                "StartingPositionTimestamp",
-                self.starting_position_timestamp.is_some(),
-            ),
             ("LoggingConfig", self.logging_config.is_some()),
         ];
+        // AT_TIMESTAMP itself was refused before; with another starting position AWS says this.
+        if self.starting_position_timestamp.is_some() {
+            return Err(EsmError::InvalidParameter(
+                "Timestamp only valid with StartingPosition AT_TIMESTAMP".into(),
+            ));
+        }
         if let Some(name) = self.unknown.keys().next() {
             return Err(EsmError::InvalidParameter(format!(
                 "Unsupported parameter for DynamoDB stream event source mappings: {name}"

@@ -48,6 +48,8 @@ pub enum LambdaError {
     RequestTooLarge(String),
     /// 400: the invoke payload is not JSON.
     InvalidRequestContent(String),
+    /// 403: the caller may not act on the resource (a function of another account).
+    AccessDenied(String),
     /// 412: `RevisionId` does not match.
     PreconditionFailed(String),
     /// 400: the zip file cannot be used (`InvalidParameterValueException` on AWS too, kept apart for clarity).
@@ -70,6 +72,7 @@ impl LambdaError {
             LambdaError::TooManyRequests { .. } => "TooManyRequestsException",
             LambdaError::RequestTooLarge(_) => "RequestTooLargeException",
             LambdaError::InvalidRequestContent(_) => "InvalidRequestContentException",
+            LambdaError::AccessDenied(_) => "AccessDeniedException",
             LambdaError::PreconditionFailed(_) => "PreconditionFailedException",
             LambdaError::CodeStorageExceeded(_) => "CodeStorageExceededException",
             LambdaError::Service(_) => "ServiceException",
@@ -83,6 +86,7 @@ impl LambdaError {
             LambdaError::TooManyRequests { .. } => 429,
             LambdaError::RequestTooLarge(_) => 413,
             LambdaError::PreconditionFailed(_) => 412,
+            LambdaError::AccessDenied(_) => 403,
             LambdaError::Service(_) => 500,
             _ => 400,
         }
@@ -97,6 +101,7 @@ impl LambdaError {
             | LambdaError::RequestTooLarge(m)
             | LambdaError::InvalidRequestContent(m)
             | LambdaError::PreconditionFailed(m)
+            | LambdaError::AccessDenied(m)
             | LambdaError::CodeStorageExceeded(m)
             | LambdaError::Service(m) => m,
             LambdaError::TooManyRequests { message, .. } => message,

@@ -374,11 +374,20 @@ fn check_revision(expected: Option<&str>, actual: &str) -> Result<(), LambdaErro
 
 /// Whether publishing `latest` would repeat the newest published version (AWS then returns that version).
 fn same_as_published(latest: &VersionRecord, published: &VersionRecord) -> bool {
+    let source_description = published
+        .source_description
+        .as_ref()
+        .unwrap_or(&published.description);
+    if latest.description != *source_description {
+        return false;
+    }
     let mut a = latest.clone();
     a.version = published.version.clone();
     a.revision_id = published.revision_id.clone();
+    a.environment_revision = published.environment_revision.clone();
     a.last_modified_ms = published.last_modified_ms;
     a.description = published.description.clone();
+    a.source_description = published.source_description.clone();
     a == *published
 }
 
@@ -444,7 +453,7 @@ impl Lambda {
     /// The unqualified ARN of an existing function (`name`, full or partial ARN, with or without a
     /// qualifier); an error if it does not exist.
     pub fn function_arn(&self, scope: &Scope, name_or_arn: &str) -> Result<String, LambdaError> {
-        let r = FunctionRef::parse(name_or_arn)?;
+        let r = FunctionRef::parse_in(scope, name_or_arn)?;
         self.existing(scope, &r)?;
         Ok(function_arn(scope, &r.name, None))
     }
@@ -456,7 +465,7 @@ impl Lambda {
         function: &str,
         qualifier: Option<&str>,
     ) -> Result<(Arc<FunctionRecord>, VersionRecord, String), LambdaError> {
-        let r = FunctionRef::parse(function)?.with_qualifier(qualifier)?;
+        let r = FunctionRef::parse_in(scope, function)?.with_qualifier(qualifier)?;
         r.check_name_length()?;
         let record = self
             .record(scope, &r.name)
@@ -472,7 +481,7 @@ impl Lambda {
                 let a = record
                     .aliases
                     .get(alias)
-                    .ok_or_else(|| not_found(scope, &r.name, Some(alias)))?;
+                    .ok_or_else(|| alias_not_found(scope, &r.name, alias))?;
                 let chosen = pick_weighted(&a.function_version, &a.weights);
                 record
                     .version(&chosen)
@@ -489,8 +498,9 @@ impl Lambda {
         scope: &Scope,
         req: CreateFunction,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(&req.function_name)?;
+        let r = FunctionRef::parse_in(scope, &req.function_name)?;
         r.check_name_length()?;
+        check_tag_count(req.tags.as_ref().map_or(0, BTreeMap::len))?;
         if r.qualifier.is_some() {
             return Err(LambdaError::InvalidParameterValue(
                 "Unsupported. Cannot create a function with a qualified name.".into(),
@@ -574,6 +584,8 @@ impl Lambda {
             log_group: None,
             application_log_level: None,
             system_log_level: None,
+            environment_revision: None,
+            source_description: None,
         };
         if let Some(logging) = &req.logging_config {
             apply_logging(&mut latest, logging);
@@ -594,7 +606,10 @@ impl Lambda {
         let changes = vec![code_change(scope, &r.name, &package)];
         let saved = self.save(scope, record, changes).await?;
         self.unpack_eagerly(scope, &saved).await;
-        Ok(shown.configuration(scope, &r.name, None))
+        let mut out = shown.configuration(scope, &r.name, None);
+        // Even with Publish, CreateFunction names the function unqualified (`Version` says "1"; AWS-recorded).
+        out["FunctionArn"] = json!(function_arn(scope, &r.name, None));
+        Ok(out)
     }
 
     /// GetFunction → `{Configuration, Code, Tags?, Concurrency?}`.
@@ -649,7 +664,7 @@ impl Lambda {
         function: &str,
         qualifier: Option<&str>,
     ) -> Result<(Arc<FunctionRecord>, VersionRecord, String), LambdaError> {
-        let r = FunctionRef::parse(function)?.with_qualifier(qualifier)?;
+        let r = FunctionRef::parse_in(scope, function)?.with_qualifier(qualifier)?;
         let record = self
             .record(scope, &r.name)
             .ok_or_else(|| not_found(scope, &r.name, r.qualifier.as_deref()))?;
@@ -701,12 +716,16 @@ impl Lambda {
         let mut rows: Vec<Value> = Vec::new();
         for f in &records {
             if all_versions {
-                rows.push(f.latest.configuration(scope, &f.name, Some(LATEST)));
+                rows.push(list_item(f.latest.configuration(
+                    scope,
+                    &f.name,
+                    Some(LATEST),
+                )));
                 for v in &f.versions {
-                    rows.push(v.configuration(scope, &f.name, None));
+                    rows.push(list_item(v.configuration(scope, &f.name, None)));
                 }
             } else {
-                rows.push(f.latest.configuration(scope, &f.name, None));
+                rows.push(list_item(f.latest.configuration(scope, &f.name, None)));
             }
         }
         paginate(rows, marker, max_items)
@@ -719,7 +738,7 @@ impl Lambda {
         function: &str,
         req: UpdateFunctionCode,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         if req.image_uri.is_some() {
             return Err(LambdaError::InvalidParameterValue(
                 "ImageUri is not supported by eddy: upload a .zip package (ZipFile)".into(),
@@ -755,7 +774,7 @@ impl Lambda {
             record.latest.architectures = a.clone();
         }
         record.latest.last_modified_ms = self.inner.clock.now_ms();
-        record.latest.revision_id = new_revision();
+        record.latest.bump_revision(new_revision());
         if req.dry_run == Some(true) {
             return Ok(record.latest.configuration(scope, &record.name, None));
         }
@@ -777,7 +796,7 @@ impl Lambda {
         function: &str,
         req: UpdateFunctionConfiguration,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         check_unsupported(&req.unsupported)?;
         if let Some(rt) = &req.runtime {
             runtime::check_supported(rt)?;
@@ -823,7 +842,7 @@ impl Lambda {
             apply_logging(v, logging);
         }
         v.last_modified_ms = self.inner.clock.now_ms();
-        v.revision_id = new_revision();
+        v.bump_revision(new_revision());
         let shown = record.latest.clone();
         self.save(scope, record.clone(), Vec::new()).await?;
         Ok(shown.configuration(scope, &record.name, None))
@@ -836,7 +855,13 @@ impl Lambda {
         function: &str,
         qualifier: Option<&str>,
     ) -> Result<(), LambdaError> {
-        let r = FunctionRef::parse(function)?.with_qualifier(qualifier)?;
+        let r = FunctionRef::parse_in(scope, function)?.with_qualifier(qualifier)?;
+        // Checked before the function is looked up (AWS-recorded).
+        if r.qualifier.as_deref() == Some(LATEST) {
+            return Err(LambdaError::InvalidParameterValue(
+                "$LATEST version cannot be deleted without deleting the function.".into(),
+            ));
+        }
         let _guard = self.inner.control.lock().await;
         let current = self.existing(scope, &r)?;
         match r.qualifier.as_deref() {
@@ -856,12 +881,10 @@ impl Lambda {
                 self.retire_stale(scope, &r.name);
                 Ok(())
             }
-            Some(LATEST) => Err(LambdaError::InvalidParameterValue(
-                "$LATEST version cannot be deleted without deleting the function.".into(),
-            )),
             Some(q) => {
+                // Deleting a version that does not exist (any more) succeeds (AWS-recorded).
                 if current.version(q).is_none() {
-                    return Err(not_found(scope, &r.name, Some(q)));
+                    return Ok(());
                 }
                 let users: Vec<&str> = current
                     .aliases
@@ -893,7 +916,7 @@ impl Lambda {
         code_sha256: Option<&str>,
         revision_id: Option<&str>,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let _guard = self.inner.control.lock().await;
         let current = self.existing(scope, &r)?;
         check_revision(revision_id, &current.latest.revision_id)?;
@@ -924,41 +947,47 @@ impl Lambda {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<FunctionPage, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let record = self.existing(scope, &r)?;
-        let mut rows = vec![
-            record
-                .latest
-                .configuration(scope, &record.name, Some(LATEST)),
-        ];
+        let mut rows = vec![list_item(record.latest.configuration(
+            scope,
+            &record.name,
+            Some(LATEST),
+        ))];
         rows.extend(
             record
                 .versions
                 .iter()
-                .map(|v| v.configuration(scope, &record.name, None)),
+                .map(|v| list_item(v.configuration(scope, &record.name, None))),
         );
         paginate(rows, marker, max_items)
     }
 
+    /// The routing checks of CreateAlias and UpdateAlias, in AWS's order (AWS-recorded texts).
     fn check_alias_target(
         scope: &Scope,
         record: &FunctionRecord,
         version: &str,
         weights: &BTreeMap<String, f64>,
     ) -> Result<(), LambdaError> {
-        if record.version(version).is_none() {
-            return Err(not_found(scope, &record.name, Some(version)));
+        if weights.len() > 1 {
+            return Err(LambdaError::InvalidParameterValue(
+                "Number of items in AdditionalVersionWeights cannot be greater than 1".into(),
+            ));
         }
-        for (v, w) in weights {
-            if record.version(v).is_none() || v == LATEST {
-                return Err(LambdaError::InvalidParameterValue(format!(
-                    "Version {v} in the routing configuration is not a published version of the function."
-                )));
-            }
-            if !(0.0..=1.0).contains(w) {
-                return Err(LambdaError::InvalidParameterValue(
-                    "Weights of additional versions must be between 0.0 and 1.0.".into(),
-                ));
+        if version == LATEST && !weights.is_empty() {
+            return Err(LambdaError::InvalidParameterValue(
+                "$LATEST is not supported for an alias pointing to more than 1 version".into(),
+            ));
+        }
+        if weights.contains_key(version) {
+            return Err(LambdaError::InvalidParameterValue(format!(
+                "Invalid function version {version}. Function version {version} is already included in routing configuration."
+            )));
+        }
+        for v in std::iter::once(version).chain(weights.keys().map(String::as_str)) {
+            if record.version(v).is_none() {
+                return Err(not_found(scope, &record.name, Some(v)));
             }
         }
         Ok(())
@@ -971,25 +1000,28 @@ impl Lambda {
         function: &str,
         req: AliasInput,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         if req.name.bytes().all(|b| b.is_ascii_digit()) {
             return Err(LambdaError::Validation(format!(
                 "1 validation error detected: Value '{}' at 'name' failed to satisfy constraint: Member must satisfy regular expression pattern: (?!^[0-9]+$)([a-zA-Z0-9-_]+)",
                 req.name
             )));
         }
+        let weights = req
+            .routing_config
+            .and_then(|rc| rc.additional_version_weights)
+            .unwrap_or_default();
+        check_weight_values(&weights)?;
         let _guard = self.inner.control.lock().await;
-        let current = self.existing(scope, &r)?;
+        let current = self
+            .record(scope, &r.name)
+            .ok_or_else(|| not_found(scope, &r.name, Some(&req.function_version)))?;
         if current.aliases.contains_key(&req.name) {
             return Err(LambdaError::ResourceConflict(format!(
                 "Alias already exists: {}",
                 function_arn(scope, &current.name, Some(&req.name))
             )));
         }
-        let weights = req
-            .routing_config
-            .and_then(|rc| rc.additional_version_weights)
-            .unwrap_or_default();
         Self::check_alias_target(scope, &current, &req.function_version, &weights)?;
         let alias = AliasRecord {
             name: req.name.clone(),
@@ -1004,13 +1036,6 @@ impl Lambda {
         Ok(alias.configuration(scope, &current.name))
     }
 
-    fn alias_not_found(scope: &Scope, function: &str, alias: &str) -> LambdaError {
-        LambdaError::ResourceNotFound(format!(
-            "Alias not found: {}",
-            function_arn(scope, function, Some(alias))
-        ))
-    }
-
     /// GetAlias → AliasConfiguration.
     pub fn get_alias(
         &self,
@@ -1018,13 +1043,13 @@ impl Lambda {
         function: &str,
         name: &str,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let record = self.existing(scope, &r)?;
         record
             .aliases
             .get(name)
             .map(|a| a.configuration(scope, &record.name))
-            .ok_or_else(|| Self::alias_not_found(scope, &record.name, name))
+            .ok_or_else(|| alias_not_found(scope, &record.name, name))
     }
 
     /// UpdateAlias → AliasConfiguration.
@@ -1035,14 +1060,14 @@ impl Lambda {
         name: &str,
         req: UpdateAlias,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let _guard = self.inner.control.lock().await;
         let current = self.existing(scope, &r)?;
         let mut alias = current
             .aliases
             .get(name)
             .cloned()
-            .ok_or_else(|| Self::alias_not_found(scope, &current.name, name))?;
+            .ok_or_else(|| alias_not_found(scope, &current.name, name))?;
         check_revision(req.revision_id.as_deref(), &alias.revision_id)?;
         if let Some(v) = req.function_version {
             alias.function_version = v;
@@ -1052,6 +1077,7 @@ impl Lambda {
         }
         if let Some(rc) = req.routing_config {
             alias.weights = rc.additional_version_weights.unwrap_or_default();
+            check_weight_values(&alias.weights)?;
         }
         Self::check_alias_target(scope, &current, &alias.function_version, &alias.weights)?;
         alias.revision_id = new_revision();
@@ -1068,7 +1094,7 @@ impl Lambda {
         function: &str,
         name: &str,
     ) -> Result<(), LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let _guard = self.inner.control.lock().await;
         let current = self.existing(scope, &r)?;
         if !current.aliases.contains_key(name) {
@@ -1089,7 +1115,7 @@ impl Lambda {
         marker: Option<&str>,
         max_items: usize,
     ) -> Result<FunctionPage, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let record = self.existing(scope, &r)?;
         let rows = record
             .aliases
@@ -1107,14 +1133,17 @@ impl Lambda {
         function: &str,
         reserved: u32,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         if r.qualifier.is_some() {
             return Err(LambdaError::InvalidParameterValue(
                 "This operation is permitted on Lambda functions only. Aliases and versions do not support this operation. Please specify either a function name or an unqualified function ARN.".into(),
             ));
         }
         let _guard = self.inner.control.lock().await;
-        let current = self.existing(scope, &r)?;
+        // AWS names $LATEST in this operation's not-found message (AWS-recorded).
+        let current = self
+            .record(scope, &r.name)
+            .ok_or_else(|| not_found(scope, &r.name, Some(LATEST)))?;
         let others = self.sum_reserved(scope, Some(&current.name));
         let limit = self.inner.config.account_concurrency;
         if (limit as i64) - (others as i64) - (reserved as i64) < 100.min(limit as i64) {
@@ -1135,7 +1164,7 @@ impl Lambda {
         scope: &Scope,
         function: &str,
     ) -> Result<Value, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let record = self.existing(scope, &r)?;
         Ok(match record.reserved_concurrency {
             Some(n) => json!({ "ReservedConcurrentExecutions": n }),
@@ -1149,7 +1178,7 @@ impl Lambda {
         scope: &Scope,
         function: &str,
     ) -> Result<(), LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let _guard = self.inner.control.lock().await;
         let current = self.existing(scope, &r)?;
         if current.reserved_concurrency.is_none() {
@@ -1167,12 +1196,13 @@ impl Lambda {
         scope: &Scope,
         function: &str,
     ) -> Result<BTreeMap<String, String>, LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         Ok(self.existing(scope, &r)?.tags.clone())
     }
 
     /// TagResource / UntagResource of a function: adds `add` (replacing equal keys), then removes `remove`.
-    /// The revision does not change, so warm environments stay.
+    /// `$LATEST` gets a new RevisionId (AWS-recorded); warm environments stay, code and configuration being
+    /// unchanged. At most 50 tags.
     pub async fn retag(
         &self,
         scope: &Scope,
@@ -1180,13 +1210,15 @@ impl Lambda {
         add: BTreeMap<String, String>,
         remove: &[String],
     ) -> Result<(), LambdaError> {
-        let r = FunctionRef::parse(function)?;
+        let r = FunctionRef::parse_in(scope, function)?;
         let _guard = self.inner.control.lock().await;
         let mut record = (*self.existing(scope, &r)?).clone();
         record.tags.extend(add);
         for key in remove {
             record.tags.remove(key);
         }
+        check_tag_count(record.tags.len())?;
+        record.latest.bump_revision_only(new_revision());
         self.save(scope, record, Vec::new()).await?;
         Ok(())
     }
@@ -1199,10 +1231,16 @@ impl Lambda {
             .filter(|((s, _), _)| s == scope)
             .map(|(_, f)| f)
             .collect();
+        // A function's versions that share a package count it once (AWS-recorded).
         let total_code: u64 = mine
             .iter()
-            .flat_map(|f| std::iter::once(&f.latest).chain(f.versions.iter()))
-            .map(|v| v.code_size)
+            .map(|f| {
+                let packages: BTreeMap<&str, u64> = std::iter::once(&f.latest)
+                    .chain(f.versions.iter())
+                    .map(|v| (v.code_id.as_str(), v.code_size))
+                    .collect();
+                packages.values().sum::<u64>()
+            })
             .sum();
         let reserved: u32 = mine.iter().filter_map(|f| f.reserved_concurrency).sum();
         let limit = self.inner.config.account_concurrency;
@@ -1219,6 +1257,49 @@ impl Lambda {
                 "FunctionCount": mine.len(),
             },
         })
+    }
+}
+
+/// A function carries at most 50 tags (AWS's text).
+pub(crate) fn check_tag_count(count: usize) -> Result<(), LambdaError> {
+    if count > 50 {
+        return Err(LambdaError::InvalidParameterValue(
+            "Number of tags exceeds resource tag limit.".into(),
+        ));
+    }
+    Ok(())
+}
+
+/// An alias that does not exist (AWS's text; Terraform's provider looks for it).
+fn alias_not_found(scope: &Scope, function: &str, alias: &str) -> LambdaError {
+    LambdaError::ResourceNotFound(format!(
+        "Cannot find alias arn: {}",
+        function_arn(scope, function, Some(alias))
+    ))
+}
+
+/// Routing weights must lie in 0.0–1.0: a model constraint, so a `ValidationException` naming the whole map
+/// as Java prints it (`{2=2.0}`), before anything is looked up.
+fn check_weight_values(weights: &BTreeMap<String, f64>) -> Result<(), LambdaError> {
+    if weights.values().all(|w| (0.0..=1.0).contains(w)) {
+        return Ok(());
+    }
+    let entries: Vec<String> = weights
+        .iter()
+        .map(|(v, w)| format!("{v}={}", java_double(*w)))
+        .collect();
+    Err(LambdaError::Validation(format!(
+        "1 validation error detected: Value '{{{}}}' at 'routingConfig.additionalVersionWeights' failed to satisfy constraint: Map value must satisfy constraint: [Member must have value less than or equal to 1.0, Member must have value greater than or equal to 0.0, Member must not be null]",
+        entries.join(", ")
+    )))
+}
+
+/// A double as Java's `Double.toString` writes ordinary values (`2.0`, `-1.0`, `0.25`).
+fn java_double(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 1e7 {
+        format!("{value:.1}")
+    } else {
+        format!("{value}")
     }
 }
 
@@ -1260,14 +1341,25 @@ fn publish_into(
 ) -> VersionRecord {
     let mut version = record.latest.clone();
     version.version = record.next_version.to_string();
-    version.revision_id = new_revision();
+    version.bump_revision(new_revision());
     version.last_modified_ms = now_ms;
+    version.source_description = Some(record.latest.description.clone());
     if let Some(d) = description {
         version.description = d.to_string();
     }
+    // Publishing gives $LATEST a new RevisionId too (AWS-recorded).
+    record.latest.bump_revision_only(new_revision());
     record.next_version += 1;
     record.versions.push(version.clone());
     version
+}
+
+/// A FunctionConfiguration as list operations show it: without `RuntimeVersionConfig` (AWS-recorded).
+fn list_item(mut configuration: Value) -> Value {
+    if let Some(o) = configuration.as_object_mut() {
+        o.remove("RuntimeVersionConfig");
+    }
+    configuration
 }
 
 fn paginate(

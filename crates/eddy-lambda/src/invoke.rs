@@ -214,7 +214,7 @@ impl Lambda {
             scope: scope.clone(),
             function: record.name.clone(),
             version: version.version.clone(),
-            revision: version.revision_id.clone(),
+            revision: version.environment_key().to_string(),
         };
         let env = match self.take_idle(&key) {
             Some(env) => env,
@@ -457,7 +457,7 @@ impl Lambda {
             .get(&(key.scope.clone(), key.function.clone()))
             .and_then(|f| {
                 f.version(&key.version)
-                    .map(|v| v.revision_id == key.revision)
+                    .map(|v| v.environment_key() == key.revision)
             })
             .unwrap_or(false);
         if reusable && current && env.is_alive() && !self.inner.stopping.load(Ordering::Relaxed) {

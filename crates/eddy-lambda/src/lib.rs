@@ -283,7 +283,7 @@ impl Lambda {
                 let still = current
                     .as_ref()
                     .and_then(|f| f.version(&key.version))
-                    .is_some_and(|v| v.revision_id == key.revision);
+                    .is_some_and(|v| v.environment_key() == key.revision);
                 if !still {
                     stale.append(envs);
                 }

@@ -64,6 +64,14 @@ pub struct VersionRecord {
     pub application_log_level: Option<String>,
     #[serde(default)]
     pub system_log_level: Option<String>,
+    /// The `RevisionId` of the last change to code or configuration, when later changes (tags, publishing)
+    /// moved `revision_id` on without touching either: warm execution environments are keyed by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub environment_revision: Option<String>,
+    /// For a published version: the description `$LATEST` had when it was published (PublishVersion may give
+    /// the version another), so a later change of `$LATEST`'s description counts as a change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source_description: Option<String>,
 }
 
 fn default_ephemeral() -> u32 {
@@ -89,25 +97,43 @@ pub struct AliasRecord {
 }
 
 impl VersionRecord {
+    /// What warm execution environments of this version are keyed by: it changes with code or configuration.
+    pub fn environment_key(&self) -> &str {
+        self.environment_revision
+            .as_deref()
+            .unwrap_or(&self.revision_id)
+    }
+
+    /// A new `RevisionId` for a change that leaves code and configuration as they are (tags, publishing).
+    pub fn bump_revision_only(&mut self, revision: String) {
+        if self.environment_revision.is_none() {
+            self.environment_revision = Some(std::mem::replace(&mut self.revision_id, revision));
+        } else {
+            self.revision_id = revision;
+        }
+    }
+
+    /// A new `RevisionId` for a change of code or configuration.
+    pub fn bump_revision(&mut self, revision: String) {
+        self.revision_id = revision;
+        self.environment_revision = None;
+    }
+
     pub fn log_group(&self, function: &str) -> String {
         self.log_group
             .clone()
             .unwrap_or_else(|| format!("/aws/lambda/{function}"))
     }
 
-    /// `FunctionConfiguration` as the API returns it. `arn_qualifier` is appended to `FunctionArn` (published
-    /// versions always carry theirs).
+    /// `FunctionConfiguration` as the API returns it. `arn_qualifier` (the version or alias the caller named)
+    /// is appended to `FunctionArn`; without one, a published version carries its number.
     pub fn configuration(
         &self,
         scope: &Scope,
         function: &str,
         arn_qualifier: Option<&str>,
     ) -> Value {
-        let qualifier = if self.version != LATEST {
-            Some(self.version.as_str())
-        } else {
-            arn_qualifier
-        };
+        let qualifier = arn_qualifier.or((self.version != LATEST).then_some(self.version.as_str()));
         let mut out = json!({
             "FunctionName": function,
             "FunctionArn": function_arn(scope, function, qualifier),
@@ -270,6 +296,30 @@ impl FunctionRef {
         })
     }
 
+    /// Parses `text` as a function of `scope`: an ARN naming another region is not reachable from here (404,
+    /// AWS's text), one naming another account is refused (403).
+    pub fn parse_in(scope: &Scope, text: &str) -> Result<FunctionRef, LambdaError> {
+        let r = FunctionRef::parse(text)?;
+        if let Some(region) = r.region.as_deref()
+            && region != &*scope.region
+        {
+            return Err(LambdaError::ResourceNotFound(format!(
+                "Functions from '{region}' are not reachable in this region ('{}')",
+                scope.region
+            )));
+        }
+        if let Some(account) = r.account.as_deref()
+            && account != &*scope.account
+        {
+            return Err(LambdaError::AccessDenied(format!(
+                "Function {text} belongs to account {account}: account {} has no access to it (eddy has no \
+                 resource-based policies)",
+                scope.account
+            )));
+        }
+        Ok(r)
+    }
+
     /// Combines a qualifier carried by the name with a separate `Qualifier` parameter (they must agree).
     pub fn with_qualifier(mut self, qualifier: Option<&str>) -> Result<FunctionRef, LambdaError> {
         match (&self.qualifier, qualifier) {
@@ -288,7 +338,8 @@ impl FunctionRef {
     /// Names longer than 64 characters are refused (the model only limits the whole ARN).
     pub fn check_name_length(&self) -> Result<(), LambdaError> {
         if self.name.len() > 64 {
-            return Err(LambdaError::Validation(format!(
+            // AWS's validation text, under InvalidParameterValueException (AWS-recorded).
+            return Err(LambdaError::InvalidParameterValue(format!(
                 "1 validation error detected: Value '{}' at 'functionName' failed to satisfy constraint: Member must have length less than or equal to 64",
                 self.name
             )));

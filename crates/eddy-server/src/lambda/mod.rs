@@ -208,6 +208,7 @@ async fn dispatch(op: &str, req: &LambdaRequest<'_>) -> Result<Response<Body>, L
         parse_body(&req.body)?
     };
     let input = model_input(op, req, body.clone());
+    check_runtime_value(op, &input)?;
     model().validate(op, &input).map_err(model_error)?;
     let body = Value::Object(body);
     match op {
@@ -273,6 +274,25 @@ fn model_input(op: &str, req: &LambdaRequest<'_>, mut input: Map<String, Value>)
         }
     }
     Value::Object(input)
+}
+
+/// An unknown `Runtime` is refused before the model's other checks, as an InvalidParameterValueException in
+/// Lambda's own words (AWS-recorded; the enumeration is the model's, which may order it differently).
+fn check_runtime_value(op: &str, input: &Value) -> Result<(), LambdaError> {
+    if !matches!(op, "CreateFunction" | "UpdateFunctionConfiguration") {
+        return Ok(());
+    }
+    let Some(runtime) = input.get("Runtime").and_then(Value::as_str) else {
+        return Ok(());
+    };
+    let known = model().enumeration("Runtime").unwrap_or_default();
+    if known.iter().any(|r| r == runtime) {
+        return Ok(());
+    }
+    Err(LambdaError::InvalidParameterValue(format!(
+        "Value {runtime} at 'runtime' failed to satisfy constraint: Member must satisfy enum value set: [{}] or be a valid ARN",
+        known.join(", ")
+    )))
 }
 
 /// The model walk speaks DynamoDB's error vocabulary; Lambda reports the same findings with its own codes.

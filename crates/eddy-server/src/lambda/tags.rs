@@ -125,10 +125,17 @@ fn validate(
     super::model()
         .validate(op.name(), &input)
         .map_err(super::model_error)?;
-    match input.get("Tags") {
-        Some(tags) => super::decode(tags.clone()),
-        None => Ok(BTreeMap::new()),
+    let tags: BTreeMap<String, String> = match input.get("Tags") {
+        Some(tags) => super::decode(tags.clone())?,
+        None => BTreeMap::new(),
+    };
+    if op == TagOp::Tag && tags.is_empty() {
+        // AWS's answer to `"Tags": {}` (AWS-recorded).
+        return Err(LambdaError::InvalidParameterValue(
+            "An error occurred and the request cannot be processed.".into(),
+        ));
     }
+    Ok(tags)
 }
 
 /// The function or mapping an ARN names, in the caller's account and region.

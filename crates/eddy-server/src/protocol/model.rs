@@ -454,6 +454,20 @@ impl ServiceModel {
         self
     }
 
+    /// The values of the enumeration shape called `shape`, in the model's order.
+    pub fn enumeration(&self, shape: &str) -> Option<&[String]> {
+        self.shapes
+            .iter()
+            .find(|s| s.name == shape)
+            .and_then(|s| match &s.kind {
+                Kind::String {
+                    enumeration: Some(values),
+                    ..
+                } => Some(values.as_slice()),
+                _ => None,
+            })
+    }
+
     pub fn has_operation(&self, op: &str) -> bool {
         self.operations.contains_key(op)
     }
