@@ -328,6 +328,42 @@ def test_a_crash_is_a_runtime_exit_error(lam, node_fn):
     assert "FunctionError" not in invoke(lam, node_fn, {})[0]
 
 
+def zip_with_modes(files):
+    """A zip package from {name: (text, unix mode)}."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, (text, mode) in files.items():
+            info = zipfile.ZipInfo(name)
+            info.external_attr = (0o100000 | mode) << 16
+            z.writestr(info, text)
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize("runtime,handler,source", [
+    ("python3.12", "app.handler", ("app.py", "import os\ndef handler(event, context):\n"
+                                             "    return {'wrapped': os.environ.get('WRAPPED')}\n")),
+    ("nodejs20.x", "index.handler", ("index.js", "exports.handler = async () => ({wrapped: process.env.WRAPPED});")),
+])
+def test_exec_wrapper_scripts_start_managed_runtimes(lam, runtime, handler, source):
+    # As AWS's bootstraps do: the wrapper gets the runtime's command line and execs it.
+    package = zip_with_modes({source[0]: (source[1], 0o644),
+                              "wrapper.sh": ("#!/bin/sh\nexport WRAPPED=yes\nexec \"$@\"\n", 0o755)})
+    name = fname("wrapped")
+    # eddy's task root stands in for /var/task.
+    create(lam, name, package, runtime=runtime, handler=handler,
+           Environment={"Variables": {"AWS_LAMBDA_EXEC_WRAPPER": "/var/task/wrapper.sh"}})
+    r, body = invoke(lam, name, {})
+    assert "FunctionError" not in r and body == {"wrapped": "yes"}
+    # A wrapper that does not exist fails the start, as on AWS.
+    lam.update_function_configuration(FunctionName=name, Environment={"Variables": {
+        "AWS_LAMBDA_EXEC_WRAPPER": "/idontexist.sh"}})
+    r, body = invoke(lam, name, {})
+    request_id = r["ResponseMetadata"]["RequestId"]
+    assert r["FunctionError"] == "Unhandled"
+    assert body == {"errorType": "Runtime.ExitError",
+                    "errorMessage": f"RequestId: {request_id} Error: Runtime exited with error: exit status 127"}
+
+
 def test_responses_over_6_mb_fail_as_on_aws(lam, node_fn):
     r, body = invoke(lam, node_fn, {"action": "big"})
     assert r["FunctionError"] == "Unhandled"
@@ -340,8 +376,9 @@ def test_responses_over_6_mb_fail_as_on_aws(lam, node_fn):
 def test_unknown_functions_versions_and_aliases_are_not_found(lam, node_fn):
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as e:
         lam.invoke(FunctionName="no-such-function-here")
+    # Invoke names $LATEST when no qualifier was given (AWS-recorded, 2025).
     assert e.value.response["Error"]["Message"] == \
-        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:no-such-function-here"
+        "Function not found: arn:aws:lambda:us-east-1:000000000000:function:no-such-function-here:$LATEST"
     with pytest.raises(lam.exceptions.ResourceNotFoundException) as e:
         lam.invoke(FunctionName=node_fn, Qualifier="77")
     assert e.value.response["Error"]["Message"].endswith(f"function:{node_fn}:77")

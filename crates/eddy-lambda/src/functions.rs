@@ -467,9 +467,14 @@ impl Lambda {
     ) -> Result<(Arc<FunctionRecord>, VersionRecord, String), LambdaError> {
         let r = FunctionRef::parse_in(scope, function)?.with_qualifier(qualifier)?;
         r.check_name_length()?;
-        let record = self
-            .record(scope, &r.name)
-            .ok_or_else(|| not_found(scope, &r.name, r.qualifier.as_deref()))?;
+        // Invoke names $LATEST when no qualifier was given (AWS-recorded, 2025).
+        let record = self.record(scope, &r.name).ok_or_else(|| {
+            not_found(
+                scope,
+                &r.name,
+                Some(r.qualifier.as_deref().unwrap_or(LATEST)),
+            )
+        })?;
         let invoked_arn = function_arn(scope, &r.name, r.qualifier.as_deref());
         let version = match r.qualifier.as_deref() {
             None | Some(LATEST) => record.latest.clone(),

@@ -571,6 +571,8 @@ impl Lambda {
         set("TZ", ":UTC".into());
         set("_HANDLER", v.handler.clone());
         set("LAMBDA_TASK_ROOT", task_root.clone());
+        // The working directory, as a shell would report it (AWS: /var/task, the task root).
+        set("PWD", task_root.clone());
         set("LAMBDA_RUNTIME_DIR", runtime_dir.clone());
         set("AWS_LAMBDA_FUNCTION_NAME", function.to_string());
         set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", v.memory_size.to_string());
@@ -636,6 +638,15 @@ impl Lambda {
                 env.push((k.clone(), val.clone()));
             }
         }
+        // eddy's task root stands in for /var/task in a wrapper's path.
+        for (key, value) in env.iter_mut() {
+            if key == "AWS_LAMBDA_EXEC_WRAPPER"
+                && let Some(rest) = value.strip_prefix("/var/task/")
+            {
+                *value = format!("{task_root}/{rest}");
+            }
+        }
+        let (program, args) = with_exec_wrapper(family, &env, program, args);
         Ok(Launch {
             program,
             args,
@@ -644,6 +655,33 @@ impl Lambda {
             refresh_at_ms,
         })
     }
+}
+
+/// A managed runtime whose environment sets `AWS_LAMBDA_EXEC_WRAPPER` starts through that script, which gets
+/// the runtime's command line as its arguments — as AWS's bootstraps do (`exec $AWS_LAMBDA_EXEC_WRAPPER …`), so
+/// a missing or broken wrapper fails the start (`exit status 127`). OS-only runtimes ignore it, as on AWS. A
+/// path under `/var/task/` names the unpacked code.
+fn with_exec_wrapper(
+    family: Family,
+    env: &[(String, String)],
+    program: PathBuf,
+    args: Vec<String>,
+) -> (PathBuf, Vec<String>) {
+    let wrapped = family != Family::Provided
+        && env
+            .iter()
+            .any(|(k, v)| k == "AWS_LAMBDA_EXEC_WRAPPER" && !v.is_empty());
+    if !wrapped {
+        return (program, args);
+    }
+    let mut wrapper_args = vec![
+        "-c".to_string(),
+        "exec \"$AWS_LAMBDA_EXEC_WRAPPER\" \"$@\"".to_string(),
+        "bootstrap".to_string(),
+        program.display().to_string(),
+    ];
+    wrapper_args.extend(args);
+    (PathBuf::from("/bin/sh"), wrapper_args)
 }
 
 fn finished(done: Result<Completion, tokio::sync::oneshot::error::RecvError>) -> Ending {

@@ -57,8 +57,9 @@ pub async fn handle(req: &LambdaRequest<'_>) -> Result<Response<Body>, LambdaErr
         status => wire::empty(status, &outcome.request_id),
     };
     let headers = response.headers_mut();
+    // Only an invocation that ran names the version it ran (DryRun: none, AWS-recorded).
     if let Ok(v) = HeaderValue::from_str(&outcome.executed_version)
-        && kind != InvocationKind::Event
+        && kind == InvocationKind::RequestResponse
     {
         headers.insert("x-amz-executed-version", v);
     }
