@@ -99,9 +99,10 @@ pub enum Service {
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 256
+        // Letters and digits beyond ASCII too (AWS-recorded: `attr.1øßä` is accepted).
         && name
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-' || b == b'.')
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-' || c == '.')
         && !name.starts_with('.')
         && !name.ends_with('.')
         && !name.contains("..")

@@ -87,6 +87,9 @@ impl ErrorKind {
             ErrorKind::BatchRequestTooLong => "BatchRequestTooLong",
             ErrorKind::PurgeQueueInProgress => "PurgeQueueInProgress",
             ErrorKind::UnsupportedOperation => "UnsupportedOperation",
+            // Not in the model; AWS's JSON names them so (AWS-recorded).
+            ErrorKind::InvalidParameterValue => "InvalidParameterValueException",
+            ErrorKind::MissingParameter => "MissingRequiredParameterException",
             other => other.query_code(),
         }
     }

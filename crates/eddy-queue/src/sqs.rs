@@ -276,7 +276,7 @@ pub struct ReceiveRequest {
     pub wait_time_seconds: Option<i64>,
     /// System attributes to return (`All` or names), from `AttributeNames` and `MessageSystemAttributeNames`.
     pub system_attribute_names: Vec<String>,
-    /// Message attributes to return: `All`, `.*`, `prefix.*` or names.
+    /// Message attributes to return: `All`, `.*`, `*`, `prefix.*` or names.
     pub message_attribute_names: Vec<String>,
 }
 
@@ -1180,13 +1180,13 @@ impl Queues {
             .attributes
             .iter()
             .filter(|(name, _)| {
+                // `Hel.*` is the prefix `Hel` (`Hello` and `Help.Me`); `*` is all (AWS-recorded).
                 request.message_attribute_names.iter().any(|pattern| {
-                    pattern == "All"
-                        || pattern == ".*"
+                    matches!(pattern.as_str(), "All" | ".*" | "*")
                         || pattern == *name
                         || pattern
                             .strip_suffix(".*")
-                            .is_some_and(|prefix| name.starts_with(&format!("{prefix}.")))
+                            .is_some_and(|prefix| name.starts_with(prefix))
                 })
             })
             .map(|(k, v)| (k.clone(), v.clone()))
@@ -1265,7 +1265,9 @@ impl Queues {
                         "Value {receipt} for parameter ReceiptHandle is invalid. Reason: Message does not exist or is not available for visibility timeout change."
                     )));
                 };
-                if m.receive_count == 0 || m.visible_at_ms <= now {
+                // A message visible again (its timeout ran out, or was set to 0) still takes its latest receipt
+                // handle (AWS-recorded).
+                if m.receive_count == 0 {
                     return Err(QueueError::new(
                         ErrorKind::MessageNotInflight,
                         "Message does not exist or is not available for visibility timeout change.",

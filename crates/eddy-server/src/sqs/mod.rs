@@ -66,10 +66,21 @@ impl Call<'_> {
                 format!("The address {url} is not valid for this endpoint."),
             )
         };
-        let rest = url
+        let Some(rest) = url
             .strip_prefix("https://")
             .or_else(|| url.strip_prefix("http://"))
-            .ok_or_else(invalid)?;
+        else {
+            // A bare queue name names the caller's queue (AWS-recorded).
+            let is_name = !url.is_empty()
+                && url
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'));
+            return if is_name {
+                Ok((self.ctx.scope.clone(), url.to_string()))
+            } else {
+                Err(invalid())
+            };
+        };
         let (host, path) = rest.split_once('/').ok_or_else(invalid)?;
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let [account, name] = segments.as_slice() else {

@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use eddy_queue::QueueError;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::{Call, decode};
 
@@ -47,9 +47,7 @@ struct ListRequest {
 pub fn list(call: &Call<'_>, body: Value) -> Result<Value, QueueError> {
     let req: ListRequest = decode(body)?;
     let (scope, name) = call.queue_of(&req.queue_url)?;
+    // No tags is `"Tags": {}` in JSON (AWS-recorded), an empty result in XML.
     let tags = call.queues.list_queue_tags(&scope, &name)?;
-    if tags.is_empty() {
-        return Ok(Value::Object(Map::new()));
-    }
     Ok(json!({"Tags": tags}))
 }
