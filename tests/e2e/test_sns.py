@@ -39,7 +39,7 @@ def receive_one(sqs, url, **kwargs):
     return got[0]
 
 
-def test_topic_lifecycle_attributes_and_listing(sns):
+def test_topic_lifecycle_attributes_and_listing(sns, eddy):
     name = unique("t")
     arn = sns.create_topic(Name=name, Attributes={"DisplayName": "Alerts"})["TopicArn"]
     assert arn == f"arn:aws:sns:us-east-1:000000000000:{name}"
@@ -49,6 +49,21 @@ def test_topic_lifecycle_attributes_and_listing(sns):
     assert error_of(e) == ("InvalidParameter",
                            "Invalid parameter: Attributes Reason: Topic already exists with different attributes")
 
+    # Topics belong to their region: another region's client cannot reach this one (AWS's answer).
+    west = eddy.client("sns", region="us-west-1")
+    for call in (lambda: west.get_topic_attributes(TopicArn=arn), lambda: west.delete_topic(TopicArn=arn),
+                 lambda: west.publish(TopicArn=arn, Message="m")):
+        with pytest.raises(ClientError) as e:
+            call()
+        assert error_of(e) == ("InvalidParameter", "Invalid parameter: TopicArn")
+    # Re-creating with a subset of its tags is no conflict; duplicated tag keys are refused.
+    sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "a", "Value": "1"}, {"Key": "b", "Value": "2"}])
+    assert sns.create_topic(Name=name, Attributes={"DisplayName": "Alerts"},
+                            Tags=[{"Key": "a", "Value": "1"}])["TopicArn"] == arn
+    with pytest.raises(ClientError) as e:
+        sns.tag_resource(ResourceArn=arn, Tags=[{"Key": "c", "Value": "1"}, {"Key": "c", "Value": "2"}])
+    assert error_of(e) == ("InvalidParameter", "Invalid parameter: Duplicated keys are not allowed.")
+    sns.untag_resource(ResourceArn=arn, TagKeys=["a", "b"])
     attrs = sns.get_topic_attributes(TopicArn=arn)["Attributes"]
     assert attrs["TopicArn"] == arn
     assert attrs["Owner"] == "000000000000"
@@ -124,6 +139,10 @@ def test_publish_to_sqs_delivers_the_sns_envelope(sns, sqs):
         "count": {"Type": "Number", "Value": "3"},
         "raw": {"Type": "Binary", "Value": base64.b64encode(b"\x01\x02").decode()},
     }
+    # The topic's SignatureVersion names the envelope's (AWS-recorded).
+    sns.set_topic_attributes(TopicArn=topic, AttributeName="SignatureVersion", AttributeValue="2")
+    sns.publish(TopicArn=topic, Message="v2")
+    assert json.loads(receive_one(sqs, url)["Body"])["SignatureVersion"] == "2"
     # Without a subject and attributes, the envelope has neither.
     sns.publish(TopicArn=topic, Message="plain")
     envelope = json.loads(receive_one(sqs, url)["Body"])
@@ -134,14 +153,17 @@ def test_publish_to_sqs_delivers_the_sns_envelope(sns, sqs):
 def test_raw_message_delivery_sends_the_message_and_its_attributes(sns, sqs):
     topic = sns.create_topic(Name=unique("t"))["TopicArn"]
     url, queue_arn = queue_with_arn(sqs)
+    # Any case, stored in lower case (AWS-recorded).
     sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn,
-                        Attributes={"RawMessageDelivery": "true"})["SubscriptionArn"]
+                        Attributes={"RawMessageDelivery": "TrUe"})["SubscriptionArn"]
     assert sns.get_subscription_attributes(SubscriptionArn=sub)["Attributes"]["RawMessageDelivery"] == "true"
-    sns.publish(TopicArn=topic, Message="raw body", Subject="ignored",
+    # A standard topic passes a message group on to its queues (fair queues).
+    sns.publish(TopicArn=topic, Message="raw body", Subject="ignored", MessageGroupId="tenant-7",
                 MessageAttributes={"colour": {"DataType": "String", "StringValue": "red"}})
-    message = receive_one(sqs, url, MessageAttributeNames=["All"])
+    message = receive_one(sqs, url, MessageAttributeNames=["All"], MessageSystemAttributeNames=["MessageGroupId"])
     assert message["Body"] == "raw body"
     assert message["MessageAttributes"] == {"colour": {"DataType": "String", "StringValue": "red"}}
+    assert message["Attributes"] == {"MessageGroupId": "tenant-7"}
     # Switching raw delivery off again restores the envelope.
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="false")
     sns.publish(TopicArn=topic, Message="wrapped")
@@ -154,6 +176,9 @@ def test_message_structure_json_picks_the_sqs_entry(sns, sqs):
     sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
     sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "d", "sqs": "for sqs"}))
     assert receive_one(sqs, url)["Body"] == "for sqs"
+    # An entry that is not a string is passed over for the default (AWS-recorded).
+    sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"default": "d", "sqs": {"f": "v"}}))
+    assert receive_one(sqs, url)["Body"] == "d"
     with pytest.raises(ClientError) as e:
         sns.publish(TopicArn=topic, MessageStructure="json", Message=json.dumps({"sqs": "x"}))
     assert error_of(e) == ("InvalidParameter",
@@ -179,6 +204,7 @@ def test_subscriptions_listing_and_errors(sns, sqs):
     assert sns.get_topic_attributes(TopicArn=topic)["Attributes"]["SubscriptionsConfirmed"] == "2"
 
     sns.unsubscribe(SubscriptionArn=s2)
+    sns.unsubscribe(SubscriptionArn=s2)  # again: succeeds, as on AWS
     assert [s["SubscriptionArn"] for s in sns.list_subscriptions_by_topic(TopicArn=topic)["Subscriptions"]] == [s1]
     with pytest.raises(ClientError) as e:
         sns.get_subscription_attributes(SubscriptionArn=s2)

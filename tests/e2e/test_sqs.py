@@ -139,10 +139,19 @@ def test_fifo_queues_are_refused(sqs):
         assert "FIFO queues are not supported" in message
     url = make_queue(sqs)
     with pytest.raises(ClientError) as e:
-        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="g")
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageDeduplicationId="d")
     assert error_of(e) == ("InvalidParameterValue",
-                           "Value g for parameter MessageGroupId is invalid. Reason: The request include parameter "
-                           "that is not valid for this queue type.")
+                           "Value d for parameter MessageDeduplicationId is invalid. Reason: The request include "
+                           "parameter that is not valid for this queue type.")
+    # Message groups are fair queues' (standard queues, since 2025): kept and answered, checked as AWS does.
+    sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="tenant-1")
+    got = sqs.receive_message(QueueUrl=url, MessageSystemAttributeNames=["MessageGroupId"])["Messages"][0]
+    assert got["Attributes"] == {"MessageGroupId": "tenant-1"}
+    with pytest.raises(ClientError) as e:
+        sqs.send_message(QueueUrl=url, MessageBody="x", MessageGroupId="a b")
+    assert error_of(e) == ("InvalidParameterValue",
+                           "Value a b for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include "
+                           "alphanumeric and punctuation characters. 1 to 128 in length.")
 
 
 def test_send_receive_delete_with_attributes_and_digests(sqs):

@@ -106,6 +106,16 @@ pub struct PublishInput {
     pub message_deduplication_id: Option<String>,
 }
 
+/// `RawMessageDelivery` takes `true` / `false` in any case and stores them in lower case (AWS-recorded).
+fn normalized_subscription_attribute(name: &str, value: String) -> String {
+    let lower = value.to_ascii_lowercase();
+    if name == "RawMessageDelivery" && (lower == "true" || lower == "false") {
+        lower
+    } else {
+        value
+    }
+}
+
 /// `arn:aws:sns:<region>:<account>:<name>` → (scope, name).
 pub fn parse_topic_arn(arn: &str) -> Option<(Scope, String)> {
     let parts: Vec<&str> = arn.split(':').collect();
@@ -281,7 +291,8 @@ impl Queues {
                     "Attributes Reason: Topic already exists with different attributes",
                 ));
             }
-            if !tags.is_empty() && tags != existing.tags {
+            // Tags the topic has (a subset too) are no conflict (AWS-recorded).
+            if tags.iter().any(|(k, v)| existing.tags.get(k) != Some(v)) {
                 return Err(QueueError::invalid_parameter(
                     "Tags Reason: Topic already exists with different tags",
                 ));
@@ -543,6 +554,13 @@ impl Queues {
                 )));
             }
         }
+        let attributes: BTreeMap<String, String> = attributes
+            .into_iter()
+            .map(|(k, v)| {
+                let v = normalized_subscription_attribute(&k, v);
+                (k, v)
+            })
+            .collect();
         for (k, v) in &attributes {
             self.check_subscription_attribute(protocol, k, v)?;
         }
@@ -603,9 +621,13 @@ impl Queues {
             .ok_or_else(|| QueueError::new(ErrorKind::NotFound, "Subscription does not exist"))
     }
 
-    /// Unsubscribe.
+    /// Unsubscribe. A subscription that is gone already succeeds (AWS-recorded).
     pub async fn unsubscribe(&self, arn: &str) -> Result<(), QueueError> {
-        let sub = self.subscription(arn)?;
+        let sub = match self.subscription(arn) {
+            Ok(sub) => sub,
+            Err(e) if e.kind == ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
         self.inner
             .store
             .write_docs(vec![DocChange::delete(SUBSCRIPTIONS_NS, &sub.arn)])
@@ -682,9 +704,10 @@ impl Queues {
         value: &str,
     ) -> Result<(), QueueError> {
         let sub = self.subscription(arn)?;
-        self.check_subscription_attribute(&sub.protocol, name, value)?;
+        let value = normalized_subscription_attribute(name, value.to_string());
+        self.check_subscription_attribute(&sub.protocol, name, &value)?;
         let mut sub = (*sub).clone();
-        sub.attributes.insert(name.to_string(), value.to_string());
+        sub.attributes.insert(name.to_string(), value);
         self.inner
             .store
             .write_docs(vec![DocChange::put(SUBSCRIPTIONS_NS, arn, to_json(&sub)?)])
@@ -718,15 +741,11 @@ impl Queues {
         {
             return Err(QueueError::invalid_parameter("Subject"));
         }
-        for (param, value) in [
-            ("MessageGroupId", &input.message_group_id),
-            ("MessageDeduplicationId", &input.message_deduplication_id),
-        ] {
-            if value.is_some() {
-                return Err(QueueError::invalid_parameter(format!(
-                    "{param} Reason: The request includes {param} parameter that is not valid for this topic type"
-                )));
-            }
+        // A standard topic passes a MessageGroupId on to its queues (fair queues; AWS-recorded, 2025).
+        if input.message_deduplication_id.is_some() {
+            return Err(QueueError::invalid_parameter(
+                "MessageDeduplicationId Reason: The request includes MessageDeduplicationId parameter that is not valid for this topic type",
+            ));
         }
         attributes::validate(&input.message_attributes, Service::Sns)?;
         let size = input.message.len()
@@ -767,10 +786,19 @@ impl Queues {
             .cloned()
             .collect();
         let topic_scope = Scope::new(&topic.account, &topic.region);
+        let signature_version = topic
+            .attributes
+            .get("SignatureVersion")
+            .map_or("1", String::as_str);
         for sub in subscriptions {
             let message = structured
                 .as_ref()
-                .and_then(|m| m.get(&sub.protocol).or_else(|| m.get("default")))
+                // A protocol's entry that is not a string is passed over for the default (AWS-recorded).
+                .and_then(|m| {
+                    m.get(&sub.protocol)
+                        .filter(|v| v.is_string())
+                        .or_else(|| m.get("default"))
+                })
                 .and_then(Value::as_str)
                 .unwrap_or(&input.message)
                 .to_string();
@@ -783,6 +811,8 @@ impl Queues {
                 timestamp: &timestamp,
                 attributes: &input.message_attributes,
                 subscription_arn: &sub.arn,
+                signature_version,
+                message_group_id: input.message_group_id.as_deref(),
             };
             let outcome = match sub.protocol.as_str() {
                 "sqs" => self.deliver_to_queue(&sub, &notification).await,
@@ -810,11 +840,13 @@ impl Queues {
             NewMessage {
                 body: n.message.to_string(),
                 attributes: n.attributes.clone(),
+                message_group_id: n.message_group_id.map(str::to_string),
                 ..NewMessage::default()
             }
         } else {
             NewMessage {
                 body: n.envelope(),
+                message_group_id: n.message_group_id.map(str::to_string),
                 ..NewMessage::default()
             }
         };
@@ -903,6 +935,11 @@ struct Notification<'a> {
     timestamp: &'a str,
     attributes: &'a Attributes,
     subscription_arn: &'a str,
+    /// The topic's `SignatureVersion` (`1` or `2`), which SQS envelopes name (Lambda events always say `1`,
+    /// AWS-recorded).
+    signature_version: &'a str,
+    /// Passed on to SQS subscriptions.
+    message_group_id: Option<&'a str>,
 }
 
 impl Notification<'_> {
@@ -975,7 +1012,7 @@ impl Notification<'_> {
         }
         fields.push(("Message", q(self.message)));
         fields.push(("Timestamp", q(self.timestamp)));
-        fields.push(("SignatureVersion", q("1")));
+        fields.push(("SignatureVersion", q(self.signature_version)));
         fields.push(("Signature", q(&self.signature())));
         fields.push(("SigningCertURL", q(&self.signing_cert_url())));
         fields.push(("UnsubscribeURL", q(&self.unsubscribe_url())));

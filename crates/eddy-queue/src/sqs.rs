@@ -70,6 +70,20 @@ const FIFO_ATTRIBUTES: &[&str] = &[
     "FifoThroughputLimit",
 ];
 
+/// A `MessageGroupId`: 1–128 letters, digits and punctuation (AWS's rule and text).
+fn check_message_group_id(group: &str) -> Result<(), QueueError> {
+    let valid = (1..=128).contains(&group.len())
+        && group
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b.is_ascii_punctuation());
+    if valid {
+        return Ok(());
+    }
+    Err(QueueError::invalid_parameter_value(format!(
+        "Value {group} for parameter MessageGroupId is invalid. Reason: MessageGroupId can only include alphanumeric and punctuation characters. 1 to 128 in length."
+    )))
+}
+
 /// System attributes a message can carry, in the order GetQueueAttributes-style listings use.
 const SYSTEM_ATTRIBUTES: &[&str] = &[
     "SenderId",
@@ -78,6 +92,7 @@ const SYSTEM_ATTRIBUTES: &[&str] = &[
     "ApproximateFirstReceiveTimestamp",
     "AWSTraceHeader",
     "DeadLetterQueueSourceArn",
+    "MessageGroupId",
 ];
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -204,6 +219,9 @@ pub(crate) struct StoredMessage {
     receipt: Option<String>,
     #[serde(default)]
     dead_letter_source: Option<String>,
+    /// `MessageGroupId` of a fair queue's message (a standard queue with message groups).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    group_id: Option<String>,
 }
 
 impl StoredMessage {
@@ -864,15 +882,14 @@ impl Queues {
                 ),
             ));
         }
-        for (param, value) in [
-            ("MessageGroupId", &message.message_group_id),
-            ("MessageDeduplicationId", &message.message_deduplication_id),
-        ] {
-            if let Some(v) = value {
-                return Err(QueueError::invalid_parameter_value(format!(
-                    "Value {v} for parameter {param} is invalid. Reason: The request include parameter that is not valid for this queue type."
-                )));
-            }
+        if let Some(v) = &message.message_deduplication_id {
+            return Err(QueueError::invalid_parameter_value(format!(
+                "Value {v} for parameter MessageDeduplicationId is invalid. Reason: The request include parameter that is not valid for this queue type."
+            )));
+        }
+        // A standard queue takes message groups since fair queues (2025); it keeps no order per group.
+        if let Some(group) = &message.message_group_id {
+            check_message_group_id(group)?;
         }
         let delay = message
             .delay_seconds
@@ -932,6 +949,7 @@ impl Queues {
             first_receive_ms: None,
             receipt: None,
             dead_letter_source: None,
+            group_id: message.message_group_id,
         };
         Ok((stored, sent))
     }
@@ -1170,6 +1188,7 @@ impl Queues {
                 "ApproximateFirstReceiveTimestamp" => m.first_receive_ms.map(|t| t.to_string()),
                 "AWSTraceHeader" => m.trace_header.clone(),
                 "DeadLetterQueueSourceArn" => m.dead_letter_source.clone(),
+                "MessageGroupId" => m.group_id.clone(),
                 _ => None,
             };
             if let Some(v) = value {

@@ -84,6 +84,7 @@ async fn dispatch(call: &Call<'_>, op: &str, body: Value) -> Result<Value, Queue
     model::sns().validate(op, &body).map_err(|e| {
         QueueError::new(ErrorKind::InvalidParameter, e.message().unwrap_or_default())
     })?;
+    check_region(call, &body)?;
     match op {
         "CreateTopic" => topics::create(call, body).await,
         "DeleteTopic" => topics::delete(call, body).await,
@@ -105,6 +106,21 @@ async fn dispatch(call: &Call<'_>, op: &str, body: Value) -> Result<Value, Queue
             format!("The action {op} is not valid for this endpoint."),
         )),
     }
+}
+
+/// Topics and subscriptions belong to a region: an ARN of another region is an invalid parameter, as on AWS
+/// (recorded for TopicArn), whatever the topic.
+fn check_region(call: &Call<'_>, body: &Value) -> Result<(), QueueError> {
+    for member in ["TopicArn", "TargetArn", "SubscriptionArn"] {
+        let Some(arn) = body.get(member).and_then(Value::as_str) else {
+            continue;
+        };
+        let region = arn.split(':').nth(3);
+        if arn.starts_with("arn:") && region.is_some_and(|r| r != &*call.ctx.scope.region) {
+            return Err(QueueError::invalid_parameter(member));
+        }
+    }
+    Ok(())
 }
 
 /// An SNS request.

@@ -18,7 +18,14 @@ struct TagRequest {
 
 pub async fn tag(call: &Call<'_>, body: Value) -> Result<Value, QueueError> {
     let req: TagRequest = decode(body)?;
+    let count = req.tags.len();
     let add: BTreeMap<String, String> = req.tags.into_iter().map(|t| (t.key, t.value)).collect();
+    if add.len() < count {
+        // AWS-recorded text.
+        return Err(QueueError::invalid_parameter(
+            "Duplicated keys are not allowed.",
+        ));
+    }
     call.queues.tag_topic(&req.resource_arn, add, &[]).await?;
     Ok(json!({}))
 }
