@@ -104,6 +104,7 @@ def test_roles_with_the_aws_cli(eddy, tmp_path):
     assert created["Arn"] == f"arn:aws:iam::000000000000:role/service-role/{name}"
     assert created["RoleId"].startswith("AROA") and len(created["RoleId"]) == 21
     assert created["AssumeRolePolicyDocument"] == LAMBDA_TRUST, "the CLI decodes the URL-encoded document"
+    assert "Description" not in created, "CreateRole's answer leaves it out, as AWS's does"
     got = aws(eddy, "iam", "get-role", "--role-name", name)["Role"]
     assert got["MaxSessionDuration"] == 3600 and got["Description"] == "stream consumer"
     assert name in [r["RoleName"] for r in aws(eddy, "iam", "list-roles", "--path-prefix", "/service-role/")["Roles"]]
@@ -238,7 +239,7 @@ def test_customer_policies_and_versions(iam):
     iam.detach_role_policy(RoleName=role, PolicyArn=arn)
     with pytest.raises(Exception) as e:
         iam.detach_role_policy(RoleName=role, PolicyArn=arn)
-    assert error_of(e) == ("NoSuchEntity", f"Policy {arn} was not attached.")
+    assert error_of(e) == ("NoSuchEntity", f"Policy {arn} was not found.")
     iam.delete_policy(PolicyArn=arn)
     with pytest.raises(Exception) as e:
         iam.get_policy(PolicyArn=arn)

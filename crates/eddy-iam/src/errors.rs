@@ -4,8 +4,9 @@
 //!
 //! The message constructors below carry IAM's texts for the entities this crate's callers manage (roles,
 //! users, policies, access keys). Most are IAM's as quoted in recorded responses (moto's mirror of IAM,
-//! public error reports); `user_exists`, `must_delete_access_keys`, `policy_still_attached` and the
-//! `Cannot exceed the quota` wording are eddy's best knowledge of IAM's current texts.
+//! public error reports, LocalStack's AWS-recorded snapshots); `user_exists`, `must_delete_access_keys` and
+//! `policy_still_attached` are eddy's best knowledge of IAM's current texts; `Cannot exceed quota for …` is
+//! AWS-recorded (LocalStack's snapshots, public error reports).
 
 use std::fmt;
 
@@ -217,10 +218,10 @@ impl IamError {
 
     // --- LimitExceeded ---
 
-    /// `Cannot exceed the quota for <quota>: <limit>.`, IAM's text for a named account quota
+    /// `Cannot exceed quota for <quota>: <limit>`, IAM's text for a named account quota
     /// (`PolicySize`, `ACLSizePerRole`, `PoliciesPerRole`, `AccessKeysPerUser`, …).
     pub fn quota_exceeded(quota: &str, limit: usize) -> IamError {
-        IamError::LimitExceeded(format!("Cannot exceed the quota for {quota}: {limit}."))
+        IamError::LimitExceeded(format!("Cannot exceed quota for {quota}: {limit}"))
     }
 
     /// The aggregate size of a role's inline policies is over [`INLINE_ROLE_POLICIES_MAX`].
@@ -332,7 +333,7 @@ mod tests {
         );
         assert_eq!(
             IamError::quota_exceeded("PolicySize", MANAGED_POLICY_MAX).message(),
-            "Cannot exceed the quota for PolicySize: 6144."
+            "Cannot exceed quota for PolicySize: 6144"
         );
         assert_eq!(
             IamError::role_inline_policies_too_large("r").message(),

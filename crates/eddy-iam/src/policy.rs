@@ -207,6 +207,8 @@ pub enum PolicyError {
     MissingPrincipal,
     /// A trust policy statement with an action that is not one of STS's role-assumption actions.
     TrustPolicyActions,
+    /// The same, when every action is an STS one.
+    TrustPolicyStsActions,
     /// `Invalid principal in policy: "<KEY>":"<value>"`; IAM writes the key in capitals.
     InvalidPrincipal {
         key: String,
@@ -301,6 +303,9 @@ impl fmt::Display for PolicyError {
                 "Trust Policy statement actions can only be sts:AssumeRole, \
                  sts:AssumeRoleWithSAML,  and sts:AssumeRoleWithWebIdentity",
             ),
+            PolicyError::TrustPolicyStsActions => {
+                f.write_str("AssumeRole policy may only specify STS AssumeRole actions.")
+            }
             PolicyError::InvalidPrincipal { key, value } => write!(
                 f,
                 "Invalid principal in policy: \"{}\":\"{value}\"",

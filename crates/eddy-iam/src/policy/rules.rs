@@ -173,7 +173,21 @@ fn check_trust_rules(statements: &[DraftStatement]) -> Result<(), PolicyError> {
         .iter()
         .all(|s| trust_actions_ok(s.action.as_ref()))
     {
-        return Err(PolicyError::TrustPolicyActions);
+        // An STS action that assumes no role gets its own text (AWS-recorded, `sts:InvalidAction`).
+        let only_sts = statements.iter().all(|s| {
+            s.action.as_ref().is_some_and(|listed| {
+                listed.negation == Negation::Plain
+                    && listed.items.iter().all(|a| {
+                        a.get(..4)
+                            .is_some_and(|prefix| prefix.eq_ignore_ascii_case("sts:"))
+                    })
+            })
+        });
+        return Err(if only_sts {
+            PolicyError::TrustPolicyStsActions
+        } else {
+            PolicyError::TrustPolicyActions
+        });
     }
     if statements.iter().any(|s| s.resource.is_some()) {
         return Err(PolicyError::ProhibitedResource);

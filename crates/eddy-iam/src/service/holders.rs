@@ -133,7 +133,7 @@ pub(super) fn detach(holder: &mut impl PolicyHolder, policy_arn: &str) -> Result
     Ok(())
 }
 
-/// `Policy <arn> was not attached.`
+/// Detaching a policy that is not attached: `Policy <arn> was not found.` (AWS-recorded).
 fn not_attached(policy_arn: &str) -> IamError {
-    IamError::NoSuchEntity(format!("Policy {policy_arn} was not attached."))
+    IamError::NoSuchEntity(format!("Policy {policy_arn} was not found."))
 }

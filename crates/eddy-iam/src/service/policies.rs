@@ -340,7 +340,10 @@ impl Iam {
             return Err(unmodifiable(arn));
         }
         let _guard = self.inner.control.lock().await;
-        let policy = self.customer(account, arn)?;
+        // A missing policy is reported as its missing version (AWS-recorded).
+        let policy = self
+            .customer(account, arn)
+            .map_err(|_| IamError::no_such_policy_version(arn, version_id))?;
         if !policy
             .stored
             .versions
@@ -358,6 +361,7 @@ impl Iam {
     /// Whether `arn` names a policy `account` may attach: an AWS managed policy eddy has, or one of the
     /// account's customer policies.
     pub(super) fn check_attachable(&self, account: &str, arn: &str) -> Result<(), IamError> {
+        check_policy_arn_syntax(arn)?;
         let exists = aws_managed(arn).is_some()
             || self
                 .inner
@@ -485,5 +489,15 @@ mod tests {
         assert!(text.starts_with("{\"Version\""));
         assert_eq!(parsed.statements.len(), 1);
         assert_eq!(percent_decode("%zz+%41"), "%zz A");
+    }
+}
+
+/// A policy named by something that is not an ARN (its name, say) is invalid input, not a missing policy
+/// (AWS-recorded: `ARN <text> is not valid.`).
+pub(super) fn check_policy_arn_syntax(arn: &str) -> Result<(), IamError> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "iam", _, _, resource] if resource.starts_with("policy/") => Ok(()),
+        _ => Err(IamError::InvalidInput(format!("ARN {arn} is not valid."))),
     }
 }

@@ -192,6 +192,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
         let mut stored = self.get_role(account, role_name)?.stored.clone();
+        super::policies::check_policy_arn_syntax(policy_arn)?;
         holders::detach(&mut stored, policy_arn)?;
         self.commit_role(stored).await.map(|_| ())
     }

@@ -161,6 +161,7 @@ impl Iam {
     ) -> Result<(), IamError> {
         let _guard = self.inner.control.lock().await;
         let mut stored = self.get_user(account, user_name)?.stored.clone();
+        super::policies::check_policy_arn_syntax(policy_arn)?;
         holders::detach(&mut stored, policy_arn)?;
         self.commit_user(stored).await.map(|_| ())
     }

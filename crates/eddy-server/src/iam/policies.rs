@@ -10,7 +10,18 @@ use super::{
     Call, Paging, WireTag, decode, encode_document, list_result, refuse, tags_in, tags_out,
 };
 
-fn policy_json(policy: &PolicyView) -> Value {
+/// Which answer a policy is shown in: they differ in `Description` and `Tags` (AWS-recorded).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum PolicyAnswer {
+    /// CreatePolicy: the description and tags given.
+    Created,
+    /// GetPolicy: `Tags` always, empty too.
+    Got,
+    /// ListPolicies: neither description nor tags.
+    Listed,
+}
+
+fn policy_json(policy: &PolicyView, answer: PolicyAnswer) -> Value {
     let mut out = Map::new();
     out.insert("PolicyName".into(), json!(policy.name));
     out.insert("PolicyId".into(), json!(policy.policy_id));
@@ -20,12 +31,21 @@ fn policy_json(policy: &PolicyView) -> Value {
     out.insert("AttachmentCount".into(), json!(policy.attachment_count));
     out.insert("PermissionsBoundaryUsageCount".into(), json!(0));
     out.insert("IsAttachable".into(), json!(true));
-    if let Some(d) = &policy.description {
+    if let Some(d) = policy
+        .description
+        .as_ref()
+        .filter(|_| answer != PolicyAnswer::Listed)
+    {
         out.insert("Description".into(), json!(d));
     }
     out.insert("CreateDate".into(), json!(policy.create_date));
     out.insert("UpdateDate".into(), json!(policy.update_date));
-    if !policy.tags.is_empty() {
+    let with_tags = match answer {
+        PolicyAnswer::Created => !policy.tags.is_empty(),
+        PolicyAnswer::Got => true,
+        PolicyAnswer::Listed => false,
+    };
+    if with_tags {
         out.insert("Tags".into(), tags_out(&policy.tags));
     }
     Value::Object(out)
@@ -63,7 +83,7 @@ pub async fn create(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
             tags_in(req.tags),
         )
         .await?;
-    Ok(json!({"Policy": policy_json(&policy)}))
+    Ok(json!({"Policy": policy_json(&policy, PolicyAnswer::Created)}))
 }
 
 #[derive(Deserialize)]
@@ -75,7 +95,7 @@ struct PolicyRequest {
 pub fn get(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
     let req: PolicyRequest = decode(body)?;
     let policy = call.iam.get_policy(call.account(), &req.policy_arn)?;
-    Ok(json!({"Policy": policy_json(&policy)}))
+    Ok(json!({"Policy": policy_json(&policy, PolicyAnswer::Got)}))
 }
 
 #[derive(Deserialize)]
@@ -110,7 +130,11 @@ pub fn list(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
         req.paging.marker.as_deref(),
         req.paging.max_items,
     )?;
-    let policies = page.items.iter().map(policy_json).collect();
+    let policies = page
+        .items
+        .iter()
+        .map(|p| policy_json(p, PolicyAnswer::Listed))
+        .collect();
     Ok(list_result("Policies", policies, page.marker))
 }
 

@@ -67,7 +67,12 @@ pub async fn create(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
             },
         )
         .await?;
-    Ok(json!({"Role": role_json(&role, false)}))
+    let mut out = role_json(&role, false);
+    // CreateRole's answer leaves the description out, even one just given (AWS-recorded); GetRole has it.
+    if let Some(o) = out.as_object_mut() {
+        o.remove("Description");
+    }
+    Ok(json!({ "Role": out }))
 }
 
 #[derive(Deserialize)]
@@ -104,6 +109,10 @@ pub fn list(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
         .map(|r| {
             let mut v = role_json(r, false);
             v["MaxSessionDuration"] = json!(r.stored.max_session_duration);
+            // ListRoles leaves tags out (AWS-recorded; AWS documents it among the listing's omissions).
+            if let Some(o) = v.as_object_mut() {
+                o.remove("Tags");
+            }
             v
         })
         .collect();

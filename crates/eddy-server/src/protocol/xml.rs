@@ -175,6 +175,8 @@ pub fn render_result(
 }
 
 /// The XML document of an error.
+/// An `ErrorResponse`. SQS's errors carry an empty `<Detail/>`; SNS's, IAM's and STS's do not (AWS-recorded:
+/// botocore would show `Detail: None`).
 pub fn render_error(
     fault: &str,
     code: &str,
@@ -182,6 +184,7 @@ pub fn render_error(
     request_id: &str,
     namespace: &str,
 ) -> String {
+    let detail = namespace.contains("queue.amazonaws.com");
     let mut out = String::with_capacity(256);
     out.push_str(&format!(
         "<?xml version=\"1.0\"?><ErrorResponse xmlns=\"{namespace}\"><Error>"
@@ -189,7 +192,10 @@ pub fn render_error(
     element("Type", fault, &mut out);
     element("Code", code, &mut out);
     element("Message", message, &mut out);
-    out.push_str("<Detail/></Error>");
+    if detail {
+        out.push_str("<Detail/>");
+    }
+    out.push_str("</Error>");
     element("RequestId", request_id, &mut out);
     out.push_str("</ErrorResponse>");
     out
