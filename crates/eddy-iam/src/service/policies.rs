@@ -478,6 +478,16 @@ fn version_number(version_id: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// A policy named by something that is not an ARN (its name, say) is invalid input, not a missing policy
+/// (AWS-recorded: `ARN <text> is not valid.`).
+pub(super) fn check_policy_arn_syntax(arn: &str) -> Result<(), IamError> {
+    let parts: Vec<&str> = arn.splitn(6, ':').collect();
+    match parts.as_slice() {
+        ["arn", _, "iam", _, _, resource] if resource.starts_with("policy/") => Ok(()),
+        _ => Err(IamError::InvalidInput(format!("ARN {arn} is not valid."))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -489,15 +499,5 @@ mod tests {
         assert!(text.starts_with("{\"Version\""));
         assert_eq!(parsed.statements.len(), 1);
         assert_eq!(percent_decode("%zz+%41"), "%zz A");
-    }
-}
-
-/// A policy named by something that is not an ARN (its name, say) is invalid input, not a missing policy
-/// (AWS-recorded: `ARN <text> is not valid.`).
-pub(super) fn check_policy_arn_syntax(arn: &str) -> Result<(), IamError> {
-    let parts: Vec<&str> = arn.splitn(6, ':').collect();
-    match parts.as_slice() {
-        ["arn", _, "iam", _, _, resource] if resource.starts_with("policy/") => Ok(()),
-        _ => Err(IamError::InvalidInput(format!("ARN {arn} is not valid."))),
     }
 }
