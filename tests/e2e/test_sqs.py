@@ -127,6 +127,14 @@ def test_attribute_and_name_errors(sqs):
     with pytest.raises(ClientError) as e:
         sqs.set_queue_attributes(QueueUrl=url, Attributes={"QueueArn": "x"})
     assert error_of(e) == ("InvalidAttributeName", "Unknown Attribute QueueArn.")
+    # A queue's type is fixed at creation; one SSE at a time (AWS's texts).
+    with pytest.raises(ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"FifoQueue": "true"})
+    assert error_of(e) == ("InvalidAttributeName", "Unknown Attribute FifoQueue.")
+    with pytest.raises(ClientError) as e:
+        sqs.set_queue_attributes(QueueUrl=url, Attributes={"KmsMasterKeyId": "k", "SqsManagedSseEnabled": "true"})
+    assert error_of(e) == ("InvalidAttributeName", "You can use one type of server-side encryption (SSE) at one "
+                                                   "time. You can either enable KMS SSE or SQS SSE.")
 
 
 def test_fifo_queues_are_refused(sqs):
@@ -381,6 +389,11 @@ def test_redrive_moves_messages_to_the_dead_letter_queue(sqs, server):
         make_queue(sqs, RedrivePolicy='{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:nope","maxReceiveCount":"3"}')
     code, message = error_of(e)
     assert code == "InvalidParameterValue" and message.endswith("Reason: Dead letter target does not exist.")
+    # A malformed ARN is refused before any lookup (AWS-recorded).
+    with pytest.raises(ClientError) as e:
+        make_queue(sqs, RedrivePolicy='{"deadLetterTargetArn":"dummy","maxReceiveCount":"3"}')
+    code, message = error_of(e)
+    assert code == "InvalidParameterValue" and message.endswith("Reason: Invalid value for deadLetterTargetArn.")
 
 
 def test_purge_and_its_throttle(sqs, server):

@@ -144,10 +144,17 @@ pub fn validate(attributes: &Attributes, service: Service) -> Result<(), QueueEr
             _ => value.string_value.as_ref().is_some_and(|s| !s.is_empty()),
         };
         if !has_value {
-            return Err(invalid(format!(
-                "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{}'.",
-                value.data_type
-            )));
+            return Err(invalid(match service {
+                // AWS-recorded.
+                Service::Sqs => format!(
+                    "Message (user) attribute '{name}' must contain a non-empty value of type '{}'.",
+                    value.data_type
+                ),
+                Service::Sns => format!(
+                    "The message attribute '{name}' must contain non-empty message attribute value for message attribute type '{}'.",
+                    value.data_type
+                ),
+            }));
         }
         if base == "Number" {
             let text = value.string_value.as_deref().unwrap_or("");

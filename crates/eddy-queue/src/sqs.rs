@@ -486,6 +486,13 @@ impl Queues {
                 _ => return Err(unknown_attribute(name)),
             }
         }
+        let kms = out.get("KmsMasterKeyId").is_some_and(|k| !k.is_empty());
+        if kms && out.get("SqsManagedSseEnabled").map(String::as_str) == Some("true") {
+            return Err(QueueError::new(
+                ErrorKind::InvalidAttributeName,
+                "You can use one type of server-side encryption (SSE) at one time. You can either enable KMS SSE or SQS SSE.",
+            ));
+        }
         Ok(out)
     }
 
@@ -521,6 +528,10 @@ impl Queues {
                 .find(|k| *k != "deadLetterTargetArn" && *k != "maxReceiveCount")
         }) {
             return Err(invalid(&format!("Unknown attribute {extra}.")));
+        }
+        // A malformed ARN is refused before any lookup (AWS-recorded).
+        if parse_queue_arn(arn).is_none() {
+            return Err(invalid("Invalid value for deadLetterTargetArn."));
         }
         if !self.queue_exists(arn) {
             return Err(invalid("Dead letter target does not exist."));
@@ -733,6 +744,10 @@ impl Queues {
         attributes: BTreeMap<String, String>,
     ) -> Result<(), QueueError> {
         let handle = self.queue(scope, name)?;
+        // A queue's type is fixed at creation: SetQueueAttributes does not know the attribute (AWS-recorded).
+        if attributes.contains_key("FifoQueue") {
+            return Err(unknown_attribute("FifoQueue"));
+        }
         let checked = self.check_queue_attributes(&attributes)?;
         if let Some(policy) = checked.get("RedrivePolicy")
             && let Ok(v) = serde_json::from_str::<Value>(policy)
