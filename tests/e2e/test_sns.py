@@ -95,9 +95,25 @@ def test_topic_errors_and_refusals(sns):
         sns.create_topic(Name=unique("f") + ".fifo", Attributes={"FifoTopic": "true"})
     code, message = error_of(e)
     assert code == "InvalidParameter" and "FIFO topics are not supported by eddy" in message
+    # AWS's recorded texts for ARNs it cannot use.
     with pytest.raises(ClientError) as e:
         sns.get_topic_attributes(TopicArn="not-an-arn")
-    assert error_of(e) == ("InvalidParameter", "Invalid parameter: TopicArn")
+    assert error_of(e) == ("InvalidParameter",
+                           "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1")
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn="", Message="x")
+    assert error_of(e) == ("InvalidParameter",
+                           "Invalid parameter: TopicArn Reason: An ARN must have at least 6 elements, not 1")
+    for arn, message in [("arn:aws:sns:us-east-1:random", "SubscriptionArn Reason: An ARN must have at least 6 "
+                                                          "elements, not 5"),
+                         ("arn:aws:sns:us-east-1:000000000000:random", "SubscriptionId")]:
+        with pytest.raises(ClientError) as e:
+            sns.unsubscribe(SubscriptionArn=arn)
+        assert error_of(e) == ("InvalidParameter", f"Invalid parameter: {message}")
+    with pytest.raises(ClientError) as e:
+        sns.publish(TargetArn="arn:aws:sns:us-east-1:000000000000:endpoint/APNS/app/0f3e", Message="x")
+    assert error_of(e) == ("InvalidParameter",
+                           "Invalid parameter: TargetArn Reason: No endpoint found for the target arn specified")
     with pytest.raises(ClientError) as e:
         sns.publish(TopicArn="arn:aws:sns:us-east-1:000000000000:" + unique("missing"), Message="x")
     assert error_of(e) == ("NotFound", "Topic does not exist")
@@ -168,6 +184,65 @@ def test_raw_message_delivery_sends_the_message_and_its_attributes(sns, sqs):
     sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName="RawMessageDelivery", AttributeValue="false")
     sns.publish(TopicArn=topic, Message="wrapped")
     assert json.loads(receive_one(sqs, url)["Body"])["Message"] == "wrapped"
+
+
+@pytest.mark.parametrize("attributes,message", [
+    ({"a": {"DataType": "String.", "StringValue": "v"}},
+     "The message attribute 'a' has an invalid message attribute type, the set of supported type prefixes is "
+     "Binary, Number, and String."),
+    ({"a": {"DataType": "String", "BinaryValue": b"v"}}, "The message attribute 'a' with type 'String' must use "
+                                                          "field 'String'."),
+    ({"a": {"DataType": "Binary", "StringValue": "v"}}, "The message attribute 'a' with type 'Binary' must use "
+                                                         "field 'Binary'."),
+    ({"a" * 256: {"DataType": "String", "StringValue": "v"}},
+     "Length of message attribute name must be less than 256 bytes."),
+    ({"a^*?": {"DataType": "String", "StringValue": "v"}},
+     "Invalid non-alphanumeric character '#x5E' was found in the message attribute name. Can only include "
+     "alphanumeric characters, hyphens, underscores, or dots."),
+    ({".abc": {"DataType": "String", "StringValue": "v"}},
+     "Invalid message attribute name starting with character '.' was found."),
+    ({"abc.": {"DataType": "String", "StringValue": "v"}},
+     "Invalid message attribute name ending with character '.' was found."),
+    ({"a..bc": {"DataType": "String", "StringValue": "v"}},
+     "Message attribute name can not have successive '.' character."),
+])
+def test_publish_refuses_bad_message_attributes_in_sns_words(sns, attributes, message):
+    topic = sns.create_topic(Name=unique("t"))["TopicArn"]
+    with pytest.raises(ClientError) as e:
+        sns.publish(TopicArn=topic, Message="m", MessageAttributes=attributes)
+    assert error_of(e) == ("ParameterValueInvalid", message)
+
+
+def test_subscription_attribute_faults_in_sns_words(sns, sqs):
+    topic = sns.create_topic(Name=unique("t"))["TopicArn"]
+    _, queue_arn = queue_with_arn(sqs)
+    with pytest.raises(ClientError) as e:
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "x"})
+    assert error_of(e) == ("InvalidParameter", "Invalid parameter: Attributes Reason: RawMessageDelivery: Invalid "
+                                               "value [x]. Must be true or false.")
+    sub = sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)["SubscriptionArn"]
+    for name, value, message in [
+        ("RawMessageDelivery", "test-ValUe", "RawMessageDelivery: Invalid value [test-ValUe]. Must be true or false."),
+        ("RedrivePolicy", '{"deadLetterTargetArn": "fake-arn"}', "RedrivePolicy: deadLetterTargetArn is an invalid arn"),
+        ("RedrivePolicy", "{invalidjson}", "RedrivePolicy: failed to parse JSON."),
+    ]:
+        with pytest.raises(ClientError) as e:
+            sns.set_subscription_attributes(SubscriptionArn=sub, AttributeName=name, AttributeValue=value)
+        assert error_of(e) == ("InvalidParameter", f"Invalid parameter: {message}")
+
+
+def test_the_publishers_xray_header_reaches_the_queue(eddy, sqs):
+    # boto3 sends the header a Lambda or an instrumented app would; SNS carries it into AWSTraceHeader.
+    trace = "Root=1-3152b799-8954dae64eda91bc9a23a7e8;Parent=7fa8c0f79203be72;Sampled=1"
+    sns = eddy.client("sns")
+    sns.meta.events.register("before-sign.sns.Publish",
+                             lambda request, **_: request.headers.__setitem__("X-Amzn-Trace-Id", trace))
+    topic = sns.create_topic(Name=unique("t"))["TopicArn"]
+    url, queue_arn = queue_with_arn(sqs)
+    sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+    sns.publish(TopicArn=topic, Message="traced")
+    message = receive_one(sqs, url, MessageSystemAttributeNames=["AWSTraceHeader"])
+    assert message["Attributes"] == {"AWSTraceHeader": trace}
 
 
 def test_message_structure_json_picks_the_sqs_entry(sns, sqs):

@@ -96,6 +96,32 @@ pub enum Service {
     Sns,
 }
 
+/// Why SNS refuses an attribute name, in its words (AWS-recorded).
+fn sns_name_fault(name: &str) -> String {
+    if name.len() >= 256 {
+        return "Length of message attribute name must be less than 256 bytes.".into();
+    }
+    if let Some(c) = name
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || matches!(c, '_' | '-' | '.')))
+    {
+        return format!(
+            "Invalid non-alphanumeric character '#x{:X}' was found in the message attribute name. Can only include alphanumeric characters, hyphens, underscores, or dots.",
+            c as u32
+        );
+    }
+    if name.starts_with('.') {
+        return "Invalid message attribute name starting with character '.' was found.".into();
+    }
+    if name.ends_with('.') {
+        return "Invalid message attribute name ending with character '.' was found.".into();
+    }
+    if name.contains("..") {
+        return "Message attribute name can not have successive '.' character.".into();
+    }
+    format!("The message attribute name '{name}' is invalid.")
+}
+
 fn valid_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 256
@@ -123,10 +149,14 @@ pub fn validate(attributes: &Attributes, service: Service) -> Result<(), QueueEr
         )));
     }
     for (name, value) in attributes {
-        if !valid_name(name) {
-            return Err(invalid(format!(
-                "The message attribute name '{name}' is invalid. Attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters."
-            )));
+        // SNS's names are under 256 bytes, SQS's up to 256.
+        if !valid_name(name) || (service == Service::Sns && name.len() >= 256) {
+            return Err(invalid(match service {
+                Service::Sqs => format!(
+                    "The message attribute name '{name}' is invalid. Attribute name can contain A-Z, a-z, 0-9, underscore (_), hyphen (-), and period (.) characters."
+                ),
+                Service::Sns => sns_name_fault(name),
+            }));
         }
         if value.data_type.is_empty() {
             return Err(invalid(format!(
@@ -134,15 +164,31 @@ pub fn validate(attributes: &Attributes, service: Service) -> Result<(), QueueEr
             )));
         }
         let base = value.base_type();
-        if !matches!(base, "String" | "Number" | "Binary") {
+        // A custom label may follow the type after a dot, but not be empty (`String.`; AWS-recorded).
+        let empty_label = value.data_type.len() == base.len() + 1;
+        if !matches!(base, "String" | "Number" | "Binary") || empty_label {
             return Err(invalid(format!(
                 "The message attribute '{name}' has an invalid message attribute type, the set of supported type prefixes is Binary, Number, and String."
             )));
         }
-        let has_value = match base {
-            "Binary" => value.binary_value.as_ref().is_some_and(|b| !b.is_empty()),
-            _ => value.string_value.as_ref().is_some_and(|s| !s.is_empty()),
+        let (own_field, other_field) = match base {
+            "Binary" => (
+                value.binary_value.as_ref().is_some_and(|b| !b.is_empty()),
+                value.string_value.is_some(),
+            ),
+            _ => (
+                value.string_value.as_ref().is_some_and(|s| !s.is_empty()),
+                value.binary_value.is_some(),
+            ),
         };
+        // SNS names the field a type must use when only the other one is given (AWS-recorded).
+        if service == Service::Sns && !own_field && other_field {
+            let field = if base == "Binary" { "Binary" } else { "String" };
+            return Err(invalid(format!(
+                "The message attribute '{name}' with type '{base}' must use field '{field}'."
+            )));
+        }
+        let has_value = own_field;
         if !has_value {
             return Err(invalid(match service {
                 // AWS-recorded.

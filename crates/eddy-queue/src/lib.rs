@@ -39,7 +39,8 @@ pub use attributes::{AttributeValue, Attributes, first_invalid_char, md5_hex, md
 pub use error::{DestinationError, ErrorKind, QueueError};
 pub use invoker::{FunctionInvoker, InvokeFuture};
 pub use sns::{
-    PublishInput, SUBSCRIPTIONS_NS, SubscriptionInfo, TOPICS_NS, TopicAttributes, parse_topic_arn,
+    PublishInput, SUBSCRIPTIONS_NS, SubscriptionInfo, TOPICS_NS, TopicAttributes, arn_fault,
+    parse_topic_arn,
 };
 pub use sqs::{
     BatchResult, MESSAGES_NS, NewMessage, QUEUES_NS, ReceiveRequest, ReceivedMessage, SentMessage,

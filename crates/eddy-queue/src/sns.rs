@@ -104,6 +104,21 @@ pub struct PublishInput {
     pub message_attributes: Attributes,
     pub message_group_id: Option<String>,
     pub message_deduplication_id: Option<String>,
+    /// The publisher's X-Ray header: SQS subscriptions' messages carry it as `AWSTraceHeader` (AWS-recorded).
+    pub trace_header: Option<String>,
+}
+
+/// An ARN parameter SNS cannot use: too few elements is AWS's recorded `<member> Reason: An ARN must have at
+/// least 6 elements, not N`; otherwise the member alone.
+pub fn arn_fault(member: &str, arn: &str) -> QueueError {
+    let elements = arn.split(':').count();
+    if elements < 6 {
+        QueueError::invalid_parameter(format!(
+            "{member} Reason: An ARN must have at least 6 elements, not {elements}"
+        ))
+    } else {
+        QueueError::invalid_parameter(member)
+    }
 }
 
 /// `RawMessageDelivery` takes `true` / `false` in any case and stores them in lower case (AWS-recorded).
@@ -212,7 +227,7 @@ impl Queues {
 
     fn topic(&self, arn: &str) -> Result<Arc<TopicDef>, QueueError> {
         if parse_topic_arn(arn).is_none() {
-            return Err(QueueError::invalid_parameter("TopicArn"));
+            return Err(arn_fault("TopicArn", arn));
         }
         self.inner
             .topics
@@ -465,18 +480,26 @@ impl Queues {
         Ok(tags)
     }
 
+    /// `in_subscribe`: Subscribe puts `Attributes Reason: ` before a bad value's reason, SetSubscriptionAttributes
+    /// does not (AWS-recorded).
     fn check_subscription_attribute(
         &self,
         protocol: &str,
         name: &str,
         value: &str,
+        in_subscribe: bool,
     ) -> Result<(), QueueError> {
         match name {
             "RawMessageDelivery" => {
                 if value != "true" && value != "false" {
-                    return Err(QueueError::invalid_parameter(
-                        "Attributes Reason: RawMessageDelivery: Invalid value [{value}]. Must be true or false.".replace("{value}", value),
-                    ));
+                    let prefix = if in_subscribe {
+                        "Attributes Reason: "
+                    } else {
+                        ""
+                    };
+                    return Err(QueueError::invalid_parameter(format!(
+                        "{prefix}RawMessageDelivery: Invalid value [{value}]. Must be true or false."
+                    )));
                 }
                 if protocol == "lambda" && value == "true" {
                     return Err(QueueError::invalid_parameter(
@@ -486,15 +509,16 @@ impl Queues {
                 Ok(())
             }
             "RedrivePolicy" => {
-                let arn = serde_json::from_str::<Value>(value).ok().and_then(|v| {
-                    v.get("deadLetterTargetArn")
-                        .and_then(Value::as_str)
-                        .map(str::to_string)
-                });
+                let Ok(policy) = serde_json::from_str::<Value>(value) else {
+                    return Err(QueueError::invalid_parameter(
+                        "RedrivePolicy: failed to parse JSON.",
+                    ));
+                };
+                let arn = policy.get("deadLetterTargetArn").and_then(Value::as_str);
                 match arn {
-                    Some(arn) if parse_queue_arn(&arn).is_some() => Ok(()),
+                    Some(arn) if parse_queue_arn(arn).is_some() => Ok(()),
                     _ => Err(QueueError::invalid_parameter(
-                        "RedrivePolicy: deadLetterTargetArn is missing or is not an SQS queue ARN",
+                        "RedrivePolicy: deadLetterTargetArn is an invalid arn",
                     )),
                 }
             }
@@ -562,7 +586,7 @@ impl Queues {
             })
             .collect();
         for (k, v) in &attributes {
-            self.check_subscription_attribute(protocol, k, v)?;
+            self.check_subscription_attribute(protocol, k, v, true)?;
         }
         let existing = self
             .inner
@@ -609,9 +633,15 @@ impl Queues {
     }
 
     fn subscription(&self, arn: &str) -> Result<Arc<SubscriptionDef>, QueueError> {
-        let topic_part = arn.rsplit_once(':').map(|(t, _)| t).unwrap_or("");
-        if parse_topic_arn(topic_part).is_none() {
-            return Err(QueueError::invalid_parameter("SubscriptionArn"));
+        if arn.split(':').count() < 6 {
+            return Err(arn_fault("SubscriptionArn", arn));
+        }
+        // arn:aws:sns:<region>:<account>:<topic>:<uuid>; anything else names no subscription (AWS-recorded).
+        let well_formed = arn.rsplit_once(':').is_some_and(|(topic, id)| {
+            parse_topic_arn(topic).is_some() && uuid::Uuid::parse_str(id).is_ok()
+        });
+        if !well_formed {
+            return Err(QueueError::invalid_parameter("SubscriptionId"));
         }
         self.inner
             .subscriptions
@@ -705,7 +735,7 @@ impl Queues {
     ) -> Result<(), QueueError> {
         let sub = self.subscription(arn)?;
         let value = normalized_subscription_attribute(name, value.to_string());
-        self.check_subscription_attribute(&sub.protocol, name, &value)?;
+        self.check_subscription_attribute(&sub.protocol, name, &value, false)?;
         let mut sub = (*sub).clone();
         sub.attributes.insert(name.to_string(), value);
         self.inner
@@ -813,6 +843,7 @@ impl Queues {
                 subscription_arn: &sub.arn,
                 signature_version,
                 message_group_id: input.message_group_id.as_deref(),
+                trace_header: input.trace_header.as_deref(),
             };
             let outcome = match sub.protocol.as_str() {
                 "sqs" => self.deliver_to_queue(&sub, &notification).await,
@@ -841,12 +872,14 @@ impl Queues {
                 body: n.message.to_string(),
                 attributes: n.attributes.clone(),
                 message_group_id: n.message_group_id.map(str::to_string),
+                trace_header: n.trace_header.map(str::to_string),
                 ..NewMessage::default()
             }
         } else {
             NewMessage {
                 body: n.envelope(),
                 message_group_id: n.message_group_id.map(str::to_string),
+                trace_header: n.trace_header.map(str::to_string),
                 ..NewMessage::default()
             }
         };
@@ -940,6 +973,7 @@ struct Notification<'a> {
     signature_version: &'a str,
     /// Passed on to SQS subscriptions.
     message_group_id: Option<&'a str>,
+    trace_header: Option<&'a str>,
 }
 
 impl Notification<'_> {

@@ -275,6 +275,8 @@ pub struct NewMessage {
     pub system_attributes: Attributes,
     pub message_group_id: Option<String>,
     pub message_deduplication_id: Option<String>,
+    /// The sender's X-Ray `X-Amzn-Trace-Id` header, kept as `AWSTraceHeader` (as AWS does).
+    pub trace_header: Option<String>,
 }
 
 /// What SendMessage answers.
@@ -917,7 +919,8 @@ impl Queues {
             "DelaySeconds must be >= 0 and <= 900.",
         )?;
         attributes::validate(&message.attributes, Service::Sqs)?;
-        let mut trace_header = None;
+        // The caller's X-Ray header, unless the AWSTraceHeader system attribute names one.
+        let mut trace_header = message.trace_header.clone();
         for (name, value) in &message.system_attributes {
             if name != "AWSTraceHeader" {
                 return Err(QueueError::invalid_parameter_value(format!(

@@ -32,7 +32,11 @@ pub struct RequestContext {
     /// Whether the caller's policies are enforced (`--auth iam`).
     pub authorizes: bool,
     pub source_ip: Option<IpAddr>,
+    /// The X-Ray `X-Amzn-Trace-Id` header as sent (SQS and SNS carry it into `AWSTraceHeader`).
+    trace_header: Option<HeaderValue>,
 }
+
+const TRACE_ID: HeaderName = HeaderName::from_static("x-amzn-trace-id");
 
 const SECURITY_TOKEN: HeaderName = HeaderName::from_static("x-amz-security-token");
 
@@ -321,7 +325,13 @@ impl RequestContext {
             caller: None,
             authorizes: false,
             source_ip: None,
+            trace_header: headers.get(TRACE_ID).cloned(),
         }
+    }
+
+    /// The X-Ray trace header the caller sent, if any.
+    pub fn trace_header(&self) -> Option<&str> {
+        self.trace_header.as_ref().and_then(|h| h.to_str().ok())
     }
 
     /// The access key of the credential the request was signed with (signature checked or not).

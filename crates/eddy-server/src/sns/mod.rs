@@ -10,7 +10,7 @@ mod topics;
 use axum::body::Body;
 use axum::http::Response;
 use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use base64::engine::general_purpose::STANDARD;
 use eddy_queue::{ErrorKind, QueueError, Queues};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -23,6 +23,7 @@ pub const NAMESPACE: &str = "http://sns.amazonaws.com/doc/2010-03-31/";
 
 /// The operations eddy implements.
 pub const OPERATIONS: &[&str] = &[
+    "ConfirmSubscription",
     "CreateTopic",
     "DeleteTopic",
     "GetSubscriptionAttributes",
@@ -55,15 +56,15 @@ pub fn decode<T: DeserializeOwned>(body: Value) -> Result<T, QueueError> {
     })
 }
 
-/// List pages are tokens naming the last ARN answered.
+/// List pages are tokens naming the last ARN answered: padded base64, as AWS's tokens are.
 pub fn next_token(last: &str) -> String {
-    URL_SAFE_NO_PAD.encode(last)
+    STANDARD.encode(last)
 }
 
 pub fn token_arn(token: Option<&str>) -> Result<Option<String>, QueueError> {
     token
         .map(|t| {
-            URL_SAFE_NO_PAD
+            STANDARD
                 .decode(t)
                 .ok()
                 .and_then(|b| String::from_utf8(b).ok())
@@ -92,6 +93,7 @@ async fn dispatch(call: &Call<'_>, op: &str, body: Value) -> Result<Value, Queue
         "GetTopicAttributes" => topics::get_attributes(call, body),
         "SetTopicAttributes" => topics::set_attribute(call, body).await,
         "Subscribe" => subscriptions::subscribe(call, body).await,
+        "ConfirmSubscription" => subscriptions::confirm(call, body),
         "Unsubscribe" => subscriptions::unsubscribe(call, body).await,
         "ListSubscriptions" => subscriptions::list(call, body, false),
         "ListSubscriptionsByTopic" => subscriptions::list(call, body, true),

@@ -31,7 +31,7 @@ struct WireMessage {
 }
 
 impl WireMessage {
-    fn into_message(self) -> Result<NewMessage, QueueError> {
+    fn into_message(self, trace_header: Option<&str>) -> Result<NewMessage, QueueError> {
         Ok(NewMessage {
             body: self.message_body,
             delay_seconds: self.delay_seconds,
@@ -39,6 +39,7 @@ impl WireMessage {
             system_attributes: attributes_in(self.message_system_attributes)?,
             message_group_id: self.message_group_id,
             message_deduplication_id: self.message_deduplication_id,
+            trace_header: trace_header.map(str::to_string),
         })
     }
 }
@@ -57,7 +58,7 @@ fn sent_json(sent: &SentMessage, out: &mut Map<String, Value>) {
 pub async fn send(call: &Call<'_>, body: Value) -> Result<Value, QueueError> {
     let req: SendRequest = decode(body)?;
     let (scope, name) = call.queue_of(&req.queue_url)?;
-    let message = req.message.into_message()?;
+    let message = req.message.into_message(call.ctx.trace_header())?;
     let sent = call
         .queues
         .send_message(&scope, &name, message, &call.sender_id())
@@ -128,7 +129,7 @@ pub async fn send_batch(call: &Call<'_>, body: Value) -> Result<Value, QueueErro
     let mut failures = Vec::new();
     let mut messages = Vec::new();
     for entry in req.entries {
-        match entry.message.into_message() {
+        match entry.message.into_message(call.ctx.trace_header()) {
             Ok(m) => {
                 ids.push(entry.id);
                 messages.push(m);
