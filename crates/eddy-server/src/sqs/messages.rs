@@ -180,8 +180,11 @@ pub async fn receive(call: &Call<'_>, body: Value) -> Result<Value, QueueError> 
         system_attribute_names: system,
         message_attribute_names: req.message_attribute_names.unwrap_or_default(),
     };
-    // Nothing received is `"Messages": []` in JSON (AWS-recorded), an empty result in XML.
+    // Nothing received: no message list at all, as AWS documents it today (a 2023 recording showed `[]`).
     let received = call.queues.receive_message(&scope, &name, request).await?;
+    if received.is_empty() {
+        return Ok(Value::Object(Map::new()));
+    }
     let messages: Vec<Value> = received
         .into_iter()
         .map(|m| {
