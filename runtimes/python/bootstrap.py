@@ -140,7 +140,10 @@ def _log_error(error):
     if trace:
         lines.append("Traceback (most recent call last):")
         for element in trace:
-            lines.extend(element.splitlines())
+            # Leading spaces become no-break spaces, as AWS's runtime writes them (AWS-recorded).
+            for line in element.splitlines():
+                stripped = line.lstrip(" ")
+                lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
     sys.stdout.write("\r".join(lines) + "\n")
     sys.stdout.flush()
 

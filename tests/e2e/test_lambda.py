@@ -589,7 +589,7 @@ def test_logs_are_read_back_with_the_aws_cli(eddy, lam, node_fn):
     events = eddy.aws("logs", "filter-log-events", "--log-group-name", group, "--filter-pattern",
                       f'"{request_id}"')["events"]
     messages = [e["message"] for e in events]
-    assert f"START RequestId: {request_id} Version: $LATEST" in messages
+    assert f"START RequestId: {request_id} Version: $LATEST\n" in messages, "platform lines end with a newline"
     info = [m for m in messages if m.endswith("first line\nsecond line")][0]
     ts, rid, level, _ = info.split("\t", 3)
     assert rid == request_id and level == "INFO" and ts.endswith("Z")

@@ -483,10 +483,11 @@ impl Lambda {
                 .cloned()
                 .ok_or_else(|| not_found(scope, &r.name, Some(q)))?,
             Some(alias) => {
+                // Invoke says `Function not found` for a missing alias too (AWS-recorded); GetAlias does not.
                 let a = record
                     .aliases
                     .get(alias)
-                    .ok_or_else(|| alias_not_found(scope, &r.name, alias))?;
+                    .ok_or_else(|| not_found(scope, &r.name, Some(alias)))?;
                 let chosen = pick_weighted(&a.function_version, &a.weights);
                 record
                     .version(&chosen)

@@ -229,8 +229,9 @@ impl Lambda {
             },
         };
         let timeout = Duration::from_secs(version.timeout as u64);
+        // Platform lines end with a newline in CloudWatch Logs, as AWS writes them (AWS-recorded).
         env.begin_capture(format!(
-            "START RequestId: {request_id} Version: {}",
+            "START RequestId: {request_id} Version: {}\n",
             version.version
         ));
         let (delivered_rx, mut done_rx) = env.assign(Event {
@@ -353,8 +354,9 @@ impl Lambda {
         if let Some(status) = status_line {
             report.push_str(&status);
         }
+        report.push('\n');
         let mut lines = extra_lines;
-        lines.push(format!("END RequestId: {request_id}"));
+        lines.push(format!("END RequestId: {request_id}\n"));
         lines.push(report);
         let captured = env.emit(lines, true).unwrap_or_default();
         env.finish();
@@ -394,11 +396,14 @@ impl Lambda {
             .logs
             .writer(scope, &version.log_group(&record.name), &stream);
         let lines = vec![
-            format!("START RequestId: {request_id} Version: {}", version.version),
-            format!("RequestId: {request_id} Error: {message}\nRuntime.InvalidEntrypoint"),
-            format!("END RequestId: {request_id}"),
             format!(
-                "REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: {} MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: Runtime.InvalidEntrypoint",
+                "START RequestId: {request_id} Version: {}\n",
+                version.version
+            ),
+            format!("RequestId: {request_id} Error: {message}\nRuntime.InvalidEntrypoint"),
+            format!("END RequestId: {request_id}\n"),
+            format!(
+                "REPORT RequestId: {request_id}\tDuration: 0.00 ms\tBilled Duration: 0 ms\tMemory Size: {} MB\tMax Memory Used: 0 MB\tStatus: error\tError Type: Runtime.InvalidEntrypoint\n",
                 version.memory_size
             ),
         ];
@@ -482,7 +487,7 @@ impl Lambda {
         let launch = self.launch(scope, function, version, code_dir, &group, &stream)?;
         let log = inner.logs.writer(scope, &group, &stream);
         log.append([format!(
-            "INIT_START Runtime Version: eddy-native:{}\tRuntime Version ARN: arn:aws:lambda:{}::runtime:eddy-native-{}",
+            "INIT_START Runtime Version: eddy-native:{}\tRuntime Version ARN: arn:aws:lambda:{}::runtime:eddy-native-{}\n",
             version.runtime, scope.region, version.runtime
         )]);
         let id = inner.next_env_id.fetch_add(1, Ordering::Relaxed);
@@ -703,7 +708,9 @@ fn tail_of(lines: &[String]) -> String {
     let mut text = String::new();
     for line in lines {
         text.push_str(line);
-        text.push('\n');
+        if !line.ends_with('\n') {
+            text.push('\n');
+        }
     }
     if text.len() <= TAIL_BYTES {
         return text;
