@@ -598,6 +598,13 @@ def test_logs_are_read_back_with_the_aws_cli(eddy, lam, node_fn):
     got = eddy.aws("logs", "get-log-events", "--log-group-name", group, "--log-stream-name", stream,
                    "--start-from-head")
     assert any(e["message"].startswith("INIT_START") for e in got["events"])
+    # Contradicting members are refused in AWS's words (AWS-recorded codes).
+    bad = eddy.aws("logs", "describe-log-groups", "--log-group-name-prefix", group, "--log-group-name-pattern", "x",
+                   check=False)
+    assert "InvalidParameterException" in bad.stderr and "prefix and LogGroup name pattern are mutually" in bad.stderr
+    bad = eddy.aws("logs", "describe-log-streams", "--log-group-name", group, "--log-group-identifier", group,
+                   check=False)
+    assert "ValidationException" in bad.stderr and "LogGroup name and LogGroup ARN are mutually" in bad.stderr
     assert got["nextForwardToken"].startswith("f/") and got["nextBackwardToken"].startswith("b/")
 
 

@@ -576,8 +576,11 @@ impl Lambda {
         set("TZ", ":UTC".into());
         set("_HANDLER", v.handler.clone());
         set("LAMBDA_TASK_ROOT", task_root.clone());
-        // The working directory, as a shell would report it (AWS: /var/task, the task root).
-        set("PWD", task_root.clone());
+        // The working directory, as a shell would report it (AWS: /var/task, the task root); OS-only runtimes
+        // get none.
+        if family != Family::Provided {
+            set("PWD", task_root.clone());
+        }
         set("LAMBDA_RUNTIME_DIR", runtime_dir.clone());
         set("AWS_LAMBDA_FUNCTION_NAME", function.to_string());
         set("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", v.memory_size.to_string());
@@ -607,8 +610,8 @@ impl Lambda {
                 "eddy-lambda-session".to_string(),
             ),
         };
-        set("AWS_ACCESS_KEY_ID", key_id.clone());
-        set("AWS_ACCESS_KEY", key_id);
+        // (AWS sets `AWS_ACCESS_KEY` for Java and Go functions only.)
+        set("AWS_ACCESS_KEY_ID", key_id);
         set("AWS_SECRET_ACCESS_KEY", secret);
         set("AWS_SESSION_TOKEN", token);
         set("AWS_XRAY_CONTEXT_MISSING", "LOG_ERROR".into());

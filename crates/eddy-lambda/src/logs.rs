@@ -20,6 +20,8 @@ pub const MAX_EVENTS_PER_STREAM: usize = 100_000;
 pub enum LogsError {
     ResourceNotFound(String),
     InvalidParameter(String),
+    /// A request whose members contradict each other (`ValidationException`).
+    Validation(String),
 }
 
 impl LogsError {
@@ -27,11 +29,14 @@ impl LogsError {
         match self {
             LogsError::ResourceNotFound(_) => "ResourceNotFoundException",
             LogsError::InvalidParameter(_) => "InvalidParameterException",
+            LogsError::Validation(_) => "ValidationException",
         }
     }
     pub fn message(&self) -> &str {
         match self {
-            LogsError::ResourceNotFound(m) | LogsError::InvalidParameter(m) => m,
+            LogsError::ResourceNotFound(m)
+            | LogsError::InvalidParameter(m)
+            | LogsError::Validation(m) => m,
         }
     }
 }

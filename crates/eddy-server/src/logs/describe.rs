@@ -7,6 +7,13 @@ use super::group_name;
 use crate::protocol::context::RequestContext;
 
 pub fn log_groups(logs: &LogStore, ctx: &RequestContext, v: &Value) -> Result<Value, LogsError> {
+    if v["logGroupNamePrefix"].is_string() && v["logGroupNamePattern"].is_string() {
+        // AWS-recorded.
+        return Err(LogsError::InvalidParameter(
+            "LogGroup name prefix and LogGroup name pattern are mutually exclusive parameters."
+                .into(),
+        ));
+    }
     let limit = v["limit"].as_u64().unwrap_or(50) as usize;
     let (groups, next) = logs.describe_groups(
         &ctx.scope,

@@ -93,7 +93,8 @@ pub async fn handle(
 pub(crate) fn group_name(value: &Value) -> Result<String, LogsError> {
     if let Some(name) = value["logGroupName"].as_str() {
         if value["logGroupIdentifier"].is_string() {
-            return Err(LogsError::InvalidParameter(
+            // A ValidationException, with the same wording as the prefix/pattern conflict (AWS-recorded).
+            return Err(LogsError::Validation(
                 "LogGroup name and LogGroup ARN are mutually exclusive parameters.".into(),
             ));
         }
