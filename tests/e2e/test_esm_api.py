@@ -180,6 +180,10 @@ def test_create_validation_errors(rig, raw, eddy):
     queue_arn = f"arn:aws:sqs:us-east-1:000000000000:{unique('q')}"
     code, message, status = refused(EventSourceArn=queue_arn, StartingPosition=None)
     assert (code, status) == ("InvalidParameterValueException", 400) and "Amazon SQS" in message
+    # For other sources AWS checks the starting position's enum and the function first (AWS-recorded).
+    assert refused(EventSourceArn=queue_arn, FunctionName=unique("nope")) == (
+        "InvalidParameterValueException", "Function does not exist", 400)
+    assert refused(EventSourceArn=queue_arn, StartingPosition="0")[0] == "ValidationException"
     assert refused(FunctionName=unique("nope")) == ("InvalidParameterValueException", "Function does not exist",
                                                     400)
     for pattern in ["not json", "[1, 2]", json.dumps({"eventName": "INSERT"}),

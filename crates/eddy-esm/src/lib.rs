@@ -252,7 +252,22 @@ impl Esm {
                 "Unrecognized event source.".into(),
             ));
         };
-        config::check_source_kind(&source_arn)?;
+        if let Err(refusal) = config::check_source_kind(&source_arn) {
+            // For other sources AWS checks the starting position's enum and the function first (AWS-recorded for
+            // SQS and Kinesis), so eddy's refusal of the source comes after them.
+            if let Some(other) = req
+                .starting_position
+                .as_deref()
+                .filter(|p| !matches!(*p, "TRIM_HORIZON" | "LATEST" | "AT_TIMESTAMP"))
+            {
+                return Err(starting_position_fault(other));
+            }
+            let function = req.function_name.as_deref().unwrap_or_default();
+            if self.shared.invoker.resolve(scope, function).is_none() {
+                return Err(EsmError::InvalidParameter("Function does not exist".into()));
+            }
+            return Err(refusal);
+        }
         let starting_position = match req.starting_position.as_deref() {
             None => {
                 return Err(EsmError::InvalidParameter(
@@ -266,11 +281,7 @@ impl Esm {
                     "Unsupported starting position for arn type: {source_arn}"
                 )));
             }
-            Some(other) => {
-                return Err(EsmError::Validation(format!(
-                    "1 validation error detected: Value '{other}' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]"
-                )));
-            }
+            Some(other) => return Err(starting_position_fault(other)),
         };
         // After the starting position, so that AT_TIMESTAMP with its timestamp gets AWS's answer about the
         // starting position rather than one about StartingPositionTimestamp.
@@ -682,3 +693,10 @@ fn checkpoint_doc(
 
 /// Views of the shards of a mapping, by shard id.
 pub type ShardViews = BTreeMap<String, ShardView>;
+
+/// A starting position outside the model's enumeration.
+fn starting_position_fault(value: &str) -> EsmError {
+    EsmError::Validation(format!(
+        "1 validation error detected: Value '{value}' at 'startingPosition' failed to satisfy constraint: Member must satisfy enum value set: [LATEST, AT_TIMESTAMP, TRIM_HORIZON]"
+    ))
+}
