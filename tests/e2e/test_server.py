@@ -1,5 +1,6 @@
 """The server shell: readiness, health, protocol details botocore relies on, unknown operations, the clock."""
 import binascii
+import re
 import json
 import os
 import subprocess
@@ -28,6 +29,12 @@ def test_every_response_has_request_id_and_correct_crc32(eddy):
     assert err.status_code == 400
     assert int(err.headers["x-amz-crc32"]) == binascii.crc32(err.content)
     assert err.json()["__type"] == "com.amazon.coral.validate#ValidationException"
+    # The other services answer with lower-case UUIDs, as AWS's do.
+    sqs = eddy.client("sqs")
+    rid = sqs.list_queues()["ResponseMetadata"]["RequestId"]
+    assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}", rid), rid
+    lam = eddy.client("lambda")
+    assert re.fullmatch(r"[0-9a-f-]{36}", lam.list_functions()["ResponseMetadata"]["RequestId"])
 
 
 @pytest.mark.parametrize("op", ["ExecuteStatement", "CreateBackup", "ExportTableToPointInTime", "NoSuchThing"])

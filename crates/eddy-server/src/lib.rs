@@ -33,7 +33,7 @@ use eddy_store::Store;
 use auth::wire::QueryService;
 use auth::{Auth, AuthMode, Identity};
 use protocol::awsjson;
-use protocol::context::RequestContext;
+use protocol::context::{RequestContext, RequestId};
 
 /// Largest request body accepted: a Lambda CreateFunction may carry a 50 MB zip in base64 (DynamoDB's own
 /// limit is 16 MB for batch requests).
@@ -123,6 +123,18 @@ pub(crate) fn routed_context(
     )
 }
 
+/// The context of a Lambda API request (event source mappings, tags): Lambda's request ids are UUIDs.
+pub(crate) fn lambda_context(
+    state: &AppState,
+    headers: &HeaderMap,
+    uri: &Uri,
+    identity: Option<Extension<Identity>>,
+) -> RequestContext {
+    let mut ctx = routed_context(state, headers, uri, identity);
+    ctx.request_id = RequestId::uuid();
+    ctx
+}
+
 /// Every AWS API request: dispatch on the protocol's routing information.
 async fn aws_entry(
     State(state): State<AppState>,
@@ -132,10 +144,12 @@ async fn aws_entry(
     identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = routed_context(&state, &headers, &uri, identity);
+    let mut ctx = routed_context(&state, &headers, &uri, identity);
     if let Some(api) = JsonApi::of(&headers) {
         return api.call(&state, &ctx, &body).await;
     }
+    // Every other service answers with UUID request ids.
+    ctx.request_id = RequestId::uuid();
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())

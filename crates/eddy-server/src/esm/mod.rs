@@ -62,7 +62,7 @@ pub async fn create(
     identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = crate::routed_context(&state, &headers, &uri, identity);
+    let ctx = crate::lambda_context(&state, &headers, &uri, identity);
     let req = match parse_body(&body) {
         Ok(r) => r,
         Err(e) => return error(&ctx.request_id, &e),
@@ -80,7 +80,7 @@ pub async fn get(
     headers: HeaderMap,
     identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = crate::routed_context(&state, &headers, &uri, identity);
+    let ctx = crate::lambda_context(&state, &headers, &uri, identity);
     match state.esm.get(&ctx.scope, &uuid) {
         Ok(view) => respond(StatusCode::OK, &ctx.request_id, &view),
         Err(e) => error(&ctx.request_id, &e),
@@ -103,7 +103,7 @@ pub async fn list(
     headers: HeaderMap,
     identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = crate::routed_context(&state, &headers, &uri, identity);
+    let ctx = crate::lambda_context(&state, &headers, &uri, identity);
     let max_items = match q.max_items.as_deref().map(str::parse::<i64>) {
         None => None,
         Some(Ok(n)) if (1..=10_000).contains(&n) => Some(n as usize),
@@ -151,7 +151,7 @@ pub async fn update(
     identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = crate::routed_context(&state, &headers, &uri, identity);
+    let ctx = crate::lambda_context(&state, &headers, &uri, identity);
     let req = match parse_body(&body) {
         Ok(r) => r,
         Err(e) => return error(&ctx.request_id, &e),
@@ -169,7 +169,7 @@ pub async fn delete(
     headers: HeaderMap,
     identity: Option<Extension<Identity>>,
 ) -> Response<Body> {
-    let ctx = crate::routed_context(&state, &headers, &uri, identity);
+    let ctx = crate::lambda_context(&state, &headers, &uri, identity);
     match state.esm.delete(&ctx.scope, &uuid).await {
         Ok(view) => respond(StatusCode::ACCEPTED, &ctx.request_id, &view),
         Err(e) => error(&ctx.request_id, &e),

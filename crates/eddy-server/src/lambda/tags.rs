@@ -62,7 +62,7 @@ pub async fn handle(
     identity: Option<Extension<Identity>>,
     body: Bytes,
 ) -> Response<Body> {
-    let ctx = crate::routed_context(&state, &headers, &uri, identity);
+    let ctx = crate::lambda_context(&state, &headers, &uri, identity);
     match serve(&state, &ctx, &method, &uri, &body).await {
         Ok(response) => response,
         Err(e) => wire::error(&ctx.request_id, &e),

@@ -215,9 +215,13 @@ fn account_for_key(key: &str) -> &str {
 
 static REQUEST_COUNTER: AtomicU64 = AtomicU64::new(0);
 
-/// A 52-character request id in DynamoDB's alphabet (upper-case letters and digits), unique per process run.
+/// A request id: DynamoDB's 52 characters (upper-case letters and digits, unique per process run), or the
+/// lower-case UUID the other services (Lambda, SQS, SNS, IAM, STS, CloudWatch Logs) answer with.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
-pub struct RequestId([u8; 52]);
+pub struct RequestId {
+    bytes: [u8; 52],
+    len: u8,
+}
 
 impl RequestId {
     pub fn new() -> RequestId {
@@ -249,12 +253,24 @@ impl RequestId {
                 *c = ALPHABET[((x >> (i * 5)) & 31) as usize];
             }
         }
-        RequestId(out)
+        RequestId {
+            bytes: out,
+            len: 52,
+        }
+    }
+
+    /// A random UUID, as the services other than DynamoDB write their request ids.
+    pub fn uuid() -> RequestId {
+        let mut bytes = [0u8; 52];
+        uuid::Uuid::new_v4()
+            .hyphenated()
+            .encode_lower(&mut bytes[..36]);
+        RequestId { bytes, len: 36 }
     }
 
     pub fn as_str(&self) -> &str {
-        // Every byte comes from the ASCII alphabet above.
-        std::str::from_utf8(&self.0).unwrap_or_default()
+        // Every byte is ASCII: the alphabet above or a UUID's.
+        std::str::from_utf8(&self.bytes[..self.len as usize]).unwrap_or_default()
     }
 }
 
@@ -482,5 +498,14 @@ mod tests {
             a.bytes()
                 .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
         );
+    }
+
+    #[test]
+    fn other_services_request_ids_are_uuids() {
+        let id = RequestId::uuid();
+        assert_eq!(id.len(), 36);
+        assert!(uuid::Uuid::parse_str(id.as_str()).is_ok());
+        assert_eq!(id.as_str(), id.as_str().to_lowercase());
+        assert_ne!(RequestId::uuid(), id);
     }
 }
