@@ -32,6 +32,8 @@ pub enum ErrorKind {
     ParameterValueInvalid,
     ResourceNotFound,
     TagLimitExceeded,
+    /// A request member failing the model's constraints (`1 validation error detected: …`).
+    ValidationError,
     // Both
     InvalidAction,
     InternalError,
@@ -68,6 +70,7 @@ impl ErrorKind {
             ErrorKind::ParameterValueInvalid => "ParameterValueInvalid",
             ErrorKind::ResourceNotFound => "ResourceNotFound",
             ErrorKind::TagLimitExceeded => "TagLimitExceeded",
+            ErrorKind::ValidationError => "ValidationError",
             ErrorKind::InvalidAction => "InvalidAction",
             ErrorKind::InternalError => "InternalError",
         }

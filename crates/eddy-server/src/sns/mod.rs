@@ -82,8 +82,15 @@ async fn dispatch(call: &Call<'_>, op: &str, body: Value) -> Result<Value, Queue
         };
         return Err(QueueError::new(ErrorKind::InvalidAction, message));
     }
+    // A missing required member is named in SNS's own sentence; other model faults are ValidationErrors
+    // (both AWS-recorded).
+    if let Some(member) = model::sns().missing_required(op, &body) {
+        return Err(QueueError::invalid_parameter(format!(
+            "{member} Reason: no value for required parameter"
+        )));
+    }
     model::sns().validate(op, &body).map_err(|e| {
-        QueueError::new(ErrorKind::InvalidParameter, e.message().unwrap_or_default())
+        QueueError::new(ErrorKind::ValidationError, e.message().unwrap_or_default())
     })?;
     check_region(call, &body)?;
     match op {
