@@ -213,6 +213,20 @@ def test_publish_refuses_bad_message_attributes_in_sns_words(sns, attributes, me
     assert error_of(e) == ("ParameterValueInvalid", message)
 
 
+def test_model_faults_in_sns_words(eddy):
+    raw = eddy.client("sns", validate=False)
+    topic = raw.create_topic(Name=unique("t"))["TopicArn"]
+    with pytest.raises(ClientError) as e:
+        raw.publish(TopicArn=topic, Message="m", MessageAttributes={"attr1": {"StringValue": "v"}})
+    assert error_of(e) == ("ValidationError", "1 validation error detected: Value null at "
+                                              "'messageAttributes.attr1.member.dataType' failed to satisfy constraint: "
+                                              "Member must not be null")
+    with pytest.raises(ClientError) as e:
+        raw.unsubscribe()
+    assert error_of(e) == ("InvalidParameter", "Invalid parameter: SubscriptionArn Reason: no value for required "
+                                               "parameter")
+
+
 def test_subscription_attribute_faults_in_sns_words(sns, sqs):
     topic = sns.create_topic(Name=unique("t"))["TopicArn"]
     _, queue_arn = queue_with_arn(sqs)
