@@ -3,7 +3,8 @@
 // can tell: handler lookup (`dir/module.path.to.fn`; CommonJS, ES modules, .mjs/.cjs, node_modules), async and
 // callback handlers (callbackWaitsForEmptyEventLoop), the context object, the error JSON posted for a failure
 // (`errorType`, `errorMessage`, `trace`), and console lines formatted `<ISO time>\t<request id>\t<LEVEL>\t<msg>`
-// (newlines inside a message become \r, so one message stays one log event). Written for eddy; shipped inside
+// (newlines inside a message become \r and the line starts with RS, so one message stays one log event). Written
+// for eddy; shipped inside
 // the eddy binary.
 
 import http from 'node:http';
@@ -31,7 +32,8 @@ function writeLine(level, args) {
   } else {
     line = `${new Date().toISOString()}\t${currentRequestId}\t${level}\t${message.replace(/\n/g, '\r')}`;
   }
-  process.stdout.write(line + '\n');
+  // RS marks a log record (one event, newlines restored) apart from what the handler prints itself.
+  process.stdout.write('\x1e' + line + '\n');
 }
 
 console.log = (...args) => writeLine('INFO', args);

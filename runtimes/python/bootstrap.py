@@ -18,6 +18,8 @@ import traceback
 
 HOST, PORT = os.environ["AWS_LAMBDA_RUNTIME_API"].rsplit(":", 1)
 BASE = "/2018-06-01/runtime"
+# RS marks a log record (one event, newlines restored) apart from what the handler prints itself.
+RECORD_MARK = "\x1e"
 JSON_LOGS = os.environ.get("AWS_LAMBDA_LOG_FORMAT") == "JSON"
 
 _connection = None
@@ -71,8 +73,8 @@ class _LambdaFormatter(logging.Formatter):
                 "logger": record.name,
                 "requestId": _request_id,
             }
-            return json.dumps(entry)
-        return super().format(record).replace("\n", "\r")
+            return RECORD_MARK + json.dumps(entry)
+        return RECORD_MARK + super().format(record).replace("\n", "\r")
 
 
 class _Handler(logging.StreamHandler):
@@ -144,7 +146,7 @@ def _log_error(error):
             for line in element.splitlines():
                 stripped = line.lstrip(" ")
                 lines.append("\u00a0" * (len(line) - len(stripped)) + stripped)
-    sys.stdout.write("\r".join(lines) + "\n")
+    sys.stdout.write(RECORD_MARK + "\r".join(lines) + "\n")
     sys.stdout.flush()
 
 

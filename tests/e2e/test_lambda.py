@@ -14,6 +14,7 @@ import uuid
 import zipfile
 
 import pytest
+import requests
 from botocore.exceptions import ClientError
 
 from conftest import ROOT, Eddy, create_table, wait_for
@@ -182,6 +183,44 @@ def test_container_images_are_refused(lam):
         lam.create_function(FunctionName=fname(), Role=ROLE, PackageType="Image",
                             Code={"ImageUri": "123456789012.dkr.ecr.us-east-1.amazonaws.com/x:latest"})
     assert "Image" in e.value.response["Error"]["Message"]
+
+
+def test_oversized_code_and_requests_are_refused_in_aws_words(eddy):
+    """A zip over 50 MB, and a CreateFunction request over Lambda's 70 167 211 bytes (AWS-recorded texts)."""
+    def create(zip_b64):
+        body = json.dumps({"FunctionName": fname("big"), "Runtime": "python3.12", "Role": ROLE,
+                           "Handler": "app.handler", "Code": {"ZipFile": zip_b64}})
+        return requests.post(eddy.endpoint + "/2015-03-31/functions", data=body, timeout=120,
+                             headers={"Content-Type": "application/json"})
+
+    r = create(base64.b64encode(bytes(52_428_801)).decode())
+    assert r.status_code == 413
+    assert r.headers["x-amzn-ErrorType"].startswith("RequestEntityTooLargeException")
+    assert r.json()["message"] == "Zipped size must be smaller than 52428800 bytes"
+    r = create("A" * 80_000_000)
+    assert r.status_code == 413
+    assert r.headers["x-amzn-ErrorType"].startswith("RequestEntityTooLargeException")
+    assert r.json()["message"] == "Request must be smaller than 70167211 bytes for the CreateFunction operation"
+
+
+def test_printed_lines_are_events_with_their_newlines(lam, logs):
+    # AWS-recorded: print("\nmulti\nline\nstring\nanother\rline\n") gives four events, each with its newline,
+    # the carriage return kept; log records stay one event each (the [ERROR] one without a final newline).
+    name = fname("printer")
+    source = ("def handler(event, context):\n"
+              "    print('\\nmulti\\nline\\nstring\\nanother\\rline\\n')\n"
+              "    raise ValueError('boom')\n")
+    create(lam, name, zip_files({"app.py": source}), runtime="python3.12", handler="app.handler")
+    r, _ = invoke(lam, name, {})
+    assert r["FunctionError"] == "Unhandled"
+    def lines():
+        got = [m for m in log_messages(logs, name) if not m.startswith(("INIT_START", "START", "END", "REPORT"))]
+        return got if any(m.startswith("[ERROR]") for m in got) else None
+
+    messages = wait_for(lines, message="the lines and the error record")
+    assert messages[:4] == ["multi\n", "line\n", "string\n", "another\rline\n"]
+    assert messages[4].startswith("[ERROR] ValueError: boom\nTraceback (most recent call last):\n\u00a0\u00a0File ")
+    assert not messages[4].endswith("\n")
 
 
 # ---- payloads, context, handler forms ----------------------------------------------------------------------------

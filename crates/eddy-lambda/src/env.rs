@@ -355,7 +355,7 @@ impl Environment {
         if end && !out.partial.is_empty() {
             let partial = std::mem::take(&mut out.partial);
             let line = clean_line(&partial);
-            Self::emit_locked(&mut out, &self.log, vec![line]);
+            Self::emit_locked(&mut out, &self.log, line.into_iter().collect());
         }
         Self::emit_locked(&mut out, &self.log, lines);
         if end { out.capture.take() } else { None }
@@ -388,7 +388,7 @@ impl Environment {
                     if *b == b'\n' {
                         let mut line = std::mem::take(&mut out.partial);
                         line.extend_from_slice(&chunk[start..i]);
-                        lines.push(clean_line(&line));
+                        lines.extend(clean_line(&line));
                         start = i + 1;
                     }
                 }
@@ -402,19 +402,30 @@ impl Environment {
         }
         if eof && !out.partial.is_empty() {
             let partial = std::mem::take(&mut out.partial);
-            lines.push(clean_line(&partial));
+            lines.extend(clean_line(&partial));
         }
         Self::emit_locked(&mut out, &self.log, lines);
         eof
     }
 }
 
-/// A log line as CloudWatch shows it: the managed runtimes write multi-line messages with `\r` in place of
-/// `\n` so that one message stays one event; the event shows the newlines again.
-fn clean_line(bytes: &[u8]) -> String {
-    let text = String::from_utf8_lossy(bytes);
-    let text = text.strip_suffix('\r').unwrap_or(&text);
-    text.replace('\r', "\n")
+/// A line of a process's output as a CloudWatch event (`None`: no event). eddy's managed runtimes mark their log
+/// records (console and logging calls, errors) with a leading RS byte and write their newlines as `\r`, so that
+/// one record stays one event: it shows the newlines again. Anything else the process printed is a line of
+/// stdout, kept as printed with its newline, and a blank one is no event, as AWS shows `print` output
+/// (AWS-recorded: `"\nmulti\nline\nanother\rline\n"` → `multi\n`, `line\n`, `another\rline\n`).
+fn clean_line(bytes: &[u8]) -> Option<String> {
+    if let Some(record) = bytes.strip_prefix(b"\x1e") {
+        let text = String::from_utf8_lossy(record);
+        let text = text.strip_suffix('\r').unwrap_or(&text);
+        return Some(text.replace('\r', "\n"));
+    }
+    if bytes.is_empty() {
+        return None;
+    }
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    text.push('\n');
+    Some(text)
 }
 
 /// Go's `ExitError` text, which AWS's error messages quote (`exit status 1`, `signal: killed`).

@@ -46,6 +46,8 @@ pub enum LambdaError {
     },
     /// 413: the invoke payload is over the limit.
     RequestTooLarge(String),
+    /// 413: a control-plane request or its zip is over the limit (`RequestEntityTooLargeException`).
+    EntityTooLarge(String),
     /// 400: the invoke payload is not JSON.
     InvalidRequestContent(String),
     /// 403: the caller may not act on the resource (a function of another account).
@@ -71,6 +73,7 @@ impl LambdaError {
             LambdaError::Validation(_) => "ValidationException",
             LambdaError::TooManyRequests { .. } => "TooManyRequestsException",
             LambdaError::RequestTooLarge(_) => "RequestTooLargeException",
+            LambdaError::EntityTooLarge(_) => "RequestEntityTooLargeException",
             LambdaError::InvalidRequestContent(_) => "InvalidRequestContentException",
             LambdaError::AccessDenied(_) => "AccessDeniedException",
             LambdaError::PreconditionFailed(_) => "PreconditionFailedException",
@@ -84,7 +87,7 @@ impl LambdaError {
             LambdaError::ResourceNotFound(_) => 404,
             LambdaError::ResourceConflict(_) => 409,
             LambdaError::TooManyRequests { .. } => 429,
-            LambdaError::RequestTooLarge(_) => 413,
+            LambdaError::RequestTooLarge(_) | LambdaError::EntityTooLarge(_) => 413,
             LambdaError::PreconditionFailed(_) => 412,
             LambdaError::AccessDenied(_) => 403,
             LambdaError::Service(_) => 500,
@@ -99,6 +102,7 @@ impl LambdaError {
             | LambdaError::InvalidParameterValue(m)
             | LambdaError::Validation(m)
             | LambdaError::RequestTooLarge(m)
+            | LambdaError::EntityTooLarge(m)
             | LambdaError::InvalidRequestContent(m)
             | LambdaError::PreconditionFailed(m)
             | LambdaError::AccessDenied(m)

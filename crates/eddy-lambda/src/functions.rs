@@ -234,15 +234,25 @@ fn new_revision() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
+/// AWS's limit on a zip uploaded in the request.
+const MAX_ZIPPED: usize = 52_428_800;
+
 fn decode_zip(text: &str) -> Result<Vec<u8>, LambdaError> {
-    base64::engine::general_purpose::STANDARD
+    let zip = base64::engine::general_purpose::STANDARD
         .decode(text.trim())
         .map_err(|_| {
             LambdaError::InvalidParameterValue(
                 "Could not unzip uploaded file. Please check your file, then try to upload again."
                     .into(),
             )
-        })
+        })?;
+    if zip.len() > MAX_ZIPPED {
+        // AWS-recorded.
+        return Err(LambdaError::EntityTooLarge(format!(
+            "Zipped size must be smaller than {MAX_ZIPPED} bytes"
+        )));
+    }
+    Ok(zip)
 }
 
 fn check_timeout(timeout: i64) -> Result<u32, LambdaError> {

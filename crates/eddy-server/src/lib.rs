@@ -23,6 +23,7 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::body::{Body, Bytes};
+use axum::extract::rejection::BytesRejection;
 use axum::extract::{DefaultBodyLimit, Extension, State};
 use axum::http::{HeaderMap, Method, Response, StatusCode, Uri};
 use axum::routing::{get, post};
@@ -123,6 +124,27 @@ pub(crate) fn routed_context(
     )
 }
 
+/// A body that could not be read: over [`MAX_BODY`] it is a Lambda API's `RequestEntityTooLargeException` in
+/// AWS's words (recorded for CreateFunction), otherwise the HTTP layer's plain answer.
+fn too_large_or_unreadable(
+    ctx: &mut RequestContext,
+    method: &Method,
+    uri: &Uri,
+    rejection: BytesRejection,
+) -> Response<Body> {
+    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE
+        && let Some((op, _)) = lambda::route_of(method, uri.path())
+    {
+        ctx.request_id = RequestId::uuid();
+        let limit = lambda::MAX_REQUEST_BYTES;
+        let err = eddy_lambda::LambdaError::EntityTooLarge(format!(
+            "Request must be smaller than {limit} bytes for the {op} operation"
+        ));
+        return lambda::wire::error(&ctx.request_id, &err);
+    }
+    axum::response::IntoResponse::into_response(rejection)
+}
+
 /// The context of a Lambda API request (event source mappings, tags): Lambda's request ids are UUIDs.
 pub(crate) fn lambda_context(
     state: &AppState,
@@ -142,9 +164,13 @@ async fn aws_entry(
     uri: Uri,
     headers: HeaderMap,
     identity: Option<Extension<Identity>>,
-    body: Bytes,
+    body: Result<Bytes, BytesRejection>,
 ) -> Response<Body> {
     let mut ctx = routed_context(&state, &headers, &uri, identity);
+    let body = match body {
+        Ok(body) => body,
+        Err(rejection) => return too_large_or_unreadable(&mut ctx, &method, &uri, rejection),
+    };
     if let Some(api) = JsonApi::of(&headers) {
         return api.call(&state, &ctx, &body).await;
     }

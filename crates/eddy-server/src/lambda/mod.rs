@@ -150,6 +150,9 @@ pub(crate) fn route_of(
     Some((op, labels))
 }
 
+/// AWS's limit on a Lambda control-plane request (a CreateFunction with its base64 zip; AWS-recorded).
+pub const MAX_REQUEST_BYTES: usize = 70_167_211;
+
 /// Whether a request is for the Lambda API (by path).
 pub fn is_lambda_path(method: &Method, path: &str) -> bool {
     route_of(method, path).is_some()
@@ -173,6 +176,13 @@ pub async fn handle(
             &LambdaError::ResourceNotFound("No such Lambda API path".into()),
         );
     };
+    // Invoke has its own, smaller limit on the payload.
+    if op != "Invoke" && body.len() > MAX_REQUEST_BYTES {
+        let err = LambdaError::EntityTooLarge(format!(
+            "Request must be smaller than {MAX_REQUEST_BYTES} bytes for the {op} operation"
+        ));
+        return wire::error(&ctx.request_id, &err);
+    }
     let req = LambdaRequest {
         ctx,
         lambda,
