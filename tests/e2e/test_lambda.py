@@ -622,6 +622,7 @@ def test_logs_are_read_back_with_the_aws_cli(eddy, lam, node_fn):
     group = f"/aws/lambda/{node_fn}"
     groups = eddy.aws("logs", "describe-log-groups", "--log-group-name-prefix", group)["logGroups"]
     assert [g["logGroupName"] for g in groups] == [group]
+    assert (groups[0]["logGroupClass"], groups[0]["deletionProtectionEnabled"]) == ("STANDARD", False)
     streams = eddy.aws("logs", "describe-log-streams", "--log-group-name", group, "--order-by", "LastEventTime",
                        "--descending")["logStreams"]
     assert streams and all("/[$LATEST]" in s["logStreamName"] for s in streams)

@@ -37,6 +37,8 @@ pub fn log_groups(logs: &LogStore, ctx: &RequestContext, v: &Value) -> Result<Va
                 "logGroupArn": arn,
                 "storedBytes": g.stored_bytes,
                 "logGroupClass": "STANDARD",
+                // Recorded from AWS in 2026 (groups eddy makes are never protected).
+                "deletionProtectionEnabled": false,
             })
         })
         .collect();
