@@ -427,6 +427,21 @@ def iam_eddy():
     server.stop()
 
 
+def test_a_one_character_function_gets_lambdas_session_name(iam_eddy):
+    # A session name has at least two characters; Lambda names this one `M@lambda_function` (AWS-recorded).
+    root = lambda service: client(iam_eddy, service, ROOT_KEY, ROOT_SECRET)  # noqa: E731
+    iam, lam, ddb = root("iam"), root("lambda"), root("dynamodb")
+    table = uid("short")
+    create_table(ddb, table)
+    role = uid("short-role")
+    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
+    iam.attach_role_policy(RoleName=role, PolicyArn=BASIC_EXEC)
+    create_function(lam, "M", role_arn)
+    r, body = invoke(lam, "M", {"table": table, "key": "k"})
+    assert "FunctionError" not in r, body
+    assert f"assumed-role/{role}/M@lambda_function is not authorized" in body["message"]
+
+
 def test_a_handler_is_denied_a_write_its_role_lacks_then_allowed(iam_eddy):
     root = lambda service: client(iam_eddy, service, ROOT_KEY, ROOT_SECRET)  # noqa: E731
     iam, lam, ddb = root("iam"), root("lambda"), root("dynamodb")

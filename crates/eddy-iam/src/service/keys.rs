@@ -282,7 +282,14 @@ impl Iam {
             .filter(|_| role_account == account)
             .map(|r| r.stored.role_id.clone())
             .unwrap_or_else(|| "-".into());
-        Some(self.issue_session(account, name, &role_id, function, duration_ms))
+        // A session name is at least two characters: Lambda names the session of a one-character function
+        // `<name>@lambda_function` (AWS-recorded).
+        let session = if function.len() < 2 {
+            format!("{function}@lambda_function")
+        } else {
+            function.to_string()
+        };
+        Some(self.issue_session(account, name, &role_id, &session, duration_ms))
     }
 
     /// STS AssumeRole. The role's trust policy must let the caller assume it. When `check_identity` is set
