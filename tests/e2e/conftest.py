@@ -10,6 +10,7 @@ import uuid
 
 import boto3
 import botocore.config
+from botocore.exceptions import ClientError
 import pytest
 import requests
 
@@ -148,3 +149,17 @@ def error_of(excinfo):
     """(code, message) of a botocore ClientError."""
     e = excinfo.value.response["Error"]
     return e["Code"], e.get("Message", "")
+
+
+def refusal(call, **kwargs):
+    """(code, message) of the ClientError `call(**kwargs)` must raise."""
+    with pytest.raises(ClientError) as e:
+        call(**kwargs)
+    return error_of(e)
+
+
+def validation_refusal(call, **kwargs):
+    """The message of the ValidationException `call(**kwargs)` must raise."""
+    code, message = refusal(call, **kwargs)
+    assert code == "ValidationException", message
+    return message

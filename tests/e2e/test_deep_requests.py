@@ -4,11 +4,9 @@ us-east-1, 2026-10-09; the Scan and transaction cases in ten regions): every tab
 before the table is looked up. Past about 62 levels (a body nested deeper than 128 JSON levels) the single-item
 operations answer in older forms: enum faults in the older constraint wording, custom messages bare. eddy reads
 such bodies too (up to 512 JSON levels; deeper ones are refused unread with the nesting error)."""
-import pytest
 import requests
-from botocore.exceptions import ClientError
 
-from conftest import error_of, nested_map
+from conftest import nested_map, validation_refusal
 
 NEST = ("Nesting Levels have exceeded supported limits: Attributes in the item have nested levels beyond "
         "supported limit")
@@ -33,29 +31,21 @@ def key(pk):
     return {"pk": pk, "sk": s("1")}
 
 
-def refusal(call, **kwargs):
-    with pytest.raises(ClientError) as e:
-        call(**kwargs)
-    code, message = error_of(e)
-    assert code == "ValidationException", message
-    return message
-
-
 def test_legacy_conditions_past_the_second_limit_report_the_older_enum_wording_first(ddb):
     expected = {"a": {"Value": nested_map(100)}, "b": {"Exists": False}}
-    assert refusal(ddb.put_item, TableName=ABSENT, Item=key(s("a")), Expected=expected,
+    assert validation_refusal(ddb.put_item, TableName=ABSENT, Item=key(s("a")), Expected=expected,
                    ConditionalOperator="XOR") == XOR_OLDER
-    assert refusal(ddb.update_item, TableName=ABSENT, Key=key(s("a")), Expected=expected, ConditionalOperator="XOR",
+    assert validation_refusal(ddb.update_item, TableName=ABSENT, Key=key(s("a")), Expected=expected, ConditionalOperator="XOR",
                    AttributeUpdates={"x": {"Action": "PUT", "Value": s("1")}}) == XOR_OLDER
     # Regions split here between the two answers (seven of ten give the depth).
-    assert refusal(ddb.scan, TableName=ABSENT, ConditionalOperator="AND",
+    assert validation_refusal(ddb.scan, TableName=ABSENT, ConditionalOperator="AND",
                    ScanFilter={"a": {"ComparisonOperator": "EQ", "AttributeValueList": [nested_map(40)]}}) in (
         NEST, "ConditionalOperator can only be used when Filter or Expected has two or more elements")
 
 
 def test_a_transaction_reports_the_first_fault_of_its_actions_in_request_order(ddb):
     def first_fault(*actions):
-        return refusal(ddb.transact_write_items, TransactItems=list(actions))
+        return validation_refusal(ddb.transact_write_items, TransactItems=list(actions))
 
     def put(item, **extra):
         return {"Put": {"TableName": ABSENT, "Item": item, **extra}}
@@ -102,12 +92,12 @@ def test_delete_item_past_the_second_limit_checks_return_values_first_in_the_old
         return {"ConditionExpression": "#d = :deep", "ExpressionAttributeNames": {"#d": "d"},
                 "ExpressionAttributeValues": {":deep": nested_map(depth)}}
 
-    assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="BOGUS",
+    assert validation_refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="BOGUS",
                    **condition(63)) == RV_OLDER
-    assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="BOGUS",
+    assert validation_refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="BOGUS",
                    Expected={"d": {"Value": nested_map(63)}}) == RV_OLDER
-    assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(nested_map(100)), ReturnValues="BOGUS") == RV_OLDER
-    assert refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="UPDATED_NEW",
+    assert validation_refusal(ddb.delete_item, TableName=ABSENT, Key=key(nested_map(100)), ReturnValues="BOGUS") == RV_OLDER
+    assert validation_refusal(ddb.delete_item, TableName=ABSENT, Key=key(s("a")), ReturnValues="UPDATED_NEW",
                    **condition(100)) == "ReturnValues can only be ALL_OLD or NONE"
 
 
@@ -116,7 +106,7 @@ def test_single_item_writes_answer_bare_past_the_second_limit_and_enveloped_befo
                                                                                     "KeyType": "HASH"}],
                      AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}])
     for depth, expected in [(62, "1 validation error detected: " + NEST), (63, NEST), (100, NEST)]:
-        assert refusal(ddb.put_item, TableName=table_name, Item={"pk": s("a"), "d": nested_map(depth)}) == expected, depth
+        assert validation_refusal(ddb.put_item, TableName=table_name, Item={"pk": s("a"), "d": nested_map(depth)}) == expected, depth
     assert "Item" not in ddb.get_item(TableName=table_name, Key={"pk": s("a")})
 
 

@@ -427,31 +427,30 @@ def iam_eddy():
     server.stop()
 
 
-def test_a_one_character_function_gets_lambdas_session_name(iam_eddy):
-    # A session name has at least two characters; Lambda names this one `M@lambda_function` (AWS-recorded).
-    root = lambda service: client(iam_eddy, service, ROOT_KEY, ROOT_SECRET)  # noqa: E731
-    iam, lam, ddb = root("iam"), root("lambda"), root("dynamodb")
-    table = uid("short")
-    create_table(ddb, table)
-    role = uid("short-role")
-    role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
-    iam.attach_role_policy(RoleName=role, PolicyArn=BASIC_EXEC)
-    create_function(lam, "M", role_arn)
-    r, body = invoke(lam, "M", {"table": table, "key": "k"})
-    assert "FunctionError" not in r, body
-    assert f"assumed-role/{role}/M@lambda_function is not authorized" in body["message"]
-
-
-def test_a_handler_is_denied_a_write_its_role_lacks_then_allowed(iam_eddy):
-    root = lambda service: client(iam_eddy, service, ROOT_KEY, ROOT_SECRET)  # noqa: E731
+def writer_setup(server, fn):
+    """A table, a role with only the basic execution policy, and function `fn` running as that role."""
+    root = lambda service: client(server, service, ROOT_KEY, ROOT_SECRET)  # noqa: E731
     iam, lam, ddb = root("iam"), root("lambda"), root("dynamodb")
     table = uid("writes")
     create_table(ddb, table)
     role = uid("writer")
     role_arn = iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))["Role"]["Arn"]
     iam.attach_role_policy(RoleName=role, PolicyArn=BASIC_EXEC)
-    fn = uid("writer-fn")
     create_function(lam, fn, role_arn)
+    return iam, lam, ddb, table, role
+
+
+def test_a_one_character_function_gets_lambdas_session_name(iam_eddy):
+    # A session name has at least two characters; Lambda names this one `M@lambda_function` (AWS-recorded).
+    _, lam, _, table, role = writer_setup(iam_eddy, "M")
+    r, body = invoke(lam, "M", {"table": table, "key": "k"})
+    assert "FunctionError" not in r, body
+    assert f"assumed-role/{role}/M@lambda_function is not authorized" in body["message"]
+
+
+def test_a_handler_is_denied_a_write_its_role_lacks_then_allowed(iam_eddy):
+    fn = uid("writer-fn")
+    iam, lam, ddb, table, role = writer_setup(iam_eddy, fn)
     table_arn = f"arn:aws:dynamodb:us-east-1:000000000000:table/{table}"
     r, body = invoke(lam, fn, {"table": table, "key": "first"})
     assert "FunctionError" not in r, body

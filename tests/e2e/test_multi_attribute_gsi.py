@@ -4,15 +4,8 @@ October 2026): items sort by the RANGE attributes one after another, an item mis
 index, a key condition is an equality on every HASH attribute and on a gap-free run of RANGE attributes of which
 only the last may carry a range condition, in any order, and a page's LastEvaluatedKey carries every key."""
 import pytest
-from botocore.exceptions import ClientError
 
-from conftest import error_of
-
-
-def refusal(call, **kwargs):
-    with pytest.raises(ClientError) as e:
-        call(**kwargs)
-    return error_of(e)
+from conftest import refusal
 
 
 def key_schema(hashes, ranges=()):

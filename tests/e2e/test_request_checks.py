@@ -7,7 +7,7 @@ import pytest
 import requests
 from botocore.exceptions import ClientError
 
-from conftest import create_table, error_of
+from conftest import create_table, error_of, refusal
 
 
 @pytest.fixture
@@ -15,12 +15,6 @@ def table(ddb, table_name):
     create_table(ddb, table_name)
     ddb.put_item(TableName=table_name, Item={"pk": {"S": "p"}, "n": {"N": "5"}, "flag": {"BOOL": True}})
     return table_name
-
-
-def refusal(call, **kwargs):
-    with pytest.raises(ClientError) as e:
-        call(**kwargs)
-    return error_of(e)
 
 
 def operand(kind, operator, type_name):

@@ -13,7 +13,7 @@ import base64
 import pytest
 from botocore.exceptions import ClientError
 
-from conftest import create_table, error_of, nested_map
+from conftest import create_table, error_of, nested_map, validation_refusal
 
 ENVELOPE = "1 validation error detected: "
 INVALID = "One or more parameter values were invalid: "
@@ -58,14 +58,6 @@ def table(ddb, table_name):
     return table_name
 
 
-def refusal(call, **kwargs):
-    with pytest.raises(ClientError) as e:
-        call(**kwargs)
-    code, message = error_of(e)
-    assert code == "ValidationException", message
-    return message
-
-
 def enveloped(messages):
     return [ENVELOPE + m for m in messages]
 
@@ -82,14 +74,14 @@ def test_single_item_writes_envelope_every_malformed_number(ddb, table):
         (" 1", f"{NOT_NUMERIC}:  1"), ("1.2.3", f"{NOT_NUMERIC}: 1.2.3"), ("NaN", f"{NOT_NUMERIC}: NaN"),
         ("1" * 39, "Attempting to store more than 38 significant digits in a Number"),
     ]
-    got = [refusal(ddb.put_item, TableName=table, Item={"pk": S("n"), "n": N(n)}) for n, _ in cases]
+    got = [validation_refusal(ddb.put_item, TableName=table, Item={"pk": S("n"), "n": N(n)}) for n, _ in cases]
     assert got == enveloped(m for _, m in cases)
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": S("n")})
 
 
 def test_single_item_writes_word_numbers_in_the_current_layer_wherever_they_sit(ddb, table):
     def each(call, make):
-        return [refusal(call, **make(shape)) for shape in SHAPES]
+        return [validation_refusal(call, **make(shape)) for shape in SHAPES]
 
     want = enveloped(CURRENT)
     assert each(ddb.put_item, lambda v: {"TableName": table, "Item": {"pk": S("n"), "n": {"NS": ["1", v]}}}) == want
@@ -114,7 +106,7 @@ def test_single_item_writes_word_numbers_in_the_current_layer_wherever_they_sit(
 
 def test_reads_word_numbers_in_the_current_layer_bare(ddb, table):
     def each(call, make):
-        return [refusal(call, **make(shape)) for shape in SHAPES]
+        return [validation_refusal(call, **make(shape)) for shape in SHAPES]
 
     assert each(ddb.get_item, lambda v: {"TableName": table, "Key": {"pk": N(v)}}) == CURRENT
     assert each(ddb.batch_get_item, lambda v: {"RequestItems": {table: {"Keys": [{"pk": N(v)}]}}}) == CURRENT
@@ -125,7 +117,7 @@ def test_reads_word_numbers_in_the_current_layer_bare(ddb, table):
 
 def test_batch_writes_transactions_and_scan_word_numbers_in_the_older_layer(ddb, table):
     def each(call, make):
-        return [refusal(call, **make(shape)) for shape in SHAPES]
+        return [validation_refusal(call, **make(shape)) for shape in SHAPES]
 
     assert each(ddb.batch_write_item, lambda v: {
         "RequestItems": {table: [{"PutRequest": {"Item": {"pk": S("n"), "n": N(v)}}}]}}) == OLDER
@@ -142,7 +134,7 @@ def test_batch_writes_transactions_and_scan_word_numbers_in_the_older_layer(ddb,
 
 def test_repeated_set_members_by_operation(ddb, table):
     def each(call, make):
-        return [refusal(call, **make(d)) for d in DUPLICATES]
+        return [validation_refusal(call, **make(d)) for d in DUPLICATES]
 
     want = enveloped(DUPLICATES_CURRENT)
     assert each(ddb.put_item, lambda d: {"TableName": table, "Item": {"pk": S("d"), "s": d}}) == want
@@ -172,7 +164,7 @@ def test_single_item_writes_envelope_their_request_checks(ddb, table, call):
     target = {"Item": {"pk": S("e")}} if call == "put_item" else {"Key": {"pk": S("e")}}
 
     def message(**kwargs):
-        return refusal(getattr(ddb, call), TableName=table, **target, **kwargs)
+        return validation_refusal(getattr(ddb, call), TableName=table, **target, **kwargs)
 
     condition = {"ConditionExpression": "attribute_exists(a)"}
     assert message(ExpressionAttributeValues={":v": S("x")}) == (
@@ -199,15 +191,15 @@ def test_single_item_writes_envelope_their_request_checks(ddb, table, call):
 
 
 def test_update_envelopes_its_request_checks_but_not_its_table_checks(ddb, table):
-    assert refusal(ddb.update_item, TableName=table, Key={"pk": S("u")}, UpdateExpression="SET b = :w",
+    assert validation_refusal(ddb.update_item, TableName=table, Key={"pk": S("u")}, UpdateExpression="SET b = :w",
                    ConditionExpression="a = :v", ExpressionAttributeValues={":w": S("x")}) == (
         ENVELOPE + "Invalid ConditionExpression: An expression attribute value used in expression is not defined; "
                    "attribute value: :v")
-    assert refusal(ddb.update_item, TableName=table, Key={"pk": S("u")}, UpdateExpression="SET pk = :v",
+    assert validation_refusal(ddb.update_item, TableName=table, Key={"pk": S("u")}, UpdateExpression="SET pk = :v",
                    ExpressionAttributeValues={":v": S("x")}) == (
         INVALID + "Cannot update attribute pk. This attribute is part of the key")
     # The reads keep the old wording, naming the missing expression.
-    assert refusal(ddb.scan, TableName=table, ExpressionAttributeValues={":v": S("x")}) == (
+    assert validation_refusal(ddb.scan, TableName=table, ExpressionAttributeValues={":v": S("x")}) == (
         "ExpressionAttributeValues can only be specified when using expressions: FilterExpression is null")
 
 
@@ -215,7 +207,7 @@ def test_key_condition_operands_no_key_could_match(ddb, table_name):
     create_table(ddb, table_name, range_key=("sk", "N"))
 
     def message(expression, values):
-        return refusal(ddb.query, TableName=table_name, KeyConditionExpression=expression,
+        return validation_refusal(ddb.query, TableName=table_name, KeyConditionExpression=expression,
                        ExpressionAttributeValues=values)
 
     def operand(operator, kind):
@@ -237,27 +229,27 @@ def test_key_condition_operands_no_key_could_match(ddb, table_name):
     assert message("pk = :p AND sk > :a AND extra = :b", {**p, ":a": N("1"), ":b": N("5")}) == (
         "The number of query conditions (3) exceeds the number of key attributes defined in the schema (2)")
     # Operand types are checked before the table is looked up.
-    assert refusal(ddb.query, TableName="no-such-table", KeyConditionExpression="pk = :p AND sk < :v",
+    assert validation_refusal(ddb.query, TableName="no-such-table", KeyConditionExpression="pk = :p AND sk < :v",
                    ExpressionAttributeValues={**p, ":v": {"BOOL": True}}) == operand("<", "BOOL")
 
 
 def test_constraints_the_newer_validation_framework_words_without_the_value(eddy, table):
     ddb = eddy.client(validate=False)
     failed = ENVELOPE + "Value at '{}' failed to satisfy constraint: Member must have {}"
-    assert refusal(ddb.query, TableName=table, KeyConditionExpression="pk = :p",
+    assert validation_refusal(ddb.query, TableName=table, KeyConditionExpression="pk = :p",
                    ExpressionAttributeValues={":p": S("q")}, Limit=0) == (
         failed.format("Limit", "value greater than or equal to 1"))
     # Scan has not moved: it still echoes the value under the lower-case member name.
-    assert refusal(ddb.scan, TableName=table, Limit=0) == (
+    assert validation_refusal(ddb.scan, TableName=table, Limit=0) == (
         ENVELOPE + "Value '0' at 'limit' failed to satisfy constraint: Member must have value greater than or equal to 1")
-    assert refusal(ddb.batch_get_item, RequestItems={}) == (
+    assert validation_refusal(ddb.batch_get_item, RequestItems={}) == (
         failed.format("RequestItems", "length greater than or equal to 1"))
     # BatchWriteItem had not moved in us-east-1 (2026-10): its own sentence, bare.
-    assert refusal(ddb.batch_write_item, RequestItems={}) == "The requestItems parameter is required for BatchWriteItem"
-    assert refusal(ddb.batch_get_item, RequestItems={table: {"Keys": []}}) == (
+    assert validation_refusal(ddb.batch_write_item, RequestItems={}) == "The requestItems parameter is required for BatchWriteItem"
+    assert validation_refusal(ddb.batch_get_item, RequestItems={table: {"Keys": []}}) == (
         failed.format(f"RequestItems.{table}.member.Keys", "length greater than or equal to 1"))
     keys = [{"pk": S(f"k{i}")} for i in range(101)]
-    assert refusal(ddb.batch_get_item, RequestItems={table: {"Keys": keys}}) == (
+    assert validation_refusal(ddb.batch_get_item, RequestItems={table: {"Keys": keys}}) == (
         failed.format(f"RequestItems.{table}.member.Keys", "length less than or equal to 100"))
 
 
@@ -266,20 +258,20 @@ def test_batch_get_echoes_a_misnamed_table_as_json(eddy):
     constraint = ("failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than "
                   "or equal to 255, Member must have length greater than or equal to 3, Member must satisfy regular "
                   "expression pattern: [a-zA-Z0-9_.-]+]")
-    assert refusal(ddb.batch_get_item, RequestItems={"bad!name": {"Keys": [{"pk": S("a")}]}}) == (
+    assert validation_refusal(ddb.batch_get_item, RequestItems={"bad!name": {"Keys": [{"pk": S("a")}]}}) == (
         ENVELOPE + """Value '{"bad!name":{"Keys":[{"pk":{"S":"a"}}]}}' at 'requestItems' """ + constraint)
     # BatchWriteItem has not moved: Java's toString of the request.
-    assert refusal(ddb.batch_write_item, RequestItems={"bad!name": [{"PutRequest": {"Item": {"pk": S("x")}}}]}) == (
+    assert validation_refusal(ddb.batch_write_item, RequestItems={"bad!name": [{"PutRequest": {"Item": {"pk": S("x")}}}]}) == (
         ENVELOPE + """Value '{bad!name=[WriteRequest(putRequest=PutRequest(item={pk={"S":"x"}}))]}' at 'requestItems' """
         + constraint)
     # With another constraint broken, BatchGetItem joins the two; BatchWriteItem reports the other alone.
     bogus = ("Value 'BOGUS' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value "
              "set: [INDEXES, TOTAL, NONE]")
-    assert refusal(ddb.batch_get_item, RequestItems={"bad!name": {"Keys": [{"pk": S("a")}]}},
+    assert validation_refusal(ddb.batch_get_item, RequestItems={"bad!name": {"Keys": [{"pk": S("a")}]}},
                    ReturnConsumedCapacity="BOGUS") == (
         """2 validation errors detected: Value '{"bad!name":{"Keys":[{"pk":{"S":"a"}}]}}' at 'requestItems' """
         + constraint + "; " + bogus)
-    assert refusal(ddb.batch_write_item, RequestItems={"bad!name": [{"PutRequest": {"Item": {"pk": S("x")}}}]},
+    assert validation_refusal(ddb.batch_write_item, RequestItems={"bad!name": [{"PutRequest": {"Item": {"pk": S("x")}}}]},
                    ReturnConsumedCapacity="BOGUS") == ENVELOPE + bogus
 
 
@@ -287,17 +279,17 @@ NEST = "Nesting Levels have exceeded supported limits: Attributes in the item ha
 
 
 def test_empty_attribute_names_are_refused_before_the_table_is_looked_up(ddb, table):
-    assert refusal(ddb.put_item, TableName=table, Item={"pk": S("e"), "": S("x")}) == ENVELOPE + "Empty attribute name"
-    assert refusal(ddb.batch_write_item, RequestItems={"no-such-table": [
+    assert validation_refusal(ddb.put_item, TableName=table, Item={"pk": S("e"), "": S("x")}) == ENVELOPE + "Empty attribute name"
+    assert validation_refusal(ddb.batch_write_item, RequestItems={"no-such-table": [
         {"PutRequest": {"Item": {"pk": S("e"), "": S("x")}}}]}) == "Empty attribute name"
-    assert refusal(ddb.transact_write_items, TransactItems=[
+    assert validation_refusal(ddb.transact_write_items, TransactItems=[
         {"Put": {"TableName": "no-such-table", "Item": {"pk": S("e"), "": S("x")}}}]) == "Empty attribute name"
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": S("e")})
 
 
 def test_a_transaction_checks_its_actions_one_at_a_time_before_any_table(ddb, table):
     def message(*items):
-        return refusal(ddb.transact_write_items, TransactItems=list(items))
+        return validation_refusal(ddb.transact_write_items, TransactItems=list(items))
 
     absent = "no-such-table"
     # The first action's fault wins, whatever the later one's is, and before the absent table is noticed.
@@ -329,7 +321,7 @@ def test_a_transaction_checks_its_actions_one_at_a_time_before_any_table(ddb, ta
 def test_single_item_writes_refuse_too_deep_an_expression_value_in_the_envelope(ddb, table):
     ddb.put_item(TableName=table, Item={"pk": S("u")})
     values = {":t": S("y"), ":deep": nested_map(32)}
-    assert refusal(ddb.update_item, TableName=table, Key={"pk": S("u")}, UpdateExpression="SET touched = :t",
+    assert validation_refusal(ddb.update_item, TableName=table, Key={"pk": S("u")}, UpdateExpression="SET touched = :t",
                    ConditionExpression="d = :deep", ExpressionAttributeValues=values) == ENVELOPE + NEST
     with pytest.raises(ClientError) as e:
         ddb.update_item(TableName=table, Key={"pk": S("u")}, UpdateExpression="SET touched = :t",
@@ -339,7 +331,7 @@ def test_single_item_writes_refuse_too_deep_an_expression_value_in_the_envelope(
 
 def test_a_legacy_condition_value_nested_too_deep_is_refused_first(ddb, table):
     # Before the condition's own faults, as us-east-1 answers (conformance suite, 2026-10).
-    assert refusal(ddb.scan, TableName=table, ConditionalOperator="AND", ScanFilter={
+    assert validation_refusal(ddb.scan, TableName=table, ConditionalOperator="AND", ScanFilter={
         "a": {"ComparisonOperator": "EQ", "AttributeValueList": [nested_map(40)]}}) == NEST
-    assert refusal(ddb.put_item, TableName=table, Item={"pk": S("x")},
+    assert validation_refusal(ddb.put_item, TableName=table, Item={"pk": S("x")},
                    Expected={"a": {"Value": nested_map(32)}}) == ENVELOPE + NEST

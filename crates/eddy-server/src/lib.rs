@@ -174,8 +174,9 @@ async fn aws_entry(
     if let Some(api) = JsonApi::of(&headers) {
         return api.call(&state, &ctx, &body).await;
     }
-    // Every other service answers with UUID request ids.
+    // Every other service answers with UUID request ids; SQS and SNS carry the X-Ray header on.
     ctx.request_id = RequestId::uuid();
+    ctx.keep_trace_header(&headers);
     let target = headers
         .get("x-amz-target")
         .and_then(|v| v.to_str().ok())

@@ -11,7 +11,18 @@ use super::{
 };
 
 /// A role as IAM shows it. `detail` adds what `GetRole` shows beyond `CreateRole`.
-pub fn role_json(role: &Role, detail: bool) -> Value {
+/// Which answer a role is shown in: they differ in members (AWS-recorded).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum RoleAnswer {
+    /// CreateRole: no `Description`, even one just given.
+    Created,
+    /// GetRole: everything, with `MaxSessionDuration` and `RoleLastUsed`.
+    Got,
+    /// ListRoles: `MaxSessionDuration`, no tags.
+    Listed,
+}
+
+pub fn role_json(role: &Role, answer: RoleAnswer) -> Value {
     let s = &role.stored;
     let mut out = Map::new();
     out.insert("Path".into(), json!(s.path));
@@ -23,14 +34,20 @@ pub fn role_json(role: &Role, detail: bool) -> Value {
         "AssumeRolePolicyDocument".into(),
         json!(encode_document(&s.trust)),
     );
-    if let Some(d) = &s.description {
+    if let Some(d) = s
+        .description
+        .as_ref()
+        .filter(|_| answer != RoleAnswer::Created)
+    {
         out.insert("Description".into(), json!(d));
     }
-    if detail {
+    if answer != RoleAnswer::Created {
         out.insert("MaxSessionDuration".into(), json!(s.max_session_duration));
+    }
+    if answer == RoleAnswer::Got {
         out.insert("RoleLastUsed".into(), json!({}));
     }
-    if !s.tags.is_empty() {
+    if !s.tags.is_empty() && answer != RoleAnswer::Listed {
         out.insert("Tags".into(), tags_out(&s.tags));
     }
     Value::Object(out)
@@ -67,12 +84,7 @@ pub async fn create(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
             },
         )
         .await?;
-    let mut out = role_json(&role, false);
-    // CreateRole's answer leaves the description out, even one just given (AWS-recorded); GetRole has it.
-    if let Some(o) = out.as_object_mut() {
-        o.remove("Description");
-    }
-    Ok(json!({ "Role": out }))
+    Ok(json!({"Role": role_json(&role, RoleAnswer::Created)}))
 }
 
 #[derive(Deserialize)]
@@ -84,7 +96,7 @@ struct RoleRequest {
 pub fn get(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
     let req: RoleRequest = decode(body)?;
     let role = call.iam.get_role(call.account(), &req.role_name)?;
-    Ok(json!({"Role": role_json(&role, true)}))
+    Ok(json!({"Role": role_json(&role, RoleAnswer::Got)}))
 }
 
 #[derive(Deserialize)]
@@ -106,15 +118,7 @@ pub fn list(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
     let roles = page
         .items
         .iter()
-        .map(|r| {
-            let mut v = role_json(r, false);
-            v["MaxSessionDuration"] = json!(r.stored.max_session_duration);
-            // ListRoles leaves tags out (AWS-recorded; AWS documents it among the listing's omissions).
-            if let Some(o) = v.as_object_mut() {
-                o.remove("Tags");
-            }
-            v
-        })
+        .map(|r| role_json(r, RoleAnswer::Listed))
         .collect();
     Ok(list_result("Roles", roles, page.marker))
 }

@@ -341,8 +341,13 @@ impl RequestContext {
             caller: None,
             authorizes: false,
             source_ip: None,
-            trace_header: headers.get(TRACE_ID).cloned(),
+            trace_header: None,
         }
+    }
+
+    /// Keeps the X-Ray header for the services that carry it (SQS, SNS); DynamoDB's requests skip the lookup.
+    pub fn keep_trace_header(&mut self, headers: &HeaderMap) {
+        self.trace_header = headers.get(TRACE_ID).cloned();
     }
 
     /// The X-Ray trace header the caller sent, if any.
