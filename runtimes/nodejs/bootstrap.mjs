@@ -157,7 +157,8 @@ function isFile(p) {
 
 async function loadModule(appRoot, moduleRoot, moduleName) {
   const base = path.resolve(appRoot, moduleRoot, moduleName);
-  const require = createRequire(path.join(appRoot, moduleRoot, 'index.js'));
+  // Required from the runtime itself, so that a missing package's `Require stack` ends with the runtime, as on AWS.
+  const require = createRequire(import.meta.url);
   try {
     if (isFile(base)) return require(base);
     if (isFile(base + '.js')) {

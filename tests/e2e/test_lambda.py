@@ -480,6 +480,71 @@ def test_sdk_calls_from_handlers_reach_eddy(eddy, lam, ddb, table_name, py_fn):
     assert ddb.get_item(TableName=table_name, Key={"pk": {"S": "from-node"}})["Item"]["from"] == {"S": "node handler"}
 
 
+NODE_SDK_ESM = """
+import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';
+const client = new DynamoDBClient({});
+export const handler = async (event) => {
+  await client.send(new PutItemCommand({ TableName: event.table, Item: { pk: { S: event.key } } }));
+  return 'stored';
+};
+"""
+NODE_SDK_CJS = NODE_SDK_ESM.replace(
+    "import { DynamoDBClient, PutItemCommand } from '@aws-sdk/client-dynamodb';",
+    "const { DynamoDBClient, PutItemCommand } = require('@aws-sdk/client-dynamodb');",
+).replace("export const handler", "exports.handler")
+
+
+def test_packages_the_runtime_provides_come_from_eddys_flags(tmp_path):
+    """AWS's Node.js runtimes provide the AWS SDK for JavaScript v3 and its Python runtimes boto3: a handler that
+    imports them without shipping them works there. eddy's --lambda-node-modules and --lambda-python-path name
+    the directories that stand in for them, for ES modules and CommonJS alike; restarted without the flag, the
+    same handler fails to import, as on a runtime that lacks the package."""
+    if not os.path.isdir(os.path.join(JS_NODE_MODULES, "@aws-sdk", "client-dynamodb")):
+        pytest.skip("the AWS SDK for JavaScript is not installed (tests/e2e/js)")
+    provided = tmp_path / "site"
+    provided.mkdir()
+    (provided / "provided_pkg.py").write_text("ORIGIN = 'provided by eddy'\n")
+    data = str(tmp_path / "data")
+    server = Eddy(data_dir=data, extra_args=[
+        "--lambda-node-modules", JS_NODE_MODULES, "--lambda-python-path", str(provided)]).start()
+    try:
+        lam, ddb = server.client("lambda"), server.client("dynamodb")
+        create_table(ddb, "provided")
+        for kind, files in (("esm", {"index.mjs": NODE_SDK_ESM}), ("cjs", {"index.js": NODE_SDK_CJS})):
+            create(lam, kind, zip_files(files), Timeout=20)
+            r, body = invoke(lam, kind, {"table": "provided", "key": kind})
+            assert "FunctionError" not in r, body
+            assert ddb.get_item(TableName="provided", Key={"pk": {"S": kind}}).get("Item") == {"pk": {"S": kind}}
+        create(lam, "py", zip_files({"app.py": "import provided_pkg\ndef handler(e, c):\n    return provided_pkg.ORIGIN\n"}),
+               runtime="python3.12", handler="app.handler")
+        assert invoke(lam, "py", {})[1] == "provided by eddy"
+    finally:
+        server.stop()
+    server = Eddy(data_dir=data).start()
+    try:
+        r, body = invoke(server.client("lambda"), "esm", {"table": "provided", "key": "again"})
+        assert r.get("FunctionError") == "Unhandled" and body["errorType"] == "Runtime.ImportModuleError", body
+    finally:
+        server.stop()
+
+
+def test_a_package_nobody_provides_fails_the_import_as_on_aws(lam):
+    for files, message in (
+        ({"index.mjs": NODE_SDK_ESM}, "Error [ERR_MODULE_NOT_FOUND]: Cannot find package '@aws-sdk/client-dynamodb'"),
+        ({"index.js": NODE_SDK_CJS}, "Error: Cannot find module '@aws-sdk/client-dynamodb'\nRequire stack:\n- "),
+    ):
+        name = fname("noprov")
+        create(lam, name, zip_files(files))
+        r, body = invoke(lam, name, {})
+        assert r["FunctionError"] == "Unhandled"
+        assert body["errorType"] == "Runtime.ImportModuleError"
+        assert body["errorMessage"].startswith(message), body["errorMessage"]
+        if "Require stack" in message:
+            # The stack names the handler's file, then the runtime that required it (AWS: /var/runtime/index.mjs).
+            stack = body["errorMessage"].split("Require stack:\n")[1].split("\n")
+            assert [os.path.basename(line) for line in stack] == ["index.js", "bootstrap.mjs"], stack
+
+
 # ---- concurrency ---------------------------------------------------------------------------------------------------
 
 

@@ -624,15 +624,26 @@ impl Lambda {
         }
         match family {
             Family::Node => {
+                // As AWS's `NODE_PATH`, with the provided packages where AWS has its runtime's SDK (ES modules
+                // find them through a link above the code instead; see `link_provided_node_modules`).
+                let provided = match &inner.config.provided_packages.node_modules {
+                    Some(dir) => format!("{}:", dir.display()),
+                    None => String::new(),
+                };
                 set(
                     "NODE_PATH",
                     format!(
-                        "{task_root}/node_modules:{runtime_dir}/node_modules:{runtime_dir}:{task_root}"
+                        "{task_root}/node_modules:{provided}{runtime_dir}/node_modules:{runtime_dir}:{task_root}"
                     ),
                 );
                 set("AWS_NODEJS_CONNECTION_REUSE_ENABLED", "1".into());
             }
-            Family::Python => set("PYTHONDONTWRITEBYTECODE", "1".into()),
+            Family::Python => {
+                set("PYTHONDONTWRITEBYTECODE", "1".into());
+                if let Some(dir) = &inner.config.provided_packages.python_path {
+                    set("PYTHONPATH", dir.display().to_string());
+                }
+            }
             Family::Provided => {}
         }
         if let Some(url) = inner.endpoint_url.read().clone() {

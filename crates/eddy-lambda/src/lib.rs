@@ -38,7 +38,7 @@ pub mod model;
 pub mod runtime;
 
 use std::collections::HashMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
@@ -62,6 +62,24 @@ use crate::concurrency::Concurrency;
 use crate::env::Environment;
 use crate::model::FunctionRecord;
 
+/// Makes the provided `node_modules` (if any) a `node_modules` link above the unpacked code, where Node.js
+/// looks for packages after the function's own (`<lambda>/code/<id>/node_modules`): so ES modules, which ignore
+/// `NODE_PATH`, import the provided packages as CommonJS `require`s them — as a handler on AWS imports or requires
+/// the SDK its runtime provides. A link left by an earlier start is replaced or removed.
+fn link_provided_node_modules(runtime_dir: &Path, provided: Option<&Path>) -> std::io::Result<()> {
+    let Some(lambda_dir) = runtime_dir.parent() else {
+        return Ok(());
+    };
+    let link = lambda_dir.join("node_modules");
+    if std::fs::symlink_metadata(&link).is_ok_and(|m| m.file_type().is_symlink()) {
+        std::fs::remove_file(&link)?;
+    }
+    match provided {
+        Some(dir) => std::os::unix::fs::symlink(dir, &link),
+        None => Ok(()),
+    }
+}
+
 /// Settings of the Lambda engine.
 #[derive(Clone, Debug)]
 pub struct LambdaConfig {
@@ -76,6 +94,18 @@ pub struct LambdaConfig {
     /// How long an environment's init phase may take before the invocation counts as timed out (added to
     /// the function's timeout).
     pub init_timeout: Duration,
+    /// Packages the runtimes provide, as AWS's provide the AWS SDK: a `node_modules` directory Node.js
+    /// functions can `require` and `import` from, and a directory on Python functions' `PYTHONPATH`.
+    pub provided_packages: ProvidedPackages,
+}
+
+/// Directories of packages functions use without shipping them (absolute paths).
+#[derive(Clone, Debug, Default)]
+pub struct ProvidedPackages {
+    /// A `node_modules` directory (AWS's Node.js runtimes provide the AWS SDK for JavaScript v3).
+    pub node_modules: Option<PathBuf>,
+    /// A directory of Python packages (AWS's Python runtimes provide boto3).
+    pub python_path: Option<PathBuf>,
 }
 
 impl Default for LambdaConfig {
@@ -86,6 +116,7 @@ impl Default for LambdaConfig {
             idle_timeout: Duration::from_secs(600),
             endpoint_url: None,
             init_timeout: Duration::from_secs(10),
+            provided_packages: ProvidedPackages::default(),
         }
     }
 }
@@ -145,6 +176,11 @@ impl Lambda {
                 std::fs::write(&path, text).map_err(LambdaError::internal)?;
             }
         }
+        link_provided_node_modules(
+            &runtime_dir,
+            config.provided_packages.node_modules.as_deref(),
+        )
+        .map_err(LambdaError::internal)?;
         let functions = functions::load_all(&store)?;
         let live_code: std::collections::HashSet<String> =
             functions.values().flat_map(|f| f.code_ids()).collect();

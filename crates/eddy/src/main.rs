@@ -93,6 +93,15 @@ struct ServeArgs {
     /// Lambda: the URL handlers get as AWS_ENDPOINT_URL (default: this server's own address).
     #[arg(long, env = "EDDY_LAMBDA_ENDPOINT_URL")]
     lambda_endpoint_url: Option<String>,
+    /// Lambda: a `node_modules` directory whose packages Node.js functions can `require` and `import`
+    /// without shipping them, as AWS's Node.js runtimes provide the AWS SDK for JavaScript v3 (e.g. a
+    /// project's own `node_modules` with `@aws-sdk/client-dynamodb` in it).
+    #[arg(long, env = "EDDY_LAMBDA_NODE_MODULES", value_parser = parse_existing_dir)]
+    lambda_node_modules: Option<PathBuf>,
+    /// Lambda: a directory of Python packages that Python functions can import without shipping them
+    /// (their `PYTHONPATH`), as AWS's Python runtimes provide boto3 (e.g. a virtualenv's site-packages).
+    #[arg(long, env = "EDDY_LAMBDA_PYTHON_PATH", value_parser = parse_existing_dir)]
+    lambda_python_path: Option<PathBuf>,
     /// How requests are checked: `off` (accept any request), `sigv4` (verify Signature Version 4 against the
     /// root keys and the access keys IAM issued), `iam` (sigv4, then authorize every call against the
     /// caller's IAM policies). See docs/security.md.
@@ -159,6 +168,14 @@ fn parse_runtime(text: &str) -> Result<(String, PathBuf), String> {
             "expected RUNTIME=PATH (e.g. nodejs=/usr/bin/node), got {text:?}"
         )),
     }
+}
+
+/// An existing directory, made absolute (functions run in their own working directory).
+fn parse_existing_dir(text: &str) -> Result<PathBuf, String> {
+    std::fs::canonicalize(text)
+        .ok()
+        .filter(|path| path.is_dir())
+        .ok_or_else(|| format!("{text:?} is not a directory"))
 }
 
 /// Parses `250ms`, `90s`, `30m`, `4h`, `1d`, or a bare number of seconds.
@@ -260,6 +277,10 @@ async fn serve(args: ServeArgs, activity: Arc<WorkerActivity>) -> Result<(), Str
             interpreters: args.lambda_runtimes.iter().cloned().collect(),
             idle_timeout: args.lambda_idle_timeout,
             endpoint_url: args.lambda_endpoint_url.clone(),
+            provided_packages: eddy_lambda::ProvidedPackages {
+                node_modules: args.lambda_node_modules.clone(),
+                python_path: args.lambda_python_path.clone(),
+            },
             ..LambdaConfig::default()
         },
     )
