@@ -561,6 +561,8 @@ def test_reserved_concurrency_throttles(lam, logs):
     assert err["Error"]["Message"] == "Rate Exceeded."
     assert err["Reason"] == "ReservedFunctionConcurrentInvocationLimitExceeded"
     assert err["ResponseMetadata"]["HTTPStatusCode"] == 429
+    # AWS-recorded: a concurrency throttle has no Retry-After header (botocore would answer retryAfterSeconds).
+    assert "retryAfterSeconds" not in err and "retry-after" not in err["ResponseMetadata"]["HTTPHeaders"]
     lam.put_function_concurrency(FunctionName=name, ReservedConcurrentExecutions=1)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
         slow = pool.submit(invoke, lam, name, {"action": "sleep", "ms": 3000})
@@ -576,6 +578,29 @@ def test_reserved_concurrency_throttles(lam, logs):
     assert "below its minimum value of [100]" in e.value.response["Error"]["Message"]
     settings = lam.get_account_settings()
     assert settings["AccountLimit"]["ConcurrentExecutions"] == 1000
+
+
+def test_total_code_size_counts_latest_and_every_published_version():
+    """AWS-recorded: a create adds the zip once; UpdateFunctionCode of the same zip with Publish adds it again (the
+    new version); a configuration update adds nothing, and publishing it adds the code once more."""
+    server = Eddy(in_memory=True).start()
+    try:
+        lam = server.client("lambda")
+        total = lambda: lam.get_account_settings()["AccountUsage"]["TotalCodeSize"]  # noqa: E731
+        package = zip_files({"app.py": "def handler(e, c):\n    return 1\n"})
+        assert total() == 0
+        create(lam, "sized", package, runtime="python3.12", handler="app.handler")
+        assert total() == len(package)
+        lam.update_function_code(FunctionName="sized", ZipFile=package, Publish=True)
+        assert total() == 2 * len(package)
+        lam.update_function_configuration(FunctionName="sized", Description="changed")
+        assert total() == 2 * len(package)
+        lam.publish_version(FunctionName="sized")
+        assert total() == 3 * len(package)
+        lam.delete_function(FunctionName="sized", Qualifier="1")
+        assert total() == 2 * len(package)
+    finally:
+        server.stop()
 
 
 def test_account_concurrency_limit_throttles(tmp_path):

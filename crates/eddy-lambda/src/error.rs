@@ -42,7 +42,6 @@ pub enum LambdaError {
     TooManyRequests {
         reason: ThrottleReason,
         message: String,
-        retry_after_seconds: u32,
     },
     /// 413: the invoke payload is over the limit.
     RequestTooLarge(String),
@@ -136,7 +135,6 @@ impl LambdaError {
         LambdaError::TooManyRequests {
             reason,
             message: "Rate Exceeded.".to_string(),
-            retry_after_seconds: 1,
         }
     }
 

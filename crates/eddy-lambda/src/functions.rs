@@ -1247,16 +1247,13 @@ impl Lambda {
             .filter(|((s, _), _)| s == scope)
             .map(|(_, f)| f)
             .collect();
-        // A function's versions that share a package count it once (AWS-recorded).
+        // `$LATEST` and every published version count their code, a package they share too (AWS-recorded: a
+        // create adds the zip once, UpdateFunctionCode of the same zip with Publish adds it again, a configuration
+        // update adds nothing and publishing it adds the code once more).
         let total_code: u64 = mine
             .iter()
-            .map(|f| {
-                let packages: BTreeMap<&str, u64> = std::iter::once(&f.latest)
-                    .chain(f.versions.iter())
-                    .map(|v| (v.code_id.as_str(), v.code_size))
-                    .collect();
-                packages.values().sum::<u64>()
-            })
+            .flat_map(|f| std::iter::once(&f.latest).chain(f.versions.iter()))
+            .map(|v| v.code_size)
             .sum();
         let reserved: u32 = mine.iter().filter_map(|f| f.reserved_concurrency).sum();
         let limit = self.inner.config.account_concurrency;

@@ -1,6 +1,6 @@
 //! The REST-JSON wire of the Lambda API: `x-amzn-RequestId` on every response, JSON bodies, and errors as
 //! Lambda sends them — the code in `x-amzn-ErrorType`, a body `{"Type":"User","message":"…"}` (`Message` for
-//! ResourceNotFoundException, no `Type` for ValidationException), `Reason` and `Retry-After` on throttles.
+//! ResourceNotFoundException, no `Type` for ValidationException), `Reason` on throttles.
 
 use axum::body::Body;
 use axum::http::{HeaderValue, Response, StatusCode};
@@ -56,14 +56,7 @@ pub fn error(request_id: &str, err: &LambdaError) -> Response<Body> {
     let mut response = json(err.http_status(), request_id, &error_body(err));
     let headers = response.headers_mut();
     headers.insert("x-amzn-errortype", HeaderValue::from_static(err.code()));
-    if let LambdaError::TooManyRequests {
-        retry_after_seconds,
-        ..
-    } = err
-        && let Ok(v) = HeaderValue::from_str(&retry_after_seconds.to_string())
-    {
-        headers.insert("retry-after", v);
-    }
+    // A concurrency throttle carries no `Retry-After` (AWS-recorded: no `retryAfterSeconds` in the answer).
     response
 }
 
