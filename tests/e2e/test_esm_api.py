@@ -201,7 +201,10 @@ def test_create_validation_errors(rig, raw, eddy):
     code, message, status = refused(
         DestinationConfig={"OnFailure": {"Destination": queue_arn.rsplit(":", 1)[0] + ":missing-queue"}})
     assert (code, status) == ("InvalidParameterValueException", 400) and "missing-queue" in message
-    assert refused(FunctionResponseTypes=["Everything"])[0] == "ValidationException"
+    assert refused(FunctionResponseTypes=["Everything"]) == (
+        "ValidationException", "1 validation error detected: Value '[Everything]' at 'functionResponseTypes' failed to "
+        "satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: "
+        "[ReportBatchItemFailures], Member must not be null]", 400)
     assert refused(MetricsConfig={"Metrics": ["KafkaMetrics"]})[0] == "InvalidParameterValueException"
     # Parameters of other event sources are refused by name, never accepted and ignored.
     for param, value in [("Queues", ["q"]), ("Topics", ["t"]), ("ScalingConfig", {"MaximumConcurrency": 2}),

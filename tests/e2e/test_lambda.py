@@ -169,6 +169,27 @@ def test_duplicate_names_conflict_and_bad_requests_get_aws_messages(eddy, lam):
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
         create(lam, fname(), zip_dir("node-cjs"), Environment={"Variables": {"AWS_REGION": "x"}})
     assert "Reserved keys used in this request: AWS_REGION" in e.value.response["Error"]["Message"]
+    # Lambda names a list's bad member at the list, with `Member must not be null` (AWS-recorded).
+    with pytest.raises(raw.exceptions.ClientError) as e:
+        create(raw, fname(), zip_dir("node-cjs"), Architectures=["X86_64"])
+    assert e.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must "
+        "satisfy constraint: [Member must satisfy enum value set: [x86_64, arm64], Member must not be null]")
+    lam.publish_version(FunctionName=name)
+    with pytest.raises(raw.exceptions.ClientError) as e:
+        raw.create_alias(FunctionName=name, Name="live", FunctionVersion="1",
+                         RoutingConfig={"AdditionalVersionWeights": {"$LATEST": 0.5}})
+    assert e.value.response["Error"]["Message"] == (
+        "1 validation error detected: Value '{$LATEST=0.5}' at 'routingConfig.additionalVersionWeights' failed to "
+        "satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 1024, "
+        "Member must have length greater than or equal to 1, Member must satisfy regular expression pattern: [0-9]+, "
+        "Member must not be null]")
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        lam.create_alias(FunctionName=name, Name="live", FunctionVersion="$LATEST",
+                         RoutingConfig={"AdditionalVersionWeights": {"1": 0.5}})
+    body = e.value.response
+    assert body["Error"]["Message"] == "$LATEST is not supported for an alias pointing to more than 1 version"
+    assert "Type" not in body, "AWS-recorded: this fault has no Type"
 
 
 @pytest.mark.parametrize("runtime", ["java21", "dotnet8", "ruby3.3"])

@@ -403,12 +403,13 @@ impl MappingRequest {
                     types.join(", ")
                 )));
             }
+            // In the words of Lambda's front end for an enum list (AWS-recorded for `architectures`).
             if let Some(bad) = types
                 .iter()
                 .find(|t| t.as_str() != "ReportBatchItemFailures")
             {
                 return Err(EsmError::Validation(format!(
-                    "1 validation error detected: Value '[{bad}]' at 'functionResponseTypes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures]]"
+                    "1 validation error detected: Value '[{bad}]' at 'functionResponseTypes' failed to satisfy constraint: Member must satisfy constraint: [Member must satisfy enum value set: [ReportBatchItemFailures], Member must not be null]"
                 )));
             }
         }

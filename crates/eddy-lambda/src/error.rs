@@ -36,6 +36,9 @@ pub enum LambdaError {
     ResourceConflict(String),
     /// 400: a parameter's value is not acceptable (AWS's catch-all for semantic checks).
     InvalidParameterValue(String),
+    /// 400: an `InvalidParameterValueException` Lambda sends without `Type` (AWS-recorded: an alias that routes
+    /// from `$LATEST`).
+    InvalidParameterValueUntyped(String),
     /// 400: a request member failed the model's constraints (`1 validation error detected: …`).
     Validation(String),
     /// 429: throttled by concurrency.
@@ -68,7 +71,8 @@ impl LambdaError {
         match self {
             LambdaError::ResourceNotFound(_) => "ResourceNotFoundException",
             LambdaError::ResourceConflict(_) => "ResourceConflictException",
-            LambdaError::InvalidParameterValue(_) => "InvalidParameterValueException",
+            LambdaError::InvalidParameterValue(_)
+            | LambdaError::InvalidParameterValueUntyped(_) => "InvalidParameterValueException",
             LambdaError::Validation(_) => "ValidationException",
             LambdaError::TooManyRequests { .. } => "TooManyRequestsException",
             LambdaError::RequestTooLarge(_) => "RequestTooLargeException",
@@ -99,6 +103,7 @@ impl LambdaError {
             LambdaError::ResourceNotFound(m)
             | LambdaError::ResourceConflict(m)
             | LambdaError::InvalidParameterValue(m)
+            | LambdaError::InvalidParameterValueUntyped(m)
             | LambdaError::Validation(m)
             | LambdaError::RequestTooLarge(m)
             | LambdaError::EntityTooLarge(m)
@@ -115,7 +120,7 @@ impl LambdaError {
     /// `ValidationException`.
     pub fn fault_type(&self) -> Option<&'static str> {
         match self {
-            LambdaError::Validation(_) => None,
+            LambdaError::Validation(_) | LambdaError::InvalidParameterValueUntyped(_) => None,
             LambdaError::Service(_) => Some("Service"),
             _ => Some("User"),
         }

@@ -992,7 +992,7 @@ impl Lambda {
             ));
         }
         if version == LATEST && !weights.is_empty() {
-            return Err(LambdaError::InvalidParameterValue(
+            return Err(LambdaError::InvalidParameterValueUntyped(
                 "$LATEST is not supported for an alias pointing to more than 1 version".into(),
             ));
         }

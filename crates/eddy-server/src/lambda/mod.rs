@@ -35,7 +35,10 @@ use crate::protocol::model::ServiceModel;
 /// The Lambda model, parsed on first use.
 pub fn model() -> &'static ServiceModel {
     static MODEL: OnceLock<ServiceModel> = OnceLock::new();
-    MODEL.get_or_init(|| ServiceModel::parse(include_str!("../../models/lambda.json")))
+    MODEL.get_or_init(|| {
+        ServiceModel::parse(include_str!("../../models/lambda.json"))
+            .with_whole_collection_constraints()
+    })
 }
 
 /// One Lambda API request, routed.

@@ -86,6 +86,16 @@ pub(crate) enum Kind {
     Opaque,
 }
 
+impl Kind {
+    /// A value with no members of its own (a string, number, boolean, blob or timestamp).
+    fn is_scalar(&self) -> bool {
+        !matches!(
+            self,
+            Kind::Structure { .. } | Kind::List { .. } | Kind::Map { .. } | Kind::Opaque
+        )
+    }
+}
+
 pub(crate) struct Member {
     pub(crate) name: String,
     wire: String,
@@ -118,6 +128,10 @@ pub struct ServiceModel {
     /// Whether a request's constraint errors are listed member by member in the order of AWS's Java front end
     /// (see [`ServiceModel::with_java_member_order`]) rather than the model's.
     java_member_order: bool,
+    /// Whether a collection's scalar elements breaking their own constraints are reported once for the whole
+    /// list or map with `Member must not be null` among those constraints, as Lambda's front end does (see
+    /// [`ServiceModel::with_whole_collection_constraints`]).
+    whole_collection_constraints: bool,
 }
 
 /// The operations that refuse a request without `TableName` in their own sentence, before any other check
@@ -315,6 +329,7 @@ impl ServiceModel {
             java_package: None,
             attribute_value: None,
             java_member_order: false,
+            whole_collection_constraints: false,
         };
         model.attribute_value = model.add_attribute_value_shapes();
         model
@@ -407,6 +422,15 @@ impl ServiceModel {
     /// its local ones, TransactWriteItems' `clientRequestToken` before `returnConsumedCapacity`).
     fn with_java_member_order(mut self) -> ServiceModel {
         self.java_member_order = true;
+        self
+    }
+
+    /// Lambda's front end reports a list whose scalar members break their constraints once, for the list
+    /// (`Value '[X86_64]' at 'architectures' failed to satisfy constraint: Member must satisfy constraint: [Member
+    /// must satisfy enum value set: [x86_64, arm64], Member must not be null]`), and lists `Member must not be
+    /// null` among a map's key and value constraints too (AWS-recorded, CreateFunction and CreateAlias).
+    pub fn with_whole_collection_constraints(mut self) -> ServiceModel {
+        self.whole_collection_constraints = true;
         self
     }
 
@@ -683,6 +707,13 @@ impl ServiceModel {
                 let Value::Array(items) = value else {
                     return Ok(());
                 };
+                let whole_list =
+                    self.whole_collection_constraints && self.shapes[*item_shape].kind.is_scalar();
+                let slot = if whole_list {
+                    Slot::MapEntry
+                } else {
+                    Slot::Element
+                };
                 for (i, item) in items.iter().enumerate() {
                     self.walk(
                         *item_shape,
@@ -691,9 +722,24 @@ impl ServiceModel {
                             parent: Some(path),
                             step: Step::Item(i + 1),
                         },
-                        Slot::Element,
+                        slot,
                         errors,
                     )?;
+                }
+                if whole_list
+                    && items
+                        .iter()
+                        .any(|item| self.breaks_own_constraints(*item_shape, item))
+                {
+                    let constraints = self.element_constraints(&self.shapes[*item_shape]);
+                    report(
+                        errors,
+                        format!(
+                            "Value '{}' at '{path}' failed to satisfy constraint: Member must satisfy constraint: [{}]",
+                            self.java_repr(shape, value),
+                            constraints.join(", ")
+                        ),
+                    );
                 }
                 Ok(())
             }
@@ -745,7 +791,7 @@ impl ServiceModel {
                         let constraints = if part == "Map keys" && bad_table_name {
                             TABLE_NAME_CONSTRAINTS.map(String::from).to_vec()
                         } else {
-                            self.constraint_descriptions(&self.shapes[part_shape])
+                            self.element_constraints(&self.shapes[part_shape])
                         };
                         // BatchGetItem has moved to the newer framework, which echoes the map as JSON.
                         let echo = if shape.name == "BatchGetRequestMap" {
@@ -937,6 +983,16 @@ impl ServiceModel {
         let mut broken = Vec::new();
         self.check_own_constraints(&self.shapes[shape_id], value, &Path::ROOT, &mut broken);
         !broken.is_empty()
+    }
+
+    /// The constraints of a collection's elements as the collection's fault lists them: the shape's own, and for
+    /// Lambda `Member must not be null` after them.
+    fn element_constraints(&self, shape: &Shape) -> Vec<String> {
+        let mut out = self.constraint_descriptions(shape);
+        if self.whole_collection_constraints {
+            out.push("Member must not be null".to_string());
+        }
+        out
     }
 
     /// Every constraint of a shape, as AWS lists them for a map's keys or values: maximum, minimum, pattern,
@@ -1220,7 +1276,8 @@ fn serialization(message: &str) -> DynamoError {
 enum Slot {
     Field,
     Element,
-    /// A map's key or value: its own constraints are reported for the whole map.
+    /// A map's key or value (or, for Lambda, a list's scalar element): its own constraints are reported for the
+    /// whole collection.
     MapEntry,
 }
 
