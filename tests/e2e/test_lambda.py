@@ -169,6 +169,13 @@ def test_duplicate_names_conflict_and_bad_requests_get_aws_messages(eddy, lam):
     with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
         create(lam, fname(), zip_dir("node-cjs"), Environment={"Variables": {"AWS_REGION": "x"}})
     assert "Reserved keys used in this request: AWS_REGION" in e.value.response["Error"]["Message"]
+    # Over 4 KB of variables: AWS quotes them as the request gave them, in its order (AWS-recorded).
+    big = {"SMALL_VAR": "ok", "LARGE_VAR": "x" * 4064}
+    with pytest.raises(lam.exceptions.InvalidParameterValueException) as e:
+        create(lam, fname(), zip_dir("node-cjs"), Environment={"Variables": big})
+    assert e.value.response["Error"]["Message"] == (
+        "Lambda was unable to configure your environment variables because the environment variables you have "
+        "provided exceeded the 4KB limit. String measured: " + json.dumps(big, separators=(",", ":")))
     # Lambda names a list's bad member at the list, with `Member must not be null` (AWS-recorded).
     with pytest.raises(raw.exceptions.ClientError) as e:
         create(raw, fname(), zip_dir("node-cjs"), Architectures=["X86_64"])

@@ -56,7 +56,51 @@ pub struct CodeInput {
 #[derive(Deserialize, Default, Debug, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct EnvironmentInput {
-    pub variables: Option<BTreeMap<String, String>>,
+    pub variables: Option<RequestVariables>,
+}
+
+/// A request's environment variables in the order it gave them, which Lambda's size fault quotes.
+#[derive(Default, Debug, Clone)]
+pub struct RequestVariables(Vec<(String, String)>);
+
+impl RequestVariables {
+    /// The variables as stored (a key given twice keeps its last value, as a JSON object read into a map does).
+    pub fn to_map(&self) -> BTreeMap<String, String> {
+        self.0.iter().cloned().collect()
+    }
+
+    /// The variables as the JSON object of the request, in its order.
+    fn as_json(&self) -> String {
+        let entries: Vec<String> = self
+            .0
+            .iter()
+            .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), Value::from(v.as_str())))
+            .collect();
+        format!("{{{}}}", entries.join(","))
+    }
+}
+
+impl<'de> Deserialize<'de> for RequestVariables {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<RequestVariables, D::Error> {
+        struct Ordered;
+        impl<'de> serde::de::Visitor<'de> for Ordered {
+            type Value = RequestVariables;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a map of strings")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<RequestVariables, A::Error> {
+                let mut vars = Vec::new();
+                while let Some(entry) = map.next_entry::<String, String>()? {
+                    vars.push(entry);
+                }
+                Ok(RequestVariables(vars))
+            }
+        }
+        d.deserialize_map(Ordered)
+    }
 }
 
 #[derive(Deserialize, Default, Debug, Clone)]
@@ -273,10 +317,11 @@ fn check_memory(memory: i64) -> Result<u32, LambdaError> {
     Ok(memory.max(128) as u32)
 }
 
-fn check_environment(vars: &BTreeMap<String, String>) -> Result<(), LambdaError> {
+fn check_environment(vars: &RequestVariables) -> Result<(), LambdaError> {
     let reserved: Vec<&str> = vars
-        .keys()
-        .map(String::as_str)
+        .0
+        .iter()
+        .map(|(k, _)| k.as_str())
         .filter(|k| RESERVED_KEYS.contains(k))
         .collect();
     if !reserved.is_empty() {
@@ -285,11 +330,10 @@ fn check_environment(vars: &BTreeMap<String, String>) -> Result<(), LambdaError>
             reserved.join(", ")
         )));
     }
-    let size: usize = serde_json::to_string(vars).map(|s| s.len()).unwrap_or(0);
-    if size > 4096 {
+    let measured = vars.as_json();
+    if measured.len() > 4096 {
         return Err(LambdaError::InvalidParameterValue(format!(
-            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {}",
-            serde_json::to_string(vars).unwrap_or_default()
+            "Lambda was unable to configure your environment variables because the environment variables you have provided exceeded the 4KB limit. String measured: {measured}"
         )));
     }
     Ok(())
@@ -561,6 +605,7 @@ impl Lambda {
         if let Some(vars) = &environment {
             check_environment(vars)?;
         }
+        let environment = environment.map(|vars| vars.to_map());
         let package = tokio::task::spawn_blocking(move || code::inspect(zip))
             .await
             .map_err(LambdaError::internal)??;
@@ -843,7 +888,12 @@ impl Lambda {
             v.memory_size = x;
         }
         if let Some(e) = &req.environment {
-            v.environment = Some(e.variables.clone().unwrap_or_default());
+            v.environment = Some(
+                e.variables
+                    .as_ref()
+                    .map(RequestVariables::to_map)
+                    .unwrap_or_default(),
+            );
         }
         if let Some(x) = &req.runtime {
             v.runtime = x.clone();

@@ -225,12 +225,12 @@ async fn dispatch(op: &str, req: &LambdaRequest<'_>) -> Result<Response<Body>, L
     model().validate(op, &input).map_err(model_error)?;
     let body = Value::Object(body);
     match op {
-        "CreateFunction" => create_function::handle(req, body).await,
+        "CreateFunction" => create_function::handle(req).await,
         "GetFunction" => get_function::get_function(req),
         "GetFunctionConfiguration" => get_function::get_configuration(req),
         "ListFunctions" => list_functions::handle(req),
         "UpdateFunctionCode" => update_function::code(req, body).await,
-        "UpdateFunctionConfiguration" => update_function::configuration(req, body).await,
+        "UpdateFunctionConfiguration" => update_function::configuration(req).await,
         "DeleteFunction" => delete_function::handle(req).await,
         "PublishVersion" => versions::publish(req, body).await,
         "ListVersionsByFunction" => versions::list(req),
@@ -317,6 +317,20 @@ fn model_error(e: DynamoError) -> LambdaError {
         )),
         other => LambdaError::Service(other.to_string()),
     }
+}
+
+/// Decodes an operation's typed input from the request's own bytes (already checked to be a JSON object, or
+/// empty), so that members whose order matters keep it: Lambda's environment-size fault quotes the variables in
+/// the request's order.
+pub fn decode_in_request_order<T: serde::de::DeserializeOwned>(
+    bytes: &[u8],
+) -> Result<T, LambdaError> {
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return decode(Value::Object(Map::new()));
+    }
+    serde_json::from_slice(bytes).map_err(|e| {
+        LambdaError::InvalidRequestContent(format!("Could not parse request body into json: {e}"))
+    })
 }
 
 /// Decodes a request body into an operation's typed input.

@@ -7,7 +7,7 @@ use axum::http::Response;
 use eddy_lambda::{LambdaError, UpdateFunctionCode, UpdateFunctionConfiguration};
 use serde_json::Value;
 
-use super::{LambdaRequest, decode, wire};
+use super::{LambdaRequest, decode, decode_in_request_order, wire};
 
 pub async fn code(req: &LambdaRequest<'_>, body: Value) -> Result<Response<Body>, LambdaError> {
     let input: UpdateFunctionCode = decode(body)?;
@@ -18,11 +18,8 @@ pub async fn code(req: &LambdaRequest<'_>, body: Value) -> Result<Response<Body>
     Ok(wire::json(200, &req.ctx.request_id, &out))
 }
 
-pub async fn configuration(
-    req: &LambdaRequest<'_>,
-    body: Value,
-) -> Result<Response<Body>, LambdaError> {
-    let input: UpdateFunctionConfiguration = decode(body)?;
+pub async fn configuration(req: &LambdaRequest<'_>) -> Result<Response<Body>, LambdaError> {
+    let input: UpdateFunctionConfiguration = decode_in_request_order(&req.body)?;
     if let Some(role) = &input.role {
         super::role::check(req.auth, role)?;
     }
