@@ -474,6 +474,29 @@ def test_environment_variables(eddy, lam, node_fn):
     assert env["GREETING"] == "hello" and env["EMPTY"] == ""
     assert body["cwd"] == env["LAMBDA_TASK_ROOT"]
     assert os.path.isfile(os.path.join(env["LAMBDA_TASK_ROOT"], "index.js"))
+    # AWS-recorded for nodejs18.x/20.x: SHLVL 0, and no AWS_NODEJS_CONNECTION_REUSE_ENABLED (SDK v3 reuses anyway).
+    assert env["SHLVL"] == "0" and env["AWS_NODEJS_CONNECTION_REUSE_ENABLED"] is None
+
+
+def test_python_environment_as_on_aws(lam):
+    """AWS-recorded for python3.11/3.12: PYTHONPATH is the runtime's directory, SHLVL 0, no
+    PYTHONDONTWRITEBYTECODE; and nothing is compiled into the (on AWS read-only) code directory."""
+    name = fname("pyenv")
+    create(lam, name, zip_files({
+        "helper.py": "VALUE = 1\n",
+        "app.py": "import os, sys, helper\n"
+                  "def handler(e, c):\n"
+                  "    root = os.environ['LAMBDA_TASK_ROOT']\n"
+                  "    keys = ['PYTHONPATH', 'LAMBDA_RUNTIME_DIR', 'SHLVL', 'PYTHONDONTWRITEBYTECODE']\n"
+                  "    return {'env': {k: os.environ.get(k) for k in keys},\n"
+                  "            'pycache': os.path.exists(os.path.join(root, '__pycache__'))}\n",
+    }), runtime="python3.12", handler="app.handler")
+    r, body = invoke(lam, name, {})
+    assert "FunctionError" not in r, body
+    env = body["env"]
+    assert env["PYTHONPATH"] == env["LAMBDA_RUNTIME_DIR"] and env["SHLVL"] == "0"
+    assert env["PYTHONDONTWRITEBYTECODE"] is None
+    assert body["pycache"] is False
 
 
 def test_configuration_changes_replace_warm_environments(lam):

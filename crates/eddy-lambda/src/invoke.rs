@@ -550,7 +550,13 @@ impl Lambda {
             ),
             Family::Python => (
                 inner.interpreters.resolve(&v.runtime)?,
-                vec!["-u".into(), format!("{runtime_dir}/bootstrap.py")],
+                // `-B`: no bytecode written into the unpacked code (AWS's /var/task is read-only), without the
+                // `PYTHONDONTWRITEBYTECODE` a handler on AWS does not see.
+                vec![
+                    "-u".into(),
+                    "-B".into(),
+                    format!("{runtime_dir}/bootstrap.py"),
+                ],
             ),
             Family::Provided => {
                 let bootstrap = code_dir.join("bootstrap");
@@ -580,6 +586,8 @@ impl Lambda {
         // get none.
         if family != Family::Provided {
             set("PWD", task_root.clone());
+            // AWS's managed runtimes start from a shell level of 0 (AWS-recorded; absent for OS-only ones).
+            set("SHLVL", "0".into());
         }
         set("LAMBDA_RUNTIME_DIR", runtime_dir.clone());
         set("AWS_LAMBDA_FUNCTION_NAME", function.to_string());
@@ -636,13 +644,14 @@ impl Lambda {
                         "{task_root}/node_modules:{provided}{runtime_dir}/node_modules:{runtime_dir}:{task_root}"
                     ),
                 );
-                set("AWS_NODEJS_CONNECTION_REUSE_ENABLED", "1".into());
             }
             Family::Python => {
-                set("PYTHONDONTWRITEBYTECODE", "1".into());
-                if let Some(dir) = &inner.config.provided_packages.python_path {
-                    set("PYTHONPATH", dir.display().to_string());
-                }
+                // AWS: `/var/runtime`, where its runtime (and the boto3 it provides) lives.
+                let python_path = match &inner.config.provided_packages.python_path {
+                    Some(dir) => format!("{runtime_dir}:{}", dir.display()),
+                    None => runtime_dir.clone(),
+                };
+                set("PYTHONPATH", python_path);
             }
             Family::Provided => {}
         }
