@@ -227,6 +227,11 @@ def test_customer_policies_and_versions(iam):
         iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
     assert error_of(e) == ("DeleteConflict", "Cannot delete the default version of a policy.")
     iam.set_default_policy_version(PolicyArn=arn, VersionId="v1")
+    # IAM does not repeat a refused version id (AWS-recorded).
+    with pytest.raises(Exception) as e:
+        iam.set_default_policy_version(PolicyArn=arn, VersionId="wrong_version_id")
+    assert error_of(e) == ("ValidationError", "1 validation error detected: Value at 'versionId' failed to satisfy "
+                           "constraint: Member must satisfy regular expression pattern: v[1-9][0-9]*(\\.[A-Za-z0-9-]*)?")
     iam.delete_policy_version(PolicyArn=arn, VersionId="v2")
     role = uid("r")
     iam.create_role(RoleName=role, AssumeRolePolicyDocument=json.dumps(LAMBDA_TRUST))

@@ -183,11 +183,32 @@ pub async fn handle_query(
     let result = match query::decode(model, &op, &params) {
         Ok(body) => match model.validate(&op, &body) {
             Ok(()) => dispatch(&call, &op, body).await,
-            Err(e) => Err(IamError::ValidationError(e.message().unwrap_or_default())),
+            Err(e) => Err(IamError::ValidationError(without_quoted_values(
+                &e.message().unwrap_or_default(),
+            ))),
         },
         Err(e) => Err(decode_error(&e)),
     };
     respond(model, &op, result, &ctx.request_id, NAMESPACE)
+}
+
+/// Members whose refused value IAM does not repeat (AWS-recorded: `Value at 'versionId' failed to satisfy
+/// constraint: …` for GetPolicyVersion and SetDefaultPolicyVersion).
+const UNQUOTED_MEMBERS: [&str; 1] = ["versionId"];
+
+/// A model fault in IAM's words: `Value '<v>' at '<member>'` loses the value for the members IAM does not quote.
+fn without_quoted_values(message: &str) -> String {
+    let mut out = message.to_string();
+    for member in UNQUOTED_MEMBERS {
+        let at = format!("' at '{member}' failed");
+        while let Some(end) = out.find(&at) {
+            let Some(start) = out[..end].rfind("Value '") else {
+                break;
+            };
+            out.replace_range(start..end + 1, "Value");
+        }
+    }
+    out
 }
 
 /// A parameter that is not of its member's type.
