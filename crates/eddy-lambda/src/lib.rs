@@ -75,7 +75,12 @@ fn link_provided_node_modules(runtime_dir: &Path, provided: Option<&Path>) -> st
         std::fs::remove_file(&link)?;
     }
     match provided {
-        Some(dir) => std::os::unix::fs::symlink(dir, &link),
+        Some(dir) => std::os::unix::fs::symlink(dir, &link).map_err(|e| {
+            std::io::Error::new(
+                e.kind(),
+                format!("cannot link {} to {}: {e}", link.display(), dir.display()),
+            )
+        }),
         None => Ok(()),
     }
 }
