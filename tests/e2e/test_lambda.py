@@ -579,6 +579,39 @@ def test_packages_the_runtime_provides_come_from_eddys_flags(tmp_path):
         server.stop()
 
 
+JS_FORWARDER = """
+import { SQSClient, SendMessageCommand } from '@aws-sdk/client-sqs';
+const sqs = new SQSClient({});
+export const handler = async (event) => {
+  if (event.fail) throw new Error('asked to fail');
+  for (const r of event.Records ?? []) {
+    const body = JSON.stringify({ pk: r.dynamodb.Keys.pk.S, eventName: r.eventName });
+    await sqs.send(new SendMessageCommand({ QueueUrl: process.env.QUEUE_URL, MessageBody: body }));
+  }
+  if (event.Records) return { batchItemFailures: [] };
+  return event.ping === undefined ? {} : { pong: event.ping };
+};
+"""
+
+
+def test_the_aws_sdk_for_javascript_drives_lambda_mappings_sqs_sns_and_logs(tmp_path):
+    """Every call through the AWS SDK for JavaScript v3 (tests/e2e/js/services_calls.mjs), whose parsers and
+    checks (SQS's MD5s among them) read eddy's answers; its handler forwards stream records with the SDK eddy
+    provides to Node.js functions."""
+    if not os.path.isdir(os.path.join(JS_NODE_MODULES, "@aws-sdk", "client-sqs")):
+        pytest.skip("the AWS SDK for JavaScript is not installed (tests/e2e/js)")
+    package = tmp_path / "forwarder.zip"
+    package.write_bytes(zip_files({"index.mjs": JS_FORWARDER}))
+    server = Eddy(in_memory=True, extra_args=["--lambda-node-modules", JS_NODE_MODULES]).start()
+    try:
+        proc = subprocess.run(["node", "services_calls.mjs", server.endpoint, str(package)],
+                              cwd=os.path.dirname(JS_NODE_MODULES), capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stdout + proc.stderr
+        assert proc.stdout.strip().splitlines()[-1] == "ok"
+    finally:
+        server.stop()
+
+
 def test_a_package_nobody_provides_fails_the_import_as_on_aws(lam):
     for files, message in (
         ({"index.mjs": NODE_SDK_ESM}, "Error [ERR_MODULE_NOT_FOUND]: Cannot find package '@aws-sdk/client-dynamodb'"),
