@@ -14,7 +14,20 @@ from botocore.exceptions import ClientError
 import pytest
 import requests
 
+import shape_check
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+shape_check.install()
+
+
+@pytest.fixture(autouse=True)
+def answers_match_the_models():
+    """Every answer a test parsed with botocore matched its service model strictly (see shape_check)."""
+    shape_check.take()
+    yield
+    found = shape_check.take()
+    assert not found, "answers that do not match the service model:\n" + "\n".join(found[:20])
 EDDY_BIN = os.environ.get("EDDY_BIN", os.path.join(ROOT, "target", "debug", "eddy"))
 
 

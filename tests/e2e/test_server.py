@@ -5,11 +5,24 @@ import json
 import os
 import subprocess
 
+import botocore.session
 import pytest
 import requests
 from botocore.exceptions import ClientError
 
+import shape_check
 from conftest import EDDY_BIN, Eddy, error_of
+
+
+def test_the_shape_check_catches_what_botocore_lets_through():
+    """The strict check every test runs after itself (conftest) does find the faults it is there for."""
+    model = botocore.session.get_session().get_service_model("dynamodb")
+    shape_check.take()
+    shape_check.check_json(model.operation_model("DescribeTable").output_shape, {"Table": {
+        "CreationDateTime": "2026-11-29T00:00:00Z", "ItemCount": 1.5, "TableStatus": "READY", "Extra": 1}})
+    found = shape_check.take()
+    assert [line.split(" ", 1)[1].split(":")[0] for line in found] == [
+        "$.Table.CreationDateTime", "$.Table.ItemCount", "$.Table.TableStatus", "$.Table.Extra"], found
 
 
 def test_health_answers_ok(eddy):
