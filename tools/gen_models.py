@@ -42,7 +42,7 @@ ONLY = {
         "UpdateFunctionConfiguration", "DeleteFunction", "PublishVersion", "ListVersionsByFunction",
         "CreateAlias", "GetAlias", "UpdateAlias", "DeleteAlias", "ListAliases", "Invoke",
         "PutFunctionConcurrency", "GetFunctionConcurrency", "DeleteFunctionConcurrency", "GetAccountSettings",
-        "ListTags", "TagResource", "UntagResource",
+        "ListTags", "TagResource", "UntagResource", "AddPermission", "RemovePermission", "GetPolicy",
     },
     "logs": {"DescribeLogGroups", "DescribeLogStreams", "GetLogEvents", "FilterLogEvents", "DeleteLogGroup"},
     # IAM: roles with trust and inline policies, customer managed policies with versions, attachments, users

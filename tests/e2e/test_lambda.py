@@ -629,6 +629,98 @@ def test_a_package_nobody_provides_fails_the_import_as_on_aws(lam):
             assert [os.path.basename(line) for line in stack] == ["index.js", "bootstrap.mjs"], stack
 
 
+# ---- resource-based policies -------------------------------------------------------------------------------------
+
+
+def test_permissions_are_kept_per_qualifier_and_written_as_aws_writes_them(fresh_eddy):
+    """AddPermission, GetPolicy and RemovePermission as AWS recorded them (LocalStack's AWS-validated snapshots,
+    2023): statements in AWS's key order, one policy per function, version and alias, the RevisionId of what the
+    policy belongs to, AWS's faults — and durable across a restart. The AWS CLI adds one of them."""
+    lam = fresh_eddy.client("lambda")
+    create(lam, "pf", zip_files({"index.py": "def handler(e, c):\n    return 1\n"}), runtime="python3.12",
+           handler="index.handler")
+    arn = "arn:aws:lambda:us-east-1:000000000000:function:pf"
+    s3 = dict(Action="lambda:InvokeFunction", StatementId="s3", Principal="s3.amazonaws.com")
+
+    def fault(call, **kwargs):
+        with pytest.raises(ClientError) as e:
+            call(**kwargs)
+        return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+    assert fault(lam.get_policy, FunctionName="pf") == (
+        "ResourceNotFoundException", "The resource you requested does not exist.")
+    assert fault(lam.remove_permission, FunctionName="pf", StatementId="s3") == (
+        "ResourceNotFoundException", "No policy is associated with the given resource.")
+    assert fault(lam.add_permission, FunctionName="pf:x", Qualifier="42", **s3) == (
+        "InvalidParameterValueException",
+        "The derived qualifier from the function name does not match the specified qualifier.")
+    assert fault(lam.add_permission, FunctionName="pf", Qualifier="$LATEST", **s3) == (
+        "InvalidParameterValueException", "We currently do not support adding policies for $LATEST.")
+    assert fault(lam.add_permission, FunctionName="pf", **dict(s3, Principal="invalid.nonaws.com")) == (
+        "InvalidParameterValueException",
+        "The provided principal was invalid. Please check the principal and try again.")
+    assert fault(lam.add_permission, FunctionName="nope", **s3) == (
+        "ResourceNotFoundException", "Function not found: arn:aws:lambda:us-east-1:000000000000:function:nope")
+    assert fault(lam.add_permission, FunctionName="pf:live", **s3) == (
+        "ResourceNotFoundException", f"Cannot find alias arn: {arn}:live")
+    assert fault(lam.add_permission, FunctionName="pf", Qualifier="42", **s3) == (
+        "ResourceNotFoundException", f"Function not found: {arn}:42")
+    assert fault(lam.remove_permission, FunctionName="nope", StatementId="s3") == (
+        "ResourceNotFoundException", "No policy found for: arn:aws:lambda:us-east-1:000000000000:function:nope")
+
+    statement = lam.add_permission(FunctionName="pf", SourceArn="arn:aws:s3:::bucket", SourceAccount="111111111111",
+                                   **s3)
+    assert statement["ResponseMetadata"]["HTTPStatusCode"] == 201 and "RevisionId" not in statement
+    assert statement["Statement"] == (
+        '{"Sid":"s3","Effect":"Allow","Principal":{"Service":"s3.amazonaws.com"},"Action":"lambda:InvokeFunction",'
+        f'"Resource":"{arn}","Condition":{{"StringEquals":{{"AWS:SourceAccount":"111111111111"}},'
+        '"ArnLike":{"AWS:SourceArn":"arn:aws:s3:::bucket"}}}')
+    assert fault(lam.add_permission, FunctionName="pf", **s3) == (
+        "ResourceConflictException",
+        "The statement id (s3) provided already exists. Please provide a new statement id, or remove the existing "
+        "statement.")
+    assert fault(lam.add_permission, FunctionName="pf", RevisionId="stale",
+                 **dict(s3, StatementId="other")) == (
+        "PreconditionFailedException",
+        "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to "
+        "retrieve the latest Revision Id")
+    revision = lam.get_function(FunctionName="pf")["Configuration"]["RevisionId"]
+    account = fresh_eddy.aws("lambda", "add-permission", "--function-name", "pf", "--statement-id", "acct",
+                             "--action", "lambda:GetFunction", "--principal", "111111111111",
+                             "--revision-id", revision)
+    assert json.loads(account["Statement"])["Principal"] == {"AWS": "arn:aws:iam::111111111111:root"}
+    policy = lam.get_policy(FunctionName="pf")
+    assert policy["RevisionId"] == lam.get_function(FunctionName="pf")["Configuration"]["RevisionId"] != revision
+    document = json.loads(policy["Policy"])
+    assert list(document) == ["Version", "Id", "Statement"] and document["Id"] == "default"
+    assert [st["Sid"] for st in document["Statement"]] == ["s3", "acct"]
+
+    # A version and an alias have policies of their own; publishing copies nothing; the same Sid may recur.
+    lam.publish_version(FunctionName="pf")
+    alias = lam.create_alias(FunctionName="pf", Name="live", FunctionVersion="1")
+    assert fault(lam.get_policy, FunctionName="pf", Qualifier="1")[0] == "ResourceNotFoundException"
+    on_version = json.loads(lam.add_permission(FunctionName="pf", Qualifier="1", **s3)["Statement"])
+    assert on_version["Resource"] == f"{arn}:1"
+    lam.add_permission(FunctionName="pf:live", RevisionId=alias["RevisionId"], **dict(s3, Principal="*"))
+    on_alias = lam.get_policy(FunctionName="pf", Qualifier="live")
+    assert on_alias["RevisionId"] == lam.get_alias(FunctionName="pf", Name="live")["RevisionId"] != alias["RevisionId"]
+    assert json.loads(on_alias["Policy"])["Statement"][0]["Principal"] == "*"
+    assert [st["Sid"] for st in json.loads(lam.get_policy(FunctionName="pf")["Policy"])["Statement"]] == ["s3", "acct"]
+
+    fresh_eddy.kill()  # SIGKILL: acknowledged policy changes are durable
+    fresh_eddy.start()
+    lam = fresh_eddy.client("lambda")
+    assert fault(lam.remove_permission, FunctionName="pf", StatementId="nope") == (
+        "ResourceNotFoundException", "Statement nope is not found in resource policy.")
+    for sid in ["s3", "acct"]:
+        assert lam.remove_permission(FunctionName="pf", StatementId=sid)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert fault(lam.get_policy, FunctionName="pf")[1] == "The resource you requested does not exist."
+    assert json.loads(lam.get_policy(FunctionName="pf", Qualifier="1")["Policy"])["Statement"][0]["Sid"] == "s3"
+    lam.delete_alias(FunctionName="pf", Name="live")
+    lam.create_alias(FunctionName="pf", Name="live", FunctionVersion="1")
+    assert fault(lam.get_policy, FunctionName="pf", Qualifier="live")[0] == "ResourceNotFoundException"
+
+
 # ---- concurrency ---------------------------------------------------------------------------------------------------
 
 

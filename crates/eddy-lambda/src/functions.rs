@@ -267,14 +267,14 @@ pub(crate) fn load_all(
     Ok(out)
 }
 
-fn not_found(scope: &Scope, name: &str, qualifier: Option<&str>) -> LambdaError {
+pub(crate) fn not_found(scope: &Scope, name: &str, qualifier: Option<&str>) -> LambdaError {
     LambdaError::ResourceNotFound(format!(
         "Function not found: {}",
         function_arn(scope, name, qualifier)
     ))
 }
 
-fn new_revision() -> String {
+pub(crate) fn new_revision() -> String {
     uuid::Uuid::new_v4().to_string()
 }
 
@@ -417,7 +417,7 @@ fn apply_logging(v: &mut VersionRecord, logging: &LoggingInput) {
     }
 }
 
-fn check_revision(expected: Option<&str>, actual: &str) -> Result<(), LambdaError> {
+pub(crate) fn check_revision(expected: Option<&str>, actual: &str) -> Result<(), LambdaError> {
     match expected {
         Some(e) if e != actual => Err(LambdaError::PreconditionFailed(
             "The Revision Id provided does not match the latest Revision Id. Call the GetFunction/GetAlias API to retrieve the latest Revision Id".into(),
@@ -446,7 +446,7 @@ fn same_as_published(latest: &VersionRecord, published: &VersionRecord) -> bool 
 }
 
 impl Lambda {
-    fn record(&self, scope: &Scope, name: &str) -> Option<Arc<FunctionRecord>> {
+    pub(crate) fn record(&self, scope: &Scope, name: &str) -> Option<Arc<FunctionRecord>> {
         self.inner
             .functions
             .read()
@@ -454,13 +454,17 @@ impl Lambda {
             .cloned()
     }
 
-    fn existing(&self, scope: &Scope, r: &FunctionRef) -> Result<Arc<FunctionRecord>, LambdaError> {
+    pub(crate) fn existing(
+        &self,
+        scope: &Scope,
+        r: &FunctionRef,
+    ) -> Result<Arc<FunctionRecord>, LambdaError> {
         self.record(scope, &r.name)
             .ok_or_else(|| not_found(scope, &r.name, None))
     }
 
     /// Writes a function record (and code changes) durably, then publishes it to invocations.
-    async fn save(
+    pub(crate) async fn save(
         &self,
         scope: &Scope,
         record: FunctionRecord,
@@ -659,6 +663,7 @@ impl Lambda {
             aliases: BTreeMap::new(),
             reserved_concurrency: None,
             tags: req.tags.clone().unwrap_or_default(),
+            policies: BTreeMap::new(),
         };
         let mut shown = record.latest.clone();
         if req.publish == Some(true) {
@@ -966,6 +971,7 @@ impl Lambda {
                 }
                 let mut record = (*current).clone();
                 record.versions.retain(|v| v.version != q);
+                record.policies.remove(q);
                 let changes = drop_unused_code(scope, &current, &record);
                 self.save(scope, record, changes).await?;
                 Ok(())
@@ -1168,6 +1174,7 @@ impl Lambda {
         }
         let mut record = (*current).clone();
         record.aliases.remove(name);
+        record.policies.remove(name);
         self.save(scope, record, Vec::new()).await?;
         Ok(())
     }
@@ -1334,7 +1341,7 @@ pub(crate) fn check_tag_count(count: usize) -> Result<(), LambdaError> {
 }
 
 /// An alias that does not exist (AWS's text; Terraform's provider looks for it).
-fn alias_not_found(scope: &Scope, function: &str, alias: &str) -> LambdaError {
+pub(crate) fn alias_not_found(scope: &Scope, function: &str, alias: &str) -> LambdaError {
     LambdaError::ResourceNotFound(format!(
         "Cannot find alias arn: {}",
         function_arn(scope, function, Some(alias))

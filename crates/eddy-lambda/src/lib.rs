@@ -35,6 +35,7 @@ mod functions;
 mod invoke;
 pub mod logs;
 pub mod model;
+pub mod permissions;
 pub mod runtime;
 
 use std::collections::HashMap;

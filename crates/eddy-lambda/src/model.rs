@@ -28,6 +28,9 @@ pub struct FunctionRecord {
     pub reserved_concurrency: Option<u32>,
     #[serde(default)]
     pub tags: BTreeMap<String, String>,
+    /// Resource-based policies by qualifier (`""` for the function itself, a version or an alias name).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub policies: BTreeMap<String, Vec<crate::permissions::PermissionStatement>>,
 }
 
 /// One version's configuration and code (for `$LATEST`, the current one).
@@ -312,8 +315,8 @@ impl FunctionRef {
             && account != &*scope.account
         {
             return Err(LambdaError::AccessDenied(format!(
-                "Function {text} belongs to account {account}: account {} has no access to it (eddy has no \
-                 resource-based policies)",
+                "Function {text} belongs to account {account}: account {} has no access to it (eddy does not \
+                 evaluate resource-based policies)",
                 scope.account
             )));
         }

@@ -11,6 +11,7 @@ mod delete_function;
 mod get_function;
 mod invoke;
 mod list_functions;
+mod permissions;
 mod role;
 pub mod tags;
 mod update_function;
@@ -114,6 +115,12 @@ pub(crate) fn route_of(
                 ("POST", ["aliases"]) => "CreateAlias",
                 ("GET", ["aliases"]) => "ListAliases",
                 ("POST", ["invocations"]) => "Invoke",
+                ("POST", ["policy"]) => "AddPermission",
+                ("GET", ["policy"]) => "GetPolicy",
+                ("DELETE", ["policy", statement]) => {
+                    labels.insert("StatementId", decode(statement));
+                    "RemovePermission"
+                }
                 (m, ["aliases", alias]) => {
                     labels.insert("Name", decode(alias));
                     match m {
@@ -244,6 +251,9 @@ async fn dispatch(op: &str, req: &LambdaRequest<'_>) -> Result<Response<Body>, L
         "GetFunctionConcurrency" => concurrency::get(req),
         "DeleteFunctionConcurrency" => concurrency::delete(req).await,
         "GetAccountSettings" => concurrency::account_settings(req),
+        "AddPermission" => permissions::add(req, body).await,
+        "GetPolicy" => permissions::get(req),
+        "RemovePermission" => permissions::remove(req).await,
         _ => Err(LambdaError::Service(format!("unrouted operation {op}"))),
     }
 }
