@@ -43,6 +43,8 @@ ONLY = {
         "CreateAlias", "GetAlias", "UpdateAlias", "DeleteAlias", "ListAliases", "Invoke",
         "PutFunctionConcurrency", "GetFunctionConcurrency", "DeleteFunctionConcurrency", "GetAccountSettings",
         "ListTags", "TagResource", "UntagResource", "AddPermission", "RemovePermission", "GetPolicy",
+        "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig",
+        "DeleteFunctionEventInvokeConfig", "ListFunctionEventInvokeConfigs",
     },
     "logs": {"DescribeLogGroups", "DescribeLogStreams", "GetLogEvents", "FilterLogEvents", "DeleteLogGroup"},
     # IAM: roles with trust and inline policies, customer managed policies with versions, attachments, users

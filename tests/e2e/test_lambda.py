@@ -872,6 +872,151 @@ def test_failed_event_invokes_are_retried_twice(tmp_path):
         server.stop()
 
 
+ASYNC_HANDLER = (
+    "import json\n"
+    "def handler(event, context):\n"
+    "    print('EVENT ' + json.dumps(event))\n"
+    "    if event.get('fail'):\n"
+    "        raise Exception('intentional failure')\n"
+    "    return {'ok': event}\n"
+)
+
+
+def test_event_invoke_configs_as_aws_recorded_them(eddy, lam):
+    """Put replaces, Update merges, FunctionArn names $LATEST, DestinationConfig is always there, one configuration
+    per qualifier, and AWS's faults (LocalStack's AWS-validated snapshots, 2023–2024)."""
+    name = fname("eic")
+    create(lam, name, zip_files({"index.py": ASYNC_HANDLER}), runtime="python3.12", handler="index.handler")
+    arn = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+
+    def fault(call, **kwargs):
+        with pytest.raises(ClientError) as e:
+            call(**kwargs)
+        return e.value.response["Error"]["Code"], e.value.response["Error"]["Message"]
+
+    put = lam.put_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=0)
+    assert put["FunctionArn"] == f"{arn}:$LATEST" and put["MaximumRetryAttempts"] == 0
+    assert "MaximumEventAgeInSeconds" not in put and put["DestinationConfig"] == {"OnSuccess": {}, "OnFailure": {}}
+    put = lam.put_function_event_invoke_config(FunctionName=name, MaximumEventAgeInSeconds=60)
+    assert "MaximumRetryAttempts" not in put and put["MaximumEventAgeInSeconds"] == 60
+    updated = lam.update_function_event_invoke_config(FunctionName=name, MaximumRetryAttempts=1)
+    assert (updated["MaximumRetryAttempts"], updated["MaximumEventAgeInSeconds"]) == (1, 60)
+    got = lam.get_function_event_invoke_config(FunctionName=name, Qualifier="$LATEST")
+    assert {k: v for k, v in got.items() if k != "ResponseMetadata"} == {
+        k: v for k, v in updated.items() if k != "ResponseMetadata"}
+    lam.publish_version(FunctionName=name)
+    assert fault(lam.get_function_event_invoke_config, FunctionName=name, Qualifier="1") == (
+        "ResourceNotFoundException", f"The function {arn}:1 doesn't have an EventInvokeConfig")
+    assert lam.put_function_event_invoke_config(FunctionName=f"{name}:1", MaximumEventAgeInSeconds=120)[
+        "FunctionArn"] == f"{arn}:1"
+    first = lam.list_function_event_invoke_configs(FunctionName=name, MaxItems=1)
+    assert [c["FunctionArn"] for c in first["FunctionEventInvokeConfigs"]] == [f"{arn}:$LATEST"]
+    rest = lam.list_function_event_invoke_configs(FunctionName=name, Marker=first["NextMarker"])
+    assert [c["FunctionArn"] for c in rest["FunctionEventInvokeConfigs"]] == [f"{arn}:1"] and "NextMarker" not in rest
+    assert lam.delete_function_event_invoke_config(FunctionName=name)["ResponseMetadata"]["HTTPStatusCode"] == 204
+    assert fault(lam.update_function_event_invoke_config, FunctionName=name, MaximumRetryAttempts=1) == (
+        "ResourceNotFoundException", f"The function {arn}:$LATEST doesn't have an EventInvokeConfig")
+    assert fault(lam.put_function_event_invoke_config, FunctionName="nope") == (
+        "InvalidParameterValueException", "You must specify at least one of error handling or destination setting.")
+    assert fault(lam.put_function_event_invoke_config, FunctionName="nope", MaximumRetryAttempts=1) == (
+        "ResourceNotFoundException", "The function doesn't exist.")
+    on_success = lambda destination: {"OnSuccess": {"Destination": destination}}  # noqa: E731
+    assert fault(lam.put_function_event_invoke_config, FunctionName=name, DestinationConfig=on_success(arn)) == (
+        "InvalidParameterValueException", "You can't specify the function as a destination for itself.")
+    missing = arn.replace(name, "nope")
+    assert fault(lam.put_function_event_invoke_config, FunctionName=name, DestinationConfig=on_success(missing)) == (
+        "InvalidParameterValueException", f"The destination ARN {missing} is invalid.")
+    role = "arn:aws:iam::000000000000:role/x"
+    assert fault(lam.put_function_event_invoke_config, FunctionName=name, DestinationConfig=on_success(role)) == (
+        "InvalidParameterValueException",
+        f"The provided destination config DestinationConfig(onSuccess=OnSuccess(destination={role}), onFailure=null) "
+        "is invalid.")
+
+
+def test_asynchronous_invocations_reach_their_destinations(tmp_path):
+    """Success and failure records (AWS's record, in AWS's key order) reach an SQS queue, an SNS topic and another
+    function; retries follow MaximumRetryAttempts and stop early at MaximumEventAgeInSeconds, by the server clock."""
+    server = Eddy(in_memory=True).start()
+    try:
+        lam, sqs, sns, logs = (server.client(s) for s in ("lambda", "sqs", "sns", "logs"))
+        create(lam, "async-fn", zip_files({"index.py": ASYNC_HANDLER}), runtime="python3.12", handler="index.handler")
+        create(lam, "sink-fn", zip_files({"index.py": ASYNC_HANDLER}), runtime="python3.12", handler="index.handler")
+        arn = lam.get_function(FunctionName="async-fn")["Configuration"]["FunctionArn"]
+        queue = sqs.create_queue(QueueName="async-dest")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        topic = sns.create_topic(Name="async-topic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn, Attributes={"RawMessageDelivery": "true"})
+        server.control("POST", "/_eddy/clock", {"paused": True})
+
+        def next_record():
+            def one():
+                messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1).get("Messages", [])
+                for m in messages:
+                    sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+                return messages[0]["Body"] if messages else None
+            return wait_for(one, timeout=30, message="a destination record")
+
+        lam.put_function_event_invoke_config(FunctionName="async-fn", MaximumRetryAttempts=0, DestinationConfig={
+            "OnSuccess": {"Destination": queue_arn}, "OnFailure": {"Destination": topic}})
+        request_id = lam.invoke(FunctionName="async-fn", InvocationType="Event",
+                                Payload=b'{"n": 1}')["ResponseMetadata"]["RequestId"]
+        body = next_record()
+        assert body.startswith('{"version":"1.0","timestamp":"')
+        record = json.loads(body)
+        assert list(record) == ["version", "timestamp", "requestContext", "requestPayload", "responseContext",
+                                "responsePayload"]
+        assert record["requestContext"] == {"requestId": request_id, "functionArn": f"{arn}:$LATEST",
+                                            "condition": "Success", "approximateInvokeCount": 1}
+        assert record["requestPayload"] == {"n": 1} and record["responsePayload"] == {"ok": {"n": 1}}
+        assert record["responseContext"] == {"statusCode": 200, "executedVersion": "$LATEST"}
+
+        lam.invoke(FunctionName="async-fn", InvocationType="Event", Payload=b'{"fail": 1}')
+        record = json.loads(next_record())  # through the topic
+        assert record["requestContext"]["condition"] == "RetriesExhausted"
+        assert record["requestContext"]["approximateInvokeCount"] == 1
+        assert record["responseContext"]["functionError"] == "Unhandled"
+        assert record["responsePayload"]["errorMessage"] == "intentional failure"
+
+        # Default retries: three attempts, a minute and then two minutes apart, then the on-failure record.
+        lam.put_function_event_invoke_config(FunctionName="async-fn", DestinationConfig={
+            "OnFailure": {"Destination": queue_arn}})
+        lam.invoke(FunctionName="async-fn", InvocationType="Event", Payload=b'{"fail": 2}')
+        pending = lambda n: [e for e in server.control("GET", "/_eddy/lambda/metrics")["events"]  # noqa: E731
+                             if e["attempts"] == n and e["nextAttemptMs"] is not None]
+        wait_for(lambda: pending(1), timeout=20, message="the first attempt to fail")
+        server.control("POST", "/_eddy/clock", {"advanceSeconds": 60})
+        wait_for(lambda: pending(2), timeout=20, message="the first retry to fail")
+        server.control("POST", "/_eddy/clock", {"advanceSeconds": 120})
+        record = json.loads(next_record())
+        assert (record["requestContext"]["condition"], record["requestContext"]["approximateInvokeCount"]) == (
+            "RetriesExhausted", 3)
+
+        # A maximum age of 60 s: the retry due a minute later is not made (AWS-recorded); of 90 s, one retry is.
+        lam.update_function_event_invoke_config(FunctionName="async-fn", MaximumEventAgeInSeconds=60)
+        lam.invoke(FunctionName="async-fn", InvocationType="Event", Payload=b'{"fail": 3}')
+        record = json.loads(next_record())
+        assert (record["requestContext"]["condition"], record["requestContext"]["approximateInvokeCount"]) == (
+            "EventAgeExceeded", 1)
+        lam.update_function_event_invoke_config(FunctionName="async-fn", MaximumEventAgeInSeconds=90)
+        lam.invoke(FunctionName="async-fn", InvocationType="Event", Payload=b'{"fail": 4}')
+        wait_for(lambda: pending(1), timeout=20, message="the first attempt to fail")
+        server.control("POST", "/_eddy/clock", {"advanceSeconds": 60})
+        record = json.loads(next_record())
+        assert (record["requestContext"]["condition"], record["requestContext"]["approximateInvokeCount"]) == (
+            "EventAgeExceeded", 2)
+
+        # Another function as the destination: the record is its event.
+        lam.put_function_event_invoke_config(FunctionName="async-fn", DestinationConfig={
+            "OnSuccess": {"Destination": lam.get_function(FunctionName="sink-fn")["Configuration"]["FunctionArn"]}})
+        lam.invoke(FunctionName="async-fn", InvocationType="Event", Payload=b'{"to": "sink"}')
+        printed = wait_for(lambda: [m for m in log_messages(logs, "sink-fn") if m.startswith("EVENT ")], timeout=30,
+                           message="the sink function to run")
+        record = json.loads(printed[0].removeprefix("EVENT "))
+        assert record["requestContext"]["condition"] == "Success" and record["requestPayload"] == {"to": "sink"}
+    finally:
+        server.stop()
+
+
 # ---- logs ----------------------------------------------------------------------------------------------------------
 
 

@@ -1,9 +1,11 @@
 //! Asynchronous (`Event`) invocations. Each accepted event is a durable document (`lambda-async/<seq>`) before
 //! the caller gets its 202, so a restart loses none. A worker runs due events through the same path as
-//! synchronous invocations. As on AWS, a function error (including a timeout or a crash) is retried twice, one
-//! minute and then two minutes later (by the server clock, so tests can advance it); throttles and internal
-//! errors are retried with back-off without spending attempts, for up to six hours; an event whose function
-//! was deleted is dropped. On-failure destinations and `PutFunctionEventInvokeConfig` are not implemented.
+//! synchronous invocations. As on AWS, a function error (including a timeout or a crash) is retried — twice by
+//! default, or as the function's `MaximumRetryAttempts` says — one minute and then two minutes later (by the
+//! server clock, so tests can advance it); throttles and internal errors are retried with back-off without
+//! spending attempts; a retry that would start past the maximum event age (six hours by default) is not made.
+//! A finished event's record goes to the on-success or on-failure destination of its configuration
+//! (`event_config`); an event whose function was deleted is dropped.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -17,14 +19,13 @@ use parking_lot::Mutex;
 use serde::{Deserialize, Serialize};
 use tokio::sync::{Notify, Semaphore};
 
-use crate::{InvokeRequest, Lambda, LambdaError};
+use crate::event_config::{Condition, EventInvokeConfig, RecordFacts, destination_record};
+use crate::invoke::new_request_id;
+use crate::model::{FunctionRef, LATEST, function_arn};
+use crate::{InvocationKind, InvokeOutcome, InvokeRequest, Lambda, LambdaError};
 
 pub(crate) const ASYNC_NS: &str = "lambda-async";
 
-/// Attempts per event: the first and two retries.
-const MAX_ATTEMPTS: u32 = 3;
-/// Events older than this are dropped (AWS's default maximum event age).
-const MAX_AGE_MS: i64 = 6 * 3600 * 1000;
 /// Asynchronous invocations run at once, at most.
 const MAX_IN_FLIGHT: usize = 256;
 
@@ -170,6 +171,9 @@ impl Lambda {
         let payload = base64::engine::general_purpose::STANDARD
             .decode(&event.payload)
             .unwrap_or_default();
+        let config = self.event_invoke_config(&scope, &event.function, event.qualifier.as_deref());
+        let max_attempts = EventInvokeConfig::retries(config.as_ref()) + 1;
+        let max_age_ms = EventInvokeConfig::max_age_ms(config.as_ref());
         let result = match self.resolve(&scope, &event.function, event.qualifier.as_deref()) {
             Ok((record, version, invoked_arn)) => {
                 self.run(
@@ -177,7 +181,7 @@ impl Lambda {
                     &record,
                     version,
                     invoked_arn,
-                    Bytes::from(payload),
+                    Bytes::from(payload.clone()),
                     event.request_id.clone(),
                     false,
                     None,
@@ -187,23 +191,51 @@ impl Lambda {
             Err(e) => Err(e),
         };
         let now = inner.clock.now_ms();
-        let retry_at = match result {
-            Ok(outcome) if outcome.function_error.is_none() => None,
-            Ok(_) => {
+        // A retry is given up as soon as it would start past the maximum event age (AWS-recorded: with an age
+        // of 60 s the first retry, due 60 s later, is not made).
+        let within_age = |at: i64| at - event.enqueued_ms < max_age_ms;
+        let (retry_at, ending) = match result {
+            Ok(outcome) if outcome.function_error.is_none() => {
                 event.attempts += 1;
-                (event.attempts < MAX_ATTEMPTS).then(|| now + 60_000 * event.attempts as i64)
+                (None, Some((Condition::Success, Some(outcome))))
             }
-            Err(LambdaError::ResourceNotFound(_)) => None,
+            Ok(outcome) => {
+                event.attempts += 1;
+                let at = now + 60_000 * i64::from(event.attempts);
+                if event.attempts >= max_attempts {
+                    (None, Some((Condition::RetriesExhausted, Some(outcome))))
+                } else if !within_age(at) {
+                    (None, Some((Condition::EventAgeExceeded, Some(outcome))))
+                } else {
+                    (Some(at), None)
+                }
+            }
+            Err(LambdaError::ResourceNotFound(_)) => (None, None),
             Err(e) => {
                 if !e.is_throttle() {
                     tracing::warn!(function = %event.function, "asynchronous invocation failed: {e}");
                 }
                 event.throttles += 1;
                 let backoff = 1000i64 << event.throttles.min(8);
-                Some(now + backoff.min(300_000))
+                let at = now + backoff.min(300_000);
+                if within_age(at) {
+                    (Some(at), None)
+                } else {
+                    (None, Some((Condition::EventAgeExceeded, None)))
+                }
             }
         };
-        let retry_at = retry_at.filter(|_| now - event.enqueued_ms < MAX_AGE_MS);
+        if let Some((condition, outcome)) = ending {
+            self.send_to_destination(
+                &scope,
+                &event,
+                config.as_ref(),
+                condition,
+                &payload,
+                outcome.as_ref(),
+            )
+            .await;
+        }
         let change = match retry_at {
             Some(at) => {
                 event.next_attempt_ms = at;
@@ -223,6 +255,66 @@ impl Lambda {
         }
         inner.queue.in_flight.lock().remove(&key);
         inner.queue.wake();
+    }
+
+    /// Sends a finished event's record to its on-success or on-failure destination, if it has one. A record
+    /// that cannot be delivered is dropped (logged), as the event would be.
+    async fn send_to_destination(
+        &self,
+        scope: &Scope,
+        event: &QueuedEvent,
+        config: Option<&EventInvokeConfig>,
+        condition: Condition,
+        payload: &[u8],
+        outcome: Option<&InvokeOutcome>,
+    ) {
+        let destination = config.and_then(|c| match condition {
+            Condition::Success => c.on_success.clone(),
+            _ => c.on_failure.clone(),
+        });
+        let Some(destination) = destination else {
+            return;
+        };
+        let Ok(function) = FunctionRef::parse_in(scope, &event.function)
+            .and_then(|r| r.with_qualifier(event.qualifier.as_deref()))
+        else {
+            return;
+        };
+        let qualifier = function.qualifier.as_deref().unwrap_or(LATEST);
+        let record = destination_record(&RecordFacts {
+            now_ms: self.inner.clock.now_ms(),
+            request_id: &event.request_id,
+            function_arn: function_arn(scope, &function.name, Some(qualifier)),
+            condition,
+            attempts: event.attempts,
+            request_payload: payload,
+            outcome,
+        });
+        let delivered = if destination.starts_with("arn:aws:lambda:") {
+            let request = InvokeRequest {
+                function: destination.clone(),
+                qualifier: None,
+                payload: Bytes::from(record.clone()),
+                kind: InvocationKind::Event,
+                log_tail: false,
+                client_context: None,
+            };
+            self.enqueue_event(scope, &request, Bytes::from(record), &new_request_id())
+                .await
+                .map_err(|e| e.to_string())
+        } else {
+            let sink = self.inner.destinations.read().clone();
+            match sink {
+                Some(sink) => {
+                    sink.deliver(scope.clone(), destination.clone(), record)
+                        .await
+                }
+                None => Err("no destinations are wired".into()),
+            }
+        };
+        if let Err(e) = delivered {
+            tracing::warn!(function = %event.function, %destination, "cannot deliver to the destination: {e}");
+        }
     }
 }
 

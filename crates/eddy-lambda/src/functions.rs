@@ -664,6 +664,7 @@ impl Lambda {
             reserved_concurrency: None,
             tags: req.tags.clone().unwrap_or_default(),
             policies: BTreeMap::new(),
+            event_invoke_configs: BTreeMap::new(),
         };
         let mut shown = record.latest.clone();
         if req.publish == Some(true) {
@@ -972,6 +973,7 @@ impl Lambda {
                 let mut record = (*current).clone();
                 record.versions.retain(|v| v.version != q);
                 record.policies.remove(q);
+                record.event_invoke_configs.remove(q);
                 let changes = drop_unused_code(scope, &current, &record);
                 self.save(scope, record, changes).await?;
                 Ok(())
@@ -1175,6 +1177,7 @@ impl Lambda {
         let mut record = (*current).clone();
         record.aliases.remove(name);
         record.policies.remove(name);
+        record.event_invoke_configs.remove(name);
         self.save(scope, record, Vec::new()).await?;
         Ok(())
     }
@@ -1432,7 +1435,7 @@ fn list_item(mut configuration: Value) -> Value {
     configuration
 }
 
-fn paginate(
+pub(crate) fn paginate(
     rows: Vec<Value>,
     marker: Option<&str>,
     max_items: usize,

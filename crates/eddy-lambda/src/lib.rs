@@ -31,6 +31,7 @@ pub mod concurrency;
 pub mod credentials;
 pub mod env;
 pub mod error;
+pub mod event_config;
 mod functions;
 mod invoke;
 pub mod logs;
@@ -143,6 +144,8 @@ pub(crate) struct Inner {
     interpreters: runtime::Interpreters,
     endpoint_url: RwLock<Option<String>>,
     credentials: RwLock<Option<Arc<dyn CredentialIssuer>>>,
+    /// Where asynchronous invocations' destination records go (SQS and SNS; set by the server).
+    destinations: RwLock<Option<Arc<dyn event_config::AsyncDestinations>>>,
     functions: RwLock<HashMap<(Scope, String), Arc<FunctionRecord>>>,
     /// Serialises control-plane changes (they read, modify and rewrite a function record).
     control: tokio::sync::Mutex<()>,
@@ -196,6 +199,7 @@ impl Lambda {
             interpreters: runtime::Interpreters::new(config.interpreters.clone()),
             endpoint_url: RwLock::new(config.endpoint_url.clone()),
             credentials: RwLock::new(None),
+            destinations: RwLock::new(None),
             concurrency: Concurrency::new(config.account_concurrency),
             logs: LogStore::new(clock.clone()),
             store,
@@ -229,6 +233,12 @@ impl Lambda {
     /// placeholder credentials whose access key id is the function's account.
     pub fn set_credential_issuer(&self, issuer: Arc<dyn CredentialIssuer>) {
         *self.inner.credentials.write() = Some(issuer);
+    }
+
+    /// Sets where asynchronous invocations' destination records for SQS queues and SNS topics go. Until one is
+    /// set, such destinations are refused by the API and skipped by the worker.
+    pub fn set_async_destinations(&self, destinations: Arc<dyn event_config::AsyncDestinations>) {
+        *self.inner.destinations.write() = Some(destinations);
     }
 
     /// Starts the background work: the asynchronous-invocation worker and the idle-environment reaper.

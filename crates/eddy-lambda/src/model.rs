@@ -31,6 +31,9 @@ pub struct FunctionRecord {
     /// Resource-based policies by qualifier (`""` for the function itself, a version or an alias name).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub policies: BTreeMap<String, Vec<crate::permissions::PermissionStatement>>,
+    /// Asynchronous invocation settings by qualifier (`$LATEST`, a version or an alias name).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub event_invoke_configs: BTreeMap<String, crate::event_config::EventInvokeConfig>,
 }
 
 /// One version's configuration and code (for `$LATEST`, the current one).

@@ -303,6 +303,7 @@ async fn serve(args: ServeArgs, activity: Arc<WorkerActivity>) -> Result<(), Str
     let queues = eddy_queue::Queues::open(store.clone(), store.clock().clone())
         .map_err(|e| format!("cannot recover queues and topics: {e}"))?;
     queues.set_invoker(Arc::new(wiring::LambdaEvents(lambda.clone())));
+    lambda.set_async_destinations(Arc::new(wiring::QueueDestinations(queues.clone())));
     queues.start_background();
     let esm = eddy_esm::Esm::new(
         store.clone(),

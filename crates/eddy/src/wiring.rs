@@ -213,6 +213,17 @@ impl Destinations for QueueDestinations {
     }
 }
 
+/// Asynchronous invocations' on-success and on-failure destinations: the same queues and topics.
+impl eddy_lambda::event_config::AsyncDestinations for QueueDestinations {
+    fn exists(&self, scope: &Scope, arn: &str) -> bool {
+        Destinations::check(self, scope, arn).is_ok()
+    }
+
+    fn deliver(&self, scope: Scope, arn: String, body: String) -> BoxFuture<Result<(), String>> {
+        Destinations::deliver(self, scope, arn, body)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

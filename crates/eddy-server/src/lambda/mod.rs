@@ -8,6 +8,7 @@ mod aliases;
 mod concurrency;
 mod create_function;
 mod delete_function;
+mod event_config;
 mod get_function;
 mod invoke;
 mod list_functions;
@@ -136,6 +137,26 @@ pub(crate) fn route_of(
         (
             m,
             [
+                "2019-09-25",
+                "functions",
+                name,
+                "event-invoke-config",
+                rest @ ..,
+            ],
+        ) => {
+            labels.insert("FunctionName", decode(name));
+            match (m, rest) {
+                ("PUT", []) => "PutFunctionEventInvokeConfig",
+                ("POST", []) => "UpdateFunctionEventInvokeConfig",
+                ("GET", []) => "GetFunctionEventInvokeConfig",
+                ("DELETE", []) => "DeleteFunctionEventInvokeConfig",
+                ("GET", ["list"]) => "ListFunctionEventInvokeConfigs",
+                _ => "Unknown",
+            }
+        }
+        (
+            m,
+            [
                 date @ ("2017-10-31" | "2019-09-30"),
                 "functions",
                 name,
@@ -254,6 +275,11 @@ async fn dispatch(op: &str, req: &LambdaRequest<'_>) -> Result<Response<Body>, L
         "AddPermission" => permissions::add(req, body).await,
         "GetPolicy" => permissions::get(req),
         "RemovePermission" => permissions::remove(req).await,
+        "PutFunctionEventInvokeConfig" => event_config::put(req, body, true).await,
+        "UpdateFunctionEventInvokeConfig" => event_config::put(req, body, false).await,
+        "GetFunctionEventInvokeConfig" => event_config::get(req),
+        "DeleteFunctionEventInvokeConfig" => event_config::delete(req).await,
+        "ListFunctionEventInvokeConfigs" => event_config::list(req),
         _ => Err(LambdaError::Service(format!("unrouted operation {op}"))),
     }
 }
