@@ -172,14 +172,17 @@ pub(crate) fn destination_record(facts: &RecordFacts<'_>) -> String {
     object(&entries)
 }
 
-/// A payload as JSON: itself when it is JSON, a string otherwise, `null` when empty.
+/// A payload as JSON: itself, as written (AWS keeps the handler's key order), when it is JSON; a string
+/// otherwise; `null` when empty.
 fn as_json(payload: &[u8]) -> String {
-    if payload.iter().all(u8::is_ascii_whitespace) {
+    let text = String::from_utf8_lossy(payload);
+    let text = text.trim();
+    if text.is_empty() {
         return "null".into();
     }
-    match serde_json::from_slice::<Value>(payload) {
-        Ok(value) => value.to_string(),
-        Err(_) => json_text(&String::from_utf8_lossy(payload)),
+    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
+        Ok(_) => text.to_string(),
+        Err(_) => json_text(text),
     }
 }
 
@@ -449,12 +452,12 @@ mod tests {
             function_arn: "arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST".into(),
             condition: Condition::RetriesExhausted,
             attempts: 3,
-            request_payload: b"{}",
+            request_payload: b" {\"b\":1,\"a\":2}\n",
             outcome: Some(&outcome),
         });
         assert_eq!(
             record,
-            r#"{"version":"1.0","timestamp":"1970-01-01T00:00:00.000Z","requestContext":{"requestId":"r","functionArn":"arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST","condition":"RetriesExhausted","approximateInvokeCount":3},"requestPayload":{},"responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},"responsePayload":{"errorMessage":"boom"}}"#
+            r#"{"version":"1.0","timestamp":"1970-01-01T00:00:00.000Z","requestContext":{"requestId":"r","functionArn":"arn:aws:lambda:us-east-1:000000000000:function:f:$LATEST","condition":"RetriesExhausted","approximateInvokeCount":3},"requestPayload":{"b":1,"a":2},"responseContext":{"statusCode":200,"executedVersion":"$LATEST","functionError":"Unhandled"},"responsePayload":{"errorMessage":"boom"}}"#
         );
     }
 }

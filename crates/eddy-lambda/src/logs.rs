@@ -119,6 +119,7 @@ pub struct LogStore {
 /// Where an environment writes: one stream of one group.
 #[derive(Clone)]
 pub struct StreamWriter {
+    scope: Scope,
     group: Arc<LogGroup>,
     stream: Arc<str>,
     store: Arc<LogStore>,
@@ -129,10 +130,26 @@ impl StreamWriter {
         &self.stream
     }
 
+    /// The group to write to: the writer's own, or — when DeleteLogGroup removed it since — the group created
+    /// again with the stream, as Lambda creates a missing group at its function's next log line.
+    fn live_group(&self) -> Arc<LogGroup> {
+        let key = (self.scope.clone(), self.group.name.clone());
+        let current = self.store.groups.read().get(&key).cloned();
+        match current {
+            Some(group) if Arc::ptr_eq(&group, &self.group) => group,
+            _ => {
+                self.store
+                    .writer(&self.scope, &self.group.name, &self.stream)
+                    .group
+            }
+        }
+    }
+
     /// Appends events (one per message), stamped with the server clock.
     pub fn append<I: IntoIterator<Item = String>>(&self, messages: I) {
         let now = self.store.clock.now_ms();
-        let mut streams = self.group.streams.lock();
+        let group = self.live_group();
+        let mut streams = group.streams.lock();
         let Some(data) = streams.get_mut(&*self.stream) else {
             return;
         };
@@ -197,6 +214,7 @@ impl LogStore {
                 last_ingestion_ms: None,
             });
         StreamWriter {
+            scope: scope.clone(),
             group: group_arc,
             stream: stream.into(),
             store: self.clone(),
@@ -617,5 +635,18 @@ mod tests {
             .get_events(&scope, "g", "s", None, None, None, 10, false)
             .unwrap_err();
         assert_eq!(err.message(), "The specified log stream does not exist.");
+    }
+
+    #[test]
+    fn a_deleted_group_comes_back_with_the_next_line() {
+        let (logs, scope) = store();
+        let writer = logs.writer(&scope, "g", "s");
+        logs.delete_group(&scope, "g").unwrap();
+        writer.append(["after the delete".to_string()]);
+        let page = logs
+            .get_events(&scope, "g", "s", None, None, None, 10, true)
+            .unwrap();
+        let messages: Vec<&str> = page.events.iter().map(|e| e.message.as_str()).collect();
+        assert_eq!(messages, ["after the delete"]);
     }
 }
