@@ -346,6 +346,18 @@ def other_bases(queue_url, topic, stream):
         ("PUT", "/2015-03-31/functions/{name}/configuration", {"Timeout": 5, "MemorySize": 128}),
         ("PUT", "/2017-10-31/functions/{name}/concurrency", {"ReservedConcurrentExecutions": 1}),
         ("POST", "/2015-03-31/functions/{name}/aliases", {"Name": "live", "FunctionVersion": "1"}),
+        ("POST", "/2015-03-31/functions/{name}/policy", {
+            "StatementId": "s", "Action": "lambda:InvokeFunction", "Principal": "s3.amazonaws.com",
+            "SourceArn": "arn:aws:s3:::b", "SourceAccount": "000000000000", "RevisionId": "r"}),
+        ("GET", "/2015-03-31/functions/{name}/policy?Qualifier={name}", None),
+        ("DELETE", "/2015-03-31/functions/{name}/policy/{name}", None),
+        ("PUT", "/2019-09-25/functions/{name}/event-invoke-config", {
+            "MaximumRetryAttempts": 1, "MaximumEventAgeInSeconds": 60,
+            "DestinationConfig": {"OnSuccess": {"Destination": "arn:aws:sqs:us-east-1:000000000000:fz"},
+                                  "OnFailure": {"Destination": "arn:aws:lambda:us-east-1:000000000000:function:x"}}}),
+        ("POST", "/2019-09-25/functions/{name}/event-invoke-config?Qualifier={name}", {"MaximumRetryAttempts": 0}),
+        ("GET", "/2019-09-25/functions/{name}/event-invoke-config/list?MaxItems=1&Marker={name}", None),
+        ("DELETE", "/2019-09-25/functions/{name}/event-invoke-config", None),
         ("POST", "/2015-03-31/event-source-mappings/", {
             "FunctionName": "{name}", "EventSourceArn": stream, "StartingPosition": "TRIM_HORIZON", "BatchSize": 10,
             "MaximumBatchingWindowInSeconds": 0, "ParallelizationFactor": 2, "BisectBatchOnFunctionError": True,
