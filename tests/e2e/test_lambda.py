@@ -1017,6 +1017,55 @@ def test_asynchronous_invocations_reach_their_destinations(tmp_path):
         server.stop()
 
 
+def test_failed_events_go_to_the_dead_letter_queue_as_aws_sends_them(tmp_path):
+    """DeadLetterConfig: the event as it was sent, with RequestID, ErrorCode (a Number, 200) and the function's
+    ErrorMessage as message attributes (AWS-recorded), to an SQS queue or, through an SNS topic, in its envelope."""
+    server = Eddy(in_memory=True).start()
+    try:
+        lam, sqs, sns = (server.client(s) for s in ("lambda", "sqs", "sns"))
+        queue = sqs.create_queue(QueueName="dlq")["QueueUrl"]
+        queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        with pytest.raises(lam.exceptions.InvalidParameterValueException):
+            create(lam, "dlq-fn", zip_files({"index.py": ASYNC_HANDLER}), runtime="python3.12",
+                   handler="index.handler", DeadLetterConfig={"TargetArn": queue_arn + "-missing"})
+        created = create(lam, "dlq-fn", zip_files({"index.py": ASYNC_HANDLER}), runtime="python3.12",
+                         handler="index.handler", DeadLetterConfig={"TargetArn": queue_arn})
+        assert created["DeadLetterConfig"] == {"TargetArn": queue_arn}
+        lam.put_function_event_invoke_config(FunctionName="dlq-fn", MaximumRetryAttempts=0)
+        sent = b'{"fail": 1,  "kept": "as sent"}'
+        request_id = lam.invoke(FunctionName="dlq-fn", InvocationType="Event",
+                                Payload=sent)["ResponseMetadata"]["RequestId"]
+
+        def one_message():
+            messages = sqs.receive_message(QueueUrl=queue, WaitTimeSeconds=1,
+                                           MessageAttributeNames=["All"]).get("Messages", [])
+            for m in messages:
+                sqs.delete_message(QueueUrl=queue, ReceiptHandle=m["ReceiptHandle"])
+            return messages[0] if messages else None
+
+        message = wait_for(one_message, timeout=30, message="the dead-letter message")
+        assert message["Body"] == sent.decode()
+        assert message["MessageAttributes"] == {
+            "RequestID": {"DataType": "String", "StringValue": request_id},
+            "ErrorCode": {"DataType": "Number", "StringValue": "200"},
+            "ErrorMessage": {"DataType": "String", "StringValue": "intentional failure"},
+        }
+        # `{}` changes nothing (AWS-recorded); a topic replaces the queue; an empty TargetArn removes it.
+        kept = lam.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={})
+        assert kept["DeadLetterConfig"] == {"TargetArn": queue_arn}
+        topic = sns.create_topic(Name="dlq-topic")["TopicArn"]
+        sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
+        lam.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={"TargetArn": topic})
+        lam.invoke(FunctionName="dlq-fn", InvocationType="Event", Payload=b'{"fail": 2}')
+        envelope = json.loads(wait_for(one_message, timeout=30, message="the topic's dead letter")["Body"])
+        assert envelope["Message"] == '{"fail": 2}'
+        assert envelope["MessageAttributes"]["ErrorCode"] == {"Type": "Number", "Value": "200"}
+        removed = lam.update_function_configuration(FunctionName="dlq-fn", DeadLetterConfig={"TargetArn": ""})
+        assert "DeadLetterConfig" not in removed
+    finally:
+        server.stop()
+
+
 # ---- logs ----------------------------------------------------------------------------------------------------------
 
 

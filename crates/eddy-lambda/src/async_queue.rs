@@ -5,7 +5,8 @@
 //! server clock, so tests can advance it); throttles and internal errors are retried with back-off without
 //! spending attempts; a retry that would start past the maximum event age (six hours by default) is not made.
 //! A finished event's record goes to the on-success or on-failure destination of its configuration
-//! (`event_config`); an event whose function was deleted is dropped.
+//! (`event_config`), and a failed event to the function's dead-letter queue or topic; an event whose function was
+//! deleted is dropped.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -174,8 +175,10 @@ impl Lambda {
         let config = self.event_invoke_config(&scope, &event.function, event.qualifier.as_deref());
         let max_attempts = EventInvokeConfig::retries(config.as_ref()) + 1;
         let max_age_ms = EventInvokeConfig::max_age_ms(config.as_ref());
+        let mut dead_letter = None;
         let result = match self.resolve(&scope, &event.function, event.qualifier.as_deref()) {
             Ok((record, version, invoked_arn)) => {
+                dead_letter = version.dead_letter_target.clone();
                 self.run(
                     &scope,
                     &record,
@@ -235,6 +238,10 @@ impl Lambda {
                 outcome.as_ref(),
             )
             .await;
+            if let Some(target) = dead_letter.filter(|_| condition != Condition::Success) {
+                self.send_to_dead_letter(&scope, &event, target, &payload, outcome.as_ref())
+                    .await;
+            }
         }
         let change = match retry_at {
             Some(at) => {
@@ -255,6 +262,56 @@ impl Lambda {
         }
         inner.queue.in_flight.lock().remove(&key);
         inner.queue.wake();
+    }
+
+    /// Sends a failed event's payload, as it was given, to the function's dead-letter queue or topic with
+    /// Lambda's three message attributes (AWS-recorded: `RequestID`, `ErrorCode` 200 as a Number, and the
+    /// function's `ErrorMessage`).
+    async fn send_to_dead_letter(
+        &self,
+        scope: &Scope,
+        event: &QueuedEvent,
+        target: String,
+        payload: &[u8],
+        outcome: Option<&InvokeOutcome>,
+    ) {
+        let error_message = outcome
+            .and_then(|o| serde_json::from_slice::<serde_json::Value>(&o.payload).ok())
+            .and_then(|v| {
+                v.get("errorMessage")
+                    .and_then(|m| m.as_str())
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "Event age exceeded".to_string());
+        let attributes = vec![
+            (
+                "RequestID".to_string(),
+                "String".to_string(),
+                event.request_id.clone(),
+            ),
+            (
+                "ErrorCode".to_string(),
+                "Number".to_string(),
+                "200".to_string(),
+            ),
+            (
+                "ErrorMessage".to_string(),
+                "String".to_string(),
+                error_message,
+            ),
+        ];
+        let body = String::from_utf8_lossy(payload).into_owned();
+        let sink = self.inner.destinations.read().clone();
+        let delivered = match sink {
+            Some(sink) => {
+                sink.deliver(scope.clone(), target.clone(), body, attributes)
+                    .await
+            }
+            None => Err("no destinations are wired".into()),
+        };
+        if let Err(e) = delivered {
+            tracing::warn!(function = %event.function, %target, "cannot deliver to the dead-letter target: {e}");
+        }
     }
 
     /// Sends a finished event's record to its on-success or on-failure destination, if it has one. A record
@@ -306,7 +363,7 @@ impl Lambda {
             let sink = self.inner.destinations.read().clone();
             match sink {
                 Some(sink) => {
-                    sink.deliver(scope.clone(), destination.clone(), record)
+                    sink.deliver(scope.clone(), destination.clone(), record, Vec::new())
                         .await
                 }
                 None => Err("no destinations are wired".into()),

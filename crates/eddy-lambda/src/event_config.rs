@@ -21,12 +21,13 @@ pub trait AsyncDestinations: Send + Sync {
     /// Whether `arn` names an existing queue or topic of `scope`.
     fn exists(&self, scope: &Scope, arn: &str) -> bool;
 
-    /// Sends `body` to the queue or topic `arn`.
+    /// Sends `body` to the queue or topic `arn`, with message attributes (`(name, DataType, value)`).
     fn deliver(
         &self,
         scope: Scope,
         arn: String,
         body: String,
+        attributes: Vec<(String, String, String)>,
     ) -> Pin<Box<dyn Future<Output = Result<(), String>> + Send>>;
 }
 

@@ -103,6 +103,13 @@ impl<'de> Deserialize<'de> for RequestVariables {
     }
 }
 
+/// `DeadLetterConfig`: where an asynchronous invocation's event goes once its retries are spent.
+#[derive(Deserialize, Default, Debug, Clone)]
+#[serde(rename_all = "PascalCase")]
+pub struct DeadLetterInput {
+    pub target_arn: Option<String>,
+}
+
 #[derive(Deserialize, Default, Debug, Clone)]
 #[serde(rename_all = "PascalCase")]
 pub struct LoggingInput {
@@ -130,7 +137,6 @@ pub struct EphemeralInput {
 pub struct Unsupported {
     pub layers: Option<Vec<String>>,
     pub vpc_config: Option<Value>,
-    pub dead_letter_config: Option<Value>,
     #[serde(rename = "KMSKeyArn")]
     pub kms_key_arn: Option<String>,
     pub file_system_configs: Option<Vec<Value>>,
@@ -160,6 +166,7 @@ pub struct CreateFunction {
     pub tracing_config: Option<TracingInput>,
     pub ephemeral_storage: Option<EphemeralInput>,
     pub logging_config: Option<LoggingInput>,
+    pub dead_letter_config: Option<DeadLetterInput>,
     #[serde(flatten)]
     pub unsupported: Unsupported,
 }
@@ -193,6 +200,7 @@ pub struct UpdateFunctionConfiguration {
     pub tracing_config: Option<TracingInput>,
     pub ephemeral_storage: Option<EphemeralInput>,
     pub logging_config: Option<LoggingInput>,
+    pub dead_letter_config: Option<DeadLetterInput>,
     #[serde(flatten)]
     pub unsupported: Unsupported,
 }
@@ -358,14 +366,6 @@ fn check_unsupported(u: &Unsupported) -> Result<(), LambdaError> {
             return refuse("VpcConfig");
         }
     }
-    if u.dead_letter_config
-        .as_ref()
-        .and_then(|d| d.get("TargetArn"))
-        .and_then(Value::as_str)
-        .is_some_and(|s| !s.is_empty())
-    {
-        return refuse("DeadLetterConfig");
-    }
     if u.kms_key_arn.as_ref().is_some_and(|s| !s.is_empty()) {
         return refuse("KMSKeyArn");
     }
@@ -452,6 +452,34 @@ impl Lambda {
             .read()
             .get(&(scope.clone(), name.to_string()))
             .cloned()
+    }
+
+    /// A `DeadLetterConfig`'s target: an existing SQS queue or SNS topic of the function's account and region.
+    fn dead_letter_target(
+        &self,
+        scope: &Scope,
+        config: Option<&DeadLetterInput>,
+    ) -> Result<Option<String>, LambdaError> {
+        let Some(arn) = config
+            .and_then(|c| c.target_arn.as_deref())
+            .filter(|a| !a.is_empty())
+        else {
+            return Ok(None);
+        };
+        let is_queue_or_topic = arn.starts_with("arn:aws:sqs:") || arn.starts_with("arn:aws:sns:");
+        let exists = is_queue_or_topic
+            && self
+                .inner
+                .destinations
+                .read()
+                .as_ref()
+                .is_some_and(|d| d.exists(scope, arn));
+        if !exists {
+            return Err(LambdaError::InvalidParameterValue(format!(
+                "The dead-letter target {arn} is not an existing SQS queue or SNS topic of this account and region."
+            )));
+        }
+        Ok(Some(arn.to_string()))
     }
 
     pub(crate) fn existing(
@@ -651,6 +679,7 @@ impl Lambda {
             system_log_level: None,
             environment_revision: None,
             source_description: None,
+            dead_letter_target: self.dead_letter_target(scope, req.dead_letter_config.as_ref())?,
         };
         if let Some(logging) = &req.logging_config {
             apply_logging(&mut latest, logging);
@@ -912,6 +941,18 @@ impl Lambda {
         }
         if let Some(logging) = &req.logging_config {
             apply_logging(v, logging);
+        }
+        // `DeadLetterConfig: {}` changes nothing (AWS-recorded); an empty `TargetArn` removes the target.
+        if let Some(target) = req
+            .dead_letter_config
+            .as_ref()
+            .and_then(|d| d.target_arn.as_deref())
+        {
+            v.dead_letter_target = if target.is_empty() {
+                None
+            } else {
+                self.dead_letter_target(scope, req.dead_letter_config.as_ref())?
+            };
         }
         v.last_modified_ms = self.inner.clock.now_ms();
         v.bump_revision(new_revision());

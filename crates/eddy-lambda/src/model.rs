@@ -78,6 +78,9 @@ pub struct VersionRecord {
     /// the version another), so a later change of `$LATEST`'s description counts as a change.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source_description: Option<String>,
+    /// `DeadLetterConfig.TargetArn`: where a failed asynchronous event goes (an SQS queue or SNS topic).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dead_letter_target: Option<String>,
 }
 
 fn default_ephemeral() -> u32 {
@@ -176,6 +179,9 @@ impl VersionRecord {
         out["LoggingConfig"] = logging;
         if let Some(vars) = &self.environment {
             out["Environment"] = json!({ "Variables": vars });
+        }
+        if let Some(target) = &self.dead_letter_target {
+            out["DeadLetterConfig"] = json!({ "TargetArn": target });
         }
         out
     }

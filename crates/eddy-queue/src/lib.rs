@@ -121,11 +121,24 @@ impl Queues {
         queue_arn: &str,
         body: String,
     ) -> Result<String, DestinationError> {
+        self.send_to_queue_arn_with(scope, queue_arn, body, Attributes::new())
+            .await
+    }
+
+    /// [`Queues::send_to_queue_arn`] with message attributes (a Lambda dead-letter message's `RequestID`, …).
+    pub async fn send_to_queue_arn_with(
+        &self,
+        scope: &Scope,
+        queue_arn: &str,
+        body: String,
+        attributes: Attributes,
+    ) -> Result<String, DestinationError> {
         let (queue_scope, name) = parse_queue_arn(queue_arn).ok_or_else(|| {
             DestinationError::DoesNotExist(format!("not an SQS queue ARN: {queue_arn}"))
         })?;
         let message = NewMessage {
             body,
+            attributes,
             ..NewMessage::default()
         };
         let sender = format!("{}", scope.account);
@@ -150,10 +163,24 @@ impl Queues {
         message: String,
         subject: Option<String>,
     ) -> Result<String, DestinationError> {
+        self.publish_to_topic_arn_with(scope, topic_arn, message, subject, Attributes::new())
+            .await
+    }
+
+    /// [`Queues::publish_to_topic_arn`] with message attributes.
+    pub async fn publish_to_topic_arn_with(
+        &self,
+        scope: &Scope,
+        topic_arn: &str,
+        message: String,
+        subject: Option<String>,
+        message_attributes: Attributes,
+    ) -> Result<String, DestinationError> {
         let input = PublishInput {
             topic_arn: topic_arn.to_string(),
             message,
             subject,
+            message_attributes,
             ..PublishInput::default()
         };
         match self.publish(scope, input).await {

@@ -219,8 +219,39 @@ impl eddy_lambda::event_config::AsyncDestinations for QueueDestinations {
         Destinations::check(self, scope, arn).is_ok()
     }
 
-    fn deliver(&self, scope: Scope, arn: String, body: String) -> BoxFuture<Result<(), String>> {
-        Destinations::deliver(self, scope, arn, body)
+    fn deliver(
+        &self,
+        scope: Scope,
+        arn: String,
+        body: String,
+        attributes: Vec<(String, String, String)>,
+    ) -> BoxFuture<Result<(), String>> {
+        let queues = self.0.clone();
+        let attributes: eddy_queue::Attributes = attributes
+            .into_iter()
+            .map(|(name, data_type, value)| {
+                let value = eddy_queue::AttributeValue {
+                    data_type,
+                    string_value: Some(value),
+                    binary_value: None,
+                };
+                (name, value)
+            })
+            .collect();
+        Box::pin(async move {
+            let sent = if arn.starts_with("arn:aws:sqs:") {
+                queues
+                    .send_to_queue_arn_with(&scope, &arn, body, attributes)
+                    .await
+            } else {
+                queues
+                    .publish_to_topic_arn_with(&scope, &arn, body, None, attributes)
+                    .await
+            };
+            sent.map(|_| ()).map_err(|e| match e {
+                DestinationError::DoesNotExist(m) | DestinationError::Failed(m) => m,
+            })
+        })
     }
 }
 
