@@ -14,6 +14,7 @@ use serde_json::{Value, json};
 
 use crate::functions::FunctionPage;
 use crate::model::{FunctionRecord, FunctionRef, LATEST, function_arn};
+use crate::ordered_json::{object, text};
 use crate::{InvokeOutcome, Lambda, LambdaError};
 
 /// Where destination records go: SQS queues and SNS topics (wired to eddy's queues by the server).
@@ -67,7 +68,7 @@ pub struct DestinationInput {
     pub destination: Option<String>,
 }
 
-/// Attempts (the first and the retries) when no configuration says otherwise.
+/// Retries after a failed first attempt when no configuration says otherwise.
 pub(crate) const DEFAULT_RETRIES: u32 = 2;
 /// AWS's default maximum event age: six hours.
 pub(crate) const DEFAULT_MAX_AGE_SECONDS: u32 = 21_600;
@@ -145,27 +146,24 @@ pub(crate) struct RecordFacts<'a> {
 /// `requestPayload`, `responseContext`, `responsePayload`; AWS-recorded).
 pub(crate) fn destination_record(facts: &RecordFacts<'_>) -> String {
     let context = object(&[
-        ("requestId", json_text(facts.request_id)),
-        ("functionArn", json_text(&facts.function_arn)),
-        ("condition", json_text(facts.condition.as_str())),
+        ("requestId", text(facts.request_id)),
+        ("functionArn", text(&facts.function_arn)),
+        ("condition", text(facts.condition.as_str())),
         ("approximateInvokeCount", facts.attempts.to_string()),
     ]);
     let mut entries = vec![
-        ("version", json_text("1.0")),
-        (
-            "timestamp",
-            json_text(&eddy_model::time::iso8601(facts.now_ms)),
-        ),
+        ("version", text("1.0")),
+        ("timestamp", text(&eddy_model::time::iso8601(facts.now_ms))),
         ("requestContext", context),
         ("requestPayload", as_json(facts.request_payload)),
     ];
     if let Some(outcome) = facts.outcome {
         let mut response = vec![
             ("statusCode", "200".to_string()),
-            ("executedVersion", json_text(&outcome.executed_version)),
+            ("executedVersion", text(&outcome.executed_version)),
         ];
         if let Some(error) = &outcome.function_error {
-            response.push(("functionError", json_text(error)));
+            response.push(("functionError", text(error)));
         }
         entries.push(("responseContext", object(&response)));
         entries.push(("responsePayload", as_json(&outcome.payload)));
@@ -176,27 +174,15 @@ pub(crate) fn destination_record(facts: &RecordFacts<'_>) -> String {
 /// A payload as JSON: itself, as written (AWS keeps the handler's key order), when it is JSON; a string
 /// otherwise; `null` when empty.
 fn as_json(payload: &[u8]) -> String {
-    let text = String::from_utf8_lossy(payload);
-    let text = text.trim();
-    if text.is_empty() {
+    let written = String::from_utf8_lossy(payload);
+    let written = written.trim();
+    if written.is_empty() {
         return "null".into();
     }
-    match serde_json::from_str::<serde::de::IgnoredAny>(text) {
-        Ok(_) => text.to_string(),
-        Err(_) => json_text(text),
+    match serde_json::from_str::<serde::de::IgnoredAny>(written) {
+        Ok(_) => written.to_string(),
+        Err(_) => text(written),
     }
-}
-
-fn json_text(text: &str) -> String {
-    Value::from(text).to_string()
-}
-
-fn object(entries: &[(&str, String)]) -> String {
-    let fields: Vec<String> = entries
-        .iter()
-        .map(|(key, value)| format!("{}:{value}", json_text(key)))
-        .collect();
-    format!("{{{}}}", fields.join(","))
 }
 
 /// The configuration key of a qualifier: `$LATEST` for the function itself.

@@ -36,6 +36,7 @@ mod functions;
 mod invoke;
 pub mod logs;
 pub mod model;
+mod ordered_json;
 pub mod permissions;
 pub mod runtime;
 

@@ -7,10 +7,10 @@
 
 use eddy_model::Scope;
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 use crate::functions::{alias_not_found, check_revision, new_revision, not_found};
 use crate::model::{FunctionRecord, FunctionRef, LATEST, function_arn};
+use crate::ordered_json::{object, text};
 use crate::{Lambda, LambdaError};
 
 /// AddPermission's body (its `Qualifier` comes in the query string).
@@ -85,9 +85,9 @@ impl Principal {
 
     fn to_json(&self) -> String {
         match self {
-            Principal::Anyone => json_text("*"),
-            Principal::Service(s) => object(&[("Service", json_text(s))]),
-            Principal::Aws(arn) => object(&[("AWS", json_text(arn))]),
+            Principal::Anyone => text("*"),
+            Principal::Service(s) => object(&[("Service", text(s))]),
+            Principal::Aws(arn) => object(&[("AWS", text(arn))]),
         }
     }
 }
@@ -103,21 +103,21 @@ impl PermissionStatement {
             ("lambda:EventSourceToken", &self.event_source_token),
         ]
         .into_iter()
-        .filter_map(|(key, value)| value.as_deref().map(|v| (key, json_text(v))))
+        .filter_map(|(key, value)| value.as_deref().map(|v| (key, text(v))))
         .collect();
         let mut conditions = Vec::new();
         if !equals.is_empty() {
             conditions.push(("StringEquals", object(&equals)));
         }
         if let Some(arn) = &self.source_arn {
-            conditions.push(("ArnLike", object(&[("AWS:SourceArn", json_text(arn))])));
+            conditions.push(("ArnLike", object(&[("AWS:SourceArn", text(arn))])));
         }
         let mut entries = vec![
-            ("Sid", json_text(&self.sid)),
-            ("Effect", json_text("Allow")),
+            ("Sid", text(&self.sid)),
+            ("Effect", text("Allow")),
             ("Principal", self.principal.to_json()),
-            ("Action", json_text(&self.action)),
-            ("Resource", json_text(&self.resource)),
+            ("Action", text(&self.action)),
+            ("Resource", text(&self.resource)),
         ];
         if !conditions.is_empty() {
             entries.push(("Condition", object(&conditions)));
@@ -133,23 +133,10 @@ fn policy_json(statements: &[PermissionStatement]) -> String {
         .map(PermissionStatement::to_json)
         .collect();
     object(&[
-        ("Version", json_text("2012-10-17")),
-        ("Id", json_text("default")),
+        ("Version", text("2012-10-17")),
+        ("Id", text("default")),
         ("Statement", format!("[{}]", list.join(","))),
     ])
-}
-
-fn json_text(text: &str) -> String {
-    Value::from(text).to_string()
-}
-
-/// A JSON object from keys and already-encoded values, in the order given.
-fn object(entries: &[(&str, String)]) -> String {
-    let fields: Vec<String> = entries
-        .iter()
-        .map(|(key, value)| format!("{}:{value}", json_text(key)))
-        .collect();
-    format!("{{{}}}", fields.join(","))
 }
 
 /// What a qualifier names on a function: the function itself, a version or an alias.
