@@ -199,3 +199,43 @@ def test_browsers_get_cors_answers(eddy):
     r = requests.post(eddy.endpoint + "/", data="{}", headers={
         "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"})
     assert "access-control-allow-origin" not in r.headers
+
+
+def test_control_sub_commands_steer_a_running_eddy():
+    """`eddy clock …`, `eddy ttl-sweep` and `eddy streams …` call the control API of the eddy at --endpoint (or
+    EDDY_ENDPOINT) and print its answer; a refusal is an exit status of 1 with the reason."""
+    server = Eddy(in_memory=True).start()
+    try:
+        def eddy_cli(*args, check=True):
+            proc = subprocess.run([EDDY_BIN, *args], capture_output=True, text=True, timeout=30,
+                                  env=dict(os.environ, EDDY_ENDPOINT=server.endpoint))
+            if check:
+                assert proc.returncode == 0, proc.stderr
+                return json.loads(proc.stdout)
+            return proc
+
+        paused = eddy_cli("clock", "pause")
+        assert paused["paused"] is True
+        assert eddy_cli("clock", "advance", "24h")["now"] == paused["now"] + 86_400_000
+        ddb = server.client()
+        ddb.create_table(TableName="ctl", BillingMode="PAY_PER_REQUEST",
+                         AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+                         StreamSpecification={"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"})
+        ddb.update_time_to_live(TableName="ctl", TimeToLiveSpecification={"Enabled": True, "AttributeName": "exp"})
+        expires = (paused["now"] + 86_400_000) // 1000 + 60
+        ddb.put_item(TableName="ctl", Item={"pk": {"S": "a"}, "exp": {"N": str(expires)}})
+        assert eddy_cli("ttl-sweep") == {"deleted": 0}
+        eddy_cli("clock", "advance", "2m", "--endpoint", server.endpoint)
+        assert eddy_cli("ttl-sweep") == {"deleted": 1}
+        stream = ddb.describe_table(TableName="ctl")["Table"]["LatestStreamArn"]
+        rolled = eddy_cli("streams", "rollover", stream, "--children", "2")
+        assert len(rolled["closedShards"]) == 1 and len(rolled["openedShards"]) == 2
+        assert eddy_cli("clock", "resume")["paused"] is False
+        refused = eddy_cli("streams", "rollover", stream + "-nope", check=False)
+        assert refused.returncode == 1 and "not found" in refused.stderr
+        unreachable = eddy_cli("clock", "show", "--endpoint", "http://127.0.0.1:9", check=False)
+        assert unreachable.returncode == 1 and "cannot reach eddy" in unreachable.stderr
+    finally:
+        server.stop()
+

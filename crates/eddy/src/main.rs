@@ -7,6 +7,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
+mod control;
 mod wiring;
 
 use clap::{Args, Parser, Subcommand};
@@ -41,7 +42,26 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the server (the default).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
+    /// Read or steer a running eddy's server clock (TTL, stream retention, retries, record ages follow it).
+    Clock {
+        #[command(subcommand)]
+        command: control::ClockCommand,
+        #[command(flatten)]
+        target: control::Target,
+    },
+    /// Delete every item of a running eddy whose TTL is due by its clock, now.
+    TtlSweep {
+        #[command(flatten)]
+        target: control::Target,
+    },
+    /// Roll a stream's shards over, or trim expired stream records, in a running eddy.
+    Streams {
+        #[command(subcommand)]
+        command: control::StreamsCommand,
+        #[command(flatten)]
+        target: control::Target,
+    },
 }
 
 #[derive(Args, Clone)]
@@ -179,7 +199,7 @@ fn parse_existing_dir(text: &str) -> Result<PathBuf, String> {
 }
 
 /// Parses `250ms`, `90s`, `30m`, `4h`, `1d`, or a bare number of seconds.
-fn parse_duration(text: &str) -> Result<Duration, String> {
+pub(crate) fn parse_duration(text: &str) -> Result<Duration, String> {
     let text = text.trim();
     let split = text
         .find(|c: char| !c.is_ascii_digit() && c != '.')
@@ -199,11 +219,30 @@ fn parse_duration(text: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs_f64(seconds))
 }
 
+/// Runs a control sub-command against a running eddy: its JSON answer on stdout, or the failure on stderr.
+fn run_control(target: &control::Target, call: &control::Call) -> ExitCode {
+    match control::run(target, call) {
+        Ok(answer) => {
+            println!("{answer}");
+            ExitCode::SUCCESS
+        }
+        Err(message) => {
+            eprintln!("eddy: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let args = match cli.command {
-        Some(Command::Serve(args)) => args,
+        Some(Command::Serve(args)) => *args,
         None => cli.serve,
+        Some(Command::Clock { command, target }) => return run_control(&target, &command.call()),
+        Some(Command::TtlSweep { target }) => return run_control(&target, &control::ttl_sweep()),
+        Some(Command::Streams { command, target }) => {
+            return run_control(&target, &command.call());
+        }
     };
     init_logging(&args.log_level);
     let activity = Arc::new(WorkerActivity::new());
