@@ -455,6 +455,26 @@ def query(server, params, path="/", service="sqs"):
     return r.status_code, ET.fromstring(r.text)
 
 
+def test_a_queue_url_answers_only_queue_actions(server):
+    """AWS-recorded (LocalStack's validated query-API tests): a queue's URL fetched without an action is SQS's
+    404 `UnknownOperationException`, in XML even to a client that accepts JSON; CreateQueue and ListQueues sent to a
+    queue's URL are `InvalidAction`; the queue's own actions work there with GET too."""
+    name = qname()
+    url = server.client("sqs").create_queue(QueueName=name)["QueueUrl"]
+    for headers in ({}, {"Accept": "application/json"}):
+        r = requests.get(url, headers=headers, timeout=30)
+        assert (r.status_code, r.text) == (404, "<UnknownOperationException/>")
+    for action in ("CreateQueue", "ListQueues"):
+        r = requests.get(url, params={"Action": action, "QueueName": qname()}, timeout=30)
+        error = ET.fromstring(r.text).find("q:Error", NS)
+        assert r.status_code == 400 and error.find("q:Code", NS).text == "InvalidAction"
+        assert error.find("q:Message", NS).text == f"The action {action} is not valid for this endpoint."
+    r = requests.get(url, params={"Action": "SendMessage", "MessageBody": "by GET"}, timeout=30)
+    assert r.status_code == 200
+    r = requests.get(url, params={"Action": "ReceiveMessage"}, timeout=30)
+    assert ET.fromstring(r.text).find("q:ReceiveMessageResult/q:Message/q:Body", NS).text == "by GET"
+
+
 def test_query_protocol_with_xml_answers(server):
     name = qname()
     status, doc = query(server, {"Action": "CreateQueue", "Version": "2012-11-05", "QueueName": name,

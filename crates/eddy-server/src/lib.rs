@@ -206,9 +206,34 @@ async fn aws_entry(
     if method == Method::POST && uri.path() == "/" {
         return awsjson::error(&ctx.request_id, &DynamoError::UnknownOperation);
     }
-    let mut response = Response::new(Body::from("not found"));
+    // A queue's URL fetched without an action: SQS's query endpoint answers as for an unknown operation
+    // (AWS-recorded: 404 and an `UnknownOperationException` element, in XML whatever the client accepts).
+    let on_queue = method == Method::GET && is_queue_path(uri.path());
+    let body = if on_queue {
+        "<UnknownOperationException/>"
+    } else {
+        "not found"
+    };
+    let mut response = Response::new(Body::from(body));
     *response.status_mut() = StatusCode::NOT_FOUND;
+    if on_queue {
+        response.headers_mut().insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static("text/xml"),
+        );
+    }
     response
+}
+
+/// `/<12-digit account>/<queue name>`: the path of a queue's URL.
+fn is_queue_path(path: &str) -> bool {
+    let mut parts = path.trim_matches('/').split('/');
+    let account = parts.next().unwrap_or("");
+    let name = parts.next().unwrap_or("");
+    account.len() == 12
+        && account.bytes().all(|b| b.is_ascii_digit())
+        && !name.is_empty()
+        && parts.next().is_none()
 }
 
 const X_AMZ_TARGET: axum::http::HeaderName = axum::http::HeaderName::from_static("x-amz-target");

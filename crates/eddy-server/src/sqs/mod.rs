@@ -283,7 +283,16 @@ pub async fn handle_query(
     let call = Call { queues, ctx };
     let op = params.remove("Action").unwrap_or_default();
     params.remove("Version");
-    if !params.contains_key("QueueUrl") && path.trim_matches('/').split('/').count() == 2 {
+    let on_queue_url = path.trim_matches('/').split('/').count() == 2;
+    // A queue's URL answers only the actions on a queue (AWS-recorded for CreateQueue and ListQueues).
+    if on_queue_url && matches!(op.as_str(), "CreateQueue" | "ListQueues") {
+        let e = QueueError::new(
+            ErrorKind::InvalidAction,
+            format!("The action {op} is not valid for this endpoint."),
+        );
+        return query_error(&ctx.request_id, &e);
+    }
+    if !params.contains_key("QueueUrl") && on_queue_url {
         let host = ctx.host().unwrap_or("localhost");
         params.insert("QueueUrl".into(), format!("http://{host}{path}"));
     }
