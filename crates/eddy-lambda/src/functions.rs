@@ -71,12 +71,12 @@ impl RequestVariables {
 
     /// The variables as the JSON object of the request, in its order.
     fn as_json(&self) -> String {
-        let entries: Vec<String> = self
+        let entries: Vec<(&str, String)> = self
             .0
             .iter()
-            .map(|(k, v)| format!("{}:{}", Value::from(k.as_str()), Value::from(v.as_str())))
+            .map(|(k, v)| (k.as_str(), crate::ordered_json::text(v)))
             .collect();
-        format!("{{{}}}", entries.join(","))
+        crate::ordered_json::object(&entries)
     }
 }
 
