@@ -1017,6 +1017,31 @@ def test_asynchronous_invocations_reach_their_destinations(tmp_path):
         server.stop()
 
 
+def test_functions_that_are_each_others_destinations_stop_after_16_hops():
+    """Two functions naming each other as on-success destinations would invoke each other forever; as AWS's
+    recursive loop detection does, the chain stops after 16 invocations that follow the first."""
+    server = Eddy(in_memory=True).start()
+    try:
+        lam, logs = server.client("lambda"), server.client("logs")
+        package = zip_files({"index.py": "def handler(e, c):\n    print('HOP')\n    return 'ok'\n"})
+        arns = {}
+        for name in ("ping", "pong"):
+            create(lam, name, package, runtime="python3.12", handler="index.handler")
+            arns[name] = lam.get_function(FunctionName=name)["Configuration"]["FunctionArn"]
+        for name, other in (("ping", "pong"), ("pong", "ping")):
+            lam.put_function_event_invoke_config(FunctionName=name, DestinationConfig={
+                "OnSuccess": {"Destination": arns[other]}})
+        lam.invoke(FunctionName="ping", InvocationType="Event", Payload=b"{}")
+        hops = lambda: sum(  # noqa: E731
+            len([m for m in log_messages(logs, name) if m.startswith("HOP")]) for name in ("ping", "pong"))
+        wait_for(lambda: hops() >= 17, timeout=60, message="the loop to run")
+        wait_for(lambda: server.control("GET", "/_eddy/lambda/metrics")["pendingEvents"] == 0, timeout=30,
+                 message="the loop to stop")
+        assert hops() == 17
+    finally:
+        server.stop()
+
+
 def test_failed_events_go_to_the_dead_letter_queue_as_aws_sends_them(tmp_path):
     """DeadLetterConfig: the event as it was sent, with RequestID, ErrorCode (a Number, 200) and the function's
     ErrorMessage as message attributes (AWS-recorded), to an SQS queue or, through an SNS topic, in its envelope."""

@@ -27,6 +27,9 @@ use crate::{InvocationKind, InvokeOutcome, InvokeRequest, Lambda, LambdaError};
 
 pub(crate) const ASYNC_NS: &str = "lambda-async";
 
+/// Invocations a chain of function destinations may add to the first (AWS's recursive loop detection stops a
+/// loop after 16).
+const MAX_DESTINATION_HOPS: u32 = 16;
 /// Asynchronous invocations run at once, at most.
 const MAX_IN_FLIGHT: usize = 256;
 
@@ -43,6 +46,9 @@ struct QueuedEvent {
     throttles: u32,
     next_attempt_ms: i64,
     enqueued_ms: i64,
+    /// How many function destinations led to this event (0 for an event a caller sent).
+    #[serde(default)]
+    hops: u32,
 }
 
 /// An asynchronous invocation not yet finished (for observation and tests).
@@ -113,6 +119,19 @@ impl Lambda {
         payload: Bytes,
         request_id: &str,
     ) -> Result<(), LambdaError> {
+        self.enqueue_event_after(scope, req, payload, request_id, 0)
+            .await
+    }
+
+    /// Queues an event that `hops` function destinations led to.
+    async fn enqueue_event_after(
+        &self,
+        scope: &Scope,
+        req: &InvokeRequest,
+        payload: Bytes,
+        request_id: &str,
+        hops: u32,
+    ) -> Result<(), LambdaError> {
         let inner = &self.inner;
         let now = inner.clock.now_ms();
         let event = QueuedEvent {
@@ -126,6 +145,7 @@ impl Lambda {
             throttles: 0,
             next_attempt_ms: now,
             enqueued_ms: now,
+            hops,
         };
         let key = format!("{:020}", inner.queue.seq.fetch_add(1, Ordering::Relaxed));
         let value = serde_json::to_vec(&event).map_err(LambdaError::internal)?;
@@ -348,6 +368,13 @@ impl Lambda {
             outcome,
         });
         let delivered = if destination.starts_with("arn:aws:lambda:") {
+            // Functions that name each other as destinations would invoke each other forever; like AWS's
+            // recursive loop detection, the chain stops after 16 invocations that follow the first.
+            if event.hops >= MAX_DESTINATION_HOPS {
+                tracing::warn!(function = %event.function, %destination,
+                    "a loop of function destinations was stopped after {MAX_DESTINATION_HOPS} invocations");
+                return;
+            }
             let request = InvokeRequest {
                 function: destination.clone(),
                 qualifier: None,
@@ -356,9 +383,15 @@ impl Lambda {
                 log_tail: false,
                 client_context: None,
             };
-            self.enqueue_event(scope, &request, Bytes::from(record), &new_request_id())
-                .await
-                .map_err(|e| e.to_string())
+            self.enqueue_event_after(
+                scope,
+                &request,
+                Bytes::from(record),
+                &new_request_id(),
+                event.hops + 1,
+            )
+            .await
+            .map_err(|e| e.to_string())
         } else {
             let sink = self.inner.destinations.read().clone();
             match sink {
