@@ -45,6 +45,7 @@ ONLY = {
         "ListTags", "TagResource", "UntagResource", "AddPermission", "RemovePermission", "GetPolicy",
         "PutFunctionEventInvokeConfig", "UpdateFunctionEventInvokeConfig", "GetFunctionEventInvokeConfig",
         "DeleteFunctionEventInvokeConfig", "ListFunctionEventInvokeConfigs",
+        "PutFunctionRecursionConfig", "GetFunctionRecursionConfig",
     },
     "logs": {"DescribeLogGroups", "DescribeLogStreams", "GetLogEvents", "FilterLogEvents", "DeleteLogGroup"},
     # IAM: roles with trust and inline policies, customer managed policies with versions, attachments, users

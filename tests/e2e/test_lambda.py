@@ -1038,6 +1038,22 @@ def test_functions_that_are_each_others_destinations_stop_after_16_hops():
         wait_for(lambda: server.control("GET", "/_eddy/lambda/metrics")["pendingEvents"] == 0, timeout=30,
                  message="the loop to stop")
         assert hops() == 17
+        # PutFunctionRecursionConfig: `Allow` lets ping go on; pong (the default, Terminate) still stops it.
+        assert lam.get_function_recursion_config(FunctionName="ping")["RecursiveLoop"] == "Terminate"
+        assert lam.put_function_recursion_config(FunctionName="ping", RecursiveLoop="Allow")[
+            "RecursiveLoop"] == "Allow"
+        assert lam.get_function_recursion_config(FunctionName="ping")["RecursiveLoop"] == "Allow"
+        with pytest.raises(ClientError) as e:
+            server.client("lambda", validate=False).put_function_recursion_config(
+                FunctionName="ping", RecursiveLoop="Sometimes")
+        assert e.value.response["Error"]["Code"] == "ValidationException"
+        with pytest.raises(lam.exceptions.ResourceNotFoundException):
+            lam.get_function_recursion_config(FunctionName="nope")
+        lam.invoke(FunctionName="ping", InvocationType="Event", Payload=b"{}")
+        wait_for(lambda: hops() >= 17 + 18, timeout=60, message="the allowed loop to run")
+        wait_for(lambda: server.control("GET", "/_eddy/lambda/metrics")["pendingEvents"] == 0, timeout=30,
+                 message="pong to stop it")
+        assert hops() == 17 + 18
     finally:
         server.stop()
 

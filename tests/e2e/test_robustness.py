@@ -358,6 +358,8 @@ def other_bases(queue_url, topic, stream):
         ("POST", "/2019-09-25/functions/{name}/event-invoke-config?Qualifier={name}", {"MaximumRetryAttempts": 0}),
         ("GET", "/2019-09-25/functions/{name}/event-invoke-config/list?MaxItems=1&Marker={name}", None),
         ("DELETE", "/2019-09-25/functions/{name}/event-invoke-config", None),
+        ("PUT", "/2024-08-31/functions/{name}/recursion-config", {"RecursiveLoop": "Allow"}),
+        ("GET", "/2024-08-31/functions/{name}/recursion-config", None),
         ("POST", "/2015-03-31/event-source-mappings/", {
             "FunctionName": "{name}", "EventSourceArn": stream, "StartingPosition": "TRIM_HORIZON", "BatchSize": 10,
             "MaximumBatchingWindowInSeconds": 0, "ParallelizationFactor": 2, "BisectBatchOnFunctionError": True,

@@ -369,8 +369,13 @@ impl Lambda {
         });
         let delivered = if destination.starts_with("arn:aws:lambda:") {
             // Functions that name each other as destinations would invoke each other forever; like AWS's
-            // recursive loop detection, the chain stops after 16 invocations that follow the first.
-            if event.hops >= MAX_DESTINATION_HOPS {
+            // recursive loop detection, the chain stops after 16 invocations that follow the first, unless the
+            // function allows loops (PutFunctionRecursionConfig `Allow`).
+            let allowed = FunctionRef::parse_in(scope, &event.function)
+                .ok()
+                .and_then(|r| self.record(scope, &r.name))
+                .is_some_and(|record| record.recursive_loop.as_deref() == Some("Allow"));
+            if event.hops >= MAX_DESTINATION_HOPS && !allowed {
                 tracing::warn!(function = %event.function, %destination,
                     "a loop of function destinations was stopped after {MAX_DESTINATION_HOPS} invocations");
                 return;

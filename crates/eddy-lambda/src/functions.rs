@@ -694,6 +694,7 @@ impl Lambda {
             tags: req.tags.clone().unwrap_or_default(),
             policies: BTreeMap::new(),
             event_invoke_configs: BTreeMap::new(),
+            recursive_loop: None,
         };
         let mut shown = record.latest.clone();
         if req.publish == Some(true) {
@@ -1338,6 +1339,33 @@ impl Lambda {
         record.latest.bump_revision_only(new_revision());
         self.save(scope, record, Vec::new()).await?;
         Ok(())
+    }
+
+    /// PutFunctionRecursionConfig (`Allow` or `Terminate`, checked by the model) → `{RecursiveLoop}`.
+    pub async fn put_recursion_config(
+        &self,
+        scope: &Scope,
+        function: &str,
+        recursive_loop: &str,
+    ) -> Result<Value, LambdaError> {
+        let r = FunctionRef::parse_in(scope, function)?;
+        let _guard = self.inner.control.lock().await;
+        let current = self.existing(scope, &r)?;
+        let mut record = (*current).clone();
+        record.recursive_loop = Some(recursive_loop.to_string());
+        self.save(scope, record, Vec::new()).await?;
+        Ok(json!({ "RecursiveLoop": recursive_loop }))
+    }
+
+    /// GetFunctionRecursionConfig → `{RecursiveLoop}` (`Terminate` unless set).
+    pub fn get_recursion_config(
+        &self,
+        scope: &Scope,
+        function: &str,
+    ) -> Result<Value, LambdaError> {
+        let r = FunctionRef::parse_in(scope, function)?;
+        let record = self.existing(scope, &r)?;
+        Ok(json!({ "RecursiveLoop": record.recursive_loop.as_deref().unwrap_or("Terminate") }))
     }
 
     /// GetAccountSettings.

@@ -34,6 +34,10 @@ pub struct FunctionRecord {
     /// Asynchronous invocation settings by qualifier (`$LATEST`, a version or an alias name).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub event_invoke_configs: BTreeMap<String, crate::event_config::EventInvokeConfig>,
+    /// `PutFunctionRecursionConfig`: whether a loop of invocations may go on (`Allow`); `None` is AWS's default,
+    /// `Terminate`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recursive_loop: Option<String>,
 }
 
 /// One version's configuration and code (for `$LATEST`, the current one).

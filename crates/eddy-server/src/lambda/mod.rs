@@ -134,6 +134,14 @@ pub(crate) fn route_of(
                 _ => "Unknown",
             }
         }
+        (m, ["2024-08-31", "functions", name, "recursion-config"]) => {
+            labels.insert("FunctionName", decode(name));
+            match m {
+                "PUT" => "PutFunctionRecursionConfig",
+                "GET" => "GetFunctionRecursionConfig",
+                _ => "Unknown",
+            }
+        }
         (
             m,
             [
@@ -280,6 +288,8 @@ async fn dispatch(op: &str, req: &LambdaRequest<'_>) -> Result<Response<Body>, L
         "GetFunctionEventInvokeConfig" => event_config::get(req),
         "DeleteFunctionEventInvokeConfig" => event_config::delete(req).await,
         "ListFunctionEventInvokeConfigs" => event_config::list(req),
+        "PutFunctionRecursionConfig" => event_config::put_recursion(req, body).await,
+        "GetFunctionRecursionConfig" => event_config::get_recursion(req),
         _ => Err(LambdaError::Service(format!("unrouted operation {op}"))),
     }
 }
