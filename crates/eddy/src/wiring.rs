@@ -199,12 +199,29 @@ impl Destinations for QueueDestinations {
     }
 
     fn deliver(&self, scope: Scope, arn: String, body: String) -> BoxFuture<Result<(), String>> {
+        self.send(scope, arn, body, eddy_queue::Attributes::new())
+    }
+}
+
+impl QueueDestinations {
+    /// Sends `body` with message attributes to the SQS queue or SNS topic `arn`.
+    fn send(
+        &self,
+        scope: Scope,
+        arn: String,
+        body: String,
+        attributes: eddy_queue::Attributes,
+    ) -> BoxFuture<Result<(), String>> {
         let queues = self.0.clone();
         Box::pin(async move {
             let sent = if arn.starts_with("arn:aws:sqs:") {
-                queues.send_to_queue_arn(&scope, &arn, body).await
+                queues
+                    .send_to_queue_arn_with(&scope, &arn, body, attributes)
+                    .await
             } else {
-                queues.publish_to_topic_arn(&scope, &arn, body, None).await
+                queues
+                    .publish_to_topic_arn_with(&scope, &arn, body, None, attributes)
+                    .await
             };
             sent.map(|_| ()).map_err(|e| match e {
                 DestinationError::DoesNotExist(m) | DestinationError::Failed(m) => m,
@@ -226,8 +243,7 @@ impl eddy_lambda::event_config::AsyncDestinations for QueueDestinations {
         body: String,
         attributes: Vec<(String, String, String)>,
     ) -> BoxFuture<Result<(), String>> {
-        let queues = self.0.clone();
-        let attributes: eddy_queue::Attributes = attributes
+        let attributes = attributes
             .into_iter()
             .map(|(name, data_type, value)| {
                 let value = eddy_queue::AttributeValue {
@@ -238,20 +254,7 @@ impl eddy_lambda::event_config::AsyncDestinations for QueueDestinations {
                 (name, value)
             })
             .collect();
-        Box::pin(async move {
-            let sent = if arn.starts_with("arn:aws:sqs:") {
-                queues
-                    .send_to_queue_arn_with(&scope, &arn, body, attributes)
-                    .await
-            } else {
-                queues
-                    .publish_to_topic_arn_with(&scope, &arn, body, None, attributes)
-                    .await
-            };
-            sent.map(|_| ()).map_err(|e| match e {
-                DestinationError::DoesNotExist(m) | DestinationError::Failed(m) => m,
-            })
-        })
+        self.send(scope, arn, body, attributes)
     }
 }
 
