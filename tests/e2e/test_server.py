@@ -31,6 +31,19 @@ def test_health_answers_ok(eddy):
     assert r.json() == {"status": "ok"}
 
 
+def test_get_of_the_root_is_dynamodbs_health_check(eddy):
+    # DynamoDB answers an unsigned GET of its root with this body, trailing space included (dynalite's suite,
+    # run against AWS); other paths are not found (Alternator's suite, run against AWS).
+    r = requests.get(eddy.endpoint + "/")
+    assert r.status_code == 200
+    assert r.text == "healthy: dynamodb.us-east-1.amazonaws.com "
+    assert int(r.headers["x-amz-crc32"]) == binascii.crc32(r.content)
+    assert r.headers["content-length"] == str(len(r.text))
+    assert re.fullmatch(r"[0-9A-Z]{52}", r.headers["x-amzn-RequestId"])
+    for path in ["/abc", "/-", "/index.htm", "/health"]:
+        assert 400 <= requests.get(eddy.endpoint + path).status_code <= 404
+
+
 def test_every_response_has_request_id_and_correct_crc32(eddy):
     r = requests.post(eddy.endpoint + "/", data="{}", headers={
         "X-Amz-Target": "DynamoDB_20120810.ListTables", "Content-Type": "application/x-amz-json-1.0"})

@@ -156,6 +156,15 @@ def test_list_streams_paging_and_limits(eddy, table_name):
     with pytest.raises(ClientError) as e:
         eddy.client("dynamodbstreams", validate=False).list_streams(Limit=0)
     assert error_of(e)[0] == "ValidationException"
+    # DynamoDB's page holds at most 100 streams, and it refuses a larger Limit (the model has no bound).
+    with pytest.raises(ClientError) as e:
+        eddy.client("dynamodbstreams", validate=False).list_streams(Limit=101)
+    assert error_of(e) == (
+        "ValidationException",
+        "1 validation error detected: Value '101' at 'limit' failed to satisfy constraint: "
+        "Member must have value less than or equal to 100",
+    )
+    assert "Streams" in streams.list_streams(Limit=100)
     assert streams.list_streams(TableName="no-such-table-here")["Streams"] == []
 
 

@@ -109,6 +109,16 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `GET /` without a query: DynamoDB's unauthenticated health check, `200` and
+/// `healthy: dynamodb.<region>.amazonaws.com ` (the trailing space included), as DynamoDB answers it (dynalite's
+/// suite, run against AWS, checks this body; load balancers and wait-for scripts probe it).
+fn dynamodb_health(ctx: &RequestContext) -> Response<Body> {
+    let body = format!("healthy: dynamodb.{}.amazonaws.com ", ctx.scope.region);
+    let mut response = awsjson::ok_bytes(&ctx.request_id, body.into_bytes());
+    response.headers_mut().remove(axum::http::header::CONTENT_TYPE);
+    response
+}
+
 /// The context of a request that came through the router (and, with authentication on, its layer).
 pub(crate) fn routed_context(
     state: &AppState,
@@ -173,6 +183,9 @@ async fn aws_entry(
     };
     if let Some(api) = JsonApi::of(&headers) {
         return api.call(&state, &ctx, &body).await;
+    }
+    if method == Method::GET && uri.path() == "/" && uri.query().is_none() {
+        return dynamodb_health(&ctx);
     }
     // Every other service answers with UUID request ids; SQS and SNS carry the X-Ray header on.
     ctx.request_id = RequestId::uuid();
