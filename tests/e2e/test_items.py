@@ -131,6 +131,46 @@ def test_item_size_limit(ddb, table):
     assert error_of(e) == ("ValidationException", "1 validation error detected: ReturnValues can only be ALL_OLD or NONE")
 
 
+def test_an_update_that_only_removes_does_not_create_a_missing_item(eddy, ddb, table_name):
+    # DynamoDB leaves a missing item missing when every action takes something away (REMOVE, DELETE from a set,
+    # a legacy DELETE with or without a Value), but creates it for any other update, even an empty one
+    # (Alternator's suite, run against AWS). Nothing is written, so no stream record either.
+    create_table(ddb, table_name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})
+
+    def exists(key):
+        return "Item" in ddb.get_item(TableName=table_name, Key={"pk": {"S": key}}, ConsistentRead=True)
+
+    # Nor are its paths looked at: `REMOVE x.y` is a fault on an item without `x`, not on a missing item.
+    answer = ddb.update_item(TableName=table_name, Key={"pk": {"S": "a"}}, UpdateExpression="REMOVE x, y.z, w[0]",
+                             ReturnValues="ALL_NEW", ReturnConsumedCapacity="TOTAL")
+    assert "Attributes" not in answer
+    assert answer["ConsumedCapacity"]["CapacityUnits"] == 1.0
+    ddb.update_item(TableName=table_name, Key={"pk": {"S": "b"}}, UpdateExpression="DELETE s :v",
+                    ExpressionAttributeValues={":v": {"SS": ["q"]}})
+    ddb.update_item(TableName=table_name, Key={"pk": {"S": "c"}}, AttributeUpdates={"x": {"Action": "DELETE"}})
+    ddb.update_item(TableName=table_name, Key={"pk": {"S": "d"}},
+                    AttributeUpdates={"x": {"Action": "DELETE", "Value": {"NS": ["4"]}}})
+    ddb.transact_write_items(TransactItems=[{"Update": {
+        "TableName": table_name, "Key": {"pk": {"S": "e"}}, "UpdateExpression": "REMOVE x"}}])
+    assert not any(exists(k) for k in "abcde")
+    # Any other update creates the item: an empty one, or a REMOVE beside a SET.
+    ddb.update_item(TableName=table_name, Key={"pk": {"S": "f"}}, AttributeUpdates={})
+    ddb.update_item(TableName=table_name, Key={"pk": {"S": "g"}}, UpdateExpression="REMOVE x SET y = :y",
+                    ExpressionAttributeValues={":y": {"N": "1"}})
+    assert exists("f") and exists("g")
+    # On an existing item a REMOVE writes as always.
+    assert ddb.update_item(TableName=table_name, Key={"pk": {"S": "g"}}, UpdateExpression="REMOVE y",
+                           ReturnValues="ALL_NEW")["Attributes"] == {"pk": {"S": "g"}}
+    streams = eddy.client("dynamodbstreams")
+    arn = ddb.describe_table(TableName=table_name)["Table"]["LatestStreamArn"]
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                          ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records = streams.get_records(ShardIterator=iterator)["Records"]
+    assert [(r["eventName"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in records] == [
+        ("INSERT", "f"), ("INSERT", "g"), ("MODIFY", "g")]
+
+
 def test_update_item_is_charged_for_its_statement(ddb, table):
     # A standalone UpdateItem is held to max(finished item, statement charge) <= 409,600, the charge being 3 for the
     # update plus, per clause, 19 + target + value for SET, 1 + target for REMOVE (AWS, us-east-1 among 22 regions,
@@ -611,6 +651,12 @@ def test_transactions_cancel_for_mismatched_keys_and_refuse_empty_values(ddb, ta
             ddb.transact_write_items(TransactItems=[fine, action])
         assert error_of(e) == ("TransactionCanceledException", CANCELLED_BY_VALIDATION)
         assert reasons_of(e) == [("None", None), ("ValidationError", message)]
+    # Only the first mismatch is named; DynamoDB looks no further, so a failing condition is not reported either.
+    with pytest.raises(ClientError) as e:
+        ddb.transact_write_items(TransactItems=[
+            cases[0][0], {"Put": {"TableName": table_name, "Item": {"pk": {"N": "6"}}}},
+            {"Put": {"TableName": table_name, "Item": {"pk": {"S": "c"}}, "ConditionExpression": "attribute_exists(pk)"}}])
+    assert reasons_of(e) == [("ValidationError", cases[0][1]), ("None", None), ("None", None)]
     refused = [
         ({"Delete": {"TableName": table_name, "Key": {"pk": {"S": ""}}}},
          "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty "

@@ -115,7 +115,9 @@ pub fn router(state: AppState) -> Router {
 fn dynamodb_health(ctx: &RequestContext) -> Response<Body> {
     let body = format!("healthy: dynamodb.{}.amazonaws.com ", ctx.scope.region);
     let mut response = awsjson::ok_bytes(&ctx.request_id, body.into_bytes());
-    response.headers_mut().remove(axum::http::header::CONTENT_TYPE);
+    response
+        .headers_mut()
+        .remove(axum::http::header::CONTENT_TYPE);
     response
 }
 

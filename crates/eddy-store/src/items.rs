@@ -700,23 +700,20 @@ impl Store {
                 if !condition_holds(req.condition.as_ref(), old.as_ref()) {
                     return Err(condition_failed(old, req.return_old_on_condition_failure));
                 }
-                let new = apply_update(&table, old.as_ref(), &req.key, req.update.as_ref())?;
+                let new = updated_item(&table, old.as_ref(), &req.key, req.update.as_ref())?;
                 let units = stage_change(
                     &store,
                     ctx,
                     &table,
                     &key,
                     old.as_ref(),
-                    Some(&new),
+                    new.as_ref(),
                     Origin::User,
                 );
                 Ok(WriteOutput {
-                    attributes: update_return_values(
-                        req.return_values,
-                        old,
-                        new,
-                        req.update.as_ref(),
-                    ),
+                    attributes: new.and_then(|new| {
+                        update_return_values(req.return_values, old, new, req.update.as_ref())
+                    }),
                     consumed: units.into_capacity(&table.def.name, req.capacity),
                 })
             })
@@ -766,6 +763,21 @@ fn check_statement_charge(
 }
 
 /// The item an update produces: the update applied to the old item, or to a new item holding just the key.
+/// The item an update leaves: `None` when the item is missing and the update only takes attributes away.
+/// DynamoDB then does nothing — it neither creates the item nor looks at the paths, so `REMOVE x.y`, a fault
+/// on an item without `x`, passes (Alternator's suite, run against AWS).
+pub(crate) fn updated_item(
+    table: &Table,
+    old: Option<&AttributeMap>,
+    key: &AttributeMap,
+    update: Option<&Update>,
+) -> Result<Option<AttributeMap>, DynamoError> {
+    if old.is_none() && update.is_some_and(Update::only_removes) {
+        return Ok(None);
+    }
+    apply_update(table, old, key, update).map(Some)
+}
+
 pub(crate) fn apply_update(
     table: &Table,
     old: Option<&AttributeMap>,

@@ -12,8 +12,8 @@ use crate::Store;
 use crate::backend::{Mutation, Space};
 use crate::capacity::{Capacity, CapacityMode, CapacitySplit, read_units};
 use crate::items::{
-    Origin, apply_update, check_update_paths, is_item_schema_mismatch, live_table, read_item,
-    read_item_in, stage_change, validate_item, validate_key,
+    Origin, check_update_paths, is_item_schema_mismatch, live_table, read_item, read_item_in,
+    stage_change, updated_item, validate_item, validate_key,
 };
 use crate::layout;
 use crate::writer::WriteCtx;
@@ -185,7 +185,8 @@ fn check_write_action(
 }
 
 /// The items of a transaction whose keys do not fit their table. DynamoDB cancels the transaction for them,
-/// naming each in its `ValidationError` reason, where other faults refuse the whole request.
+/// where other faults refuse the whole request, and names only the first in a `ValidationError` reason: the
+/// later ones, and every other action, get `None` (Alternator's suite, run against AWS).
 struct ItemMismatches {
     reasons: Vec<Option<String>>,
 }
@@ -207,7 +208,9 @@ impl ItemMismatches {
         match checked {
             Ok(value) => Ok(Some(value)),
             Err(e) if is_item_schema_mismatch(&e) => {
-                self.reasons[position] = e.message();
+                if self.reasons.iter().all(Option::is_none) {
+                    self.reasons[position] = e.message();
+                }
                 Ok(None)
             }
             Err(e) => Err(e),
@@ -316,8 +319,8 @@ impl Store {
                         TransactWriteAction::Put { item, .. } => Some(item.clone()),
                         TransactWriteAction::Delete { .. } => None,
                         TransactWriteAction::Update { update, .. } => {
-                            match apply_update(table, old.as_ref(), &p.key_item, update.as_ref()) {
-                                Ok(new) => Some(new),
+                            match updated_item(table, old.as_ref(), &p.key_item, update.as_ref()) {
+                                Ok(new) => new,
                                 Err(e) => {
                                     failed = true;
                                     reasons.push(CancellationReason {

@@ -113,6 +113,16 @@ pub(crate) fn parse_update(
 
 impl Update {
     /// The item after the update. `item` is the existing item, or just the key when there is none.
+    /// Whether every action takes something away (REMOVE, DELETE from a set, a legacy DELETE). DynamoDB does
+    /// not create a missing item for such an update; an update with no actions at all does create it.
+    pub fn only_removes(&self) -> bool {
+        !self.actions.is_empty()
+            && self
+                .actions
+                .iter()
+                .all(|a| matches!(a, Action::Remove { .. } | Action::Delete { .. }))
+    }
+
     pub fn apply(&self, item: &AttributeMap) -> Result<AttributeMap, DynamoError> {
         apply::apply(self, item).map_err(|e| DynamoError::Validation(e.to_string()))
     }
