@@ -451,3 +451,57 @@ def test_cli_query_with_expressions(eddy, ranged):
     proc = eddy.aws("dynamodb", "put-item", "--table-name", ranged, "--item", '{"pk":{"S":"p"},"sk":{"N":"1"}}',
                     "--condition-expression", "attribute_not_exists(pk)", check=False)
     assert proc.returncode != 0 and "ConditionalCheckFailedException" in proc.stderr
+
+
+def test_what_alternators_suite_found_dynamodb_answers(ddb, table):
+    """Answers ScyllaDB's Alternator suite asserts of DynamoDB (it runs against AWS)."""
+    key = {"pk": {"S": "k"}}
+    ddb.put_item(TableName=table, Item={**key, "l": {"L": [{"N": "1"}]}, "m": {"M": {"x": {"S": "y"}}},
+                                        "s": {"S": "hello"}})
+    # A document path has at most 32 levels; a projection of 33 is refused.
+    deep = "a" + ".b" * 31
+    assert "Item" in ddb.get_item(TableName=table, Key=key, ProjectionExpression=deep)
+    assert failure(ddb.get_item, TableName=table, Key=key, ProjectionExpression=deep + ".b") == (
+        "ValidationException",
+        "Invalid ProjectionExpression: The document path has too many nesting levels; nesting levels: 33")
+    # An update's functions are not allowed in a condition, nor a condition's in an update (the single-item
+    # writes wrap such faults in their envelope).
+    assert failure(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET z = :v",
+                   ConditionExpression="if_not_exists(s, s) = :v", ExpressionAttributeValues={":v": {"N": "1"}}) == (
+        "ValidationException",
+        "1 validation error detected: "
+        "Invalid ConditionExpression: The function is not allowed in a condition expression; function: if_not_exists")
+    assert failure(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET z = size(s)") == (
+        "ValidationException",
+        "1 validation error detected: "
+        "Invalid UpdateExpression: The function is not allowed in an update expression; function: size")
+    # list_append takes an if_not_exists, but not another list_append.
+    lists = {":a": {"L": [{"S": "a"}]}, ":b": {"L": [{"S": "b"}]}}
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET n = list_append(if_not_exists(n, :a), :b)",
+                    ExpressionAttributeValues=lists)
+    assert failure(ddb.update_item, TableName=table, Key=key,
+                   UpdateExpression="SET n = list_append(list_append(:a, :b), :a)", ExpressionAttributeValues=lists) == (
+        "ValidationException", "1 validation error detected: Invalid UpdateExpression: The function is not allowed to "
+                               "be used this way in an expression; function: list_append")
+    # Arithmetic that needs more than 38 digits is an overflow in DynamoDB's words.
+    assert failure(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET z = :a + :b",
+                   ExpressionAttributeValues={":a": {"N": "1e50"}, ":b": {"N": "1"}}) == (
+        "ValidationException",
+        "Number overflow. Attempting to store a number with magnitude larger than supported range")
+    # Legacy filters compare lists and maps with EQ and NE.
+    for name, value in [("l", {"L": [{"N": "1"}]}), ("m", {"M": {"x": {"S": "y"}}})]:
+        found = ddb.scan(TableName=table, ScanFilter={name: {"ComparisonOperator": "EQ", "AttributeValueList": [value]}})
+        assert found["Count"] == 1
+        other = ddb.scan(TableName=table, ScanFilter={name: {"ComparisonOperator": "NE", "AttributeValueList": [value]}})
+        assert other["Count"] == 0
+    # Expected's NOT_CONTAINS fails on a missing attribute (unlike `NOT contains(…)`), and Expected checks its
+    # values' types as the filters do.
+    assert failure(ddb.update_item, TableName=table, Key=key, AttributeUpdates={"z": {"Value": {"N": "1"}}},
+                   Expected={"q": {"ComparisonOperator": "NOT_CONTAINS", "AttributeValueList": [{"N": "1"}]}}) == (
+        "ConditionalCheckFailedException", "The conditional request failed")
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET z = :v", ConditionExpression="NOT contains(q, :v)",
+                    ExpressionAttributeValues={":v": {"N": "1"}})
+    assert failure(ddb.update_item, TableName=table, Key=key, AttributeUpdates={"z": {"Value": {"N": "1"}}},
+                   Expected={"s": {"ComparisonOperator": "CONTAINS", "AttributeValueList": [{"L": [{"N": "1"}]}]}}) == (
+        "ValidationException", "1 validation error detected: "
+        "One or more parameter values were invalid: ComparisonOperator CONTAINS is not valid for L AttributeValue type")

@@ -5,6 +5,9 @@ use crate::error::{ExprError, MAX_NESTING_DEPTH};
 use crate::lexer::{Kind, Punct, Token, Tokens};
 use crate::reserved::is_reserved;
 
+/// The deepest document path DynamoDB takes in an expression, in steps (attribute names and list indexes).
+pub const MAX_PATH_LEVELS: usize = 32;
+
 /// One step of a path as written: a literal name, an expression attribute name (`#n`), or a list index.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) enum RawStep {
@@ -167,7 +170,8 @@ impl<'t, 'a> Cursor<'t, 'a> {
         Ok(path)
     }
 
-    /// Continues `path` with `.step` and `[index]` while they follow.
+    /// Continues `path` with `.step` and `[index]` while they follow; a path of more than
+    /// [`MAX_PATH_LEVELS`] steps is refused once it ends.
     pub fn path_tail(&mut self, path: &mut RawPath) -> Result<(), ExprError> {
         loop {
             if self.eat_punct(Punct::Dot) {
@@ -177,6 +181,8 @@ impl<'t, 'a> Cursor<'t, 'a> {
                 let index = self.list_index()?;
                 self.expect_punct(Punct::RBracket)?;
                 path.steps.push(RawStep::Index(index));
+            } else if path.steps.len() > MAX_PATH_LEVELS {
+                return Err(ExprError::PathTooDeep(path.steps.len()));
             } else {
                 return Ok(());
             }

@@ -37,6 +37,22 @@ impl ExpressionKind {
     }
 }
 
+/// Where a function was found that belongs to the other kind of expression.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FunctionPlace {
+    Condition,
+    Update,
+}
+
+impl FunctionPlace {
+    fn article_and_name(self) -> &'static str {
+        match self {
+            FunctionPlace::Condition => "a condition",
+            FunctionPlace::Update => "an update",
+        }
+    }
+}
+
 /// Why one expression is invalid. `Display` gives the text that follows `Invalid <Parameter>: `.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum ExprError {
@@ -51,7 +67,14 @@ pub enum ExprError {
     },
     RedundantParentheses,
     InvalidFunction(String),
+    /// A function of the other kind of expression: `if_not_exists` in a condition, `size` in an update.
+    FunctionNotAllowed {
+        function: String,
+        here: FunctionPlace,
+    },
     MisusedFunction(String),
+    /// A document path deeper than DynamoDB's 32 levels (the top-level attribute counts as one).
+    PathTooDeep(usize),
     ReservedKeyword(String),
     UndefinedName(String),
     UndefinedValue(String),
@@ -114,6 +137,15 @@ impl fmt::Display for ExprError {
             ExprError::InvalidFunction(name) => {
                 write!(f, "Invalid function name; function: {name}")
             }
+            ExprError::FunctionNotAllowed { function, here } => write!(
+                f,
+                "The function is not allowed in {} expression; function: {function}",
+                here.article_and_name()
+            ),
+            ExprError::PathTooDeep(levels) => write!(
+                f,
+                "The document path has too many nesting levels; nesting levels: {levels}"
+            ),
             ExprError::MisusedFunction(name) => write!(
                 f,
                 "The function is not allowed to be used this way in an expression; function: {name}"

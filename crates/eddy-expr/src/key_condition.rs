@@ -12,7 +12,7 @@ use eddy_model::{AttributeValue, DynamoError, KeyAttribute, KeySchema};
 
 use crate::condition::{CompareOp, Condition, Node, Operand};
 use crate::error::validation;
-use crate::legacy::{LegacyOp, check_condition_values};
+use crate::legacy::{Compared, LegacyOp, check_condition_values};
 use crate::values;
 
 /// One condition per key attribute, in the order they were written.
@@ -145,7 +145,7 @@ impl KeyCondition {
     /// The legacy checks every key condition goes through, then DynamoDB's count rule.
     pub(crate) fn check(&self) -> Result<(), DynamoError> {
         for (_, term) in &self.terms {
-            check_condition_values(term.op, &term.values).map_err(validation)?;
+            check_condition_values(term.op, &term.values, Compared::Key).map_err(validation)?;
         }
         let count = self.terms.len();
         if count == 0 || (count > 2 && !self.from_expression) {

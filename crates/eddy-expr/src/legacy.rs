@@ -3,8 +3,9 @@
 //! same trees as expressions: `Expected`, `QueryFilter` and `ScanFilter` become a [`Condition`],
 //! `AttributeUpdates` an [`Update`], `AttributesToGet` a [`Projection`], `KeyConditions` a [`KeyCondition`].
 //!
-//! Legacy comparisons evaluate like their expression counterparts (`NE` and `NOT_CONTAINS` hold for a missing
-//! attribute, as `<>` and `NOT contains(…)` do) — dynalite's tested behaviour.
+//! Legacy comparisons evaluate like their expression counterparts (`NE` holds for a missing attribute, as `<>`
+//! does — dynalite's tested behaviour), except `NOT_CONTAINS`, which fails on a missing attribute where
+//! `NOT contains(…)` holds (Alternator's suite, run against AWS).
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -145,16 +146,30 @@ impl LegacyOp {
         }
     }
 
-    /// The value types the operator accepts in its list.
-    fn accepted_types(self) -> &'static [ValueType] {
+    /// The value types the operator accepts in its list, where `on` says what is compared.
+    fn accepted_types(self, on: Compared) -> &'static [ValueType] {
         use ValueType::*;
-        match self {
+        match (self, on) {
             // DynamoDB's documentation leaves BOOL out, but it compares booleans (checked against AWS, 2026).
-            LegacyOp::Eq | LegacyOp::Ne => &[S, N, B, Ss, Ns, Bs, Bool],
-            LegacyOp::BeginsWith => &[S, B],
-            LegacyOp::Null | LegacyOp::NotNull => &[],
+            (LegacyOp::Eq | LegacyOp::Ne, Compared::Key) => &[S, N, B, Ss, Ns, Bs, Bool],
+            // "EQ is supported for all data types, including lists and maps" — in filters and `Expected`
+            // (Alternator's suite compares lists and maps in QueryFilter against AWS).
+            (LegacyOp::Eq | LegacyOp::Ne, Compared::Attribute) => {
+                &[S, N, B, Ss, Ns, Bs, Bool, L, M]
+            }
+            (LegacyOp::BeginsWith, _) => &[S, B],
+            (LegacyOp::Null | LegacyOp::NotNull, _) => &[],
             _ => &[S, N, B],
         }
+    }
+
+    /// The error for a value of a type the operator does not take.
+    fn type_not_valid(self, bad: &AttributeValue) -> String {
+        format!(
+            "{INVALID}ComparisonOperator {} is not valid for {} AttributeValue type",
+            self.name(),
+            bad.value_type()
+        )
     }
 
     /// The condition on `path` with these values (counts already checked).
@@ -180,13 +195,18 @@ impl LegacyOp {
                 subject,
                 needle: value(0),
             },
-            LegacyOp::NotContains => Node::Not {
-                inner: Box::new(Node::Contains {
-                    subject,
-                    needle: value(0),
-                }),
-                negate: true,
-            },
+            // Unlike `NOT contains(…)`, NOT_CONTAINS fails on a missing attribute (Alternator's suite, run
+            // against AWS: "both CONTAINS and NOT_CONTAINS are false").
+            LegacyOp::NotContains => Node::And(vec![
+                Node::Exists(path),
+                Node::Not {
+                    inner: Box::new(Node::Contains {
+                        subject,
+                        needle: value(0),
+                    }),
+                    negate: true,
+                },
+            ]),
             LegacyOp::BeginsWith => Node::BeginsWith {
                 subject,
                 prefix: value(0),
@@ -211,6 +231,7 @@ const INVALID: &str = "One or more parameter values were invalid: ";
 pub(crate) fn check_condition_values(
     op: LegacyOp,
     values: &[AttributeValue],
+    on: Compared,
 ) -> Result<(), String> {
     if !op.accepts_count(values.len()) {
         return Err(format!(
@@ -219,17 +240,25 @@ pub(crate) fn check_condition_values(
         ));
     }
     check_same_type(values)?;
-    if let Some(bad) = values
-        .iter()
-        .find(|v| !op.accepted_types().contains(&v.value_type()))
-    {
-        return Err(format!(
-            "{INVALID}ComparisonOperator {} is not valid for {} AttributeValue type",
-            op.name(),
-            bad.value_type()
-        ));
-    }
+    check_value_types(op, values, on)?;
     check_between_order(op, values)
+}
+
+/// What a legacy condition compares: a key (KeyConditions) or any attribute (filters, `Expected`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Compared {
+    Key,
+    Attribute,
+}
+
+fn check_value_types(op: LegacyOp, values: &[AttributeValue], on: Compared) -> Result<(), String> {
+    match values
+        .iter()
+        .find(|v| !op.accepted_types(on).contains(&v.value_type()))
+    {
+        Some(bad) => Err(op.type_not_valid(bad)),
+        None => Ok(()),
+    }
 }
 
 fn check_same_type(values: &[AttributeValue]) -> Result<(), String> {
@@ -391,6 +420,7 @@ fn check_expected_operator(
     }
     if entry.attribute_value_list.is_some() {
         check_same_type(&values)?;
+        check_value_types(op, &values, Compared::Attribute)?;
         check_between_order(op, &values)?;
     }
     Ok(())
@@ -436,7 +466,7 @@ pub(crate) fn check_conditions(
             .attribute_value_list
             .as_deref()
             .unwrap_or_default();
-        check_condition_values(op, values)?;
+        check_condition_values(op, values, Compared::Attribute)?;
     }
     Ok(())
 }

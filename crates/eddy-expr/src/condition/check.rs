@@ -2,7 +2,7 @@
 //! translation of the checked syntax tree into an evaluable [`Node`] tree.
 //!
 //! DynamoDB reports, for the whole expression, the first of: redundant parentheses, an unknown function, a
-//! function used where it is not allowed, a reserved word used as a name; then, for the first elementary
+//! function used where it is not allowed (an update's function named as not allowed in a condition), a reserved word used as a name; then, for the first elementary
 //! condition (in reading order) that has a problem, the first of: an undefined placeholder, a wrong number of
 //! operands, identical first and second operands, a wrong operand type. (The order is dynalite's, whose tests
 //! assert DynamoDB's answers.)
@@ -12,7 +12,7 @@ use eddy_model::{AttributeValue, ValueType};
 use super::parse::{CompareOp, Parsed, Raw};
 use super::{Node, Operand};
 use crate::cursor::RawPath;
-use crate::error::ExprError;
+use crate::error::{ExprError, FunctionPlace};
 use crate::subst::Substitutions;
 use crate::values::{describe, order};
 
@@ -36,7 +36,13 @@ pub(crate) fn check(parsed: &Parsed, subst: &mut Substitutions<'_>) -> Result<No
     }
     let root = &parsed.root;
     if let Some(name) = first_unknown_function(root) {
-        return Err(ExprError::InvalidFunction(name.to_string()));
+        return Err(match name {
+            "if_not_exists" | "list_append" => ExprError::FunctionNotAllowed {
+                function: name.to_string(),
+                here: FunctionPlace::Condition,
+            },
+            _ => ExprError::InvalidFunction(name.to_string()),
+        });
     }
     if let Some(name) = first_misused_function(root, true) {
         return Err(ExprError::MisusedFunction(name.to_string()));

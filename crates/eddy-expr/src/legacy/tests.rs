@@ -108,12 +108,12 @@ fn expected_comparison_operators() {
 }
 
 #[test]
-fn ne_and_not_contains_hold_for_missing_attributes() {
+fn ne_holds_for_missing_attributes_and_not_contains_does_not() {
     assert!(expected_holds(
         r#"{"zz":{"ComparisonOperator":"NE","AttributeValueList":[{"S":"x"}]}}"#,
         None
     ));
-    assert!(expected_holds(
+    assert!(!expected_holds(
         r#"{"zz":{"ComparisonOperator":"NOT_CONTAINS","AttributeValueList":[{"S":"x"}]}}"#,
         None
     ));

@@ -529,7 +529,15 @@ fn unknown_functions() {
     );
     assert_eq!(
         error("SET a = size(b)"),
-        "Invalid function name; function: size"
+        "The function is not allowed in an update expression; function: size"
+    );
+    assert_eq!(
+        error_with(
+            "SET a = list_append(list_append(:a, :b), :c)",
+            &[],
+            r#"{":a":{"L":[]},":b":{"L":[]},":c":{"L":[]}}"#
+        ),
+        "The function is not allowed to be used this way in an expression; function: list_append"
     );
 }
 
