@@ -789,3 +789,51 @@ def test_index_item_counts_and_sizes_are_live_and_survive_a_restart(fresh_eddy, 
     ddb.delete_item(TableName=table_name, Key={"pk": {"S": "p"}, "sk": {"S": "s1"}})
     ddb.update_table(TableName=table_name, GlobalSecondaryIndexUpdates=[{"Delete": {"IndexName": "by-c"}}])
     assert counts()[1] == {"by-g": (2, 2 * 115 + 3), "by-l": (3, 29)}
+
+
+def test_global_indexes_hold_what_dynamodb_lets_them(ddb, table_name):
+    """Index rules Alternator's suite finds on AWS: index keys have a table key's size limits, an index added
+    later leaves out items it could not hold, a query of a global index may not ask for (or filter on) what it does
+    not project, and an index may not give an attribute a second type."""
+    gsi = {"IndexName": "by-x", "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["a"]}}
+    create_table(ddb, table_name, extra_attributes=[("x", "S")], GlobalSecondaryIndexes=[gsi])
+    with pytest.raises(ClientError) as e:
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": "big"}, "x": {"S": "a" * 2049}})
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: "
+                           "Size of hashkey has exceeded the maximum size limit of2048 bytes")
+    ddb.put_item(TableName=table_name, Item={"pk": {"S": "edge"}, "x": {"S": "a" * 2048}})
+    # Items written before an index exists: empty and oversized key values are left out of it.
+    for key, value in [("ok", {"S": "fine"}), ("empty", {"S": ""}), ("long", {"S": "y" * 1025}),
+                       ("short", {"S": "y" * 1024})]:
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": key}, "y": value, "a": {"S": "A"}, "b": {"S": "B"}})
+    ddb.update_table(TableName=table_name, AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"},
+                                                                 {"AttributeName": "y", "AttributeType": "S"}],
+                     GlobalSecondaryIndexUpdates=[{"Create": {
+                         "IndexName": "by-pk-y", "Projection": {"ProjectionType": "KEYS_ONLY"},
+                         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                       {"AttributeName": "y", "KeyType": "RANGE"}]}}])
+    indexed = ddb.scan(TableName=table_name, IndexName="by-pk-y")["Items"]
+    assert sorted(i["pk"]["S"] for i in indexed) == ["ok", "short"]
+    # A global index cannot fetch from the table: asking for, or filtering on, what it lacks is refused.
+    query = {"TableName": table_name, "IndexName": "by-x", "KeyConditionExpression": "x = :x",
+             "ExpressionAttributeValues": {":x": {"S": "a" * 2048}}}
+    assert ddb.query(**query, ProjectionExpression="a, pk")["Count"] == 1
+    with pytest.raises(ClientError) as e:
+        ddb.query(**query, ProjectionExpression="b, a, c")
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: "
+                           "Global secondary index by-x does not project [b, c]")
+    with pytest.raises(ClientError) as e:
+        ddb.query(**query, FilterExpression="b = :x")
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: "
+                           "Secondary index by-x does not project one or more filter attributes: [b]")
+    # An attribute keeps its type across indexes.
+    with pytest.raises(ClientError) as e:
+        ddb.update_table(TableName=table_name, AttributeDefinitions=[{"AttributeName": "x", "AttributeType": "N"}],
+                         GlobalSecondaryIndexUpdates=[{"Create": {
+                             "IndexName": "by-x-number", "Projection": {"ProjectionType": "ALL"},
+                             "KeySchema": [{"AttributeName": "x", "KeyType": "HASH"}]}}])
+    assert error_of(e) == ("ValidationException", "One or more parameter values were invalid: Attributes cannot be "
+                           "redefined. Please check that your attribute has the same type as previously defined. "
+                           "Existing schema: Schema:[SchemaElement: key{x:S:HASH}] "
+                           "New schema: Schema:[SchemaElement: key{x:N:HASH}]")

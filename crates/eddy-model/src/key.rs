@@ -75,6 +75,12 @@ pub struct KeySchema {
 /// The most HASH, and the most RANGE, attributes a multi-attribute key may have.
 pub const MAX_KEY_ATTRIBUTES_PER_ROLE: usize = 4;
 
+/// The largest partition key value DynamoDB stores, in bytes as it counts them.
+pub const MAX_HASH_KEY_BYTES: usize = 2048;
+
+/// The largest sort key value DynamoDB stores, in bytes as it counts them.
+pub const MAX_RANGE_KEY_BYTES: usize = 1024;
+
 impl KeySchema {
     /// Every key attribute: the HASH attributes, then the RANGE attributes, in key-schema order.
     pub fn attributes(&self) -> impl Iterator<Item = &KeyAttribute> {
@@ -103,6 +109,29 @@ impl KeySchema {
 
     pub fn is_key_attribute(&self, name: &str) -> bool {
         self.attributes().any(|a| a.name == name)
+    }
+
+    /// The most bytes a value of key attribute `name` may have: [`MAX_HASH_KEY_BYTES`] for a partition key
+    /// attribute, [`MAX_RANGE_KEY_BYTES`] otherwise.
+    pub fn value_size_limit(&self, name: &str) -> usize {
+        if self.hash_attributes().any(|a| a.name == name) {
+            MAX_HASH_KEY_BYTES
+        } else {
+            MAX_RANGE_KEY_BYTES
+        }
+    }
+
+    /// Whether `value` can be a value of key attribute `attr` in this key: of its type, not an empty string
+    /// or binary, and within its size limit.
+    pub fn holds_value(&self, attr: &KeyAttribute, value: &AttributeValue) -> bool {
+        let empty = match value {
+            AttributeValue::S(s) => s.is_empty(),
+            AttributeValue::B(b) => b.is_empty(),
+            _ => false,
+        };
+        attr.scalar.matches(value)
+            && !empty
+            && value.dynamo_size() <= self.value_size_limit(&attr.name)
     }
 
     /// The key attributes of `item` (only those present).

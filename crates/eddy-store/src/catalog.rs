@@ -181,9 +181,11 @@ impl IndexDef {
     /// The attributes an entry of this index carries for `item` (the index's and table's keys plus the
     /// projection), or `None` if the item lacks one of the index key attributes (sparse index).
     pub fn project(&self, table_key: &KeySchema, item: &AttributeMap) -> Option<AttributeMap> {
+        // Writes refuse the rest, but an index added later meets whatever the table holds: DynamoDB's backfill
+        // leaves out items whose key value is empty or too large, as well as those without it.
         for attr in self.key.attributes() {
             match item.get(&attr.name) {
-                Some(v) if attr.scalar.matches(v) => {}
+                Some(v) if self.key.holds_value(attr, v) => {}
                 _ => return None,
             }
         }

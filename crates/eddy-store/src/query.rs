@@ -233,6 +233,49 @@ impl<'a> AccessPath<'a> {
         Ok(select)
     }
 
+    /// A global secondary index holds only what it projects and cannot fetch the rest from the table, so
+    /// DynamoDB refuses a read that asks for an attribute it does not project, or filters on one (its words,
+    /// as AWS answers them; names in sorted order). A local index fetches what it lacks instead.
+    fn check_projected(
+        &self,
+        select: Select,
+        projection: Option<&Projection>,
+        filter: Option<&Condition>,
+    ) -> Result<(), DynamoError> {
+        let Some(index) = self.index.filter(|i| i.kind == IndexKind::Global) else {
+            return Ok(());
+        };
+        let missing = |names: std::collections::BTreeSet<String>| -> Vec<String> {
+            names
+                .into_iter()
+                .filter(|n| !index.covers(&self.table.def.key, n))
+                .collect()
+        };
+        if select == Select::SpecificAttributes
+            && let Some(projection) = projection
+        {
+            let absent = missing(projection.top_level_names());
+            if !absent.is_empty() {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Global secondary index {} does not project [{}]",
+                    index.name,
+                    absent.join(", ")
+                )));
+            }
+        }
+        if let Some(filter) = filter {
+            let absent = missing(filter.top_level_names());
+            if !absent.is_empty() {
+                return Err(DynamoError::validation(format!(
+                    "One or more parameter values were invalid: Secondary index {} does not project one or more filter attributes: [{}]",
+                    index.name,
+                    absent.join(", ")
+                )));
+            }
+        }
+        Ok(())
+    }
+
     /// Whether an entry of this path must be completed from the table (LSI reads of unprojected attributes).
     fn needs_table_fetch(&self, select: Select, projection: Option<&Projection>) -> bool {
         let Some(index) = self.index else {
@@ -692,6 +735,7 @@ impl Store {
             req.projection_is_legacy,
         )?;
         path.check_key_paths(None, req.filter.as_ref())?;
+        path.check_projected(select, req.projection.as_ref(), req.filter.as_ref())?;
         Walk {
             store: self,
             path,
@@ -734,6 +778,7 @@ impl Store {
             range.lower = Bound::Excluded(start_key);
         }
         path.check_key_paths(req.projection.as_ref(), req.filter.as_ref())?;
+        path.check_projected(select, req.projection.as_ref(), req.filter.as_ref())?;
         Walk {
             store: self,
             path,

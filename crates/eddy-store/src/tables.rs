@@ -149,6 +149,20 @@ pub struct TableUpdate {
     pub on_demand: Option<OnDemandRequest>,
 }
 
+/// A key schema as DynamoDB prints it in its redefinition fault (Alternator's suite, run against AWS):
+/// `Schema:[SchemaElement: key{xyz:S:HASH}]`, elements joined as a Java list is.
+fn described_schema(key: &KeySchema) -> String {
+    let element = |attr: &KeyAttribute, role: &str| {
+        format!("SchemaElement: key{{{}:{}:{role}}}", attr.name, attr.scalar)
+    };
+    let elements: Vec<String> = key
+        .hash_attributes()
+        .map(|a| element(a, "HASH"))
+        .chain(key.range_attributes().map(|a| element(a, "RANGE")))
+        .collect();
+    format!("Schema:[{}]", elements.join(", "))
+}
+
 fn invalid(msg: impl AsRef<str>) -> DynamoError {
     DynamoError::validation(format!(
         "One or more parameter values were invalid: {}",
@@ -1043,9 +1057,14 @@ fn apply_gsi_update(
             for attr in index.key.attributes() {
                 match defs.iter().find(|(n, _)| *n == attr.name) {
                     Some((_, existing)) if *existing != attr.scalar => {
+                        let existing_schema = std::iter::once(&def.key)
+                            .chain(def.indexes().map(|i| &i.key))
+                            .find(|k| k.is_key_attribute(&attr.name))
+                            .unwrap_or(&def.key);
                         return Err(invalid(format!(
-                            "Cannot change the type of an existing attribute definition: {}",
-                            attr.name
+                            "Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: {} New schema: {}",
+                            described_schema(existing_schema),
+                            described_schema(&index.key)
                         )));
                     }
                     Some(_) => {}
