@@ -33,8 +33,8 @@ use eddy_store::Store;
 
 use auth::wire::QueryService;
 use auth::{Auth, AuthMode, Identity};
-use protocol::awsjson;
 use protocol::context::{RequestContext, RequestId};
+use protocol::{awsjson, coding};
 
 /// Largest request body accepted: a Lambda CreateFunction may carry a 50 MB zip in base64 (DynamoDB's own
 /// limit is 16 MB for batch requests).
@@ -184,7 +184,7 @@ async fn aws_entry(
         Err(rejection) => return too_large_or_unreadable(&mut ctx, &method, &uri, rejection),
     };
     if let Some(api) = JsonApi::of(&headers) {
-        return api.call(&state, &ctx, &body).await;
+        return api.answer(&state, &ctx, &headers, body).await;
     }
     if method == Method::GET && uri.path() == "/" && uri.query().is_none() {
         return dynamodb_health(&ctx);
@@ -268,6 +268,36 @@ impl<'a> JsonApi<'a> {
         target
             .strip_prefix(streams::TARGET_PREFIX)
             .map(JsonApi::Streams)
+    }
+
+    /// The whole call: the body decoded as its `Content-Encoding` says, and the answer compressed as the
+    /// request's `Accept-Encoding` asks (see [`protocol::coding`]).
+    pub(crate) async fn answer(
+        &self,
+        state: &AppState,
+        ctx: &RequestContext,
+        headers: &HeaderMap,
+        body: Bytes,
+    ) -> Response<Body> {
+        let body = match coding::decoded_body(headers, body, MAX_BODY) {
+            Ok(body) => body,
+            Err(coding::DecodeError::TooLarge) => {
+                let mut response = Response::new(Body::from("request body too large"));
+                *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
+                return response;
+            }
+            // DynamoDB answers a body it cannot decode, or a coding other than gzip, with an internal error
+            // and runs nothing (Alternator's suite, run against AWS).
+            Err(_) => {
+                let fault = DynamoError::Internal("Internal server error".into());
+                return awsjson::error(&ctx.request_id, &fault);
+            }
+        };
+        let response = self.call(state, ctx, &body).await;
+        match coding::accepted_coding(headers) {
+            Some(chosen) => coding::compressed(response, chosen).await,
+            None => response,
+        }
     }
 
     pub(crate) async fn call(

@@ -108,7 +108,7 @@ impl App {
         };
         let ctx =
             RequestContext::for_request(&self.state.auth, &parts.headers, parts.uri.query(), None);
-        api.call(&self.state, &ctx, &body).await
+        api.answer(&self.state, &ctx, &parts.headers, body).await
     }
 }
 
@@ -179,6 +179,10 @@ fn preflight(headers: &HeaderMap) -> Response<Body> {
             out.insert(allowed, value.clone());
         }
     }
+    out.insert(
+        ACCESS_CONTROL_EXPOSE_HEADERS,
+        HeaderValue::from_static(EXPOSED_HEADERS),
+    );
     out.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("172800"));
     out.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
     response

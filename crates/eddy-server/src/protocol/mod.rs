@@ -3,6 +3,7 @@
 //! later), and model-driven request validation.
 
 pub mod awsjson;
+pub mod coding;
 pub mod context;
 pub mod model;
 pub mod query;
