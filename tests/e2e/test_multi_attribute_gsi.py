@@ -300,3 +300,17 @@ def test_random_key_conditions_read_what_a_plain_filter_of_the_items_reads(ddb, 
         assert order == sorted(order, reverse=not forward), clauses
         total += len(read)
     assert total > 300  # the check is not vacuous
+
+
+def test_two_hash_attributes_alone_make_a_key(ddb, table_name):
+    # A GSI key may have 1-4 HASH and 0-4 RANGE attributes, so two HASH attributes and no RANGE is a key
+    # (Alternator's suite, run against AWS).
+    create(ddb, table_name, [("pk", "S"), ("tenant", "S"), ("region", "S")], ["tenant", "region"])
+    for pk, tenant, region in [("a", "t1", "eu"), ("b", "t1", "us"), ("c", "t2", "eu"), ("d", "t1", "eu")]:
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": pk}, "tenant": {"S": tenant}, "region": {"S": region}})
+    page = ddb.query(TableName=table_name, IndexName="gsi", KeyConditionExpression="tenant = :t AND #r = :r",
+                     ExpressionAttributeNames={"#r": "region"},
+                     ExpressionAttributeValues={":t": {"S": "t1"}, ":r": {"S": "eu"}})
+    assert sorted(pks(page)) == ["a", "d"]
+    schema = ddb.describe_table(TableName=table_name)["Table"]["GlobalSecondaryIndexes"][0]["KeySchema"]
+    assert schema == [{"AttributeName": "tenant", "KeyType": "HASH"}, {"AttributeName": "region", "KeyType": "HASH"}]

@@ -837,3 +837,19 @@ def test_global_indexes_hold_what_dynamodb_lets_them(ddb, table_name):
                            "redefined. Please check that your attribute has the same type as previously defined. "
                            "Existing schema: Schema:[SchemaElement: key{x:S:HASH}] "
                            "New schema: Schema:[SchemaElement: key{x:N:HASH}]")
+
+
+def test_an_unknown_table_class_is_refused_in_dynamodbs_words(eddy, ddb, table_name):
+    # DynamoDB checks TableClass in its handler, case-sensitively, not as a model enumeration (Alternator's
+    # suite, run against AWS).
+    message = ("Invalid table-class parameter provided. Please try again with a valid table-class value: "
+               "[STANDARD, STANDARD_INFREQUENT_ACCESS].")
+    loose = eddy.client(validate=False)
+    with pytest.raises(ClientError) as e:
+        create_table(loose, table_name, TableClass="standard")
+    assert error_of(e) == ("ValidationException", message)
+    create_table(ddb, table_name, TableClass="STANDARD")
+    with pytest.raises(ClientError) as e:
+        loose.update_table(TableName=table_name, TableClass="junk")
+    assert error_of(e) == ("ValidationException", message)
+    assert ddb.describe_table(TableName=table_name)["Table"]["TableClassSummary"] == {"TableClass": "STANDARD"}

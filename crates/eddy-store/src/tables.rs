@@ -601,7 +601,9 @@ fn plan_gsi(
     origin: GsiOrigin,
 ) -> Result<IndexDef, DynamoError> {
     let name = &spec.name;
-    let index_key = if spec.key_schema.len() > 2 {
+    // Two HASH elements (and no RANGE) make a multi-attribute key too.
+    let two_hashes = matches!(spec.key_schema.as_slice(), [_, (_, second)] if second == "HASH");
+    let index_key = if spec.key_schema.len() > 2 || two_hashes {
         build_multi_attribute_key(&spec.key_schema, defs)?
     } else {
         build_key_schema(&spec.key_schema, defs)?

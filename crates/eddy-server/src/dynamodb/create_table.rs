@@ -168,6 +168,17 @@ pub fn checked_tag_key(key: Option<String>) -> Result<String, DynamoError> {
 }
 
 /// Every tag of a request, checked: each tag, then repeated keys, then their number.
+/// A `TableClass` as DynamoDB checks it: in the handler, with its own words, not as a model constraint
+/// (Alternator's suite, run against AWS; the value is case-sensitive).
+pub fn checked_table_class(class: Option<String>) -> Result<Option<String>, DynamoError> {
+    match class.as_deref() {
+        None | Some("STANDARD" | "STANDARD_INFREQUENT_ACCESS") => Ok(class),
+        Some(_) => Err(DynamoError::validation(
+            "Invalid table-class parameter provided. Please try again with a valid table-class value: [STANDARD, STANDARD_INFREQUENT_ACCESS].",
+        )),
+    }
+}
+
 pub fn checked_tags(tags: Vec<Tag>) -> Result<Vec<(String, String)>, DynamoError> {
     let tags = tags
         .into_iter()
@@ -290,7 +301,7 @@ pub async fn handle(
             .map(|v| v.iter().map(IndexSpec::from).collect()),
         tags: checked_tags(req.tags)?,
         deletion_protection: req.deletion_protection_enabled,
-        table_class: req.table_class,
+        table_class: checked_table_class(req.table_class)?,
         on_demand: on_demand(req.on_demand_throughput.as_ref()),
         stream: req
             .stream_specification

@@ -120,7 +120,7 @@ pub async fn handle(
         throughput: req.provisioned_throughput.as_ref().map(Throughput::from),
         gsi_updates,
         deletion_protection: req.deletion_protection_enabled,
-        table_class: req.table_class,
+        table_class: super::create_table::checked_table_class(req.table_class)?,
         on_demand: on_demand(req.on_demand_throughput.as_ref()),
         stream: req
             .stream_specification

@@ -472,6 +472,19 @@ impl ServiceModel {
         self
     }
 
+    /// Leaves `TableClass` to the handlers, as DynamoDB does: an unknown class is refused in its own words
+    /// (`Invalid table-class parameter provided. …`), not as an enumeration constraint.
+    fn with_table_class_checked_by_handlers(mut self) -> ServiceModel {
+        for shape in &mut self.shapes {
+            if shape.name == "TableClass"
+                && let Kind::String { enumeration, .. } = &mut shape.kind
+            {
+                *enumeration = None;
+            }
+        }
+        self
+    }
+
     /// Names the Java package of the service's classes (for the `Unrecognized collection type` errors).
     fn with_java_package(mut self, package: &'static str) -> ServiceModel {
         self.java_package = Some(package);
@@ -1365,6 +1378,7 @@ pub fn dynamodb() -> &'static ServiceModel {
             .with_java_enum_order()
             .with_java_member_order()
             .with_tags_checked_by_handlers()
+            .with_table_class_checked_by_handlers()
     })
 }
 
