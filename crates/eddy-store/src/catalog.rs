@@ -293,6 +293,10 @@ pub struct TableDef {
     pub stream: Option<TableStream>,
     pub deletion_protection: bool,
     pub table_class: Option<String>,
+    /// When UpdateTable last changed the table class (for `TableClassSummary`; a class given at creation
+    /// has none, as on DynamoDB).
+    #[serde(default)]
+    pub table_class_changed_ms: Option<i64>,
     /// When billing mode last changed (for `BillingModeSummary`).
     pub billing_changed_ms: Option<i64>,
     #[serde(default)]

@@ -580,6 +580,7 @@ fn plan_table(scope: &Scope, req: &CreateTable, now_ms: i64) -> Result<TableDef,
         deletion_protection: req.deletion_protection.unwrap_or(false),
         table_class: req.table_class.clone(),
         billing_changed_ms: (billing == BillingMode::PayPerRequest).then_some(now_ms),
+        table_class_changed_ms: None,
         throughput_changes: ThroughputChanges::default(),
         partition_hash: PartitionHashScheme::Dynamo,
         warm_high_water: None,
@@ -815,6 +816,9 @@ impl Store {
                 if let Some(class) = &req.table_class
                     && (def.table_class.is_some() || class != "STANDARD")
                 {
+                    if def.table_class.as_deref().unwrap_or("STANDARD") != class {
+                        def.table_class_changed_ms = Some(now);
+                    }
                     def.table_class = Some(class.clone());
                 }
                 if let Some(spec) = &req.stream {

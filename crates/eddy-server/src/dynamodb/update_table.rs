@@ -130,6 +130,6 @@ pub async fn handle(
     let table = store.update_table(&ctx.scope, update).await?;
     Ok(awsjson::ok(
         &ctx.request_id,
-        &json!({"TableDescription": table_description(&table, TableReply::Current, store.clock().now_ms())}),
+        &json!({"TableDescription": table_description(&table, TableReply::Updated, store.clock().now_ms())}),
     ))
 }

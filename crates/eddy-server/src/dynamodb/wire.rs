@@ -310,8 +310,10 @@ fn warm_json(warm: eddy_store::Throughput) -> Value {
 pub enum TableReply {
     /// CreateTable's: its indexes carry no `WarmThroughput` yet.
     Created,
-    /// DescribeTable's and UpdateTable's.
+    /// DescribeTable's.
     Current,
+    /// UpdateTable's: a class change is still under way, so `TableClassSummary` has no `LastUpdateDateTime`.
+    Updated,
     /// DeleteTable's: `TableStatus` is `DELETING`.
     Deleting,
 }
@@ -374,7 +376,7 @@ fn table_uuid(table: &Table) -> String {
 pub fn table_description(table: &Table, reply: TableReply, now_ms: i64) -> Value {
     let status = match reply {
         TableReply::Deleting => "DELETING",
-        TableReply::Created | TableReply::Current => "ACTIVE",
+        TableReply::Created | TableReply::Current | TableReply::Updated => "ACTIVE",
     };
     let def = &table.def;
     let (items, bytes) = table.stats.snapshot();
@@ -447,7 +449,13 @@ pub fn table_description(table: &Table, reply: TableReply, now_ms: i64) -> Value
         );
     }
     if let Some(class) = &def.table_class {
-        o.insert("TableClassSummary".into(), json!({"TableClass": class}));
+        let mut summary = json!({"TableClass": class});
+        if let Some(at) = def.table_class_changed_ms
+            && reply != TableReply::Updated
+        {
+            summary["LastUpdateDateTime"] = json!(seconds(at));
+        }
+        o.insert("TableClassSummary".into(), summary);
     }
     o.insert(
         "DeletionProtectionEnabled".into(),
