@@ -505,3 +505,24 @@ def test_what_alternators_suite_found_dynamodb_answers(ddb, table):
                    Expected={"s": {"ComparisonOperator": "CONTAINS", "AttributeValueList": [{"L": [{"N": "1"}]}]}}) == (
         "ValidationException", "1 validation error detected: "
         "One or more parameter values were invalid: ComparisonOperator CONTAINS is not valid for L AttributeValue type")
+
+
+def test_an_expression_holds_300_operators_however_deep(ddb, table):
+    # DynamoDB's limit is 300 operators (comparisons, AND, OR, NOT, BETWEEN, IN, + and -; not parentheses):
+    # `a<b or (a<b or (…))` nested 149 deep passes, 454 deep is refused at the 301st (Alternator's suite, run
+    # against AWS). The deep one is parsed on the server's runtime stack, in the debug build too.
+    key = {"pk": {"S": "ops"}}
+    ddb.put_item(TableName=table, Item={**key, "a": {"N": "1"}, "b": {"N": "2"}})
+
+    def nested(depth):
+        return "a<b " + "or (a<b " * depth + ")" * depth
+
+    ddb.update_item(TableName=table, Key=key, UpdateExpression="SET z = :v", ConditionExpression=nested(149),
+                    ExpressionAttributeValues={":v": {"N": "1"}})
+    assert ddb.get_item(TableName=table, Key=key)["Item"]["z"] == {"N": "1"}
+    for condition in [nested(454), "not " * 1000 + "a<b"]:
+        assert failure(ddb.update_item, TableName=table, Key=key, UpdateExpression="SET z = :v",
+                       ConditionExpression=condition, ExpressionAttributeValues={":v": {"N": "2"}}) == (
+            "ValidationException", "1 validation error detected: Invalid ConditionExpression: "
+                                   "The expression contains too many operators; operator count: 301")
+    assert ddb.get_item(TableName=table, Key=key)["Item"]["z"] == {"N": "1"}

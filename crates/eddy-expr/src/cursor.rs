@@ -5,6 +5,10 @@ use crate::error::{ExprError, MAX_NESTING_DEPTH};
 use crate::lexer::{Kind, Punct, Token, Tokens};
 use crate::reserved::is_reserved;
 
+/// The most operators DynamoDB takes in one expression (its documented limit; Alternator's suite, run against
+/// AWS, finds parentheses uncounted).
+pub const MAX_OPERATORS: usize = 300;
+
 /// The deepest document path DynamoDB takes in an expression, in steps (attribute names and list indexes).
 pub const MAX_PATH_LEVELS: usize = 32;
 
@@ -44,6 +48,7 @@ pub(crate) struct Cursor<'t, 'a> {
     tokens: &'t Tokens<'a>,
     pos: usize,
     depth: usize,
+    operators: usize,
     keywords: &'static [&'static str],
 }
 
@@ -54,6 +59,7 @@ impl<'t, 'a> Cursor<'t, 'a> {
             tokens,
             pos: 0,
             depth: 0,
+            operators: 0,
             keywords,
         }
     }
@@ -132,6 +138,17 @@ impl<'t, 'a> Cursor<'t, 'a> {
             .iter()
             .any(|k| token.text.eq_ignore_ascii_case(k));
         (token.kind == Kind::Ident && !is_keyword).then_some(token.text)
+    }
+
+    /// Counts one operator (a comparison, AND, OR, NOT, BETWEEN, IN, `+`, `-`; not a function or a
+    /// parenthesis); DynamoDB refuses the expression at the 301st, naming that count.
+    pub fn count_operator(&mut self) -> Result<(), ExprError> {
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            Err(ExprError::TooManyOperators(self.operators))
+        } else {
+            Ok(())
+        }
     }
 
     /// Enters one level of nesting, failing when the expression is nested too deeply.

@@ -139,6 +139,9 @@ struct ServeArgs {
     allow_unauthenticated: bool,
 }
 
+/// The stack of each runtime thread (workers and blocking threads).
+const RUNTIME_THREAD_STACK: usize = 16 << 20;
+
 fn parse_auth(text: &str) -> Result<AuthMode, String> {
     AuthMode::parse(text).ok_or_else(|| format!("expected off, sigv4 or iam, got {text:?}"))
 }
@@ -248,6 +251,9 @@ fn main() -> ExitCode {
     let activity = Arc::new(WorkerActivity::new());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        // Room for an expression nested as deep as eddy parses (eddy_expr::error::MAX_NESTING_DEPTH) in an
+        // unoptimised build; only the pages a request touches become resident.
+        .thread_stack_size(RUNTIME_THREAD_STACK)
         .on_thread_park({
             let activity = activity.clone();
             move || activity.thread_parked()

@@ -169,6 +169,7 @@ impl Parser<'_, '_> {
             }
             self.require_condition(shape)?;
             self.cursor.advance();
+            self.cursor.count_operator()?;
             let (term, term_shape) = self.negation()?;
             self.require_condition(term_shape)?;
             shape = term_shape;
@@ -206,6 +207,7 @@ impl Parser<'_, '_> {
         let not_marker = self.cursor.pos();
         let mut count = 0usize;
         while self.cursor.eat_keyword("NOT") {
+            self.cursor.count_operator()?;
             count += 1;
         }
         let (subject, shape) = self.operand()?;
@@ -217,6 +219,7 @@ impl Parser<'_, '_> {
         let (node, shape) = if let Some(op) = comparator {
             self.require_operand(shape)?;
             self.cursor.advance();
+            self.cursor.count_operator()?;
             let right = self.operand_only()?;
             let node = Raw::Compare {
                 op,
@@ -227,6 +230,7 @@ impl Parser<'_, '_> {
         } else if self.cursor.at_keyword("BETWEEN") {
             self.require_operand(shape)?;
             self.cursor.advance();
+            self.cursor.count_operator()?;
             let low = self.operand_only()?;
             if !self.cursor.eat_keyword("AND") {
                 return Err(self.cursor.error());
@@ -241,6 +245,7 @@ impl Parser<'_, '_> {
         } else if self.cursor.at_keyword("IN") {
             self.require_operand(shape)?;
             self.cursor.advance();
+            self.cursor.count_operator()?;
             self.cursor.expect_punct(Punct::LParen)?;
             let list = self.operand_list()?;
             self.cursor.expect_punct(Punct::RParen)?;

@@ -169,6 +169,7 @@ impl Parser<'_, '_> {
             return Err(self.cursor.error());
         }
         self.cursor.advance();
+        self.cursor.count_operator()?;
         let right = self.term()?;
         if let Some(pos) = arith_position(&right) {
             return Err(self.cursor.error_at(pos));

@@ -711,15 +711,40 @@ fn empty_expression() {
 
 #[test]
 fn deep_nesting_is_refused() {
-    let expr = format!(
-        "SET a = {}b{}",
-        "list_append(".repeat(200),
-        ", :v)".repeat(200)
-    );
-    let message = error_with(&expr, &[], r#"{":v":{"L":[]}}"#);
-    assert!(
-        message.starts_with("The expression is nested too deeply"),
-        "{message}"
+    // On a stack like the server's runtime threads' (an unoptimised build needs it at this depth).
+    std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(|| {
+            let expr = format!("SET a = {}b{}", "(".repeat(500), ")".repeat(500));
+            let message = error_with(&expr, &[], "{}");
+            assert!(
+                message.starts_with("The expression is nested too deeply"),
+                "{message}"
+            );
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+}
+
+#[test]
+fn three_hundred_arithmetic_operators_at_most() {
+    let sum = |terms: usize| {
+        format!(
+            "SET a = {}",
+            vec!["if_not_exists(b, :v)"; terms].join(" + ")
+        )
+    };
+    // `+` does not chain: a second one is a syntax error, long before the limit.
+    assert!(error_with(&sum(3), &[], r#"{":v":{"N":"1"}}"#).starts_with("Syntax error"));
+    let actions: Vec<String> = (0..301).map(|i| format!("a{i}=:v+:v")).collect();
+    assert_eq!(
+        error_with(
+            &format!("SET {}", actions.join(", ")),
+            &[],
+            r#"{":v":{"N":"1"}}"#
+        ),
+        "The expression contains too many operators; operator count: 301"
     );
 }
 

@@ -6,7 +6,7 @@ use axum::http::Response;
 use eddy_model::DynamoError;
 use eddy_store::Store;
 use serde::Deserialize;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
 use super::create_table::{MAX_TAGS, Tag, checked_tag_key, checked_tags, too_many_tags};
 use crate::protocol::awsjson;
@@ -88,6 +88,11 @@ fn not_found(arn: &str) -> impl Fn(DynamoError) -> DynamoError + '_ {
     }
 }
 
+/// TagResource and UntagResource answer with an empty body, not `{}` (Alternator's suite, run against AWS).
+fn empty_answer(ctx: &RequestContext) -> Response<Body> {
+    awsjson::ok_bytes(&ctx.request_id, Vec::new())
+}
+
 pub async fn tag(
     store: &Store,
     ctx: &RequestContext,
@@ -105,7 +110,7 @@ pub async fn tag(
         .tag_table(&ctx.scope, &name, tags)
         .await
         .map_err(not_found(&req.resource_arn))?;
-    Ok(awsjson::ok(&ctx.request_id, &Value::Object(Map::new())))
+    Ok(empty_answer(ctx))
 }
 
 pub async fn untag(
@@ -132,7 +137,7 @@ pub async fn untag(
         .untag_table(&ctx.scope, &name, keys)
         .await
         .map_err(not_found(&req.resource_arn))?;
-    Ok(awsjson::ok(&ctx.request_id, &Value::Object(Map::new())))
+    Ok(empty_answer(ctx))
 }
 
 pub async fn list(

@@ -305,6 +305,20 @@ fn warm_json(warm: eddy_store::Throughput) -> Value {
     json!({"ReadUnitsPerSecond": warm.read, "WriteUnitsPerSecond": warm.write, "Status": "ACTIVE"})
 }
 
+/// What DeleteTable's `TableDescription` keeps: no key schema, attribute definitions, creation time or indexes
+/// (Alternator's suite, run against AWS), nor the stream, protection, class or warm throughput, which no
+/// answer of AWS's on record carries (a provisioned table's: name, status, throughput, size, count, ARN, id).
+const DELETING_MEMBERS: [&str; 8] = [
+    "TableName",
+    "TableStatus",
+    "TableId",
+    "TableArn",
+    "ProvisionedThroughput",
+    "BillingModeSummary",
+    "TableSizeBytes",
+    "ItemCount",
+];
+
 /// Which reply a `TableDescription` is for: DynamoDB shapes them slightly differently.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub enum TableReply {
@@ -465,6 +479,9 @@ pub fn table_description(table: &Table, reply: TableReply, now_ms: i64) -> Value
         o.insert("OnDemandThroughput".into(), on_demand_json(limits));
     }
     o.insert("WarmThroughput".into(), warm_json(def.warm_throughput()));
+    if reply == TableReply::Deleting {
+        o.retain(|member, _| DELETING_MEMBERS.contains(&member.as_str()));
+    }
     Value::Object(o)
 }
 
