@@ -119,6 +119,13 @@ def test_key_schema_validation_messages(ddb, table_name):
             ddb.create_table(TableName=table_name, BillingMode="PAY_PER_REQUEST", **kwargs)
         return error_of(e)
 
+    # Optional in today's model, but DynamoDB still wants both (recorded against AWS, 2026-10-08).
+    assert attempt(KeySchema=[{"AttributeName": "a", "KeyType": "HASH"}]) == (
+        "ValidationException", "1 validation error detected: Value null at 'attributeDefinitions' failed to satisfy "
+                               "constraint: Member must not be null")
+    assert attempt(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}]) == (
+        "ValidationException", "1 validation error detected: Value null at 'keySchema' failed to satisfy "
+                               "constraint: Member must not be null")
     assert attempt(AttributeDefinitions=[{"AttributeName": "a", "AttributeType": "S"}],
                    KeySchema=[{"AttributeName": "b", "KeyType": "HASH"}]) == (
         "ValidationException",

@@ -472,6 +472,26 @@ impl ServiceModel {
         self
     }
 
+    /// CreateTable's `KeySchema` and `AttributeDefinitions` are optional in today's model, but DynamoDB still
+    /// refuses a request without them as a missing member (`Value null at 'attributeDefinitions' failed to
+    /// satisfy constraint: Member must not be null`; ack-api-quirks, recorded against AWS 2026-10-08).
+    fn with_create_table_keys_required(mut self) -> ServiceModel {
+        let Some(&shape) = self.operations.get("CreateTable") else {
+            return self;
+        };
+        if let Kind::Structure { members, required } = &mut self.shapes[shape].kind {
+            for member in members.iter_mut() {
+                if matches!(member.name.as_str(), "KeySchema" | "AttributeDefinitions") {
+                    member.required = true;
+                    if !required.contains(&member.name) {
+                        required.push(member.name.clone());
+                    }
+                }
+            }
+        }
+        self
+    }
+
     /// Leaves `TableClass` to the handlers, as DynamoDB does: an unknown class is refused in its own words
     /// (`Invalid table-class parameter provided. …`), not as an enumeration constraint.
     fn with_table_class_checked_by_handlers(mut self) -> ServiceModel {
@@ -1379,6 +1399,7 @@ pub fn dynamodb() -> &'static ServiceModel {
             .with_java_member_order()
             .with_tags_checked_by_handlers()
             .with_table_class_checked_by_handlers()
+            .with_create_table_keys_required()
     })
 }
 
