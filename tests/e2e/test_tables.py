@@ -697,6 +697,30 @@ def test_warm_throughput_is_reported_as_dynamodb_reports_it_and_never_drops(ddb,
     assert table["WarmThroughput"] == warm(5, 5)
 
 
+def test_a_table_s_warm_throughput_can_be_raised_and_never_lowered(ddb, table_name):
+    """WarmThroughput on CreateTable and UpdateTable, recorded and reported (eddy never throttles), as Alternator's
+    suite finds DynamoDB: a rate left out keeps the table's, neither may be under 12 000 / 4 000 or under what the
+    table has; an UpdateTable with only WarmThroughput is a change."""
+    created = create_table(ddb, table_name, WarmThroughput={"ReadUnitsPerSecond": 12240})["TableDescription"]
+    assert created["WarmThroughput"] == warm(12240, 4000)
+    assert ddb.describe_table(TableName=table_name)["Table"]["WarmThroughput"] == warm(12240, 4000)
+    ddb.update_table(TableName=table_name, WarmThroughput={"ReadUnitsPerSecond": 12240, "WriteUnitsPerSecond": 4080})
+    assert ddb.describe_table(TableName=table_name)["Table"]["WarmThroughput"] == warm(12240, 4080)
+    for asked, fault in [({"ReadUnitsPerSecond": 11999}, "ReadUnitsPerSecond of WarmThroughput 11999 is lower than "
+                                                         "the minimum of 12000"),
+                         ({"WriteUnitsPerSecond": 4040}, "WriteUnitsPerSecond of WarmThroughput 4040 is lower than "
+                                                         "current WarmThroughput 4080")]:
+        with pytest.raises(ClientError) as e:
+            ddb.update_table(TableName=table_name, WarmThroughput=asked)
+        assert error_of(e) == ("ValidationException", INVALID + fault)
+    assert ddb.describe_table(TableName=table_name)["Table"]["WarmThroughput"] == warm(12240, 4080)
+    gsi = {"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+           "Projection": {"ProjectionType": "ALL"}, "WarmThroughput": {"ReadUnitsPerSecond": 12240}}
+    with pytest.raises(ClientError) as e:
+        create_table(ddb, table_name + "-i", extra_attributes=[("g", "S")], GlobalSecondaryIndexes=[gsi])
+    assert error_of(e)[0] == "ValidationException" and "WarmThroughput" in error_of(e)[1]
+
+
 def test_a_gsi_update_must_change_something(ddb, table_name):
     create_table(ddb, table_name, extra_attributes=[("g", "S")],
                  GlobalSecondaryIndexes=[{"IndexName": "gsi1", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],

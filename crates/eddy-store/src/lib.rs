@@ -51,7 +51,7 @@ pub use stream::{
     EventName, IteratorType, RecordsPage, ShardDef, ShardRead, StreamConfig, StreamDef,
     StreamRecord, StreamSpecification, StreamSummary, parse_sequence_number, sequence_number,
 };
-pub use tables::{CreateTable, GsiUpdate, IndexSpec, OnDemandRequest, TableUpdate};
+pub use tables::{CreateTable, GsiUpdate, IndexSpec, OnDemandRequest, TableUpdate, WarmRequest};
 pub use transact::{TransactGetItem, TransactWriteAction, TransactWriteInput};
 
 use backend::Mutation;

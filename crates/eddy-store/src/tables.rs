@@ -108,6 +108,14 @@ pub struct CreateTable {
     pub table_class: Option<String>,
     pub stream: Option<crate::StreamSpecification>,
     pub on_demand: Option<OnDemandRequest>,
+    pub warm: Option<WarmRequest>,
+}
+
+/// A table's `WarmThroughput` as asked for: either rate may be left out (it keeps what the table has).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct WarmRequest {
+    pub read: Option<i64>,
+    pub write: Option<i64>,
 }
 
 #[derive(Clone, Debug)]
@@ -147,6 +155,7 @@ pub struct TableUpdate {
     pub table_class: Option<String>,
     pub stream: Option<crate::StreamSpecification>,
     pub on_demand: Option<OnDemandRequest>,
+    pub warm: Option<WarmRequest>,
 }
 
 /// A key schema as DynamoDB prints it in its redefinition fault (Alternator's suite, run against AWS):
@@ -179,6 +188,49 @@ fn index_not_found(index: &str, table: &str) -> DynamoError {
 /// UpdateTable's checks of the request alone, made before the table is looked up (as DynamoDB does): something
 /// must change, deletion protection and the table class change alone, and index, stream and throughput changes
 /// are not mixed.
+/// Raises a table's warm throughput (`WarmThroughput`): recorded and reported, as eddy never throttles. As
+/// DynamoDB does (Alternator's suite, run against AWS): a rate left out keeps what the table has; neither may be
+/// under what every table starts with (12 000 reads, 4 000 writes a second) nor under what the table has now,
+/// for warm throughput only rises. The refusals' words are eddy's; AWS's are recorded only in part.
+fn apply_warm(def: &mut TableDef, asked: WarmRequest) -> Result<(), DynamoError> {
+    let current = def.warm_throughput();
+    let baseline = Throughput::ON_DEMAND_WARM;
+    for (unit, value, minimum, now) in [
+        (
+            "ReadUnitsPerSecond",
+            asked.read,
+            baseline.read,
+            current.read,
+        ),
+        (
+            "WriteUnitsPerSecond",
+            asked.write,
+            baseline.write,
+            current.write,
+        ),
+    ] {
+        let Some(value) = value else { continue };
+        if value < minimum {
+            return Err(invalid(format!(
+                "{unit} of WarmThroughput {value} is lower than the minimum of {minimum}"
+            )));
+        }
+        if value < now {
+            return Err(invalid(format!(
+                "{unit} of WarmThroughput {value} is lower than current WarmThroughput {now}"
+            )));
+        }
+    }
+    def.warm_high_water = Some(
+        Throughput {
+            read: asked.read.unwrap_or(current.read),
+            write: asked.write.unwrap_or(current.write),
+        }
+        .max_each(current),
+    );
+    Ok(())
+}
+
 fn check_update_shape(req: &TableUpdate) -> Result<(), DynamoError> {
     let gsi_updates = req.gsi_updates.as_deref().unwrap_or_default();
     let changes = [
@@ -189,6 +241,7 @@ fn check_update_shape(req: &TableUpdate) -> Result<(), DynamoError> {
         req.deletion_protection.is_some(),
         req.table_class.is_some(),
         req.on_demand.is_some(),
+        req.warm.is_some(),
     ]
     .into_iter()
     .filter(|changed| *changed)
@@ -679,6 +732,9 @@ impl Store {
         req: CreateTable,
     ) -> Result<Arc<Table>, DynamoError> {
         let mut def = plan_table(scope, &req, self.inner.clock.now_ms())?;
+        if let Some(warm) = req.warm {
+            apply_warm(&mut def, warm)?;
+        }
         let stream = req.stream.clone();
         if let Some(spec) = &stream {
             crate::stream::check_create_spec(spec)?;
@@ -808,6 +864,9 @@ impl Store {
                         "ProvisionedThroughput must be specified for index: {}",
                         unprovisioned.join(",")
                     )));
+                }
+                if let Some(warm) = req.warm {
+                    apply_warm(&mut def, warm)?;
                 }
                 if let Some(flag) = req.deletion_protection {
                     def.deletion_protection = flag;

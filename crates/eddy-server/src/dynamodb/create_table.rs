@@ -6,6 +6,7 @@ use axum::http::Response;
 use eddy_model::{DynamoError, ScalarType};
 use eddy_store::{
     BillingMode, CreateTable, IndexSpec, OnDemandRequest, Store, StreamSpecification, Throughput,
+    WarmRequest,
 };
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -221,8 +222,25 @@ struct Request {
     #[serde(rename = "SSESpecification")]
     sse_specification: Option<Value>,
     on_demand_throughput: Option<WireOnDemandThroughput>,
-    warm_throughput: Option<Value>,
+    warm_throughput: Option<WireWarmThroughput>,
     resource_policy: Option<String>,
+}
+
+/// A table's `WarmThroughput` on the wire.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct WireWarmThroughput {
+    read_units_per_second: Option<i64>,
+    write_units_per_second: Option<i64>,
+}
+
+impl From<&WireWarmThroughput> for WarmRequest {
+    fn from(w: &WireWarmThroughput) -> WarmRequest {
+        WarmRequest {
+            read: w.read_units_per_second,
+            write: w.write_units_per_second,
+        }
+    }
 }
 
 pub fn key_pairs(elements: &[KeySchemaElement]) -> Vec<(String, String)> {
@@ -275,10 +293,8 @@ pub async fn handle(
         .iter()
         .flatten()
         .any(|i| i.warm_throughput.is_some());
-    refuse_unsupported(
-        "WarmThroughput",
-        req.warm_throughput.is_some() || index_warm,
-    )?;
+    // A table's warm throughput is recorded and reported; an index's is not implemented.
+    refuse_unsupported("WarmThroughput", index_warm)?;
     refuse_unsupported("ResourcePolicy", req.resource_policy.is_some())?;
     if let Some(sse) = &req.sse_specification
         && sse.get("Enabled").and_then(Value::as_bool) == Some(true)
@@ -307,6 +323,7 @@ pub async fn handle(
             .stream_specification
             .as_ref()
             .map(StreamSpecification::from),
+        warm: req.warm_throughput.as_ref().map(WarmRequest::from),
     };
     let table = store.create_table(&ctx.scope, create).await?;
     Ok(awsjson::ok(

@@ -5,7 +5,9 @@ use super::Input;
 use axum::body::Body;
 use axum::http::Response;
 use eddy_model::DynamoError;
-use eddy_store::{GsiUpdate, IndexSpec, Store, StreamSpecification, TableUpdate, Throughput};
+use eddy_store::{
+    GsiUpdate, IndexSpec, Store, StreamSpecification, TableUpdate, Throughput, WarmRequest,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -56,7 +58,7 @@ struct Request {
     #[serde(rename = "SSESpecification")]
     sse_specification: Option<Value>,
     on_demand_throughput: Option<WireOnDemandThroughput>,
-    warm_throughput: Option<Value>,
+    warm_throughput: Option<super::create_table::WireWarmThroughput>,
     multi_region_consistency: Option<Value>,
 }
 
@@ -101,10 +103,8 @@ pub async fn handle(
                     .as_ref()
                     .is_some_and(|c| c.warm_throughput.is_some())
         });
-    refuse_unsupported(
-        "WarmThroughput",
-        req.warm_throughput.is_some() || index_warm,
-    )?;
+    // A table's warm throughput is recorded and reported; an index's is not implemented.
+    refuse_unsupported("WarmThroughput", index_warm)?;
     refuse_unsupported(
         "MultiRegionConsistency",
         req.multi_region_consistency.is_some(),
@@ -126,6 +126,7 @@ pub async fn handle(
             .stream_specification
             .as_ref()
             .map(StreamSpecification::from),
+        warm: req.warm_throughput.as_ref().map(WarmRequest::from),
     };
     let table = store.update_table(&ctx.scope, update).await?;
     Ok(awsjson::ok(
