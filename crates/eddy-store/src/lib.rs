@@ -409,6 +409,7 @@ mod tests {
                         non_key_attributes: None,
                         throughput: None,
                         on_demand: None,
+                        warm: None,
                     }]),
                     ..Default::default()
                 },

@@ -32,6 +32,7 @@ pub struct IndexSpec {
     pub non_key_attributes: Option<Vec<String>>,
     pub throughput: Option<Throughput>,
     pub on_demand: Option<OnDemandRequest>,
+    pub warm: Option<WarmRequest>,
 }
 
 /// An `OnDemandThroughput` as requested: either limit may be left out; -1 removes one (UpdateTable only).
@@ -125,6 +126,7 @@ pub enum GsiUpdate {
         name: String,
         throughput: Option<Throughput>,
         on_demand: Option<OnDemandRequest>,
+        warm: Option<WarmRequest>,
     },
     Delete {
         name: String,
@@ -188,12 +190,17 @@ fn index_not_found(index: &str, table: &str) -> DynamoError {
 /// UpdateTable's checks of the request alone, made before the table is looked up (as DynamoDB does): something
 /// must change, deletion protection and the table class change alone, and index, stream and throughput changes
 /// are not mixed.
-/// Raises a table's warm throughput (`WarmThroughput`): recorded and reported, as eddy never throttles. As
-/// DynamoDB does (Alternator's suite, run against AWS): a rate left out keeps what the table has; neither may be
-/// under what every table starts with (12 000 reads, 4 000 writes a second) nor under what the table has now,
-/// for warm throughput only rises. The refusals' words are eddy's; AWS's are recorded only in part.
+/// Raises a table's warm throughput (`WarmThroughput`): recorded and reported, as eddy never throttles.
 fn apply_warm(def: &mut TableDef, asked: WarmRequest) -> Result<(), DynamoError> {
-    let current = def.warm_throughput();
+    def.warm_high_water = Some(raised_warm(def.warm_throughput(), asked)?);
+    Ok(())
+}
+
+/// The warm throughput of a table or index that has `current` and is asked for `asked`, as DynamoDB takes it
+/// (Alternator's suite, run against AWS): a rate left out keeps what it has; neither may be under what every
+/// table starts with (12 000 reads, 4 000 writes a second) nor under what it has now, for warm throughput only
+/// rises. The refusals' words are eddy's; AWS's are recorded only in part.
+fn raised_warm(current: Throughput, asked: WarmRequest) -> Result<Throughput, DynamoError> {
     let baseline = Throughput::ON_DEMAND_WARM;
     for (unit, value, minimum, now) in [
         (
@@ -221,14 +228,11 @@ fn apply_warm(def: &mut TableDef, asked: WarmRequest) -> Result<(), DynamoError>
             )));
         }
     }
-    def.warm_high_water = Some(
-        Throughput {
-            read: asked.read.unwrap_or(current.read),
-            write: asked.write.unwrap_or(current.write),
-        }
-        .max_each(current),
-    );
-    Ok(())
+    Ok(Throughput {
+        read: asked.read.unwrap_or(current.read),
+        write: asked.write.unwrap_or(current.write),
+    }
+    .max_each(current))
 }
 
 fn check_update_shape(req: &TableUpdate) -> Result<(), DynamoError> {
@@ -688,6 +692,13 @@ fn plan_gsi(
         Some(r) => r.apply(None, billing, OnDemandTarget::Index(name), false)?,
         None => None,
     };
+    let warm_high_water = match spec.warm {
+        Some(asked) => Some(raised_warm(
+            Throughput::warm(None, billing, spec.throughput),
+            asked,
+        )?),
+        None => None,
+    };
     Ok(IndexDef {
         id: 0,
         name: spec.name.clone(),
@@ -696,7 +707,7 @@ fn plan_gsi(
         projection,
         throughput: spec.throughput,
         throughput_changes: ThroughputChanges::default(),
-        warm_high_water: None,
+        warm_high_water,
         on_demand,
         ties: TieOrder::TableScheme,
     })
@@ -1151,6 +1162,7 @@ fn apply_gsi_update(
             name,
             throughput,
             on_demand,
+            warm,
         } => {
             if def.lsis.iter().any(|i| &i.name == name) {
                 return Err(DynamoError::validation(format!(
@@ -1161,6 +1173,13 @@ fn apply_gsi_update(
             let Some(index) = def.gsis.iter_mut().find(|i| &i.name == name) else {
                 return Err(index_not_found(name, &def.name));
             };
+            if let Some(asked) = warm {
+                let current = Throughput::warm(index.warm_high_water, billing, index.throughput);
+                index.warm_high_water = Some(raised_warm(current, *asked)?);
+                if throughput.is_none() && on_demand.is_none() {
+                    return Ok(None);
+                }
+            }
             if let Some(request) = on_demand {
                 index.on_demand =
                     request.apply(index.on_demand, billing, OnDemandTarget::Index(name), true)?;

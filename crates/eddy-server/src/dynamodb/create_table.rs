@@ -77,7 +77,7 @@ pub struct SecondaryIndex {
     pub projection: Projection,
     pub provisioned_throughput: Option<ProvisionedThroughput>,
     pub on_demand_throughput: Option<WireOnDemandThroughput>,
-    pub warm_throughput: Option<Value>,
+    pub warm_throughput: Option<WireWarmThroughput>,
 }
 
 impl From<&SecondaryIndex> for IndexSpec {
@@ -89,6 +89,7 @@ impl From<&SecondaryIndex> for IndexSpec {
             non_key_attributes: i.projection.non_key_attributes.clone(),
             throughput: i.provisioned_throughput.as_ref().map(Throughput::from),
             on_demand: on_demand(i.on_demand_throughput.as_ref()),
+            warm: i.warm_throughput.as_ref().map(WarmRequest::from),
         }
     }
 }
@@ -288,13 +289,6 @@ pub async fn handle(
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
-    let index_warm = req
-        .global_secondary_indexes
-        .iter()
-        .flatten()
-        .any(|i| i.warm_throughput.is_some());
-    // A table's warm throughput is recorded and reported; an index's is not implemented.
-    refuse_unsupported("WarmThroughput", index_warm)?;
     refuse_unsupported("ResourcePolicy", req.resource_policy.is_some())?;
     if let Some(sse) = &req.sse_specification
         && sse.get("Enabled").and_then(Value::as_bool) == Some(true)

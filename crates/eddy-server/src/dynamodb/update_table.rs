@@ -25,7 +25,7 @@ struct IndexThroughputUpdate {
     index_name: String,
     provisioned_throughput: Option<ProvisionedThroughput>,
     on_demand_throughput: Option<WireOnDemandThroughput>,
-    warm_throughput: Option<Value>,
+    warm_throughput: Option<super::create_table::WireWarmThroughput>,
 }
 
 #[derive(Deserialize)]
@@ -69,6 +69,7 @@ fn gsi_update(wire: &GsiUpdateWire) -> Result<GsiUpdate, DynamoError> {
             name: u.index_name.clone(),
             throughput: u.provisioned_throughput.as_ref().map(Throughput::from),
             on_demand: on_demand(u.on_demand_throughput.as_ref()),
+            warm: u.warm_throughput.as_ref().map(WarmRequest::from),
         }),
         (None, None, Some(d)) => Ok(GsiUpdate::Delete {
             name: d.index_name.clone(),
@@ -91,20 +92,6 @@ pub async fn handle(
     let name = table_name(&ctx.scope, &req.table_name, "tableName")?;
     refuse_unsupported("ReplicaUpdates", req.replica_updates.is_some())?;
     refuse_unsupported("SSESpecification", req.sse_specification.is_some())?;
-    let index_warm = req
-        .global_secondary_index_updates
-        .iter()
-        .flatten()
-        .any(|u| {
-            u.create
-                .as_ref()
-                .is_some_and(|c| c.warm_throughput.is_some())
-                || u.update
-                    .as_ref()
-                    .is_some_and(|c| c.warm_throughput.is_some())
-        });
-    // A table's warm throughput is recorded and reported; an index's is not implemented.
-    refuse_unsupported("WarmThroughput", index_warm)?;
     refuse_unsupported(
         "MultiRegionConsistency",
         req.multi_region_consistency.is_some(),
