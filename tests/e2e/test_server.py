@@ -298,3 +298,21 @@ def test_dynamodb_takes_gzip_requests_and_compresses_large_answers(eddy, table_n
         assert "content-encoding" not in headers and int(headers["x-amz-crc32"]) == binascii.crc32(answer)
         json.loads(answer)
     assert "Item" not in eddy.client().get_item(TableName=table_name, Key={"pk": {"S": "b"}})
+
+
+def test_a_dynamodb_request_over_16_mb_is_refused_with_413(eddy, table_name):
+    # DynamoDB's request limit (Alternator's suite, run against AWS): 17 MB of whitespace in a PutItem is a 413,
+    # sent with a Content-Length or chunked; just under 16 MiB is read.
+    from conftest import create_table
+    create_table(eddy.client(), table_name)
+    headers = {"X-Amz-Target": "DynamoDB_20120810.PutItem", "Content-Type": "application/x-amz-json-1.0"}
+
+    def body(padding):
+        return '{"TableName": "' + table_name + '", ' + " " * padding + '"Item": {"pk": {"S": "big"}}}'
+
+    assert requests.post(eddy.endpoint + "/", data=body(17 * 1024 * 1024), headers=headers).status_code == 413
+    chunks = iter([body(17 * 1024 * 1024).encode()])
+    assert requests.post(eddy.endpoint + "/", data=chunks, headers=headers).status_code == 413
+    assert "Item" not in eddy.client().get_item(TableName=table_name, Key={"pk": {"S": "big"}})
+    assert requests.post(eddy.endpoint + "/", data=body(16 * 1024 * 1024 - 200), headers=headers).status_code == 200
+    assert "Item" in eddy.client().get_item(TableName=table_name, Key={"pk": {"S": "big"}})

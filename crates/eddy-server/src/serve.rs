@@ -37,7 +37,7 @@ use tower_service::Service;
 
 use crate::auth::AuthMode;
 use crate::protocol::context::RequestContext;
-use crate::{AppState, JsonApi, MAX_BODY, router};
+use crate::{AppState, JSON_API_MAX_BODY, JsonApi, body_too_large, router};
 
 /// What every connection needs to answer requests.
 struct App {
@@ -92,13 +92,9 @@ impl App {
     }
 
     async fn answer_json(&self, api: JsonApi<'_>, parts: &Parts, body: Incoming) -> Response<Body> {
-        let body = match Limited::new(body, MAX_BODY).collect().await {
+        let body = match Limited::new(body, JSON_API_MAX_BODY).collect().await {
             Ok(collected) => collected.to_bytes(),
-            Err(e) if e.is::<LengthLimitError>() => {
-                let mut response = plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
-                closes_connection(&mut response);
-                return response;
-            }
+            Err(e) if e.is::<LengthLimitError>() => return body_too_large(),
             Err(_) => {
                 let mut response =
                     plain(StatusCode::BAD_REQUEST, "failed to read the request body");
