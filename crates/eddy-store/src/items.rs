@@ -779,7 +779,6 @@ fn check_statement_charge(
     }
 }
 
-/// The item an update produces: the update applied to the old item, or to a new item holding just the key.
 /// The item an update leaves: `None` when the item is missing and the update only takes attributes away.
 /// DynamoDB then does nothing — it neither creates the item nor looks at the paths, so `REMOVE x.y`, a fault
 /// on an item without `x`, passes (Alternator's suite, run against AWS).
@@ -795,6 +794,7 @@ pub(crate) fn updated_item(
     apply_update(table, old, key, update).map(Some)
 }
 
+/// The item an update produces: the update applied to the old item, or to a new item holding just the key.
 pub(crate) fn apply_update(
     table: &Table,
     old: Option<&AttributeMap>,

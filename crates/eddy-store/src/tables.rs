@@ -112,7 +112,7 @@ pub struct CreateTable {
     pub warm: Option<WarmRequest>,
 }
 
-/// A table's `WarmThroughput` as asked for: either rate may be left out (it keeps what the table has).
+/// A `WarmThroughput` (of a table or an index) as asked for: either rate may be left out (it keeps what it has).
 #[derive(Clone, Copy, Debug, Default)]
 pub struct WarmRequest {
     pub read: Option<i64>,

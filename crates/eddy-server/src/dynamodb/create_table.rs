@@ -227,7 +227,7 @@ struct Request {
     resource_policy: Option<String>,
 }
 
-/// A table's `WarmThroughput` on the wire.
+/// A `WarmThroughput` (of a table or an index) on the wire.
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 pub struct WireWarmThroughput {
