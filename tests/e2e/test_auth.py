@@ -193,6 +193,23 @@ def test_expired_and_future_timestamps_are_refused(iam_eddy, protocol):
         "within the five-minute skew a request is accepted"
 
 
+def test_header_components_may_be_space_separated_and_the_clock_is_checked_before_the_scope(iam_eddy):
+    """As Alternator's suite finds DynamoDB (run against AWS): `Credential=… SignedHeaders=… Signature=…` separated
+    by spaces or by commas alone is read, and an old request whose scope is wrong too is `Signature expired`."""
+    prepared = sign(iam_eddy, "dynamodb")
+    algorithm, rest = prepared.headers["Authorization"].split(" ", 1)
+    for separator in [" ", ","]:
+        joined = separator.join(part.strip() for part in rest.split(","))
+        assert send(prepared, {"Authorization": f"{algorithm} {joined}"}).status_code == 200
+    service, method, path, headers, body = PROTOCOLS["dynamodb"]
+    for date, fault in [("20170101T010101Z", "Signature expired"), ("30200101T010101Z", "Signature not yet current")]:
+        stale = requests.post(iam_eddy.endpoint + path, data=body, timeout=10, headers={**headers,
+            "X-Amz-Date": date, "Authorization": "AWS4-HMAC-SHA256 Credential=alternator/2/3/4/aws4_request "
+                                                 "SignedHeaders=x-amz-date;host Signature=123"})
+        check("bad-signature", "dynamodb", stale)
+        assert message_of("dynamodb", stale).startswith(fault), stale.text
+
+
 def test_a_replay_outside_the_skew_window_is_refused(iam_eddy):
     # Requests captured 4 min 57 s after they were signed: replays are accepted for three more seconds of wall
     # time, then refused.

@@ -50,6 +50,7 @@ fn signed(key: &str, secret: &str) -> HeaderMap {
         scope_date: DATE[..8].into(),
         region: "us-east-1".into(),
         service: "dynamodb".into(),
+        terminator: "aws4_request".into(),
         signed_headers: names.iter().map(|s| s.to_string()).collect(),
         signature: String::new(),
         amz_date: DATE.into(),

@@ -176,6 +176,7 @@ impl Auth {
     ) -> Result<Identity, AuthError> {
         let auth = sigv4::parse(req)?;
         sigv4::check_clock(&auth, now_ms)?;
+        sigv4::check_scope(&auth)?;
         // A query request is routed by the service it was signed for; the control API takes any.
         if !matches!(wire, Wire::Query { .. } | Wire::Control) {
             sigv4::check_service(&auth, wire.signing_name())?;

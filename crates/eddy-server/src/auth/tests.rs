@@ -60,6 +60,7 @@ fn signed(key: &str, secret: &str, service: &str, token: Option<&str>, body: &[u
         scope_date: "20150830".into(),
         region: "us-east-1".into(),
         service: service.into(),
+        terminator: "aws4_request".into(),
         signed_headers: names.clone(),
         signature: String::new(),
         amz_date: DATE.into(),

@@ -301,15 +301,25 @@ fn malformed_authorization_headers_get_aws_complaints() {
         .message(),
         "Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got 'a/b/c/d'"
     );
+    // The scope is checked after the clock, by its own step.
+    let scoped = parse_header(
+        "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=x",
+        date,
+    )
+    .unwrap();
     assert_eq!(
-        parse_header(
-            "AWS4-HMAC-SHA256 Credential=a/b/c/d/e, SignedHeaders=host, Signature=x",
-            date
-        )
-        .unwrap_err()
-        .message(),
+        check_scope(&scoped).unwrap_err().message(),
         "Credential should be scoped with a valid terminator: 'aws4_request', not 'e'. Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: 'b' != '20150830', from '20150830T123600Z'."
     );
+    // Components may be separated by spaces alone, or by commas alone.
+    for header in [
+        "AWS4-HMAC-SHA256 Credential=a/20150830/r/s/aws4_request SignedHeaders=host Signature=x",
+        "AWS4-HMAC-SHA256 Credential=a/20150830/r/s/aws4_request,SignedHeaders=host,Signature=x",
+    ] {
+        let auth = parse_header(header, date).unwrap();
+        assert_eq!((auth.signature.as_str(), auth.region.as_str()), ("x", "r"));
+        assert!(check_scope(&auth).is_ok());
+    }
     assert_eq!(
         parse_header(
             "AWS4-HMAC-SHA256 Credential=a/20150830/r/s/aws4_request, SignedHeaders=x-amz-date, Signature=x",
