@@ -75,6 +75,15 @@ pub struct KeySchema {
 /// The most HASH, and the most RANGE, attributes a multi-attribute key may have.
 pub const MAX_KEY_ATTRIBUTES_PER_ROLE: usize = 4;
 
+/// Whether `value` is an empty string or binary, which no key (of the table or an index) may hold.
+pub fn is_empty_key_value(value: &AttributeValue) -> bool {
+    match value {
+        AttributeValue::S(s) => s.is_empty(),
+        AttributeValue::B(b) => b.is_empty(),
+        _ => false,
+    }
+}
+
 /// The largest partition key value DynamoDB stores, in bytes as it counts them.
 pub const MAX_HASH_KEY_BYTES: usize = 2048;
 
@@ -124,13 +133,8 @@ impl KeySchema {
     /// Whether `value` can be a value of key attribute `attr` in this key: of its type, not an empty string
     /// or binary, and within its size limit.
     pub fn holds_value(&self, attr: &KeyAttribute, value: &AttributeValue) -> bool {
-        let empty = match value {
-            AttributeValue::S(s) => s.is_empty(),
-            AttributeValue::B(b) => b.is_empty(),
-            _ => false,
-        };
         attr.scalar.matches(value)
-            && !empty
+            && !is_empty_key_value(value)
             && value.dynamo_size() <= self.value_size_limit(&attr.name)
     }
 

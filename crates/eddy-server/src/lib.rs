@@ -44,17 +44,6 @@ pub(crate) const MAX_BODY: usize = 72 * 1024 * 1024;
 /// a larger one with `413` (Alternator's suite, run against AWS, checks a 17 MB PutItem).
 pub(crate) const JSON_API_MAX_BODY: usize = 16 * 1024 * 1024;
 
-/// The answer to a body over its limit: `413`, and the connection closes (the rest of the body is not read).
-pub(crate) fn body_too_large() -> Response<Body> {
-    let mut response = Response::new(Body::from("request body too large"));
-    *response.status_mut() = StatusCode::PAYLOAD_TOO_LARGE;
-    response.headers_mut().insert(
-        axum::http::header::CONNECTION,
-        axum::http::HeaderValue::from_static("close"),
-    );
-    response
-}
-
 /// Handles to the engines, shared by all requests.
 #[derive(Clone)]
 pub struct AppState {
@@ -295,11 +284,11 @@ impl<'a> JsonApi<'a> {
         body: Bytes,
     ) -> Response<Body> {
         if body.len() > JSON_API_MAX_BODY {
-            return body_too_large();
+            return serve::body_too_large();
         }
         let body = match coding::decoded_body(headers, body, MAX_BODY) {
             Ok(body) => body,
-            Err(coding::DecodeError::TooLarge) => return body_too_large(),
+            Err(coding::DecodeError::TooLarge) => return serve::body_too_large(),
             // DynamoDB answers a body it cannot decode, or a coding other than gzip, with an internal error
             // and runs nothing (Alternator's suite, run against AWS).
             Err(_) => {

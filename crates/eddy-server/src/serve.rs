@@ -37,7 +37,7 @@ use tower_service::Service;
 
 use crate::auth::AuthMode;
 use crate::protocol::context::RequestContext;
-use crate::{AppState, JSON_API_MAX_BODY, JsonApi, body_too_large, router};
+use crate::{AppState, JSON_API_MAX_BODY, JsonApi, router};
 
 /// What every connection needs to answer requests.
 struct App {
@@ -181,6 +181,13 @@ fn preflight(headers: &HeaderMap) -> Response<Body> {
     );
     out.insert(ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("172800"));
     out.insert(CONTENT_LENGTH, HeaderValue::from_static("0"));
+    response
+}
+
+/// The answer to a body over its limit: `413`, and the connection closes (the rest of the body is not read).
+pub(crate) fn body_too_large() -> Response<Body> {
+    let mut response = plain(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+    closes_connection(&mut response);
     response
 }
 

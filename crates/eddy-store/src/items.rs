@@ -124,14 +124,6 @@ pub(crate) enum Origin {
 // ---------------------------------------------------------------------------------------------------------
 // Validation
 
-fn empty_key_value(v: &AttributeValue) -> bool {
-    match v {
-        AttributeValue::S(s) => s.is_empty(),
-        AttributeValue::B(b) => b.is_empty(),
-        _ => false,
-    }
-}
-
 fn key_value_size(v: &AttributeValue) -> usize {
     v.dynamo_size()
 }
@@ -177,7 +169,10 @@ pub(crate) fn validate_key(table: &Table, key: &AttributeMap) -> Result<(), Dyna
         ));
     }
     for attr in schema.attributes() {
-        if key.get(&attr.name).is_some_and(empty_key_value) {
+        if key
+            .get(&attr.name)
+            .is_some_and(eddy_model::key::is_empty_key_value)
+        {
             return Err(DynamoError::validation(format!(
                 "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
                 if attr.scalar == eddy_model::ScalarType::B {
@@ -220,7 +215,7 @@ pub(crate) fn validate_item_fits_table(
                     v.value_type()
                 )));
             }
-            Some(v) if empty_key_value(v) => {
+            Some(v) if eddy_model::key::is_empty_key_value(v) => {
                 return Err(DynamoError::validation(format!(
                     "One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty {} value. Key: {}",
                     empty_kind(attr.scalar),
@@ -300,7 +295,7 @@ fn check_index_keys(
                 ),
             });
         }
-        if empty_key_value(v) {
+        if eddy_model::key::is_empty_key_value(v) {
             return Err(DynamoError::validation(format!(
                 "One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty {} value. IndexName: {index}, IndexKey: {}",
                 empty_kind(attr.scalar),
@@ -337,7 +332,7 @@ fn check_update_index_key_types(table: &Table, update: &Update) -> Result<(), Dy
     }
     for (name, value) in update.top_level_literal_values() {
         if let Some((_, attr)) = index_key_attributes(table).find(|(_, a)| a.name == name)
-            && empty_key_value(value)
+            && eddy_model::key::is_empty_key_value(value)
         {
             return Err(DynamoError::validation(format!(
                 "One or more parameter values are not valid. The update expression attempted to update a secondary index key to a value that is not supported. The AttributeValue for a key attribute cannot contain an empty {} value.",
