@@ -420,7 +420,7 @@ def test_parallel_scan_segments_partition_the_table(ddb, table):
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName=table, Segment=4, TotalSegments=4)
     assert error_of(e) == ("ValidationException", "The Segment parameter is zero-based and must be less than parameter "
-                                                  "TotalSegments: Segment: 4 is not less than TotalSegments: 4")
+                                                  "TotalSegments")
     # A segment resumes only from its own keys.
     first = ddb.scan(TableName=table, Segment=1, TotalSegments=4, Limit=1)
     assert first["LastEvaluatedKey"]
@@ -744,7 +744,7 @@ def test_legacy_filters_compare_booleans(ddb, table_name):
 
 def test_all_projected_attributes_needs_an_index(ddb, table_name):
     create_table(ddb, table_name)
-    message = "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
+    message = "1 validation error detected: ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName"
     with pytest.raises(ClientError) as e:
         ddb.scan(TableName=table_name, Select="ALL_PROJECTED_ATTRIBUTES")
     assert error_of(e) == ("ValidationException", message)

@@ -80,6 +80,19 @@ def test_a_page_carries_every_key_attribute_and_the_next_page_continues_it(ddb, 
         "ValidationException", "The provided starting key does not match the range key predicate")
 
 
+def test_legacy_key_conditions_take_as_many_conditions_as_the_key_has(ddb, tournament):
+    # Legacy KeyConditions are counted against the index's key as an expression's are (moto's AWS-verified tests);
+    # a key of one partition and one sort attribute still takes two at most, in the legacy words.
+    def eq(value):
+        return {"ComparisonOperator": "EQ", "AttributeValueList": [{"S": value}]}
+    page = ddb.query(TableName=tournament, IndexName="gsi", KeyConditions={
+        "h": eq("o1"), "a": eq("T"), "b": eq("live"),
+        "c": {"ComparisonOperator": "GT", "AttributeValueList": [{"S": "a"}]}})
+    assert pks(page) == ["p1"]
+    assert refusal(ddb.query, TableName=tournament, KeyConditions={"pk": eq("p1"), "h": eq("o1"), "a": eq("T")}) == (
+        "ValidationException", "Conditions can be of length 1 or 2 only")
+
+
 def test_a_gap_or_a_range_condition_before_the_last_attribute_is_refused(ddb, tournament):
     def message(before, after):
         return ("ValidationException", f"RANGE key attributes {before} must have equality conditions specified in "

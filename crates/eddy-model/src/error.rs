@@ -130,13 +130,13 @@ impl DynamoError {
         })
     }
 
-    /// Whether the message member is spelled `Message` (coral service errors) rather than `message`.
+    /// Whether the message member is spelled `Message` (coral service errors) rather than `message`. A
+    /// ConditionalCheckFailedException carrying the `Item` was spelled `Message` too until AWS changed it in
+    /// 2026 (LocalStack's 2024 recording against moto's re-verified tests of August 2026).
     pub fn capitalised_message(&self) -> bool {
         matches!(
             self,
-            DynamoError::Serialization(_)
-                | DynamoError::TransactionCanceled { .. }
-                | DynamoError::ConditionalCheckFailed { item: Some(_) }
+            DynamoError::Serialization(_) | DynamoError::TransactionCanceled { .. }
         )
     }
 }

@@ -94,14 +94,13 @@ pub struct ReadOutput {
     pub consumed: Option<Capacity>,
 }
 
-/// What a read walks: the table itself or one of its indexes.
-/// Which read an access path serves, where DynamoDB words their faults differently.
-#[derive(Clone, Copy)]
-enum ReadOperation {
-    Query,
-    Scan,
+/// A fault of `Select` against the projection or the access path. Query and Scan word them alike, in the
+/// newer validation layer's envelope (moto's AWS-verified tests, October 2026; until then Scan's were bare).
+fn select_fault(message: impl std::fmt::Display) -> DynamoError {
+    DynamoError::validation(format!("1 validation error detected: {message}"))
 }
 
+/// What a read walks: the table itself or one of its indexes.
 struct AccessPath<'a> {
     table: &'a Table,
     index: Option<&'a IndexDef>,
@@ -169,7 +168,6 @@ impl<'a> AccessPath<'a> {
     /// Checks `Select` against the path and the projection; returns the effective select.
     fn effective_select(
         &self,
-        operation: ReadOperation,
         select: Option<Select>,
         projection: Option<&Projection>,
         legacy: bool,
@@ -189,30 +187,21 @@ impl<'a> AccessPath<'a> {
                 }
             }
             (Some(Select::SpecificAttributes), _) => Select::SpecificAttributes,
-            // Verified against AWS (us-east-1) by extenddb's dual-target tests, 2026: only Query envelopes it.
-            (Some(Select::Count), Some(_)) if !legacy => {
-                const COUNT: &str =
-                    "Cannot specify the ProjectionExpression when choosing to get only the Count";
-                return Err(DynamoError::validation(match operation {
-                    ReadOperation::Query => format!("1 validation error detected: {COUNT}"),
-                    ReadOperation::Scan => COUNT.to_string(),
-                }));
-            }
             (Some(s), Some(_)) => {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Cannot specify the {param} when choosing to get {}",
-                    s.wire_name()
+                let chosen = match s {
+                    Select::Count => "only the Count",
+                    other => other.wire_name(),
+                };
+                return Err(select_fault(format!(
+                    "Cannot specify the {param} when choosing to get {chosen}"
                 )));
             }
             (Some(s), None) => s,
         };
         if select == Select::SpecificAttributes && projection.is_none() {
-            // Query's in the envelope everywhere; Scan's bare in us-east-1 (paritysuite, 2026-10-07).
-            const SPECIFIC: &str = "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES";
-            return Err(DynamoError::validation(match operation {
-                ReadOperation::Query => format!("1 validation error detected: {SPECIFIC}"),
-                ReadOperation::Scan => SPECIFIC.to_string(),
-            }));
+            return Err(select_fault(
+                "Must specify the AttributesToGet or ProjectionExpression when choosing to get SPECIFIC_ATTRIBUTES",
+            ));
         }
         if let Some(index) = self.index {
             if select == Select::AllAttributes
@@ -225,8 +214,8 @@ impl<'a> AccessPath<'a> {
                 )));
             }
         } else if select == Select::AllProjectedAttributes {
-            return Err(DynamoError::validation(
-                // DynamoDB says "Querying" on a Scan too.
+            // DynamoDB says "Querying" on a Scan too.
+            return Err(select_fault(
                 "ALL_PROJECTED_ATTRIBUTES can be used only when Querying using an IndexName",
             ));
         }
@@ -729,7 +718,6 @@ impl Store {
         path.check_key_paths(req.projection.as_ref(), None)?;
         path.check_filter_keys(req.filter.as_ref(), req.filter_is_legacy)?;
         let select = path.effective_select(
-            ReadOperation::Query,
             req.select,
             req.projection.as_ref(),
             req.projection_is_legacy,
@@ -756,7 +744,6 @@ impl Store {
         let path = AccessPath::resolve(&table, req.index.as_deref())?;
         path.check_consistent(req.consistent)?;
         let select = path.effective_select(
-            ReadOperation::Scan,
             req.select,
             req.projection.as_ref(),
             req.projection_is_legacy,

@@ -183,7 +183,12 @@ fn check_leaf(leaf: &Raw, subst: &Substitutions<'_>) -> Result<(), ExprError> {
         check_function_types(name, args, subst)?;
     }
     match leaf {
-        Raw::Between { low, high, .. } => check_between(low, high, subst),
+        // A bound that cannot be ordered is named before the bounds' types are compared (AWS, moto's verified
+        // tests): `:lo` NULL and `:hi` a number is an operand-type error, not a type mismatch.
+        Raw::Between { low, high, .. } => {
+            check_ordering_operands(leaf, subst)?;
+            check_between(low, high, subst)
+        }
         Raw::In { list, .. } if list.len() > MAX_IN_OPERANDS => {
             Err(ExprError::TooManyInOperands(list.len()))
         }
