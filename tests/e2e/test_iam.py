@@ -213,6 +213,9 @@ def test_customer_policies_and_versions(iam):
     arn = created["Arn"]
     assert arn == f"arn:aws:iam::000000000000:policy/app/{name}"
     assert created["PolicyId"].startswith("ANPA") and created["DefaultVersionId"] == "v1"
+    # The description is GetPolicy's alone (moto's AWS-verified tests).
+    assert "Description" not in created
+    assert iam.get_policy(PolicyArn=arn)["Policy"]["Description"] == "dlq writer"
     with pytest.raises(Exception) as e:
         iam.create_policy(PolicyName=name, PolicyDocument=policy(["sqs:SendMessage"]))
     assert error_of(e) == ("EntityAlreadyExists", f"A policy called {name} already exists. Duplicate names are not allowed.")
@@ -254,10 +257,14 @@ def test_customer_policies_and_versions(iam):
 
 def test_users_access_keys_and_user_policies(eddy, iam):
     name = uid("user")
-    user = iam.create_user(UserName=name, Path="/ops/")["User"]
+    tags = [{"Key": "team", "Value": "ops"}]
+    user = iam.create_user(UserName=name, Path="/ops/", Tags=tags)["User"]
     assert user["Arn"] == f"arn:aws:iam::000000000000:user/ops/{name}" and user["UserId"].startswith("AIDA")
-    assert iam.get_user(UserName=name)["User"]["UserName"] == name
-    assert name in [u["UserName"] for u in iam.list_users(PathPrefix="/ops/")["Users"]]
+    assert user["Tags"] == tags
+    assert iam.get_user(UserName=name)["User"]["Tags"] == tags
+    listed_users = [u for u in iam.list_users(PathPrefix="/ops/")["Users"] if u["UserName"] == name]
+    # A listing leaves the tags out, as AWS's do (moto's AWS-verified tests).
+    assert len(listed_users) == 1 and "Tags" not in listed_users[0]
     key = iam.create_access_key(UserName=name)["AccessKey"]
     assert key["AccessKeyId"].startswith("AKIA") and len(key["SecretAccessKey"]) == 40 and key["Status"] == "Active"
     listed = iam.list_access_keys(UserName=name)["AccessKeyMetadata"]

@@ -107,6 +107,10 @@ def test_queue_lifecycle_urls_listing_and_attributes(sqs, server):
         sqs.get_queue_url(QueueName=name)
     assert error_of(e) == ("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
     assert e.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+    # A URL naming no account and queue names no queue (moto's AWS-verified tests).
+    with pytest.raises(sqs.exceptions.QueueDoesNotExist) as e:
+        sqs.get_queue_attributes(QueueUrl="http://whatever-incorrect-queue-address")
+    assert error_of(e) == ("AWS.SimpleQueueService.NonExistentQueue", "The specified queue does not exist.")
 
 
 def test_attribute_and_name_errors(sqs):

@@ -695,6 +695,7 @@ impl Lambda {
             policies: BTreeMap::new(),
             event_invoke_configs: BTreeMap::new(),
             recursive_loop: None,
+            code_updated_since_publish: false,
         };
         let mut shown = record.latest.clone();
         if req.publish == Some(true) {
@@ -872,6 +873,7 @@ impl Lambda {
         }
         record.latest.last_modified_ms = self.inner.clock.now_ms();
         record.latest.bump_revision(new_revision());
+        record.code_updated_since_publish = true;
         if req.dry_run == Some(true) {
             return Ok(record.latest.configuration(scope, &record.name, None));
         }
@@ -1045,6 +1047,7 @@ impl Lambda {
             )));
         }
         if let Some(last) = current.versions.last()
+            && !current.code_updated_since_publish
             && same_as_published(&current.latest, last)
         {
             return Ok(last.configuration(scope, &current.name, None));
@@ -1491,6 +1494,7 @@ fn publish_into(
     }
     // Publishing gives $LATEST a new RevisionId too (AWS-recorded).
     record.latest.bump_revision_only(new_revision());
+    record.code_updated_since_publish = false;
     record.next_version += 1;
     record.versions.push(version.clone());
     version

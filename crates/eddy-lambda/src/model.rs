@@ -38,6 +38,10 @@ pub struct FunctionRecord {
     /// `Terminate`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub recursive_loop: Option<String>,
+    /// UpdateFunctionCode ran since the last published version: the next PublishVersion makes a new version even
+    /// when the code is the same bytes (moto's AWS-verified tests).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub code_updated_since_publish: bool,
 }
 
 /// One version's configuration and code (for `$LATEST`, the current one).

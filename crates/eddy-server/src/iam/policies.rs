@@ -10,10 +10,11 @@ use super::{
     Call, Paging, WireTag, decode, encode_document, list_result, refuse, tags_in, tags_out,
 };
 
-/// Which answer a policy is shown in: they differ in `Description` and `Tags` (AWS-recorded).
+/// Which answer a policy is shown in: they differ in `Description` and `Tags` (AWS-recorded; moto's
+/// AWS-verified tests).
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum PolicyAnswer {
-    /// CreatePolicy: the description and tags given.
+    /// CreatePolicy: the tags given, not the description (moto's AWS-verified tests).
     Created,
     /// GetPolicy: `Tags` always, empty too.
     Got,
@@ -34,7 +35,7 @@ fn policy_json(policy: &PolicyView, answer: PolicyAnswer) -> Value {
     if let Some(d) = policy
         .description
         .as_ref()
-        .filter(|_| answer != PolicyAnswer::Listed)
+        .filter(|_| answer == PolicyAnswer::Got)
     {
         out.insert("Description".into(), json!(d));
     }

@@ -13,7 +13,9 @@ use super::{
     Call, Paging, WireTag, decode, encode_document, list_result, refuse, tags_in, tags_out,
 };
 
-fn user_json(user: &User) -> Value {
+/// A user as CreateUser and GetUser show it: `Tags` when it has some. ListUsers leaves the tags out, as AWS's
+/// listings do (moto's AWS-verified tests).
+fn user_json(user: &User, with_tags: bool) -> Value {
     let s = &user.stored;
     let mut out = Map::new();
     out.insert("Path".into(), json!(s.path));
@@ -21,7 +23,7 @@ fn user_json(user: &User) -> Value {
     out.insert("UserId".into(), json!(s.user_id));
     out.insert("Arn".into(), json!(user.arn()));
     out.insert("CreateDate".into(), json!(iso(s.create_ms)));
-    if !s.tags.is_empty() {
+    if with_tags && !s.tags.is_empty() {
         out.insert("Tags".into(), tags_out(&s.tags));
     }
     Value::Object(out)
@@ -63,7 +65,7 @@ pub async fn create(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
             tags_in(req.tags),
         )
         .await?;
-    Ok(json!({"User": user_json(&user)}))
+    Ok(json!({"User": user_json(&user, true)}))
 }
 
 #[derive(Deserialize)]
@@ -88,7 +90,7 @@ pub fn get(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
     }
     let name = call.user_or_caller(req.user_name)?;
     let user = call.iam.get_user(call.account(), &name)?;
-    Ok(json!({"User": user_json(&user)}))
+    Ok(json!({"User": user_json(&user, true)}))
 }
 
 #[derive(Deserialize)]
@@ -107,7 +109,7 @@ pub fn list(call: &Call<'_>, body: Value) -> Result<Value, IamError> {
         req.paging.marker.as_deref(),
         req.paging.max_items,
     )?;
-    let users = page.items.iter().map(|u| user_json(u)).collect();
+    let users = page.items.iter().map(|u| user_json(u, false)).collect();
     Ok(list_result("Users", users, page.marker))
 }
 

@@ -81,10 +81,12 @@ impl Call<'_> {
                 Err(invalid())
             };
         };
-        let (host, path) = rest.split_once('/').ok_or_else(invalid)?;
+        // A URL that names no `<account>/<name>` names no queue (moto's AWS-verified tests:
+        // `http://whatever-incorrect-queue-address` is NonExistentQueue).
+        let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
         let segments: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
         let [account, name] = segments.as_slice() else {
-            return Err(invalid());
+            return Err(QueueError::queue_does_not_exist());
         };
         let host = host.split(':').next().unwrap_or(host);
         let region = host
