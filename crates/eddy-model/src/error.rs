@@ -131,8 +131,8 @@ impl DynamoError {
     }
 
     /// Whether the message member is spelled `Message` (coral service errors) rather than `message`. A
-    /// ConditionalCheckFailedException carrying the `Item` was spelled `Message` too until AWS changed it in
-    /// 2026 (LocalStack's 2024 recording against moto's re-verified tests of August 2026).
+    /// ConditionalCheckFailedException carrying the `Item` had `Message` too in LocalStack's recording of 2024;
+    /// moto's tests, re-verified against AWS in August 2026, find `message`.
     pub fn capitalised_message(&self) -> bool {
         matches!(
             self,
