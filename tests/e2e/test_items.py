@@ -112,6 +112,15 @@ def test_key_size_limits(ddb, table):
         "ValidationException",
         "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
     ddb.put_item(TableName=table, Item={"pk": {"S": "x" * 2048}})
+    # A Query for a partition key value no item could have is refused too (an AWS answer to a Query, quoted in a
+    # public issue thread).
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=table, KeyConditionExpression="pk = :p", ExpressionAttributeValues={":p": {"S": "x" * 2049}})
+    assert error_of(e) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+    assert ddb.query(TableName=table, KeyConditionExpression="pk = :p",
+                     ExpressionAttributeValues={":p": {"S": "x" * 2048}})["Count"] == 1
 
 
 def test_item_size_limit(ddb, table):

@@ -6,7 +6,7 @@
 use std::ops::Bound;
 
 use eddy_expr::{Condition, KeyCondition, Projection, RangeCondition, ResolvedKeyCondition};
-use eddy_model::key::encode_key_value;
+use eddy_model::key::{MAX_HASH_KEY_BYTES, encode_key_value};
 use eddy_model::{AttributeMap, AttributeValue, DynamoError, KeySchema, Scope, item_size};
 
 use crate::Store;
@@ -14,7 +14,7 @@ use crate::backend::Space;
 use crate::capacity::{Capacity, CapacityMode, read_units};
 use crate::catalog::{IndexDef, IndexKind, ProjectionType, Table};
 use crate::codec::decode_item;
-use crate::items::read_item;
+use crate::items::{HASH_KEY_TOO_LARGE, read_item};
 use crate::layout;
 
 /// DynamoDB stops a Query or Scan page after reading this much.
@@ -696,6 +696,11 @@ impl Store {
             path.check_start_key_shape(start)?;
         }
         let resolved = req.key_condition.resolve(path.key())?;
+        // A table's partition key value past its limit is refused as on a write (an AWS answer to a Query,
+        // quoted in a public issue thread); no item could have it.
+        if path.index.is_none() && resolved.hash.dynamo_size() > MAX_HASH_KEY_BYTES {
+            return Err(DynamoError::validation(HASH_KEY_TOO_LARGE));
+        }
         let mut prefix = layout::partition_prefix(
             table.def.partition_hash,
             path.id(),

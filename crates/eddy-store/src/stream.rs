@@ -1008,10 +1008,9 @@ fn stream_not_found(arn: &str) -> DynamoError {
     ))
 }
 
+/// AWS's text, as quoted from a production log in a public issue thread (DynamoDB Local words it otherwise).
 fn trimmed() -> DynamoError {
-    DynamoError::TrimmedDataAccess(
-        "The operation attempted to read past the oldest stream record in a shard.".into(),
-    )
+    DynamoError::TrimmedDataAccess("The data you are trying to access has been trimmed".into())
 }
 
 impl Store {
@@ -1229,10 +1228,11 @@ impl Store {
         kind: IteratorType,
     ) -> Result<String, DynamoError> {
         let stream = self.stream_by_arn(arn)?;
+        // AWS's text for a shard that aged out, quoted from production logs in public issue threads.
         let shard = stream.shard(shard_id).ok_or_else(|| {
-            DynamoError::ResourceNotFound(format!(
-                "Requested resource not found: Shard: {shard_id} in Stream: {arn} not found"
-            ))
+            DynamoError::ResourceNotFound(
+                "Requested resource not found: Shard does not exist".into(),
+            )
         })?;
         let position = self.shard_position(&stream, shard, kind)?;
         let p = ShardPosition {
