@@ -519,6 +519,40 @@ def test_lsi_entries_with_equal_keys_come_in_base_sort_key_order(ddb, table_name
     assert pages(False) == ["task0", "task5", "task4", "task3", "task2", "task1"]
 
 
+def test_item_collection_metrics_of_every_write(ddb, table_name, table):
+    lsi_table = table_name + "-lsi"
+    # On a table with an LSI, ReturnItemCollectionMetrics=SIZE reports each written item collection: one for a
+    # single-item write, a list per table for BatchWriteItem and TransactWriteItems (DynamoDB's API reference);
+    # a table without one reports none.
+    create_table(ddb, lsi_table, range_key=("sk", "S"), extra_attributes=[("kind", "S")],
+                 LocalSecondaryIndexes=[{"IndexName": "by-kind",
+                                         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
+                                                       {"AttributeName": "kind", "KeyType": "RANGE"}],
+                                         "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+
+    def collection(pk):
+        return {"ItemCollectionKey": {"pk": {"S": pk}}, "SizeEstimateRangeGB": [0.0, 1.0]}
+
+    put = ddb.put_item(TableName=lsi_table, Item={"pk": {"S": "a"}, "sk": {"S": "1"}},
+                       ReturnItemCollectionMetrics="SIZE")
+    assert put["ItemCollectionMetrics"] == collection("a")
+    batch = ddb.batch_write_item(ReturnItemCollectionMetrics="SIZE", RequestItems={
+        lsi_table: [{"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"S": "1"}}}},
+                     {"PutRequest": {"Item": {"pk": {"S": "b"}, "sk": {"S": "2"}}}},
+                     {"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"S": "1"}}}}],
+        table: [{"PutRequest": {"Item": {"pk": {"S": "no-lsi"}}}}]})
+    assert batch["ItemCollectionMetrics"] == {lsi_table: [collection("b"), collection("a")]}
+    transaction = ddb.transact_write_items(ReturnItemCollectionMetrics="SIZE", TransactItems=[
+        {"Put": {"TableName": lsi_table, "Item": {"pk": {"S": "c"}, "sk": {"S": "1"}}}},
+        {"Update": {"TableName": lsi_table, "Key": {"pk": {"S": "b"}, "sk": {"S": "1"}},
+                    "UpdateExpression": "SET kind = :k", "ExpressionAttributeValues": {":k": {"S": "x"}}}},
+        {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": "no-lsi"}},
+                            "ConditionExpression": "attribute_exists(pk)"}}])
+    assert transaction["ItemCollectionMetrics"] == {lsi_table: [collection("c"), collection("b")]}
+    assert "ItemCollectionMetrics" not in ddb.batch_write_item(RequestItems={
+        lsi_table: [{"PutRequest": {"Item": {"pk": {"S": "d"}, "sk": {"S": "1"}}}}]})
+
+
 def test_an_lsis_tie_order_survives_a_restart(fresh_eddy, table_name):
     ddb = fresh_eddy.client()
     create_table(ddb, table_name, range_key=("sk", "S"), extra_attributes=[("kind", "S")],

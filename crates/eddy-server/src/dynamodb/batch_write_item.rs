@@ -10,6 +10,7 @@ use eddy_store::{BatchWriteRequest, Store, WriteRequest};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::item_collection::{ItemCollectionMetrics, metrics_by_table};
 use super::wire::{ConsumedCapacity, SuppliedNames, capacity_mode, table_name};
 use crate::protocol::awsjson;
 use crate::protocol::context::RequestContext;
@@ -47,6 +48,8 @@ struct Reply {
     unprocessed_items: BTreeMap<String, Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     consumed_capacity: Option<Vec<ConsumedCapacity>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_collection_metrics: Option<BTreeMap<String, Vec<ItemCollectionMetrics>>>,
 }
 
 fn write_request(w: WireWriteRequest) -> Result<WriteRequest, DynamoError> {
@@ -72,7 +75,6 @@ pub async fn handle(
     body: Input<'_>,
 ) -> Result<Response<Body>, DynamoError> {
     let req: Request = body.decode()?;
-    let _ = req.return_item_collection_metrics;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let mut tables = Vec::with_capacity(req.request_items.len());
     let mut supplied = SuppliedNames::default();
@@ -85,6 +87,25 @@ pub async fn handle(
             .collect::<Result<Vec<_>, _>>()?;
         tables.push((name, requests));
     }
+    let writes = tables.iter().flat_map(|(name, requests)| {
+        requests.iter().map(move |r| match r {
+            WriteRequest::Put(item) => (name.as_str(), item),
+            WriteRequest::Delete(key) => (name.as_str(), key),
+        })
+    });
+    // Keyed by the table as the request named it (a name or an ARN), as ConsumedCapacity is.
+    let item_collection_metrics = metrics_by_table(
+        store,
+        ctx,
+        writes,
+        req.return_item_collection_metrics.as_deref(),
+    )
+    .map(|by_table| {
+        by_table
+            .into_iter()
+            .map(|(table, metrics)| (supplied.of(&table), metrics))
+            .collect()
+    });
     let out = store
         .batch_write_item(
             &ctx.scope,
@@ -99,6 +120,7 @@ pub async fn handle(
         &Reply {
             unprocessed_items: BTreeMap::new(),
             consumed_capacity: supplied.consumed(&out.consumed, mode),
+            item_collection_metrics,
         },
     ))
 }

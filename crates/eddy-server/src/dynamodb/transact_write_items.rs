@@ -1,6 +1,8 @@
 //! TransactWriteItems (with `ClientRequestToken` idempotency).
 
 use super::Input;
+use std::collections::BTreeMap;
+
 use axum::body::Body;
 use axum::http::Response;
 use eddy_expr::Operation;
@@ -9,6 +11,7 @@ use eddy_store::{Store, TransactWriteAction, TransactWriteInput};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use super::item_collection::{ItemCollectionMetrics, metrics_by_table};
 use super::wire::{
     ConsumedCapacity, ExpressionMembers, capacity_mode, consumed_list, return_old_on_failure,
     table_name,
@@ -50,6 +53,8 @@ struct Request {
 struct Reply {
     #[serde(skip_serializing_if = "Option::is_none")]
     consumed_capacity: Option<Vec<ConsumedCapacity>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    item_collection_metrics: Option<BTreeMap<String, Vec<ItemCollectionMetrics>>>,
 }
 
 /// FNV-1a of the request's items: stable across restarts, so a retried request is recognised.
@@ -186,7 +191,6 @@ pub async fn handle(
         let req: Request = body.decode_value(value)?;
         Ok((fingerprint, req))
     })?;
-    let _ = req.return_item_collection_metrics;
     let mode = capacity_mode(req.return_consumed_capacity.as_deref());
     let actions = req
         .transact_items
@@ -194,6 +198,19 @@ pub async fn handle(
         .enumerate()
         .map(|(i, item)| action(ctx, i + 1, item))
         .collect::<Result<Vec<_>, _>>()?;
+    // The collections the writes touch (a ConditionCheck writes nothing).
+    let writes = actions.iter().filter_map(|a| match a {
+        TransactWriteAction::Put { table, item, .. } => Some((table.as_str(), item)),
+        TransactWriteAction::Delete { table, key, .. }
+        | TransactWriteAction::Update { table, key, .. } => Some((table.as_str(), key)),
+        TransactWriteAction::ConditionCheck { .. } => None,
+    });
+    let item_collection_metrics = metrics_by_table(
+        store,
+        ctx,
+        writes,
+        req.return_item_collection_metrics.as_deref(),
+    );
     let consumed = store
         .transact_write_items(
             &ctx.scope,
@@ -209,6 +226,7 @@ pub async fn handle(
         &ctx.request_id,
         &Reply {
             consumed_capacity: consumed_list(&consumed, mode),
+            item_collection_metrics,
         },
     ))
 }
