@@ -492,14 +492,19 @@ def test_index_entries_with_equal_keys_come_in_dynamodb_order(ddb, table_name):
         "item7", "item6"]
 
 
-def test_lsi_entries_with_equal_keys_come_in_base_sort_key_order(ddb, table_name):
-    # An LSI lives in its table's partition: ties go by the table's sort key (ExtendDB's dual-target tests, run
-    # against DynamoDB, page them so, forwards and backwards).
-    create_table(ddb, table_name, range_key=("sk", "S"), extra_attributes=[("kind", "S")],
+def create_kind_lsi_table(ddb, name, projection):
+    """A table of `pk` and `sk` (strings) with an LSI `by-kind` on `kind`."""
+    create_table(ddb, name, range_key=("sk", "S"), extra_attributes=[("kind", "S")],
                  LocalSecondaryIndexes=[{"IndexName": "by-kind",
                                          "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
                                                        {"AttributeName": "kind", "KeyType": "RANGE"}],
-                                         "Projection": {"ProjectionType": "ALL"}}])
+                                         "Projection": {"ProjectionType": projection}}])
+
+
+def test_lsi_entries_with_equal_keys_come_in_base_sort_key_order(ddb, table_name):
+    # An LSI lives in its table's partition: ties go by the table's sort key (ExtendDB's dual-target tests, run
+    # against DynamoDB, page them so, forwards and backwards).
+    create_kind_lsi_table(ddb, table_name, "ALL")
     for sk in ["task3", "task1", "task5", "task2", "task4"]:
         ddb.put_item(TableName=table_name, Item={"pk": {"S": "user1"}, "sk": {"S": sk}, "kind": {"S": "EXPORT"}})
     ddb.put_item(TableName=table_name, Item={"pk": {"S": "user1"}, "sk": {"S": "task0"}, "kind": {"S": "IMPORT"}})
@@ -524,11 +529,7 @@ def test_item_collection_metrics_of_every_write(ddb, table_name, table):
     # On a table with an LSI, ReturnItemCollectionMetrics=SIZE reports each written item collection: one for a
     # single-item write, a list per table for BatchWriteItem and TransactWriteItems (DynamoDB's API reference);
     # a table without one reports none.
-    create_table(ddb, lsi_table, range_key=("sk", "S"), extra_attributes=[("kind", "S")],
-                 LocalSecondaryIndexes=[{"IndexName": "by-kind",
-                                         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                                                       {"AttributeName": "kind", "KeyType": "RANGE"}],
-                                         "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    create_kind_lsi_table(ddb, lsi_table, "KEYS_ONLY")
 
     def collection(pk):
         return {"ItemCollectionKey": {"pk": {"S": pk}}, "SizeEstimateRangeGB": [0.0, 1.0]}
@@ -555,11 +556,7 @@ def test_item_collection_metrics_of_every_write(ddb, table_name, table):
 
 def test_an_lsis_tie_order_survives_a_restart(fresh_eddy, table_name):
     ddb = fresh_eddy.client()
-    create_table(ddb, table_name, range_key=("sk", "S"), extra_attributes=[("kind", "S")],
-                 LocalSecondaryIndexes=[{"IndexName": "by-kind",
-                                         "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"},
-                                                       {"AttributeName": "kind", "KeyType": "RANGE"}],
-                                         "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    create_kind_lsi_table(ddb, table_name, "KEYS_ONLY")
 
     def put(sk):
         ddb.put_item(TableName=table_name, Item={"pk": {"S": "u"}, "sk": {"S": sk}, "kind": {"S": "same"}})
