@@ -524,6 +524,17 @@ def test_lsi_entries_with_equal_keys_come_in_base_sort_key_order(ddb, table_name
     assert pages(False) == ["task0", "task5", "task4", "task3", "task2", "task1"]
 
 
+def test_a_local_index_query_for_an_oversized_partition_key_is_refused(ddb, table_name):
+    # A local index shares its table's partition key, and its limit.
+    create_kind_lsi_table(ddb, table_name, "ALL")
+    with pytest.raises(ClientError) as e:
+        ddb.query(TableName=table_name, IndexName="by-kind", KeyConditionExpression="pk = :p",
+                  ExpressionAttributeValues={":p": {"S": "x" * 2049}})
+    assert error_of(e) == (
+        "ValidationException",
+        "One or more parameter values were invalid: Size of hashkey has exceeded the maximum size limit of2048 bytes")
+
+
 def test_item_collection_metrics_of_every_write(ddb, table_name, table):
     lsi_table = table_name + "-lsi"
     # On a table with an LSI, ReturnItemCollectionMetrics=SIZE reports each written item collection: one for a

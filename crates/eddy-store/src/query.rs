@@ -697,8 +697,8 @@ impl Store {
         }
         let resolved = req.key_condition.resolve(path.key())?;
         // A table's partition key value past its limit is refused as on a write (an AWS answer to a Query,
-        // quoted in a public issue thread); no item could have it.
-        if path.index.is_none() && resolved.hash.dynamo_size() > MAX_HASH_KEY_BYTES {
+        // quoted in a public issue thread); no item could have it. A local index shares the table's.
+        if !path.is_gsi() && resolved.hash.dynamo_size() > MAX_HASH_KEY_BYTES {
             return Err(DynamoError::validation(HASH_KEY_TOO_LARGE));
         }
         let mut prefix = layout::partition_prefix(
