@@ -192,15 +192,18 @@ def test_retry_exhaustion_sends_aws_invocation_record_to_sqs_and_counts_it(eddy,
     # metrics.md's worked example: 3 records, BatchSize 3, MaximumRetryAttempts 2, always failing, SQS OnFailure.
     fn = {"function_name": rig.function}
     m = {"event_source_mapping_uuid": uuid_}
-    assert metric(eddy, "eddy_lambda_invocations_total", **fn) == 4
+    # The handler records "after" before its invocation completes and is counted: wait for the count.
+    wait_for(lambda: (metric(eddy, "eddy_lambda_invocations_total", **fn),
+                      metric(eddy, "eddy_esm_invoked_events_total", **m)) == (4, 10),
+             message="the last invocation to be counted")
     assert metric(eddy, "eddy_lambda_errors_total", **fn) == 3
     assert metric(eddy, "eddy_esm_polled_events_total", **m) == 4
-    assert metric(eddy, "eddy_esm_invoked_events_total", **m) == 10
     assert metric(eddy, "eddy_esm_failed_invoke_events_total", **m) == 9
     assert metric(eddy, "eddy_esm_on_failure_destination_delivered_events_total", **m) == 3
     assert metric(eddy, "eddy_esm_dropped_events_total", **m) == 0
     assert metric(eddy, "eddy_lambda_duration_milliseconds_total", **fn) > 0
-    assert rig.lam.get_event_source_mapping(UUID=uuid_)["LastProcessingResult"] == "OK"
+    wait_for(lambda: rig.lam.get_event_source_mapping(UUID=uuid_)["LastProcessingResult"] == "OK",
+             message="the last batch's result")
 
 
 def test_record_age_ends_retries_and_the_record_reaches_sqs_through_sns(private, tmp_path):
