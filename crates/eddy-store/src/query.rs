@@ -234,33 +234,27 @@ impl<'a> AccessPath<'a> {
         let Some(index) = self.index.filter(|i| i.kind == IndexKind::Global) else {
             return Ok(());
         };
-        let missing = |names: std::collections::BTreeSet<String>| -> Vec<String> {
-            names
+        // The names the index does not project, as DynamoDB lists them; `None` when it projects them all.
+        let unprojected = |names: std::collections::BTreeSet<String>| -> Option<String> {
+            let absent: Vec<String> = names
                 .into_iter()
                 .filter(|n| !index.covers(&self.table.def.key, n))
-                .collect()
+                .collect();
+            (!absent.is_empty()).then(|| absent.join(", "))
         };
         if select == Select::SpecificAttributes
-            && let Some(projection) = projection
+            && let Some(absent) = projection.and_then(|p| unprojected(p.top_level_names()))
         {
-            let absent = missing(projection.top_level_names());
-            if !absent.is_empty() {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Global secondary index {} does not project [{}]",
-                    index.name,
-                    absent.join(", ")
-                )));
-            }
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Global secondary index {} does not project [{absent}]",
+                index.name
+            )));
         }
-        if let Some(filter) = filter {
-            let absent = missing(filter.top_level_names());
-            if !absent.is_empty() {
-                return Err(DynamoError::validation(format!(
-                    "One or more parameter values were invalid: Secondary index {} does not project one or more filter attributes: [{}]",
-                    index.name,
-                    absent.join(", ")
-                )));
-            }
+        if let Some(absent) = filter.and_then(|f| unprojected(f.top_level_names())) {
+            return Err(DynamoError::validation(format!(
+                "One or more parameter values were invalid: Secondary index {} does not project one or more filter attributes: [{absent}]",
+                index.name
+            )));
         }
         Ok(())
     }
