@@ -95,3 +95,89 @@ def test_items_and_counts_survive_sigkill(tmp_path, table_name):
         assert server.client().scan(TableName=table_name, IndexName="by-g", Select="COUNT")["Count"] == 250
     finally:
         server.kill()
+
+
+def transfer_until_killed(server, table, accounts, writers=6):
+    """Runs `writers` threads that move amounts between accounts with TransactWriteItems (debit, credit, and a log
+    item naming the transfer) until the server dies. Returns the ids of the acknowledged transfers."""
+    acked = []
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def writer(n):
+        client = server.client()
+        step = 0
+        while not stop.is_set():
+            step += 1
+            source, target = (n + step) % accounts, (n + 3 * step + 1) % accounts
+            if source == target:
+                continue
+            transfer = f"t{n}-{step}"
+            amount = str(1 + step % 5)
+            try:
+                client.transact_write_items(TransactItems=[
+                    {"Update": {"TableName": table, "Key": {"pk": {"S": f"a{source}"}},
+                                "UpdateExpression": "SET balance = balance - :n, g = :g",
+                                "ConditionExpression": "balance >= :n",
+                                "ExpressionAttributeValues": {":n": {"N": amount}, ":g": {"S": transfer}}}},
+                    {"Update": {"TableName": table, "Key": {"pk": {"S": f"a{target}"}},
+                                "UpdateExpression": "SET balance = balance + :n REMOVE g",
+                                "ExpressionAttributeValues": {":n": {"N": amount}}}},
+                    {"Put": {"TableName": table, "Item": {
+                        "pk": {"S": transfer}, "from": {"S": f"a{source}"}, "to": {"S": f"a{target}"},
+                        "amount": {"N": amount}, "g": {"S": transfer}}}},
+                ])
+            except client.exceptions.TransactionCanceledException:
+                continue
+            except Exception:
+                return
+            with lock:
+                acked.append(transfer)
+
+    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
+    for t in threads:
+        t.start()
+    wait_for(lambda: len(acked) >= 300, timeout=60, message="transfers to be acknowledged")
+    server.kill()
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    return acked
+
+
+def test_transactions_are_all_or_nothing_across_sigkill(tmp_path, table_name):
+    """Every transfer either landed whole (both balances and its log item, and their index entries) or not at all;
+    every acknowledged one landed."""
+    data = str(tmp_path / "data")
+    accounts = 10
+    server = Eddy(data_dir=data).start()
+    ddb = server.client()
+    create_table(ddb, table_name, extra_attributes=[("g", "S")],
+                 GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],
+                                          "Projection": {"ProjectionType": "KEYS_ONLY"}}])
+    for a in range(accounts):
+        ddb.put_item(TableName=table_name, Item={"pk": {"S": f"a{a}"}, "balance": {"N": "1000"}})
+    acked = transfer_until_killed(server, table_name, accounts)
+
+    server = Eddy(data_dir=data).start()
+    try:
+        ddb = server.client()
+        items = [i for page in ddb.get_paginator("scan").paginate(TableName=table_name, ConsistentRead=True)
+                 for i in page["Items"]]
+        balances = {i["pk"]["S"]: int(i["balance"]["N"]) for i in items if "balance" in i}
+        transfers = {i["pk"]["S"]: i for i in items if "amount" in i}
+        assert len(balances) == accounts
+        assert set(acked) <= set(transfers), "an acknowledged transfer is missing"
+        expected = {f"a{a}": 1000 for a in range(accounts)}
+        for t in transfers.values():
+            expected[t["from"]["S"]] -= int(t["amount"]["N"])
+            expected[t["to"]["S"]] += int(t["amount"]["N"])
+        assert balances == expected, "a transfer landed in part"
+        indexed = {i["pk"]["S"] for page in ddb.get_paginator("scan").paginate(TableName=table_name, IndexName="by-g")
+                   for i in page["Items"]}
+        assert indexed == {i["pk"]["S"] for i in items if "g" in i}, "the index disagrees with the table"
+        table = ddb.describe_table(TableName=table_name)["Table"]
+        assert table["ItemCount"] == len(items)
+        assert table["GlobalSecondaryIndexes"][0]["ItemCount"] == len(indexed)
+    finally:
+        server.kill()
