@@ -4,16 +4,17 @@
 //! overlay of the group's earlier changes, and the whole group is applied as one atomic batch (one journal
 //! write) when it closes. A group closes when its first task resumes after yielding to the runtime, which
 //! happens only once the runtime has run every other ready task, so everything that arrived meanwhile is in
-//! it. A separate syncer thread then makes closed groups durable with a single fsync and only then completes
-//! their jobs; while the runtime is busy it holds the fsync back a little (see [`WorkerActivity`]) so that
-//! more groups share it. Groups that wrote nothing complete without one (see [`Group::wrote`]).
+//! it. Closed groups are then made durable with a single fsync, and only then are their jobs completed: while
+//! the runtime is busy the fsync is held back a little so that more groups share it, and the last worker to
+//! go idle runs it before it parks; a syncer thread syncs groups held longer than the commit delay (see
+//! [`WorkerActivity`], [`Inbox`]). Groups that wrote nothing complete without one (see [`Group::wrote`]).
 //!
 //! Reads go straight to the backend and may observe a batch that is applied but not yet acknowledged; stream
 //! readers are held to the durable watermark (see `stream`), so nothing downstream sees a record that a crash
 //! could still take back.
 
 use std::ops::Bound;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -239,20 +240,20 @@ impl Writer {
         sync: SyncPolicy,
         hook: Arc<dyn GroupHook>,
     ) -> Writer {
-        let mut sync = sync;
-        let inbox = Arc::new(Inbox::default());
-        if let Some(activity) = &sync.activity {
-            let weak = Arc::downgrade(&inbox);
-            let listening = activity.listen_for_idle(Box::new(move || {
-                if let Some(inbox) = weak.upgrade() {
-                    inbox.workers_idle();
-                }
-            }));
-            if !listening {
-                // Another store already listens; holding back without being told of idleness would only delay.
-                sync.activity = None;
-            }
-        }
+        let inbox = Arc::new(Inbox::new(backend.clone(), sync.durable));
+        // Holding back needs to be told when the workers go idle; if another store already listens, it would
+        // only delay.
+        let holds = sync.durable
+            && !sync.delay.is_zero()
+            && sync.activity.as_ref().is_some_and(|activity| {
+                let weak = Arc::downgrade(&inbox);
+                activity.listen_for_idle(Box::new(move || {
+                    if let Some(inbox) = weak.upgrade() {
+                        inbox.workers_idle();
+                    }
+                }))
+            });
+        let hold = holds.then_some(sync.delay);
         let open = OpenGroup {
             ctx: WriteCtx::new(backend.clone()),
             completions: Vec::new(),
@@ -262,7 +263,7 @@ impl Writer {
             let inbox = inbox.clone();
             thread::Builder::new()
                 .name("eddy-syncer".into())
-                .spawn(move || sync_loop(backend, &inbox, &sync))
+                .spawn(move || sync_loop(&inbox, hold))
                 .ok();
         }
         Writer {
@@ -426,9 +427,11 @@ pub(crate) struct SyncPolicy {
 /// (`tokio::runtime::Builder::on_thread_park` / `on_thread_unpark`).
 ///
 /// An fsync costs tens of microseconds of CPU on top of its wait, whatever it covers. While a worker is busy,
-/// more writes are likely on their way, so the syncer holds the next fsync back — until every worker has gone
-/// idle, or for at most the commit delay — and one fsync covers them all. With nothing else to do (a single
-/// client), workers park at once and the fsync starts without delay.
+/// more writes are likely on their way, so the next fsync is held back — until every worker has gone idle, or
+/// for at most the commit delay — and one fsync covers them all. The last worker to go idle runs that fsync
+/// itself, before it parks, sparing the syncer thread's wake-ups; the syncer thread syncs only groups held the
+/// whole delay. With nothing else to do (a single client), workers park at once and the fsync starts without
+/// delay.
 #[derive(Default)]
 pub struct WorkerActivity {
     busy: AtomicUsize,
@@ -460,10 +463,6 @@ impl WorkerActivity {
         self.busy.fetch_add(1, Ordering::SeqCst);
     }
 
-    fn is_busy(&self) -> bool {
-        self.busy.load(Ordering::SeqCst) > 0
-    }
-
     /// Calls `on_idle` whenever the last busy worker parks; `false` if someone else already listens.
     fn listen_for_idle(&self, on_idle: Box<dyn Fn() + Send + Sync>) -> bool {
         self.on_idle.set(on_idle).is_ok()
@@ -478,25 +477,53 @@ impl std::fmt::Debug for WorkerActivity {
     }
 }
 
-/// Closed groups on their way to the syncer.
-#[derive(Default)]
+/// Closed groups on their way to durability, and who makes them durable. Either the syncer thread or a worker
+/// thread going idle syncs the pending groups, one at a time, in the order they were closed.
 struct Inbox {
     state: Mutex<InboxState>,
+    /// Wakes the syncer thread.
     wake: Condvar,
-    /// The syncer is holding an fsync back until the workers go idle.
-    holding: AtomicBool,
+    backend: Arc<dyn Backend>,
+    durable: bool,
 }
 
 #[derive(Default)]
 struct InboxState {
     groups: Vec<Group>,
-    /// The syncer is waiting for a first group.
+    /// When the oldest of `groups` arrived.
+    oldest: Option<Instant>,
+    /// A group arrived since the syncer thread last looked.
+    arrived: bool,
+    /// The syncer thread waits without a deadline (a group arriving must wake it).
     waiting: bool,
+    /// Groups are being made durable (by the syncer thread or an idle worker).
+    syncing: bool,
+    /// The workers went idle while a sync was under way: the groups that arrived meanwhile are due at once.
+    idle: bool,
+    /// The last fsync failed: nothing is known to be durable, so every batch syncs until one succeeds.
+    sync_failed: bool,
     /// The writer is gone.
     shut: bool,
 }
 
+/// What the syncer thread does next.
+enum Next {
+    Sync,
+    WaitUntil(Instant),
+    Wait,
+    Exit,
+}
+
 impl Inbox {
+    fn new(backend: Arc<dyn Backend>, durable: bool) -> Inbox {
+        Inbox {
+            state: Mutex::default(),
+            wake: Condvar::new(),
+            backend,
+            durable,
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, InboxState> {
         self.state.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -504,7 +531,11 @@ impl Inbox {
     fn push(&self, group: Group) {
         let waiting = {
             let mut state = self.lock();
+            if state.groups.is_empty() {
+                state.oldest = Some(Instant::now());
+            }
             state.groups.push(group);
+            state.arrived = true;
             state.waiting
         };
         if waiting {
@@ -517,79 +548,106 @@ impl Inbox {
         self.wake.notify_one();
     }
 
+    /// The runtime's last busy worker is about to park: nothing more will join the pending groups soon, so
+    /// this thread, which has nothing else to do, makes them durable now. Completing them wakes their tasks,
+    /// which the runtime runs instead of parking. Saves the syncer thread's wake-ups and switches.
     fn workers_idle(&self) {
-        if self.holding.load(Ordering::SeqCst) {
-            // Taking the lock orders this after the syncer's check of the workers (it checks under the lock).
-            drop(self.lock());
-            self.wake.notify_one();
+        let mut state = self.lock();
+        if state.syncing {
+            state.idle = true;
+            return;
         }
+        self.sync_pending(state);
     }
 
-    /// Waits for groups and takes them all; `None` once the writer is gone and every group is taken.
-    fn next_groups(&self) -> Option<Vec<Group>> {
-        let mut state = self.lock();
-        while state.groups.is_empty() {
-            if state.shut {
-                return None;
+    /// Makes the pending groups durable and completes them, unless a sync is already under way; syncs again if
+    /// the workers went idle meanwhile.
+    fn sync_pending<'a>(&'a self, mut state: MutexGuard<'a, InboxState>) {
+        while !state.syncing && !state.groups.is_empty() {
+            let batch = std::mem::take(&mut state.groups);
+            state.oldest = None;
+            state.idle = false;
+            state.syncing = true;
+            let needs_sync = self.durable && (state.sync_failed || batch.iter().any(|g| g.wrote));
+            drop(state);
+            let ok = !needs_sync || self.sync_backend();
+            for group in batch {
+                for completion in group.completions {
+                    completion(ok && group.applied);
+                }
             }
-            state.waiting = true;
-            state = self
-                .wake
-                .wait(state)
-                .unwrap_or_else(PoisonError::into_inner);
-            state.waiting = false;
+            state = self.lock();
+            state.syncing = false;
+            if needs_sync {
+                state.sync_failed = !ok;
+            }
+            if !std::mem::take(&mut state.idle) {
+                break;
+            }
         }
-        Some(std::mem::take(&mut state.groups))
     }
 
-    /// Waits while `activity` says the workers are busy, for at most `delay`, then adds the groups that
-    /// arrived meanwhile to `batch`.
-    fn hold_while_busy(&self, activity: &WorkerActivity, delay: Duration, batch: &mut Vec<Group>) {
-        let deadline = Instant::now() + delay;
-        let mut state = self.lock();
-        self.holding.store(true, Ordering::SeqCst);
-        while activity.is_busy() && !state.shut {
-            let Some(left) = deadline.checked_duration_since(Instant::now()) else {
-                break;
-            };
-            state = self
-                .wake
-                .wait_timeout(state, left)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
+    fn sync_backend(&self) -> bool {
+        match self.backend.sync() {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!("fsync failed: {e}");
+                false
+            }
         }
-        self.holding.store(false, Ordering::SeqCst);
-        batch.append(&mut state.groups);
+    }
+
+    /// What the syncer thread does next. Holding (`hold`: the longest a group waits for its fsync while the
+    /// workers stay busy), it syncs only groups that have waited that long — an idle worker syncs the others —
+    /// and while groups keep arriving it looks once per `hold` instead of being woken by each. Not holding, it
+    /// syncs groups as they arrive.
+    fn next(state: &mut InboxState, hold: Option<Duration>, now: Instant) -> Next {
+        if state.syncing || state.groups.is_empty() {
+            if state.shut && !state.syncing {
+                return Next::Exit;
+            }
+            return match hold {
+                Some(hold) if std::mem::take(&mut state.arrived) => Next::WaitUntil(now + hold),
+                _ => Next::Wait,
+            };
+        }
+        state.arrived = false;
+        match (hold, state.oldest) {
+            (Some(hold), Some(oldest)) if !state.shut && oldest + hold > now => {
+                Next::WaitUntil(oldest + hold)
+            }
+            _ => Next::Sync,
+        }
     }
 }
 
-fn sync_loop(backend: Arc<dyn Backend>, inbox: &Inbox, policy: &SyncPolicy) {
-    // After a failed fsync nothing is known to be durable, so every later batch syncs until one succeeds.
-    let mut last_sync_ok = true;
-    while let Some(mut batch) = inbox.next_groups() {
-        let needs_sync = !last_sync_ok || batch.iter().any(|g| g.wrote);
-        let ok = if policy.durable && needs_sync {
-            if let Some(activity) = &policy.activity
-                && !policy.delay.is_zero()
-            {
-                inbox.hold_while_busy(activity, policy.delay, &mut batch);
+fn sync_loop(inbox: &Inbox, hold: Option<Duration>) {
+    let mut state = inbox.lock();
+    loop {
+        let now = Instant::now();
+        state = match Inbox::next(&mut state, hold, now) {
+            Next::Sync => {
+                inbox.sync_pending(state);
+                inbox.lock()
             }
-            last_sync_ok = match backend.sync() {
-                Ok(()) => true,
-                Err(e) => {
-                    tracing::error!("fsync failed: {e}");
-                    false
-                }
-            };
-            last_sync_ok
-        } else {
-            true
+            Next::WaitUntil(when) => {
+                inbox
+                    .wake
+                    .wait_timeout(state, when.saturating_duration_since(now))
+                    .unwrap_or_else(PoisonError::into_inner)
+                    .0
+            }
+            Next::Wait => {
+                state.waiting = true;
+                let mut state = inbox
+                    .wake
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
+                state.waiting = false;
+                state
+            }
+            Next::Exit => return,
         };
-        for group in batch {
-            for completion in group.completions {
-                completion(ok && group.applied);
-            }
-        }
     }
 }
 
@@ -597,6 +655,8 @@ fn sync_loop(backend: Arc<dyn Backend>, inbox: &Inbox, policy: &SyncPolicy) {
 mod tests {
     use super::*;
     use crate::backend::MemoryBackend;
+    use std::sync::atomic::AtomicBool;
+    use std::task::Poll;
 
     #[test]
     fn item_cache_keeps_recent_entries_within_its_budget() {
@@ -777,6 +837,8 @@ mod tests {
         inner: MemoryBackend,
         syncs: AtomicUsize,
         fail_syncs: AtomicBool,
+        /// Each fsync waits while this is set.
+        block_syncs: AtomicBool,
     }
 
     impl Backend for CountingBackend {
@@ -801,6 +863,9 @@ mod tests {
 
         fn sync(&self) -> BackendResult<()> {
             self.syncs.fetch_add(1, Ordering::SeqCst);
+            while self.block_syncs.load(Ordering::SeqCst) {
+                thread::yield_now();
+            }
             if self.fail_syncs.load(Ordering::SeqCst) {
                 return Err(crate::backend::BackendError::Storage(
                     "the disk is gone".into(),
@@ -855,48 +920,98 @@ mod tests {
         f.poll(&mut cx)
     }
 
-    #[test]
-    fn the_syncer_holds_an_fsync_back_only_while_workers_are_busy() {
-        let inbox = Arc::new(Inbox::default());
+    /// A durable writer whose fsyncs are held back while `activity` says a worker is busy.
+    fn holding_writer(
+        backend: &Arc<CountingBackend>,
+        delay: Duration,
+    ) -> (Writer, Arc<WorkerActivity>) {
         let activity = Arc::new(WorkerActivity::new());
-        {
-            let inbox = inbox.clone();
-            assert!(activity.listen_for_idle(Box::new(move || inbox.workers_idle())));
-        }
-        // Idle workers: no hold at all.
-        let start = Instant::now();
-        inbox.hold_while_busy(&activity, Duration::from_secs(30), &mut Vec::new());
-        assert!(start.elapsed() < Duration::from_secs(10));
+        let policy = SyncPolicy {
+            durable: true,
+            delay,
+            activity: Some(activity.clone()),
+        };
+        (
+            Writer::start(backend.clone(), policy, Arc::new(NoHook)),
+            activity,
+        )
+    }
 
-        // Busy workers: held until the deadline…
+    /// Polls a put until its group is closed and handed over (it then waits for its fsync).
+    fn submit(
+        writer: &Writer,
+        key: &'static [u8],
+    ) -> std::pin::Pin<Box<impl Future<Output = Result<(), DynamoError>>>> {
+        let mut job = Box::pin(put(writer, key));
+        for _ in 0..2 {
+            assert!(futures_poll_once(job.as_mut()).is_pending());
+        }
+        job
+    }
+
+    #[test]
+    fn the_last_worker_to_go_idle_syncs_the_held_groups_before_it_parks() {
+        let backend = Arc::new(CountingBackend::default());
+        let (writer, activity) = holding_writer(&backend, Duration::from_secs(30));
+        activity.thread_unparked();
+        let mut job = submit(&writer, b"a");
+        assert_eq!(backend.syncs.load(Ordering::SeqCst), 0, "held while busy");
+        activity.thread_parked();
+        assert_eq!(
+            backend.syncs.load(Ordering::SeqCst),
+            1,
+            "synced on the way to park"
+        );
+        assert!(matches!(
+            futures_poll_once(job.as_mut()),
+            Poll::Ready(Ok(()))
+        ));
+    }
+
+    #[test]
+    fn groups_closed_during_an_idle_workers_fsync_are_synced_after_it() {
+        let backend = Arc::new(CountingBackend::default());
+        let (writer, activity) = holding_writer(&backend, Duration::from_secs(30));
+        backend.block_syncs.store(true, Ordering::SeqCst);
+        activity.thread_unparked();
+        let mut first = submit(&writer, b"a");
+        let parker = {
+            let activity = activity.clone();
+            thread::spawn(move || activity.thread_parked())
+        };
+        while backend.syncs.load(Ordering::SeqCst) == 0 {
+            thread::yield_now();
+        }
+        // Another worker closes a group and goes idle while the first fsync is under way.
+        activity.thread_unparked();
+        let mut second = submit(&writer, b"b");
+        activity.thread_parked();
+        backend.block_syncs.store(false, Ordering::SeqCst);
+        parker.join().unwrap();
+        assert_eq!(
+            backend.syncs.load(Ordering::SeqCst),
+            2,
+            "the second group has its own fsync"
+        );
+        assert!(matches!(
+            futures_poll_once(first.as_mut()),
+            Poll::Ready(Ok(()))
+        ));
+        assert!(matches!(
+            futures_poll_once(second.as_mut()),
+            Poll::Ready(Ok(()))
+        ));
+    }
+
+    #[tokio::test]
+    async fn workers_busy_for_the_whole_delay_leave_the_fsync_to_the_syncer_thread() {
+        let backend = Arc::new(CountingBackend::default());
+        let delay = Duration::from_millis(20);
+        let (writer, activity) = holding_writer(&backend, delay);
         activity.thread_unparked();
         let start = Instant::now();
-        inbox.hold_while_busy(&activity, Duration::from_millis(20), &mut Vec::new());
-        assert!(start.elapsed() >= Duration::from_millis(20));
-
-        // …or until the last busy worker parks; groups that arrived meanwhile join the batch.
-        let parker = {
-            let (activity, inbox) = (activity.clone(), inbox.clone());
-            thread::spawn(move || {
-                while !inbox.holding.load(Ordering::SeqCst) {
-                    thread::yield_now();
-                }
-                inbox.push(Group {
-                    completions: Vec::new(),
-                    applied: true,
-                    wrote: true,
-                });
-                activity.thread_parked();
-            })
-        };
-        let mut batch = Vec::new();
-        let start = Instant::now();
-        inbox.hold_while_busy(&activity, Duration::from_secs(30), &mut batch);
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "woken by the park"
-        );
-        parker.join().unwrap();
-        assert_eq!(batch.len(), 1);
+        put(&writer, b"a").await.unwrap();
+        assert!(start.elapsed() >= delay, "held for the delay");
+        assert_eq!(backend.syncs.load(Ordering::SeqCst), 1);
     }
 }
