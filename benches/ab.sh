@@ -39,7 +39,7 @@ for round in $(seq 1 "$ROUNDS"); do
       sync_args=()
       if [[ "$name" == null-fsync ]]; then
         data="$(mktemp -d)"
-        sync_args=(--fsync-dir "$data" --hold-while-busy --commit-delay-us 1000)
+        sync_args=(--fsync-dir "$data" --hold-while-busy --sync-on-idle --commit-delay-us 1000)
       fi
       "${SERVER_PIN[@]}" "$NULL" --listen "127.0.0.1:$PORT" "${sync_args[@]}" >/dev/null 2>&1 &
       pid=$!

@@ -134,7 +134,7 @@ start_server() {
     null-fsync)
       DATA_DIR="$(mktemp -d)"
       "${SERVER_PIN[@]}" "$NULL_SERVER" --listen "127.0.0.1:$port" --fsync-dir "$DATA_DIR" \
-        --hold-while-busy --commit-delay-us 1000 >"$logf" 2>&1 &
+        --hold-while-busy --sync-on-idle --commit-delay-us 1000 >"$logf" 2>&1 &
       SERVER_PID=$!
       wait_http '^200$' -X POST "http://127.0.0.1:$port/"
       ;;

@@ -7,8 +7,10 @@
 //! `fdatasync` covers it. A syncer thread runs one `fdatasync` after another,
 //! each covering every body that arrived while the previous one ran (group
 //! commit with nothing else to do); `--commit-delay-us` and `--hold-while-busy`
-//! hold each one back so that more bodies share it, the latter as eddy's syncer
-//! does (until the runtime goes idle). The journal is written with zeros before
+//! hold each one back so that more bodies share it, the latter until the
+//! runtime goes idle; with `--sync-on-idle` the last runtime thread to go idle
+//! then writes and syncs the held bodies itself, as eddy does, and the syncer
+//! thread only syncs bodies held the whole delay. The journal is written with zeros before
 //! the first request and then overwritten in a ring, so no fsync pays for
 //! block allocation.
 
@@ -55,6 +57,11 @@ struct Args {
     /// are running tasks (for at most --commit-delay-us), as eddy does.
     #[arg(long, requires = "fsync_dir")]
     hold_while_busy: bool,
+    /// With --hold-while-busy: the last runtime thread to go idle writes and
+    /// syncs the held bodies itself before it parks, and the syncer thread
+    /// syncs only bodies held the whole --commit-delay-us, as eddy does.
+    #[arg(long, requires = "hold_while_busy")]
+    sync_on_idle: bool,
 }
 
 /// Size of the zero-filled journal ring.
@@ -67,6 +74,16 @@ struct Pending {
     waiters: Vec<oneshot::Sender<()>>,
     /// The syncer is waiting for a first body (only then does `append` wake it).
     syncer_waiting: bool,
+    /// When the first of `bytes` arrived (with --sync-on-idle).
+    oldest: Option<Instant>,
+    /// A body arrived since the syncer thread last looked (with --sync-on-idle).
+    arrived: bool,
+}
+
+/// The journal file and where the next group goes; held while a group is written and synced.
+struct Ring {
+    file: File,
+    offset: u64,
 }
 
 /// The group-commit journal of `--fsync-dir`.
@@ -75,11 +92,18 @@ struct Journal {
     wake: Condvar,
     /// Runtime threads running tasks (told by the runtime's park hooks).
     busy: AtomicUsize,
+    ring: Mutex<Ring>,
+    sync_on_idle: bool,
 }
 
 impl Journal {
     /// Creates the zero-filled journal file and starts its syncer thread.
-    fn start(dir: &Path, commit_delay: Duration, hold: bool) -> io::Result<Arc<Journal>> {
+    fn start(
+        dir: &Path,
+        commit_delay: Duration,
+        hold: bool,
+        sync_on_idle: bool,
+    ) -> io::Result<Arc<Journal>> {
         std::fs::create_dir_all(dir)?;
         let file = OpenOptions::new()
             .create(true)
@@ -96,11 +120,19 @@ impl Journal {
             pending: Mutex::new(Pending::default()),
             wake: Condvar::new(),
             busy: AtomicUsize::new(0),
+            ring: Mutex::new(Ring { file, offset: 0 }),
+            sync_on_idle,
         });
         let syncer = journal.clone();
         std::thread::Builder::new()
             .name("null-syncer".into())
-            .spawn(move || syncer.sync_loop(&file, commit_delay, hold))?;
+            .spawn(move || {
+                if sync_on_idle {
+                    syncer.deadline_loop(commit_delay)
+                } else {
+                    syncer.sync_loop(commit_delay, hold)
+                }
+            })?;
         Ok(journal)
     }
 
@@ -108,8 +140,12 @@ impl Journal {
     fn append(&self, body: &[u8]) -> oneshot::Receiver<()> {
         let (tx, rx) = oneshot::channel();
         let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+        if pending.waiters.is_empty() {
+            pending.oldest = Some(Instant::now());
+        }
         pending.bytes.extend_from_slice(body);
         pending.waiters.push(tx);
+        pending.arrived = true;
         let wake = std::mem::take(&mut pending.syncer_waiting);
         drop(pending);
         if wake {
@@ -125,7 +161,12 @@ impl Journal {
                 Some(n.saturating_sub(1))
             })
             .unwrap_or(0);
-        if before <= 1 {
+        if before <= 1 && self.sync_on_idle {
+            // Nothing else to do on this thread: sync what is held, unless the syncer thread is at it.
+            if let Ok(mut ring) = self.ring.try_lock() {
+                self.sync_pending(&mut ring);
+            }
+        } else if before <= 1 {
             // Taking the lock orders this after the syncer's check of `busy`.
             drop(self.pending.lock().unwrap_or_else(PoisonError::into_inner));
             self.wake.notify_one();
@@ -152,8 +193,7 @@ impl Journal {
         }
     }
 
-    fn sync_loop(&self, file: &File, commit_delay: Duration, hold: bool) {
-        let mut offset = 0u64;
+    fn sync_loop(&self, commit_delay: Duration, hold: bool) {
         loop {
             {
                 let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
@@ -170,23 +210,70 @@ impl Journal {
             } else if !commit_delay.is_zero() {
                 std::thread::sleep(commit_delay);
             }
-            let group =
-                std::mem::take(&mut *self.pending.lock().unwrap_or_else(PoisonError::into_inner));
-            if offset + group.bytes.len() as u64 > JOURNAL_BYTES {
-                offset = 0;
-            }
-            if let Err(e) = file
-                .write_all_at(&group.bytes, offset)
-                .and_then(|()| file.sync_data())
-            {
-                eprintln!("journal: {e}");
-                std::process::exit(1);
-            }
-            offset += group.bytes.len() as u64;
-            group.waiters.into_iter().for_each(|w| {
-                let _ = w.send(());
-            });
+            self.sync_pending(&mut self.ring.lock().unwrap_or_else(PoisonError::into_inner));
         }
+    }
+
+    /// The syncer thread of --sync-on-idle: syncs only bodies held `delay` (the runtime stayed busy), looking
+    /// once per `delay` while bodies keep arriving and waiting to be woken once they stop.
+    fn deadline_loop(&self, delay: Duration) {
+        loop {
+            let wait = {
+                let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+                let now = Instant::now();
+                let oldest = pending.oldest;
+                match oldest {
+                    Some(oldest) if oldest + delay <= now => None,
+                    Some(oldest) => Some(oldest + delay - now),
+                    None if std::mem::take(&mut pending.arrived) => Some(delay),
+                    None => {
+                        pending.syncer_waiting = true;
+                        drop(
+                            self.wake
+                                .wait(pending)
+                                .unwrap_or_else(PoisonError::into_inner),
+                        );
+                        continue;
+                    }
+                }
+            };
+            match wait {
+                Some(wait) => std::thread::sleep(wait),
+                None => {
+                    self.sync_pending(&mut self.ring.lock().unwrap_or_else(PoisonError::into_inner))
+                }
+            }
+        }
+    }
+
+    /// Writes the pending bodies to the ring, syncs them and answers their waiters.
+    fn sync_pending(&self, ring: &mut Ring) {
+        let (bytes, waiters) = {
+            let mut pending = self.pending.lock().unwrap_or_else(PoisonError::into_inner);
+            pending.oldest = None;
+            (
+                std::mem::take(&mut pending.bytes),
+                std::mem::take(&mut pending.waiters),
+            )
+        };
+        if waiters.is_empty() {
+            return;
+        }
+        if ring.offset + bytes.len() as u64 > JOURNAL_BYTES {
+            ring.offset = 0;
+        }
+        if let Err(e) = ring
+            .file
+            .write_all_at(&bytes, ring.offset)
+            .and_then(|()| ring.file.sync_data())
+        {
+            eprintln!("journal: {e}");
+            std::process::exit(1);
+        }
+        ring.offset += bytes.len() as u64;
+        waiters.into_iter().for_each(|w| {
+            let _ = w.send(());
+        });
     }
 }
 
@@ -246,7 +333,7 @@ fn main() -> std::io::Result<()> {
     let journal = a
         .fsync_dir
         .as_deref()
-        .map(|dir| Journal::start(dir, commit_delay, a.hold_while_busy))
+        .map(|dir| Journal::start(dir, commit_delay, a.hold_while_busy, a.sync_on_idle))
         .transpose()?;
     let mut builder = if a.threads <= 1 {
         tokio::runtime::Builder::new_current_thread()
