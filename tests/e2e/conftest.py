@@ -46,10 +46,12 @@ def wait_for(condition, timeout=10.0, interval=0.01, message="condition"):
 class Eddy:
     """One eddy process. `start()` waits for the ready line, which names the port."""
 
-    def __init__(self, data_dir=None, in_memory=False, extra_args=()):
+    def __init__(self, data_dir=None, in_memory=False, extra_args=(), one_cpu=False):
         self.data_dir = data_dir
         self.in_memory = in_memory
         self.extra_args = list(extra_args)
+        # Confined to one CPU, eddy runs one runtime worker, which then syncs writes itself as it goes idle.
+        self.one_cpu = one_cpu
         self.proc = None
         self.endpoint = None
 
@@ -60,7 +62,9 @@ class Eddy:
         else:
             args += ["--data-dir", self.data_dir]
         args += self.extra_args
-        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        confine = (lambda: os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})) if self.one_cpu else None
+        self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     preexec_fn=confine)
         deadline = time.monotonic() + timeout
         line = self.proc.stdout.readline()
         if not line.startswith("eddy ready on "):

@@ -2,6 +2,8 @@
 there with exactly one stream record, in per-key order; new sequence numbers continue above the old ones."""
 import threading
 
+import pytest
+
 from conftest import Eddy, create_table, wait_for
 from test_streams import read_all, streams_client
 
@@ -37,9 +39,10 @@ def write_until_killed(server, table, writers=8):
     return acked
 
 
-def test_sigkill_during_concurrent_writes_loses_nothing_acknowledged(tmp_path, table_name):
+@pytest.mark.parametrize("one_cpu", [False, True], ids=["all-cpus", "one-cpu"])
+def test_sigkill_during_concurrent_writes_loses_nothing_acknowledged(tmp_path, table_name, one_cpu):
     data = str(tmp_path / "data")
-    server = Eddy(data_dir=data).start()
+    server = Eddy(data_dir=data, one_cpu=one_cpu).start()
     ddb = server.client()
     arn = create_table(ddb, table_name, StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"})[
         "TableDescription"]["LatestStreamArn"]
@@ -145,12 +148,13 @@ def transfer_until_killed(server, table, accounts, writers=6):
     return acked
 
 
-def test_transactions_are_all_or_nothing_across_sigkill(tmp_path, table_name):
+@pytest.mark.parametrize("one_cpu", [False, True], ids=["all-cpus", "one-cpu"])
+def test_transactions_are_all_or_nothing_across_sigkill(tmp_path, table_name, one_cpu):
     """Every transfer either landed whole (both balances and its log item, and their index entries) or not at all;
-    every acknowledged one landed."""
+    every acknowledged one landed. On one CPU eddy's one worker syncs the writes itself."""
     data = str(tmp_path / "data")
     accounts = 10
-    server = Eddy(data_dir=data).start()
+    server = Eddy(data_dir=data, one_cpu=one_cpu).start()
     ddb = server.client()
     create_table(ddb, table_name, extra_attributes=[("g", "S")],
                  GlobalSecondaryIndexes=[{"IndexName": "by-g", "KeySchema": [{"AttributeName": "g", "KeyType": "HASH"}],

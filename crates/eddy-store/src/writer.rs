@@ -5,9 +5,10 @@
 //! write) when it closes. A group closes when its first task resumes after yielding to the runtime, which
 //! happens only once the runtime has run every other ready task, so everything that arrived meanwhile is in
 //! it. Closed groups are then made durable with a single fsync, and only then are their jobs completed: while
-//! the runtime is busy the fsync is held back a little so that more groups share it, and the last worker to
-//! go idle runs it before it parks; a syncer thread syncs groups held longer than the commit delay (see
-//! [`WorkerActivity`], [`Inbox`]). Groups that wrote nothing complete without one (see [`Group::wrote`]).
+//! the runtime is busy the fsync is held back a little so that more groups share it. A syncer thread runs it
+//! once the workers go idle or the commit delay has passed — or, on a runtime of one worker, that worker runs it
+//! itself as it goes idle (see [`WorkerActivity`], [`Inbox`]). Groups that wrote nothing complete without one
+//! (see [`Group::wrote`]).
 //!
 //! Reads go straight to the backend and may observe a batch that is applied but not yet acknowledged; stream
 //! readers are held to the durable watermark (see `stream`), so nothing downstream sees a record that a crash
@@ -240,7 +241,11 @@ impl Writer {
         sync: SyncPolicy,
         hook: Arc<dyn GroupHook>,
     ) -> Writer {
-        let inbox = Arc::new(Inbox::new(backend.clone(), sync.durable));
+        let sync_on_idle = sync
+            .activity
+            .as_ref()
+            .is_some_and(|activity| activity.single_worker());
+        let inbox = Arc::new(Inbox::new(backend.clone(), sync.durable, sync_on_idle));
         // Holding back needs to be told when the workers go idle; if another store already listens, it would
         // only delay.
         let holds = sync.durable
@@ -428,19 +433,27 @@ pub(crate) struct SyncPolicy {
 ///
 /// An fsync costs tens of microseconds of CPU on top of its wait, whatever it covers. While a worker is busy,
 /// more writes are likely on their way, so the next fsync is held back — until every worker has gone idle, or
-/// for at most the commit delay — and one fsync covers them all. The last worker to go idle runs that fsync
-/// itself, before it parks, sparing the syncer thread's wake-ups; the syncer thread syncs only groups held the
-/// whole delay. With nothing else to do (a single client), workers park at once and the fsync starts without
-/// delay.
-#[derive(Default)]
+/// for at most the commit delay — and one fsync covers them all. With nothing else to do (a single client),
+/// workers park at once and the fsync starts without delay.
+///
+/// On a runtime of one worker thread, that worker runs the fsync itself as it goes idle (see
+/// [`Inbox::workers_idle`]). With more, the syncer thread runs it: there, syncing on the idle worker made smaller
+/// groups (the client, on another CPU, was still sending) and woke the other worker for every completion, which
+/// cost more than the switches it saved (docs/benchmarks.md).
 pub struct WorkerActivity {
     busy: AtomicUsize,
+    workers: usize,
     on_idle: OnceLock<Box<dyn Fn() + Send + Sync>>,
 }
 
 impl WorkerActivity {
-    pub fn new() -> WorkerActivity {
-        WorkerActivity::default()
+    /// The activity of a runtime of `workers` worker threads.
+    pub fn new(workers: usize) -> WorkerActivity {
+        WorkerActivity {
+            busy: AtomicUsize::new(0),
+            workers,
+            on_idle: OnceLock::new(),
+        }
     }
 
     /// A worker thread is about to park (it has run out of tasks).
@@ -463,6 +476,10 @@ impl WorkerActivity {
         self.busy.fetch_add(1, Ordering::SeqCst);
     }
 
+    fn single_worker(&self) -> bool {
+        self.workers == 1
+    }
+
     /// Calls `on_idle` whenever the last busy worker parks; `false` if someone else already listens.
     fn listen_for_idle(&self, on_idle: Box<dyn Fn() + Send + Sync>) -> bool {
         self.on_idle.set(on_idle).is_ok()
@@ -477,14 +494,17 @@ impl std::fmt::Debug for WorkerActivity {
     }
 }
 
-/// Closed groups on their way to durability, and who makes them durable. Either the syncer thread or a worker
-/// thread going idle syncs the pending groups, one at a time, in the order they were closed.
+/// Closed groups on their way to durability, and who makes them durable: the syncer thread, or a runtime's only
+/// worker thread as it goes idle. One of them at a time takes every pending group, syncs and completes them, so
+/// groups complete in the order they were closed.
 struct Inbox {
     state: Mutex<InboxState>,
     /// Wakes the syncer thread.
     wake: Condvar,
     backend: Arc<dyn Backend>,
     durable: bool,
+    /// The runtime's one worker syncs as it goes idle (else it wakes the syncer thread).
+    sync_on_idle: bool,
 }
 
 #[derive(Default)]
@@ -515,12 +535,13 @@ enum Next {
 }
 
 impl Inbox {
-    fn new(backend: Arc<dyn Backend>, durable: bool) -> Inbox {
+    fn new(backend: Arc<dyn Backend>, durable: bool, sync_on_idle: bool) -> Inbox {
         Inbox {
             state: Mutex::default(),
             wake: Condvar::new(),
             backend,
             durable,
+            sync_on_idle,
         }
     }
 
@@ -549,15 +570,20 @@ impl Inbox {
     }
 
     /// The runtime's last busy worker is about to park: nothing more will join the pending groups soon, so
-    /// this thread, which has nothing else to do, makes them durable now. Completing them wakes their tasks,
-    /// which the runtime runs instead of parking. Saves the syncer thread's wake-ups and switches.
+    /// they are due now. The runtime's only worker, having nothing else to do, makes them durable itself:
+    /// completing them wakes their tasks, which it runs instead of parking, and the syncer thread's wake-ups
+    /// and switches are saved. Otherwise the syncer thread is woken to do it.
     fn workers_idle(&self) {
         let mut state = self.lock();
-        if state.syncing {
-            state.idle = true;
+        if self.sync_on_idle && !state.syncing {
+            self.sync_pending(state);
             return;
         }
-        self.sync_pending(state);
+        if state.syncing || !state.groups.is_empty() {
+            state.idle = true;
+            drop(state);
+            self.wake.notify_one();
+        }
     }
 
     /// Makes the pending groups durable and completes them, unless a sync is already under way; syncs again if
@@ -598,9 +624,9 @@ impl Inbox {
     }
 
     /// What the syncer thread does next. Holding (`hold`: the longest a group waits for its fsync while the
-    /// workers stay busy), it syncs only groups that have waited that long — an idle worker syncs the others —
-    /// and while groups keep arriving it looks once per `hold` instead of being woken by each. Not holding, it
-    /// syncs groups as they arrive.
+    /// workers stay busy), it syncs groups once the workers have gone idle or once they have waited that long
+    /// (on a one-worker runtime that worker syncs the first kind itself), and while groups keep arriving it
+    /// looks once per `hold` instead of being woken by each. Not holding, it syncs groups as they arrive.
     fn next(state: &mut InboxState, hold: Option<Duration>, now: Instant) -> Next {
         if state.syncing || state.groups.is_empty() {
             if state.shut && !state.syncing {
@@ -613,7 +639,7 @@ impl Inbox {
         }
         state.arrived = false;
         match (hold, state.oldest) {
-            (Some(hold), Some(oldest)) if !state.shut && oldest + hold > now => {
+            (Some(hold), Some(oldest)) if !state.shut && !state.idle && oldest + hold > now => {
                 Next::WaitUntil(oldest + hold)
             }
             _ => Next::Sync,
@@ -920,12 +946,14 @@ mod tests {
         f.poll(&mut cx)
     }
 
-    /// A durable writer whose fsyncs are held back while `activity` says a worker is busy.
+    /// A durable writer whose fsyncs are held back while `activity` (of a runtime of `workers` threads) says
+    /// a worker is busy.
     fn holding_writer(
         backend: &Arc<CountingBackend>,
         delay: Duration,
+        workers: usize,
     ) -> (Writer, Arc<WorkerActivity>) {
-        let activity = Arc::new(WorkerActivity::new());
+        let activity = Arc::new(WorkerActivity::new(workers));
         let policy = SyncPolicy {
             durable: true,
             delay,
@@ -950,9 +978,9 @@ mod tests {
     }
 
     #[test]
-    fn the_last_worker_to_go_idle_syncs_the_held_groups_before_it_parks() {
+    fn a_lone_worker_going_idle_syncs_the_held_groups_before_it_parks() {
         let backend = Arc::new(CountingBackend::default());
-        let (writer, activity) = holding_writer(&backend, Duration::from_secs(30));
+        let (writer, activity) = holding_writer(&backend, Duration::from_secs(30), 1);
         activity.thread_unparked();
         let mut job = submit(&writer, b"a");
         assert_eq!(backend.syncs.load(Ordering::SeqCst), 0, "held while busy");
@@ -971,7 +999,7 @@ mod tests {
     #[test]
     fn groups_closed_during_an_idle_workers_fsync_are_synced_after_it() {
         let backend = Arc::new(CountingBackend::default());
-        let (writer, activity) = holding_writer(&backend, Duration::from_secs(30));
+        let (writer, activity) = holding_writer(&backend, Duration::from_secs(30), 1);
         backend.block_syncs.store(true, Ordering::SeqCst);
         activity.thread_unparked();
         let mut first = submit(&writer, b"a");
@@ -1007,11 +1035,33 @@ mod tests {
     async fn workers_busy_for_the_whole_delay_leave_the_fsync_to_the_syncer_thread() {
         let backend = Arc::new(CountingBackend::default());
         let delay = Duration::from_millis(20);
-        let (writer, activity) = holding_writer(&backend, delay);
+        let (writer, activity) = holding_writer(&backend, delay, 1);
         activity.thread_unparked();
         let start = Instant::now();
         put(&writer, b"a").await.unwrap();
         assert!(start.elapsed() >= delay, "held for the delay");
+        assert_eq!(backend.syncs.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn with_several_workers_the_syncer_thread_syncs_once_they_go_idle() {
+        let backend = Arc::new(CountingBackend::default());
+        let (writer, activity) = holding_writer(&backend, Duration::from_secs(30), 2);
+        activity.thread_unparked();
+        let mut job = submit(&writer, b"a");
+        activity.thread_parked();
+        assert_eq!(
+            backend.syncs.load(Ordering::SeqCst),
+            0,
+            "the parking worker leaves it to the syncer thread"
+        );
+        let done = tokio::time::timeout(
+            Duration::from_secs(10),
+            std::future::poll_fn(|cx| job.as_mut().poll(cx)),
+        )
+        .await
+        .expect("synced once the workers went idle, long before the 30 s hold");
+        assert!(done.is_ok());
         assert_eq!(backend.syncs.load(Ordering::SeqCst), 1);
     }
 }

@@ -248,8 +248,11 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&args.log_level);
-    let activity = Arc::new(WorkerActivity::new());
+    // One worker per CPU eddy may run on, as tokio would choose; the store syncs differently on one.
+    let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+    let activity = Arc::new(WorkerActivity::new(workers));
     let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(workers)
         .enable_all()
         // Room for an expression nested as deep as eddy parses (eddy_expr::error::MAX_NESTING_DEPTH) in an
         // unoptimised build; only the pages a request touches become resident.
