@@ -46,12 +46,13 @@ def wait_for(condition, timeout=10.0, interval=0.01, message="condition"):
 class Eddy:
     """One eddy process. `start()` waits for the ready line, which names the port."""
 
-    def __init__(self, data_dir=None, in_memory=False, extra_args=(), one_cpu=False):
+    def __init__(self, data_dir=None, in_memory=False, extra_args=(), one_cpu=None):
         self.data_dir = data_dir
         self.in_memory = in_memory
         self.extra_args = list(extra_args)
         # Confined to one CPU, eddy runs one runtime worker, which then syncs writes itself as it goes idle.
-        self.one_cpu = one_cpu
+        # (EDDY_TEST_ONE_CPU=1 confines every eddy of the run.)
+        self.one_cpu = os.environ.get("EDDY_TEST_ONE_CPU") == "1" if one_cpu is None else one_cpu
         self.proc = None
         self.endpoint = None
 

@@ -484,31 +484,29 @@ pub(crate) fn stage_blind_write(
     key_bytes: &[u8],
     new: Option<&AttributeMap>,
 ) -> Result<IndexUnits, DynamoError> {
-    let stored = ctx
-        .get(Space::Items, key_bytes)
+    let encoded = new.map(encode_item);
+    let (old_size, unchanged) = ctx
+        .peek(Space::Items, key_bytes, |stored| {
+            // The encoding is canonical: equal bytes are an equal item, which is left as it is; deleting a
+            // missing item changes nothing.
+            let unchanged = stored == encoded.as_deref();
+            stored
+                .map(encoded_item_size)
+                .transpose()
+                .map(|size| (size, unchanged))
+        })
+        .map_err(|e| DynamoError::Internal(e.to_string()))?
         .map_err(|e| DynamoError::Internal(e.to_string()))?;
-    let old_size = match &stored {
-        Some(bytes) => {
-            Some(encoded_item_size(bytes).map_err(|e| DynamoError::Internal(e.to_string()))?)
-        }
-        None => None,
-    };
     let new_size = new.map(item_size);
     let units = IndexUnits {
         table: write_units(old_size.max(new_size).unwrap_or(0)),
         ..Default::default()
     };
-    let mutation = match new {
-        Some(item) => {
-            let encoded = encode_item(item);
-            // The encoding is canonical: equal bytes are an equal item, which is left as it is.
-            if stored.as_deref() == Some(encoded.as_slice()) {
-                return Ok(units);
-            }
-            Mutation::Put(Space::Items, key_bytes.to_vec(), encoded)
-        }
-        // Deleting a missing item changes nothing.
-        None if stored.is_none() => return Ok(units),
+    if unchanged {
+        return Ok(units);
+    }
+    let mutation = match encoded {
+        Some(encoded) => Mutation::Put(Space::Items, key_bytes.to_vec(), encoded),
         None => Mutation::Delete(Space::Items, key_bytes.to_vec()),
     };
     ctx.stage(mutation);

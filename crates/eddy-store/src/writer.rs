@@ -99,6 +99,28 @@ impl WriteCtx {
         Ok(value)
     }
 
+    /// [`WriteCtx::get`] that lends the value to `f` instead of copying it.
+    pub(crate) fn peek<R>(
+        &mut self,
+        space: Space,
+        key: &[u8],
+        f: impl FnOnce(Option<&[u8]>) -> R,
+    ) -> BackendResult<R> {
+        if let Some(value) = self.overlay[space as usize].get(key) {
+            return Ok(f(value.as_deref()));
+        }
+        if space != Space::Items {
+            return Ok(f(self.backend.get(space, key)?.as_deref()));
+        }
+        if let Some(value) = self.items.peek(key) {
+            return Ok(f(value));
+        }
+        let value = self.backend.get(space, key)?;
+        let out = f(value.as_deref());
+        self.items.insert(key.to_vec(), value);
+        Ok(out)
+    }
+
     /// A range read, which first applies the group's pending changes so it sees them.
     pub(crate) fn range(
         &mut self,
@@ -174,6 +196,17 @@ impl ItemCache {
         let (key, value) = self.old.remove_entry(key)?;
         self.insert(key, value.clone());
         Some(value)
+    }
+
+    /// [`ItemCache::get`] without copying the value.
+    fn peek(&mut self, key: &[u8]) -> Option<Option<&[u8]>> {
+        if !self.young.contains_key(key) {
+            let (key, value) = self.old.remove_entry(key)?;
+            self.insert(key, value);
+        }
+        // The insert may have aged the young map into the old one.
+        let value = self.young.get(key).or_else(|| self.old.get(key))?;
+        Some(value.as_deref())
     }
 
     /// The bytes an entry counts for against the budget.
