@@ -734,6 +734,25 @@ mod tests {
     }
 
     #[test]
+    fn peeking_lends_what_get_would_copy_and_keeps_it_young() {
+        let mut cache = ItemCache::new(1000);
+        cache.insert(b"a".to_vec(), Some(vec![1; 100]));
+        // Enough newer entries to age "a" into the old generation, not out of it.
+        for i in 0..3u8 {
+            cache.insert(vec![b'k', i], Some(vec![i; 100]));
+        }
+        assert!(cache.old.contains_key(b"a".as_slice()));
+        assert_eq!(cache.peek(b"a"), Some(Some([1u8; 100].as_slice())));
+        assert!(
+            cache.young.contains_key(b"a".as_slice()),
+            "a hit moves it back"
+        );
+        cache.insert(b"gone".to_vec(), None);
+        assert_eq!(cache.peek(b"gone"), Some(None));
+        assert_eq!(cache.peek(b"never"), None);
+    }
+
+    #[test]
     fn rewriting_an_entry_does_not_count_it_twice() {
         let mut cache = ItemCache::new(1000);
         cache.insert(b"a".to_vec(), Some(vec![1; 100]));
