@@ -640,6 +640,10 @@ impl Inbox {
             if needs_sync {
                 state.sync_failed = !ok;
             }
+            if state.shut {
+                // The syncer thread may be waiting for this sync to end before it exits.
+                self.wake.notify_one();
+            }
             if !std::mem::take(&mut state.idle) {
                 break;
             }
