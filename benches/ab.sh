@@ -7,8 +7,8 @@
 # Usage: benches/ab.sh ROUNDS NAME=EDDY_BINARY... [null] [null-fsync]
 #   e.g. benches/ab.sh 3 null before=/tmp/eddy-before after=target/release/eddy
 # `null-fsync` is the do-nothing server made durable (`eddy-null-server --fsync-dir`): the ceiling of a server
-# that does nothing but a group-commit fdatasync of each request body, held back while busy (1 ms at most) as
-# eddy's is; the same settings as in peers.sh.
+# that does nothing but a group-commit fdatasync of each request body, held back while busy (1 ms at most) and
+# run by the idle runtime thread, as eddy's is; the same settings as in peers.sh.
 # Knobs: N=250000 requests per run, CONC=32, PIN=1, EDDY_LOAD_BIN, NULL_SERVER_BIN (default: target/release/).
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -4,8 +4,9 @@
 #   null     eddy-null-server: a do-nothing hyper server, the HTTP ceiling
 #   null-fsync  the same server made durable (`--fsync-dir`): it appends each
 #            body to a zero-filled journal and answers after a group-commit
-#            fdatasync, held back while busy as eddy's is (1 ms at most) — the
-#            ceiling of any server that makes each write durable on this disk
+#            fdatasync, held back while busy as eddy's is (1 ms at most) and run
+#            by its idle runtime thread (--sync-on-idle) as a one-worker eddy's
+#            is — the ceiling of any server that makes each write durable here
 #   dynalite dynalite (Node, in memory), installed with npm into benches/.peers/
 #   moto     moto_server (Python); `pip install 'moto[server]'` if missing
 #   eddy     only when EDDY_BIN points at a built eddy binary
