@@ -28,15 +28,21 @@ def write_until_killed(server, table, writers=8):
             with lock:
                 acked[key] = version
 
+    run_until_killed(server, writer, writers, stop, lambda: sum(acked.values()) >= 400)
+    return acked
+
+
+def run_until_killed(server, writer, writers, stop, enough):
+    """Runs `writer(n)` on `writers` threads until `enough()`, then kills the server (SIGKILL), sets `stop` and
+    waits for the threads."""
     threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
     for t in threads:
         t.start()
-    wait_for(lambda: sum(acked.values()) >= 400, timeout=60, message="writes to be acknowledged")
+    wait_for(enough, timeout=60, message="writes to be acknowledged")
     server.kill()
     stop.set()
     for t in threads:
         t.join(timeout=30)
-    return acked
 
 
 @pytest.mark.parametrize("one_cpu", [False, True], ids=["all-cpus", "one-cpu"])
@@ -137,14 +143,7 @@ def transfer_until_killed(server, table, accounts, writers=6):
             with lock:
                 acked.append(transfer)
 
-    threads = [threading.Thread(target=writer, args=(n,)) for n in range(writers)]
-    for t in threads:
-        t.start()
-    wait_for(lambda: len(acked) >= 300, timeout=60, message="transfers to be acknowledged")
-    server.kill()
-    stop.set()
-    for t in threads:
-        t.join(timeout=30)
+    run_until_killed(server, writer, writers, stop, lambda: len(acked) >= 300)
     return acked
 
 

@@ -1021,6 +1021,13 @@ mod tests {
         )
     }
 
+    /// Whether a submitted put has completed, successfully.
+    fn completed_ok(
+        job: std::pin::Pin<&mut impl Future<Output = Result<(), DynamoError>>>,
+    ) -> bool {
+        matches!(futures_poll_once(job), Poll::Ready(Ok(())))
+    }
+
     /// Polls a put until its group is closed and handed over (it then waits for its fsync).
     fn submit(
         writer: &Writer,
@@ -1046,10 +1053,7 @@ mod tests {
             1,
             "synced on the way to park"
         );
-        assert!(matches!(
-            futures_poll_once(job.as_mut()),
-            Poll::Ready(Ok(()))
-        ));
+        assert!(completed_ok(job.as_mut()));
     }
 
     #[test]
@@ -1077,14 +1081,8 @@ mod tests {
             2,
             "the second group has its own fsync"
         );
-        assert!(matches!(
-            futures_poll_once(first.as_mut()),
-            Poll::Ready(Ok(()))
-        ));
-        assert!(matches!(
-            futures_poll_once(second.as_mut()),
-            Poll::Ready(Ok(()))
-        ));
+        assert!(completed_ok(first.as_mut()));
+        assert!(completed_ok(second.as_mut()));
     }
 
     #[tokio::test]
