@@ -640,13 +640,15 @@ impl Inbox {
             if needs_sync {
                 state.sync_failed = !ok;
             }
-            if state.shut {
-                // The syncer thread may be waiting for this sync to end before it exits.
-                self.wake.notify_one();
-            }
             if !std::mem::take(&mut state.idle) {
                 break;
             }
+        }
+        if state.shut || !state.groups.is_empty() {
+            // The syncer thread may be waiting, without a deadline, for this sync to end: groups that arrived
+            // meanwhile from outside the runtime's workers (nothing will park for them) are now its to sync, and
+            // after shutdown it has to exit.
+            self.wake.notify_one();
         }
     }
 
@@ -921,6 +923,14 @@ mod tests {
         fail_syncs: AtomicBool,
         /// Each fsync waits while this is set.
         block_syncs: AtomicBool,
+        /// The names of the threads that ran the fsyncs.
+        sync_threads: Mutex<Vec<Option<String>>>,
+    }
+
+    impl CountingBackend {
+        fn sync_thread_names(&self) -> Vec<Option<String>> {
+            self.sync_threads.lock().unwrap().clone()
+        }
     }
 
     impl Backend for CountingBackend {
@@ -944,6 +954,10 @@ mod tests {
         }
 
         fn sync(&self) -> BackendResult<()> {
+            self.sync_threads
+                .lock()
+                .unwrap()
+                .push(thread::current().name().map(String::from));
             self.syncs.fetch_add(1, Ordering::SeqCst);
             while self.block_syncs.load(Ordering::SeqCst) {
                 thread::yield_now();
@@ -1104,11 +1118,6 @@ mod tests {
         activity.thread_unparked();
         let mut job = submit(&writer, b"a");
         activity.thread_parked();
-        assert_eq!(
-            backend.syncs.load(Ordering::SeqCst),
-            0,
-            "the parking worker leaves it to the syncer thread"
-        );
         let done = tokio::time::timeout(
             Duration::from_secs(10),
             std::future::poll_fn(|cx| job.as_mut().poll(cx)),
@@ -1116,6 +1125,85 @@ mod tests {
         .await
         .expect("synced once the workers went idle, long before the 30 s hold");
         assert!(done.is_ok());
-        assert_eq!(backend.syncs.load(Ordering::SeqCst), 1);
+        assert_eq!(
+            backend.sync_thread_names(),
+            [Some("eddy-syncer".to_string())],
+            "the parking worker (this thread) left the fsync to the syncer thread"
+        );
+    }
+
+    #[test]
+    fn a_group_closed_off_the_workers_during_an_idle_workers_fsync_is_synced_within_the_delay() {
+        let backend = Arc::new(CountingBackend::default());
+        let (writer, activity) = holding_writer(&backend, Duration::from_millis(20), 1);
+        backend.block_syncs.store(true, Ordering::SeqCst);
+        activity.thread_unparked();
+        let mut first = submit(&writer, b"a");
+        let parker = {
+            let activity = activity.clone();
+            thread::spawn(move || activity.thread_parked())
+        };
+        while backend.syncs.load(Ordering::SeqCst) == 0 {
+            thread::yield_now();
+        }
+        // A thread that is not one of the runtime's workers (it never parks) closes a group meanwhile, and the
+        // fsync lasts until the syncer thread, seeing a sync under way and nothing new, waits without a deadline.
+        let mut second = submit(&writer, b"b");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !writer.shared.inbox.lock().waiting {
+            assert!(Instant::now() < deadline, "the syncer thread never waited");
+            thread::yield_now();
+        }
+        backend.block_syncs.store(false, Ordering::SeqCst);
+        parker.join().unwrap();
+        assert!(completed_ok(first.as_mut()));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !completed_ok(second.as_mut()) {
+            assert!(
+                Instant::now() < deadline,
+                "the second group was left unsynced"
+            );
+            thread::yield_now();
+        }
+        assert_eq!(backend.syncs.load(Ordering::SeqCst), 2);
+    }
+
+    #[test]
+    fn on_a_one_worker_runtime_the_worker_syncs_as_it_parks_and_runs_the_woken_task() {
+        let activity = Arc::new(WorkerActivity::new(1));
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .on_thread_park({
+                let activity = activity.clone();
+                move || activity.thread_parked()
+            })
+            .on_thread_unpark({
+                let activity = activity.clone();
+                move || activity.thread_unparked()
+            })
+            .build()
+            .unwrap();
+        let backend = Arc::new(CountingBackend::default());
+        let policy = SyncPolicy {
+            durable: true,
+            delay: Duration::from_secs(30),
+            activity: Some(activity),
+        };
+        let writer = Writer::start(backend.clone(), policy, Arc::new(NoHook));
+        runtime.block_on(async {
+            let job = tokio::spawn(async move { put(&writer, b"a").await });
+            tokio::time::timeout(Duration::from_secs(10), job)
+                .await
+                .expect(
+                    "completed long before the 30 s hold, with no other event to wake the worker",
+                )
+                .unwrap()
+                .unwrap();
+        });
+        assert_eq!(
+            backend.sync_thread_names(),
+            [Some("tokio-rt-worker".to_string())]
+        );
     }
 }
