@@ -480,6 +480,24 @@ pub struct WorkerActivity {
 }
 
 impl WorkerActivity {
+    /// A builder of a multi-threaded runtime of `workers` worker threads whose park hooks report to the
+    /// returned activity.
+    pub fn multi_thread_runtime(workers: usize) -> (Arc<WorkerActivity>, tokio::runtime::Builder) {
+        let activity = Arc::new(WorkerActivity::new(workers));
+        let mut builder = tokio::runtime::Builder::new_multi_thread();
+        builder
+            .worker_threads(workers)
+            .on_thread_park({
+                let activity = activity.clone();
+                move || activity.thread_parked()
+            })
+            .on_thread_unpark({
+                let activity = activity.clone();
+                move || activity.thread_unparked()
+            });
+        (activity, builder)
+    }
+
     /// The activity of a runtime of `workers` worker threads.
     pub fn new(workers: usize) -> WorkerActivity {
         WorkerActivity {
@@ -1035,6 +1053,33 @@ mod tests {
         )
     }
 
+    /// A one-worker holding writer (`delay`) whose first group is being synced by its worker going idle, on the
+    /// returned thread, in an fsync that lasts while `block_syncs` is set.
+    #[allow(clippy::type_complexity)]
+    fn first_fsync_under_way(
+        delay: Duration,
+    ) -> (
+        Arc<CountingBackend>,
+        Writer,
+        Arc<WorkerActivity>,
+        std::pin::Pin<Box<impl Future<Output = Result<(), DynamoError>> + use<>>>,
+        thread::JoinHandle<()>,
+    ) {
+        let backend = Arc::new(CountingBackend::default());
+        let (writer, activity) = holding_writer(&backend, delay, 1);
+        backend.block_syncs.store(true, Ordering::SeqCst);
+        activity.thread_unparked();
+        let first = submit(&writer, b"a");
+        let parker = {
+            let activity = activity.clone();
+            thread::spawn(move || activity.thread_parked())
+        };
+        while backend.syncs.load(Ordering::SeqCst) == 0 {
+            thread::yield_now();
+        }
+        (backend, writer, activity, first, parker)
+    }
+
     /// Whether a submitted put has completed, successfully.
     fn completed_ok(
         job: std::pin::Pin<&mut impl Future<Output = Result<(), DynamoError>>>,
@@ -1046,8 +1091,9 @@ mod tests {
     fn submit(
         writer: &Writer,
         key: &'static [u8],
-    ) -> std::pin::Pin<Box<impl Future<Output = Result<(), DynamoError>>>> {
-        let mut job = Box::pin(put(writer, key));
+    ) -> std::pin::Pin<Box<impl Future<Output = Result<(), DynamoError>> + use<>>> {
+        let writer = writer.clone();
+        let mut job = Box::pin(async move { put(&writer, key).await });
         for _ in 0..2 {
             assert!(futures_poll_once(job.as_mut()).is_pending());
         }
@@ -1072,18 +1118,8 @@ mod tests {
 
     #[test]
     fn groups_closed_during_an_idle_workers_fsync_are_synced_after_it() {
-        let backend = Arc::new(CountingBackend::default());
-        let (writer, activity) = holding_writer(&backend, Duration::from_secs(30), 1);
-        backend.block_syncs.store(true, Ordering::SeqCst);
-        activity.thread_unparked();
-        let mut first = submit(&writer, b"a");
-        let parker = {
-            let activity = activity.clone();
-            thread::spawn(move || activity.thread_parked())
-        };
-        while backend.syncs.load(Ordering::SeqCst) == 0 {
-            thread::yield_now();
-        }
+        let (backend, writer, activity, mut first, parker) =
+            first_fsync_under_way(Duration::from_secs(30));
         // Another worker closes a group and goes idle while the first fsync is under way.
         activity.thread_unparked();
         let mut second = submit(&writer, b"b");
@@ -1134,18 +1170,8 @@ mod tests {
 
     #[test]
     fn a_group_closed_off_the_workers_during_an_idle_workers_fsync_is_synced_within_the_delay() {
-        let backend = Arc::new(CountingBackend::default());
-        let (writer, activity) = holding_writer(&backend, Duration::from_millis(20), 1);
-        backend.block_syncs.store(true, Ordering::SeqCst);
-        activity.thread_unparked();
-        let mut first = submit(&writer, b"a");
-        let parker = {
-            let activity = activity.clone();
-            thread::spawn(move || activity.thread_parked())
-        };
-        while backend.syncs.load(Ordering::SeqCst) == 0 {
-            thread::yield_now();
-        }
+        let (backend, writer, _activity, mut first, parker) =
+            first_fsync_under_way(Duration::from_millis(20));
         // A thread that is not one of the runtime's workers (it never parks) closes a group meanwhile, and the
         // fsync lasts until the syncer thread, seeing a sync under way and nothing new, waits without a deadline.
         let mut second = submit(&writer, b"b");
@@ -1170,20 +1196,8 @@ mod tests {
 
     #[test]
     fn on_a_one_worker_runtime_the_worker_syncs_as_it_parks_and_runs_the_woken_task() {
-        let activity = Arc::new(WorkerActivity::new(1));
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .enable_all()
-            .on_thread_park({
-                let activity = activity.clone();
-                move || activity.thread_parked()
-            })
-            .on_thread_unpark({
-                let activity = activity.clone();
-                move || activity.thread_unparked()
-            })
-            .build()
-            .unwrap();
+        let (activity, mut builder) = WorkerActivity::multi_thread_runtime(1);
+        let runtime = builder.enable_all().build().unwrap();
         let backend = Arc::new(CountingBackend::default());
         let policy = SyncPolicy {
             durable: true,

@@ -250,21 +250,12 @@ fn main() -> ExitCode {
     init_logging(&args.log_level);
     // One worker per CPU eddy may run on, as tokio would choose; the store syncs differently on one.
     let workers = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
-    let activity = Arc::new(WorkerActivity::new(workers));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
+    let (activity, mut builder) = WorkerActivity::multi_thread_runtime(workers);
+    let runtime = match builder
         .enable_all()
         // Room for an expression nested as deep as eddy parses (eddy_expr::error::MAX_NESTING_DEPTH) in an
         // unoptimised build; only the pages a request touches become resident.
         .thread_stack_size(RUNTIME_THREAD_STACK)
-        .on_thread_park({
-            let activity = activity.clone();
-            move || activity.thread_parked()
-        })
-        .on_thread_unpark({
-            let activity = activity.clone();
-            move || activity.thread_unparked()
-        })
         .build()
     {
         Ok(rt) => rt,
